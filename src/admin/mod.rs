@@ -1,0 +1,14 @@
+//! Administration: users and roles, organizations and their domains, refused signup
+//! domains; as pages and as a JSON API for onboarding scripts.
+
+pub mod api;
+pub mod pages;
+pub mod service;
+
+use actix_web::web;
+
+/// Mounts the admin pages and API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    pages::configure(cfg);
+    api::configure(cfg);
+}

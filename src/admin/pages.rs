@@ -1,0 +1,399 @@
+//! Admin pages: users, organizations, refused domains.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::service::{
+    self, AdminUser, OrgRef, OrganizationChanges, OrganizationResource, PAGE_SIZE, UserChanges, UserQuery,
+};
+use crate::app::AppState;
+use crate::db::models::BlockedDomain;
+use crate::error::{AppError, FieldErrors};
+use crate::web::page::see_other;
+use crate::web::{CurrentUser, PageCtx};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(|| async { see_other("/admin/users") }))
+        .route("/admin/users", web::get().to(users))
+        .route("/admin/users/{id}", web::get().to(user))
+        .route("/admin/users/{id}", web::post().to(update_user))
+        .route("/admin/organizations", web::get().to(organizations))
+        .route("/admin/organizations", web::post().to(create_organization))
+        .route("/admin/organizations/{id}", web::get().to(organization))
+        .route("/admin/organizations/{id}", web::post().to(update_organization))
+        .route("/admin/organizations/{id}/approve", web::post().to(approve))
+        .route("/admin/organizations/{id}/refuse", web::post().to(refuse))
+        .route("/admin/domains", web::get().to(domains))
+        .route("/admin/domains", web::post().to(add_domain))
+        .route("/admin/domains/{id}/delete", web::post().to(remove_domain));
+}
+
+#[derive(Serialize)]
+struct UsersPage {
+    users: Vec<AdminUser>,
+    q: String,
+    next_after: Option<i64>,
+}
+
+async fn users(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    query: web::Query<UserQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let q = query.q.clone().unwrap_or_default();
+    let users = service::list_users(&state, &me, query).await?;
+    let next_after = (users.len() as i64 == PAGE_SIZE)
+        .then(|| users.last().map(|u| u.user.id))
+        .flatten();
+    ctx.render("admin/users.html", &UsersPage { users, q, next_after })
+}
+
+#[derive(Serialize)]
+struct UserPage {
+    user: AdminUser,
+    organizations: Vec<OrganizationResource>,
+    errors: FieldErrors,
+}
+
+async fn user_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    me: &CurrentUser,
+    id: i64,
+    status: StatusCode,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let user = service::get_user(state, me, id).await?;
+    let organizations = service::list_organizations(state, me, None).await?;
+    ctx.render_status(
+        status,
+        "admin/user.html",
+        &UserPage {
+            user,
+            organizations,
+            errors,
+        },
+    )
+}
+
+async fn user(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    user_page(
+        &state,
+        &ctx,
+        &me,
+        id.into_inner(),
+        StatusCode::OK,
+        FieldErrors::new(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    #[serde(default)]
+    role: String,
+    /// An organization id, or empty for none.
+    #[serde(default)]
+    organization: String,
+    /// Present (as "on") when the box is ticked.
+    authorized_contact: Option<String>,
+}
+
+async fn update_user(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<UserForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let organization = match form.organization.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse::<i64>()
+                .map(OrgRef::Id)
+                .map_err(|_| AppError::field("organization", "Choose an organization from the list."))?,
+        ),
+    };
+    let changes = UserChanges {
+        role: Some(form.role.clone()),
+        organization: Some(organization),
+        authorized_contact: Some(form.authorized_contact.is_some()),
+    };
+    match service::update_user(&state, &me, id, changes).await {
+        Ok(_) => Ok(see_other(&format!("/admin/users/{id}?notice=saved"))),
+        Err(AppError::Invalid { fields, .. }) => {
+            user_page(&state, &ctx, &me, id, StatusCode::UNPROCESSABLE_ENTITY, fields).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    status: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Default, Clone)]
+struct OrganizationForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    domains: String,
+}
+
+#[derive(Serialize)]
+struct OrganizationsPage {
+    organizations: Vec<OrganizationResource>,
+    status: String,
+    form: OrganizationForm,
+    errors: FieldErrors,
+}
+
+async fn organizations_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    me: &CurrentUser,
+    status: Option<String>,
+    code: StatusCode,
+    form: OrganizationForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let organizations = service::list_organizations(state, me, status.clone()).await?;
+    ctx.render_status(
+        code,
+        "admin/organizations.html",
+        &OrganizationsPage {
+            organizations,
+            status: status.unwrap_or_default(),
+            form,
+            errors,
+        },
+    )
+}
+
+async fn organizations(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    query: web::Query<StatusQuery>,
+) -> Result<HttpResponse, AppError> {
+    let status = query.into_inner().status.filter(|s| !s.is_empty());
+    organizations_page(
+        &state,
+        &ctx,
+        &me,
+        status,
+        StatusCode::OK,
+        OrganizationForm::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+async fn create_organization(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    form: web::Form<OrganizationForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    match service::create_organization(&state, &me, &form.name, std::slice::from_ref(&form.domains)).await {
+        Ok(org) => Ok(see_other(&format!(
+            "/admin/organizations/{}?notice=saved",
+            org.id
+        ))),
+        Err(AppError::Invalid { fields, .. }) => {
+            organizations_page(
+                &state,
+                &ctx,
+                &me,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                fields,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Serialize)]
+struct OrganizationPage {
+    organization: OrganizationResource,
+    form: OrganizationForm,
+    errors: FieldErrors,
+}
+
+async fn organization(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let organization = service::get_organization(&state, &me, id.into_inner()).await?;
+    let form = OrganizationForm {
+        name: organization.name.clone(),
+        domains: organization.domains.join("\n"),
+    };
+    ctx.render(
+        "admin/organization.html",
+        &OrganizationPage {
+            organization,
+            form,
+            errors: FieldErrors::new(),
+        },
+    )
+}
+
+async fn update_organization(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<OrganizationForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let changes = OrganizationChanges {
+        name: Some(form.name.clone()),
+        approved: None,
+        domains: Some(vec![form.domains.clone()]),
+    };
+    match service::update_organization(&state, &me, id, changes).await {
+        Ok(_) => Ok(see_other(&format!("/admin/organizations/{id}?notice=saved"))),
+        Err(AppError::Invalid { fields, .. }) => {
+            let organization = service::get_organization(&state, &me, id).await?;
+            ctx.render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/organization.html",
+                &OrganizationPage {
+                    organization,
+                    form,
+                    errors: fields,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn set_approval(
+    state: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    approved: bool,
+) -> Result<HttpResponse, AppError> {
+    let changes = OrganizationChanges {
+        approved: Some(approved),
+        ..Default::default()
+    };
+    service::update_organization(state, me, id, changes).await?;
+    Ok(see_other(&format!("/admin/organizations/{id}?notice=saved")))
+}
+
+async fn approve(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    set_approval(&state, &me, id.into_inner(), true).await
+}
+
+async fn refuse(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    set_approval(&state, &me, id.into_inner(), false).await
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct DomainForm {
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Serialize)]
+struct DomainsPage {
+    blocked: Vec<BlockedDomain>,
+    shipped_webmail: usize,
+    shipped_disposable: usize,
+    form: DomainForm,
+    errors: FieldErrors,
+}
+
+async fn domains_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    me: &CurrentUser,
+    code: StatusCode,
+    form: DomainForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let blocked = service::list_blocked_domains(state, me).await?;
+    let (shipped_webmail, shipped_disposable) = state.domain_lists.sizes();
+    ctx.render_status(
+        code,
+        "admin/domains.html",
+        &DomainsPage {
+            blocked,
+            shipped_webmail,
+            shipped_disposable,
+            form,
+            errors,
+        },
+    )
+}
+
+async fn domains(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    domains_page(
+        &state,
+        &ctx,
+        &me,
+        StatusCode::OK,
+        DomainForm::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+async fn add_domain(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    form: web::Form<DomainForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    match service::add_blocked_domain(&state, &me, &form.domain, &form.note).await {
+        Ok(_) => Ok(see_other("/admin/domains?notice=saved")),
+        Err(AppError::Invalid { fields, .. }) => {
+            domains_page(&state, &ctx, &me, StatusCode::UNPROCESSABLE_ENTITY, form, fields).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn remove_domain(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    service::remove_blocked_domain(&state, &me, id.into_inner()).await?;
+    Ok(see_other("/admin/domains?notice=saved"))
+}

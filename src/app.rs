@@ -1,0 +1,144 @@
+//! The application state and the HTTP server: every route, middleware and extractor
+//! setting in one place.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use tracing_actix_web::TracingLogger;
+
+use crate::accounts::domains::DomainLists;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::keys::Keys;
+use crate::mail::Mailer;
+use crate::web::rate_limit::Limiter;
+use crate::web::templates::Templates;
+use crate::web::{assets, csrf, headers, ops};
+
+/// Everything a request may need, built once at start and shared by every worker.
+#[derive(Debug)]
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Db,
+    pub templates: Templates,
+    pub keys: Keys,
+    pub limiter: Limiter,
+    pub mailer: Mailer,
+    pub domain_lists: DomainLists,
+}
+
+impl AppState {
+    /// Builds the state from checked settings (with the secret resolved) and an open
+    /// database.
+    pub fn new(settings: Settings, db: Db) -> anyhow::Result<Self> {
+        Ok(Self {
+            templates: Templates::load()?,
+            keys: Keys::new(&settings.secret),
+            limiter: Limiter::new(&settings.rate_limits),
+            mailer: Mailer::from_settings(&settings)?,
+            domain_lists: DomainLists::load(),
+            db,
+            settings,
+        })
+    }
+}
+
+/// Largest JSON or form body accepted.
+const MAX_BODY: usize = 1 << 20;
+
+fn bad_input(message: String) -> actix_web::Error {
+    AppError::BadRequest(message).into()
+}
+
+/// Mounts every feature's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/static/{path:.*}", web::get().to(assets::serve_static))
+        .configure(crate::home::configure)
+        .configure(crate::accounts::configure)
+        .configure(crate::admin::configure);
+}
+
+/// Input settings: unreadable bodies and parameters become 400s that say what is wrong.
+fn extractor_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(MAX_BODY)
+            .error_handler(|err, _| {
+                use actix_web::error::JsonPayloadError;
+                bad_input(match err {
+                    JsonPayloadError::ContentType => {
+                        "Send the body as JSON, with 'Content-Type: application/json'.".into()
+                    }
+                    JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                        format!("The body is larger than {MAX_BODY} bytes.")
+                    }
+                    JsonPayloadError::Deserialize(e) => format!("The JSON body does not fit: {e}"),
+                    other => format!("The JSON body could not be read: {other}"),
+                })
+            }),
+    )
+    .app_data(
+        web::FormConfig::default()
+            .limit(MAX_BODY)
+            .error_handler(|err, _| bad_input(format!("The form could not be read: {err}"))),
+    )
+    .app_data(
+        web::QueryConfig::default().error_handler(|err, _| {
+            bad_input(format!("The address has a parameter that does not fit: {err}"))
+        }),
+    )
+    .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()));
+}
+
+/// The Prometheus registry and its `/metrics` endpoint.
+pub fn metrics() -> anyhow::Result<PrometheusMetrics> {
+    PrometheusMetricsBuilder::new("parley")
+        .endpoint("/metrics")
+        // Unknown paths share one label, so a scan cannot blow up the series count.
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics registry: {e}"))
+}
+
+/// Starts the HTTP server on `listener`. The returned server runs until stopped.
+pub fn serve(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    workers: usize,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let metrics = metrics()?;
+    let https = state.settings.secure_cookies();
+    let pruning = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            pruning.limiter.prune();
+        }
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(extractor_config)
+            .configure(routes)
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, AppError>(AppError::NotFound)
+            }))
+            .wrap(from_fn(csrf::protect))
+            .wrap(from_fn(crate::error::render_errors))
+            .wrap(headers::security_headers(https))
+            .wrap(metrics.clone())
+            .wrap(TracingLogger::default())
+    })
+    .workers(workers.max(1))
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

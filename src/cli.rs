@@ -1,0 +1,157 @@
+//! The commands behind `parley ...`.
+
+use std::io::{IsTerminal, Read};
+use std::net::TcpListener;
+
+use actix_web::web;
+use anyhow::Context;
+
+use crate::accounts::Role;
+use crate::accounts::service::{OperatorUser, upsert_operator_user};
+use crate::app::{AppState, serve};
+use crate::config::{Command, Settings, UserCommand, UserCreateArgs};
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Runs a parsed command line.
+pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Result<()> {
+    match command.unwrap_or(Command::Serve) {
+        Command::Serve => run_serve(&mut settings).await,
+        Command::Migrate => {
+            let db = open(&settings)?;
+            report_migrations(&db.migrate()?);
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => create_user(&settings, args),
+        Command::CheckConfig => check_config(&mut settings),
+    }
+}
+
+fn open(settings: &Settings) -> anyhow::Result<Db> {
+    Db::connect(&settings.database, settings.db_pool_size)
+}
+
+fn report_migrations(applied: &[String]) {
+    if applied.is_empty() {
+        println!("The database is up to date.");
+    } else {
+        for m in applied {
+            println!("applied {m}");
+        }
+    }
+}
+
+async fn run_serve(settings: &mut Settings) -> anyhow::Result<()> {
+    settings.resolve_secret()?;
+    let db = open(settings)?;
+    let applied = db.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied migrations");
+    }
+    if settings.demo {
+        let accounts = crate::demo::populate(&db)?;
+        crate::demo::print(&accounts, &settings.base_url);
+    }
+    let listener = TcpListener::bind(settings.bind)
+        .with_context(|| format!("listening on {} (PARLEY_BIND)", settings.bind))?;
+    let state = web::Data::new(AppState::new(settings.clone(), db)?);
+    tracing::info!(
+        address = %settings.bind,
+        base_url = %settings.base_url,
+        database = %settings.database,
+        "Parley is serving"
+    );
+    println!("Parley is serving at {}", settings.base_url);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    serve(state, listener, workers)?.await?;
+    Ok(())
+}
+
+fn create_user(settings: &Settings, args: UserCreateArgs) -> anyhow::Result<()> {
+    let role = Role::parse(&args.role)
+        .ok_or_else(|| anyhow::anyhow!("--role must be member, staff or admin, not '{}'", args.role))?;
+    let (password, generated) = if std::io::stdin().is_terminal() {
+        (crate::accounts::password::generate(), true)
+    } else {
+        let mut typed = String::new();
+        std::io::stdin()
+            .read_to_string(&mut typed)
+            .context("reading the password from standard input")?;
+        let typed = typed.trim_end_matches(['\r', '\n']).to_string();
+        if typed.is_empty() {
+            (crate::accounts::password::generate(), true)
+        } else {
+            (typed, false)
+        }
+    };
+    if !generated {
+        crate::accounts::password::check_policy(&password, &args.email, settings.min_password_length)
+            .map_err(|m| anyhow::anyhow!(m))?;
+    }
+    let db = open(settings)?;
+    db.migrate()?;
+    let mut conn = db.get_write()?;
+    let user = OperatorUser {
+        email: args.email.clone(),
+        name: args.name.trim().to_string(),
+        role,
+        organization: args.org.clone(),
+        authorized_contact: args.authorized_contact,
+        password: password.clone(),
+    };
+    if user.name.is_empty() {
+        anyhow::bail!("--name must not be empty");
+    }
+    let created = upsert_operator_user(&mut conn, &user, false).map_err(|e| match e {
+        AppError::Invalid { message, .. } => anyhow::anyhow!(message),
+        other => anyhow::anyhow!("creating the user: {other:?}"),
+    })?;
+    println!(
+        "Created {} <{}> as {} (id {}).",
+        created.display_name, created.email, created.role, created.id
+    );
+    if generated {
+        println!("Password: {password}");
+    }
+    Ok(())
+}
+
+fn check_config(settings: &mut Settings) -> anyhow::Result<()> {
+    println!("data directory   {}", settings.data_dir.display());
+    println!("database         {}", settings.database);
+    println!("listen on        {}", settings.bind);
+    println!("base URL         {}", settings.base_url);
+    println!(
+        "secret           {}",
+        if settings.secret.expose().is_empty() {
+            "from the data directory (made on first start)"
+        } else {
+            "set (hidden)"
+        }
+    );
+    match &settings.smtp {
+        Some(s) => println!("mail             SMTP {}:{} ({:?})", s.host, s.port, s.tls),
+        None => println!(
+            "mail             written to {}",
+            settings.data_dir.join("mail").display()
+        ),
+    }
+    println!(
+        "rate limits      {}",
+        if settings.rate_limits.enabled { "on" } else { "off" }
+    );
+    let db = open(settings)?;
+    let pending = db.pending_migrations()?;
+    if pending.is_empty() {
+        println!("migrations       all applied");
+    } else {
+        println!(
+            "migrations       {} pending (applied at start): {}",
+            pending.len(),
+            pending.join(", ")
+        );
+    }
+    crate::mail::Mailer::from_settings(settings)?;
+    println!("The configuration is valid.");
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! One error type for the whole application, its status-code table, and the middleware
+//! that renders it: an HTML page in the site's layout, or a JSON problem body under
+//! `/api`. Internal causes are logged and never shown.
+
+use std::collections::BTreeMap;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError, web};
+use serde::Serialize;
+
+use crate::app::AppState;
+
+/// Messages for each field of a form or JSON body, by field name.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Everything that can go wrong in a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input cannot be read at all (malformed JSON, a bad link).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A page needs a signed-in user; `next` is where to return after signing in.
+    #[error("sign in to continue")]
+    LoginRequired { next: String },
+    /// The API call needs a valid bearer token or session.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The user may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The input is readable but not acceptable; `fields` says what to fix where.
+    #[error("{message}")]
+    Invalid { message: String, fields: FieldErrors },
+    /// Too many attempts; try again after `retry_after` seconds.
+    #[error("too many attempts, try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
+    /// The database or another dependency is out of reach.
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A 422 with one message on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_string(), vec![message.clone()]);
+        Self::Invalid { message, fields }
+    }
+
+    /// A 422 from several field messages.
+    pub fn fields(fields: FieldErrors) -> Self {
+        let message = fields
+            .values()
+            .flatten()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| "The input is not valid.".into());
+        Self::Invalid { message, fields }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    pub(crate) fn from_pool(e: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(anyhow::anyhow!("database pool: {e}"))
+    }
+
+    /// The message a user may see.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => {
+                "Something went wrong on our side. It has been logged; please try again.".into()
+            }
+            Self::Unavailable(_) => {
+                "The service is briefly unavailable. Please try again in a moment.".into()
+            }
+            Self::NotFound => "There is nothing at this address.".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The field messages, if any.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            Self::Invalid { fields, .. } => Some(fields),
+            _ => None,
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => Self::NotFound,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for AppError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields = FieldErrors::new();
+        for (name, errs) in errors.field_errors() {
+            let msgs = errs
+                .iter()
+                .map(|e| {
+                    e.message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| format!("{name} is not valid"))
+                })
+                .collect();
+            fields.insert(name.to_string(), msgs);
+        }
+        Self::fields(fields)
+    }
+}
+
+impl From<tera::Error> for AppError {
+    fn from(e: tera::Error) -> Self {
+        Self::Internal(anyhow::anyhow!("template: {e:?}"))
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::LoginRequired { .. } | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A JSON problem body. Pages never see it: [`render_errors`] replaces it with an
+    /// HTML page for every path outside `/api`.
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        if let Self::RateLimited { retry_after } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if matches!(self, Self::Unauthorized(_) | Self::LoginRequired { .. }) {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        res.content_type("application/problem+json")
+            .json(Problem::from_error(self))
+    }
+}
+
+/// An RFC 9457 problem body.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<FieldErrors>,
+}
+
+impl Problem {
+    fn from_error(e: &AppError) -> Self {
+        let status = e.status_code();
+        Self {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: e.public_message(),
+            errors: e.field_errors().cloned(),
+        }
+    }
+}
+
+/// Logs internal causes, and under every path but `/api` replaces error responses with
+/// HTML pages in the site's layout (and a missing sign-in with a redirect to `/login`).
+pub async fn render_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let is_api = req.path().starts_with("/api/") || req.path() == "/api";
+    let res = next.call(req).await?;
+    let Some(app_error) = res.response().error().and_then(|e| e.as_error::<AppError>()) else {
+        return Ok(res.map_into_left_body());
+    };
+    if let AppError::Internal(cause) | AppError::Unavailable(cause) = app_error {
+        tracing::error!(error = ?cause, path = %res.request().path(), "request failed");
+    }
+    if is_api {
+        return Ok(res.map_into_left_body());
+    }
+    let response = match app_error {
+        AppError::LoginRequired { next } => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, login_redirect(next)))
+            .finish(),
+        other => error_page(res.request(), other),
+    };
+    Ok(res.into_response(response).map_into_right_body())
+}
+
+/// `/login?next=...`, keeping only local paths.
+pub fn login_redirect(next: &str) -> String {
+    let next = crate::web::safe_next(next);
+    if next == "/" {
+        "/login".into()
+    } else {
+        format!(
+            "/login?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorPage {
+    status: u16,
+    title: String,
+    message: String,
+    fields: Option<FieldErrors>,
+}
+
+fn error_page(req: &actix_web::HttpRequest, e: &AppError) -> HttpResponse {
+    let status = e.status_code();
+    let mut builder = HttpResponse::build(status);
+    if let AppError::RateLimited { retry_after } = e {
+        builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+    }
+    let view = ErrorPage {
+        status: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        message: e.public_message(),
+        fields: e.field_errors().cloned(),
+    };
+    let template = match status.as_u16() {
+        403 | 404 | 422 | 429 | 500 => format!("errors/{}.html", status.as_u16()),
+        _ => "errors/generic.html".to_string(),
+    };
+    let rendered = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.templates.render_plain(&template, &view))
+        .unwrap_or_else(|| Err(anyhow::anyhow!("no application state")));
+    match rendered {
+        Ok(html) => builder.content_type("text/html; charset=utf-8").body(html),
+        Err(err) => {
+            tracing::error!(error = ?err, "rendering an error page failed");
+            builder
+                .content_type("text/plain; charset=utf-8")
+                .body(view.message)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Parley: a vendor's customer community and support platform in one binary.
+//!
+//! Read the modules in this order for a tour: how it starts (`config`, `app`), how it
+//! stores (`db`), how a request is handled (`web`, `error`), then the features.
+
+/// The `AppState` and the HTTP server with every route and middleware.
+pub mod app;
+/// The commands behind `parley ...`: serve, migrate, user create, check-config.
+pub mod cli;
+/// Settings from flags and environment variables, checked once at start.
+pub mod config;
+/// Both database backends behind one connection type; pools; migrations.
+pub mod db;
+/// One error type, its status codes, and its rendering as a page or JSON problem.
+pub mod error;
+/// Signing keys for sessions, mailed links and CSRF tokens.
+pub mod keys;
+/// Outgoing mail over SMTP, or into `.eml` files.
+pub mod mail;
+/// What every handler shares: templates, sessions, CSRF, rate limits, headers, assets.
+pub mod web;
+
+/// Accounts: signup with company addresses, verification, sign-in, reset, API tokens.
+pub mod accounts;
+/// Administration of users, organizations and refused domains.
+pub mod admin;
+/// `--demo`: demo organizations and accounts.
+pub mod demo;
+/// The signed-in start page.
+pub mod home;

@@ -1,0 +1,151 @@
+//! Outgoing mail: built from a text and an HTML template, sent over SMTP, or written as
+//! `.eml` files under `DATA_DIR/mail/` when no SMTP server is set, so that a person can
+//! open them.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::Serialize;
+
+use crate::config::{Settings, SmtpTls};
+use crate::web::templates::Templates;
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Files {
+        dir: PathBuf,
+        from: Mailbox,
+    },
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Smtp { .. } => f.write_str("Mailer::Smtp"),
+            Self::Files { dir, .. } => write!(f, "Mailer::Files({})", dir.display()),
+        }
+    }
+}
+
+/// A message ready to send: one recipient, a subject and two bodies.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Mailbox,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mail {
+    /// Renders `email/{name}.txt`, `email/{name}.html` and `email/{name}.subject.txt`.
+    pub fn from_templates(
+        templates: &Templates,
+        name: &str,
+        to: Mailbox,
+        view: &impl Serialize,
+    ) -> anyhow::Result<Self> {
+        let subject = templates.render_plain(&format!("email/{name}.subject.txt"), view)?;
+        Ok(Self {
+            to,
+            subject: subject.trim().to_string(),
+            text: templates.render_plain(&format!("email/{name}.txt"), view)?,
+            html: templates.render_plain(&format!("email/{name}.html"), view)?,
+        })
+    }
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let from = settings.mail_from.clone();
+        let Some(smtp) = &settings.smtp else {
+            return Ok(Self::Files {
+                dir: settings.data_dir.join("mail"),
+                from,
+            });
+        };
+        let builder = match smtp.tls {
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)?,
+            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)?,
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+        };
+        let mut builder = builder.port(smtp.port);
+        if let Some(user) = &smtp.username {
+            let password = smtp
+                .password
+                .as_ref()
+                .map(|p| p.expose().to_string())
+                .unwrap_or_default();
+            builder = builder.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(Self::Smtp {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    /// Sends one message.
+    pub async fn send(&self, mail: Mail) -> anyhow::Result<()> {
+        let from = match self {
+            Self::Smtp { from, .. } | Self::Files { from, .. } => from.clone(),
+        };
+        let message = Message::builder()
+            .from(from)
+            .to(mail.to.clone())
+            .subject(mail.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
+            .context("building a message")?;
+        match self {
+            Self::Smtp { transport, .. } => {
+                transport.send(message).await.context("sending over SMTP")?;
+            }
+            Self::Files { dir, .. } => {
+                let dir = dir.clone();
+                let name = format!(
+                    "{}-{}.eml",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"),
+                    sanitize(mail.to.email.as_ref())
+                );
+                let bytes = message.formatted();
+                tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                    let path = dir.join(name);
+                    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+                    Ok(())
+                })
+                .await
+                .context("writing mail")??;
+            }
+        }
+        tracing::info!(subject = %mail.subject, "mail sent");
+        Ok(())
+    }
+}
+
+/// Keeps a file name to letters, digits and a few marks.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A mailbox for an address and a display name.
+pub fn mailbox(name: &str, address: &str) -> anyhow::Result<Mailbox> {
+    let email = address
+        .parse()
+        .with_context(|| format!("'{address}' is not a mail address"))?;
+    Ok(Mailbox::new(Some(name.to_string()), email))
+}

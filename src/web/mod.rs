@@ -1,0 +1,57 @@
+//! What every feature's handlers share: templates, sessions and the signed-in user,
+//! CSRF protection, rate limits, security headers, static assets and operations
+//! endpoints.
+
+pub mod assets;
+pub mod csrf;
+pub mod headers;
+pub mod ops;
+pub mod page;
+pub mod rate_limit;
+pub mod session;
+pub mod templates;
+
+pub use page::PageCtx;
+pub use session::{ApiUser, AuthUser, CurrentUser, MaybeUser};
+
+/// A local path to return to after signing in; anything else (another host, a
+/// protocol-relative `//host`, a backslash trick) becomes `/`.
+pub fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n'])
+        && !next.starts_with("/login")
+        && !next.starts_with("/logout");
+    if ok { next } else { "/" }
+}
+
+/// The client's address: the peer, or the first X-Forwarded-For hop when the operator
+/// says a proxy they run sits in front.
+pub fn client_ip(req: &actix_web::HttpRequest, trust_proxy: bool) -> String {
+    if trust_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
+        return ip.to_string();
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_local() {
+        assert_eq!(safe_next("/t/42?page=2"), "/t/42?page=2");
+        for evil in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+            "/login?next=/x",
+        ] {
+            assert_eq!(safe_next(evil), "/", "{evil}");
+        }
+    }
+}

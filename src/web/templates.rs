@@ -1,0 +1,100 @@
+//! Tera templates, embedded in the binary and registered in one place with every
+//! filter and function they use. Autoescaping stays on.
+
+use std::collections::HashMap;
+
+use include_dir::{Dir, include_dir};
+use serde::Serialize;
+
+use crate::error::AppError;
+
+static TEMPLATE_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// The compiled templates.
+#[derive(Debug)]
+pub struct Templates {
+    tera: tera::Tera,
+}
+
+impl Templates {
+    /// Compiles every embedded template (`static/` excluded).
+    pub fn load() -> anyhow::Result<Self> {
+        let mut files = Vec::new();
+        collect(&TEMPLATE_DIR, &mut files);
+        let mut tera = tera::Tera::default();
+        // Plain-text mail bodies are not HTML: escaping them would show &amp; to readers.
+        tera.autoescape_on(vec![".html"]);
+        tera.add_raw_templates(files)
+            .map_err(|e| anyhow::anyhow!("compiling templates: {e:?}"))?;
+        tera.register_filter("datetime", datetime);
+        Ok(Self { tera })
+    }
+
+    /// Renders `name` with the fields of `view`.
+    pub fn render(&self, name: &str, view: &impl Serialize) -> Result<String, AppError> {
+        Ok(self.render_plain(name, view)?)
+    }
+
+    /// Renders `name`, for callers outside a request.
+    pub fn render_plain(&self, name: &str, view: &impl Serialize) -> anyhow::Result<String> {
+        let ctx =
+            tera::Context::from_serialize(view).map_err(|e| anyhow::anyhow!("template context: {e:?}"))?;
+        self.tera
+            .render(name, &ctx)
+            .map_err(|e| anyhow::anyhow!("rendering {name}: {e:?}"))
+    }
+}
+
+fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        if path.starts_with("static/") {
+            continue;
+        }
+        if let Some(text) = file.contents_utf8() {
+            out.push((path, text));
+        }
+    }
+    for sub in dir.dirs() {
+        if !sub.path().starts_with("static") {
+            collect(sub, out);
+        }
+    }
+}
+
+/// `{{ t | datetime }}`: a stored UTC timestamp as "2026-11-22 14:05 UTC".
+fn datetime(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let raw = value.as_str().unwrap_or_default();
+    let shown = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| raw.to_string());
+    Ok(tera::Value::String(shown))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_templates_compile_and_escape() {
+        let t = Templates::load().expect("templates");
+        #[derive(Serialize)]
+        struct V {
+            status: u16,
+            title: &'static str,
+            message: &'static str,
+        }
+        let html = t
+            .render_plain(
+                "errors/404.html",
+                &V {
+                    status: 404,
+                    title: "Not Found",
+                    message: "<script>x</script>",
+                },
+            )
+            .expect("render");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<script>x"));
+    }
+}
