@@ -10,13 +10,10 @@ use crate::error::AppError;
 use crate::web::{ApiUser, client_ip};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .route("/auth/signup", web::post().to(signup))
-            .route("/auth/token", web::post().to(create_token))
-            .route("/auth/token", web::delete().to(revoke_token))
-            .route("/me", web::get().to(me)),
-    );
+    cfg.route("/api/v1/auth/signup", web::post().to(signup))
+        .route("/api/v1/auth/token", web::post().to(create_token))
+        .route("/api/v1/auth/token", web::delete().to(revoke_token))
+        .route("/api/v1/me", web::get().to(me));
 }
 
 #[derive(Serialize)]

@@ -9,19 +9,27 @@ use crate::error::AppError;
 use crate::web::ApiUser;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1/admin")
-            .route("/organizations", web::get().to(list_organizations))
-            .route("/organizations", web::post().to(create_organization))
-            .route("/organizations/{id}", web::get().to(get_organization))
-            .route("/organizations/{id}", web::patch().to(update_organization))
-            .route("/users", web::get().to(list_users))
-            .route("/users/{id}", web::get().to(get_user))
-            .route("/users/{id}", web::patch().to(update_user))
-            .route("/blocked-domains", web::get().to(list_blocked))
-            .route("/blocked-domains", web::post().to(add_blocked))
-            .route("/blocked-domains/{id}", web::delete().to(remove_blocked)),
-    );
+    // Plain routes, not a scope: a scope on /api/v1/admin beside other /api/v1 routes
+    // would answer 404 for paths it does not know before the others are tried.
+    cfg.route("/api/v1/admin/organizations", web::get().to(list_organizations))
+        .route("/api/v1/admin/organizations", web::post().to(create_organization))
+        .route(
+            "/api/v1/admin/organizations/{id}",
+            web::get().to(get_organization),
+        )
+        .route(
+            "/api/v1/admin/organizations/{id}",
+            web::patch().to(update_organization),
+        )
+        .route("/api/v1/admin/users", web::get().to(list_users))
+        .route("/api/v1/admin/users/{id}", web::get().to(get_user))
+        .route("/api/v1/admin/users/{id}", web::patch().to(update_user))
+        .route("/api/v1/admin/blocked-domains", web::get().to(list_blocked))
+        .route("/api/v1/admin/blocked-domains", web::post().to(add_blocked))
+        .route(
+            "/api/v1/admin/blocked-domains/{id}",
+            web::delete().to(remove_blocked),
+        );
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,396 @@
+//! The test harness: a real Parley server on a free port, with its own data directory
+//! and its own database (a temp SQLite file, or a fresh PostgreSQL database when
+//! `PARLEY_TEST_PG_URL` is set), and a browser-like client that keeps cookies and
+//! fills in CSRF tokens.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // Helpers shared by test files; a failed step should stop the test loudly.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use actix_web::web;
+use diesel::{Connection, RunQueryDsl};
+use parley::app::{AppState, serve};
+use parley::config::{Cli, DatabaseUrl, Settings};
+use parley::db::Db;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+pub use reqwest::Response;
+
+/// The PostgreSQL server to test against, if any.
+pub fn pg_url() -> Option<String> {
+    std::env::var("PARLEY_TEST_PG_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// A database made for one test and dropped after it.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pg_admin: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    pub fn new(dir: &std::path::Path) -> Self {
+        match pg_url() {
+            None => Self {
+                url: DatabaseUrl::Sqlite(dir.join("test.db")),
+                pg_admin: None,
+            },
+            Some(admin) => {
+                let name = format!(
+                    "parley_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst),
+                    rand_suffix()
+                );
+                let mut conn =
+                    diesel::PgConnection::establish(&admin).expect("connect to PARLEY_TEST_PG_URL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create database");
+                let mut url = url::Url::parse(&admin).expect("PARLEY_TEST_PG_URL is a URL");
+                url.set_path(&name);
+                Self {
+                    url: DatabaseUrl::Postgres(url.to_string()),
+                    pg_admin: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg_admin
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin)
+        {
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    );
+    h.finish() % 1_000_000
+}
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub state: web::Data<AppState>,
+    pub data_dir: tempfile::TempDir,
+    handle: actix_web::dev::ServerHandle,
+    _db: TestDb,
+}
+
+/// Settings a test may change before the server starts.
+pub struct Options {
+    pub args: Vec<String>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts a server; `args` are extra command-line settings such as
+    /// `--rate-limit-login=2/minute`.
+    pub async fn spawn_with(args: &[&str]) -> Self {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let db = TestDb::new(data_dir.path());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut argv: Vec<String> = vec![
+            "parley".into(),
+            format!("--data-dir={}", data_dir.path().display()),
+            format!("--database-url={}", db.url),
+            format!("--bind={addr}"),
+            "--secret=test-secret-test-secret-test-secret-0123".into(),
+            "--db-pool-size=4".into(),
+        ];
+        if let DatabaseUrl::Postgres(u) = &db.url {
+            argv[2] = format!("--database-url={u}");
+        }
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let cli = <Cli as clap::Parser>::parse_from(argv);
+        let settings = Settings::from_args(&cli.settings).expect("settings");
+        let url = db.url.clone();
+        let pool = settings.db_pool_size;
+        let database = tokio::task::spawn_blocking(move || {
+            let database = Db::connect(&url, pool).expect("connect");
+            database.migrate().expect("migrate");
+            database
+        })
+        .await
+        .expect("join");
+        let state = web::Data::new(AppState::new(settings, database).expect("state"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let server_state = state.clone();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = serve(server_state, listener, 2).expect("serve");
+                tx.send(server.handle()).expect("send handle");
+                let _ = server.await;
+            })
+        });
+        let handle = tokio::task::spawn_blocking(move || rx.recv().expect("server handle"))
+            .await
+            .expect("join");
+        Self {
+            base: format!("http://{addr}"),
+            state,
+            data_dir,
+            handle,
+            _db: db,
+        }
+    }
+
+    /// A new browser with no cookies.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .expect("client"),
+            csrf: None,
+        }
+    }
+
+    /// A client for the JSON API, with no cookies.
+    pub fn api(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Every mail written so far, oldest first, decoded from quoted-printable.
+    pub fn mails(&self) -> Vec<String> {
+        let dir: PathBuf = self.data_dir.path().join("mail");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|f| decode_qp(&std::fs::read_to_string(f).expect("read mail")))
+            .collect()
+    }
+
+    /// The newest mail to `address`.
+    pub fn last_mail_to(&self, address: &str) -> String {
+        self.mails()
+            .into_iter()
+            .rev()
+            .find(|m| m.contains(&format!("<{address}>")))
+            .unwrap_or_else(|| panic!("no mail to {address}"))
+    }
+
+    /// The first link in `mail` to `path` (such as "/verify"), as a local path and query.
+    pub fn link_in(&self, mail: &str, path: &str) -> String {
+        let start = format!("{}{}", self.base, path);
+        let at = mail
+            .find(&start)
+            .unwrap_or_else(|| panic!("no {start} link in:\n{mail}"));
+        let link: String = mail[at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '"')
+            .collect();
+        link[self.base.len()..].to_string()
+    }
+
+    /// Signs up through the API and verifies through the mailed link; returns a browser
+    /// signed in as that user.
+    pub async fn verified_member(&self, email: &str, password: &str) -> Browser {
+        let res = self
+            .api()
+            .post(self.url("/api/v1/auth/signup"))
+            .json(&serde_json::json!({"email": email, "password": password, "display_name": "Test User"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        let link = self.link_in(&self.last_mail_to(email), "/verify");
+        let mut b = self.browser();
+        assert_eq!(b.get(&link).await.status(), StatusCode::SEE_OTHER);
+        b.login(email, password).await;
+        b
+    }
+
+    /// Makes an account directly (as `parley user create` does) and signs it in.
+    pub async fn user_with_role(
+        &self,
+        email: &str,
+        role: parley::accounts::Role,
+        org: Option<&str>,
+    ) -> Browser {
+        let state = self.state.clone();
+        let (email_s, org_s) = (email.to_string(), org.map(str::to_string));
+        tokio::task::spawn_blocking(move || {
+            let mut conn = state.db.get_write().unwrap();
+            parley::accounts::service::upsert_operator_user(
+                &mut conn,
+                &parley::accounts::service::OperatorUser {
+                    email: email_s,
+                    name: "Operator Made".into(),
+                    role,
+                    organization: org_s,
+                    authorized_contact: false,
+                    password: "operator password 1".into(),
+                },
+                true,
+            )
+            .unwrap();
+        })
+        .await
+        .unwrap();
+        let mut b = self.browser();
+        b.login(email, "operator password 1").await;
+        b
+    }
+
+    /// An API token for an account.
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let res = self
+            .api()
+            .post(self.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({"email": email, "password": password, "name": "test"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command at once; the server thread ends on its own.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// A cookie-keeping client that fills in CSRF tokens as a browser's forms would.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+    csrf: Option<String>,
+}
+
+impl Browser {
+    pub async fn get(&mut self, path: &str) -> Response {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .unwrap();
+        res
+    }
+
+    /// The body of a page, remembering its CSRF token.
+    pub async fn page(&mut self, path: &str) -> (StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        if let Some(t) = csrf_in(&body) {
+            self.csrf = Some(t);
+        }
+        (status, body)
+    }
+
+    /// Posts a form with the CSRF token of a page seen earlier (fetching /login first
+    /// when no page was seen yet).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        if self.csrf.is_none() {
+            self.page("/login").await;
+        }
+        let token = self.csrf.clone().expect("a CSRF token");
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.post_raw(path, &form).await
+    }
+
+    /// Posts a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.client
+            .post(format!("{}{}", self.base, path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) {
+        let res = self
+            .post("/login", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "login of {email}: {}",
+            res.text().await.unwrap()
+        );
+        // The session is new; pages seen from now on carry the token to use.
+        self.page("/account").await;
+    }
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let at = html.find(marker)? + marker.len();
+    Some(html[at..].chars().take_while(|c| *c != '"').collect())
+}
+
+/// Location header of a redirect.
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// Decodes quoted-printable soft breaks and escapes.
+pub fn decode_qp(s: &str) -> String {
+    let s = s.replace("=\r\n", "").replace("=\n", "");
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
