@@ -1,6 +1,8 @@
 //! Accounts through HTTP: signup rules, organizations by domain, verification links,
 //! sign-in and out, password reset and change, tokens, CSRF and rate limits.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
+
 mod common;
 
 use common::{TestApp, location};

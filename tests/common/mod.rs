@@ -296,13 +296,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn get(&mut self, path: &str) -> Response {
-        let res = self
-            .client
+        self.client
             .get(format!("{}{}", self.base, path))
             .send()
             .await
-            .unwrap();
-        res
+            .unwrap()
     }
 
     /// The body of a page, remembering its CSRF token.
