@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 use parley::config::{Cli, LogFormat, Settings};
 
@@ -9,8 +10,11 @@ fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_env("PARLEY_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // The request span closing gives one access-log line per request, with method,
+    // route, status, client and time taken.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),

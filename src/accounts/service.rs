@@ -204,14 +204,7 @@ fn resolve_organization(
             format!("Sign-ups from {b} are not accepted. Please use your company email address."),
         ));
     }
-    let mut owned: Vec<(String, Organization)> = organization_domains::table
-        .inner_join(organizations::table)
-        .filter(organization_domains::domain.eq_any(&candidates))
-        .select((organization_domains::domain, Organization::as_select()))
-        .load(c)?;
-    // The most specific domain wins: eu.acme.com before acme.com.
-    owned.sort_by_key(|(d, _)| std::cmp::Reverse(d.len()));
-    if let Some((_, org)) = owned.into_iter().next() {
+    if let Some(org) = owner_of(c, &candidates)? {
         if org.status == "refused" {
             return Err(AppError::field(
                 "email",
@@ -228,7 +221,26 @@ fn resolve_organization(
             ),
         ));
     }
-    create_organization(c, domain, "pending", &[domain.to_string()])
+    // In a savepoint: on PostgreSQL a concurrent signup from the same new domain may
+    // commit the organization first, and then the insert fails on the unique index.
+    // The organization it made is the one to join.
+    use diesel::Connection;
+    match c.transaction(|c| create_organization(c, domain, "pending", &[domain.to_string()])) {
+        Ok(org) => Ok(org),
+        Err(e) => owner_of(c, &candidates)?.ok_or(e),
+    }
+}
+
+/// The organization owning the most specific of `candidates` (eu.acme.com before
+/// acme.com).
+fn owner_of(c: &mut AnyConnection, candidates: &[&str]) -> Result<Option<Organization>, AppError> {
+    let mut owned: Vec<(String, Organization)> = organization_domains::table
+        .inner_join(organizations::table)
+        .filter(organization_domains::domain.eq_any(candidates))
+        .select((organization_domains::domain, Organization::as_select()))
+        .load(c)?;
+    owned.sort_by_key(|(d, _)| std::cmp::Reverse(d.len()));
+    Ok(owned.into_iter().next().map(|(_, org)| org))
 }
 
 /// Creates an organization owning `domains`. A name already taken gets a numeric suffix.
@@ -776,10 +788,9 @@ pub fn upsert_operator_user(
     u: &OperatorUser,
     replace: bool,
 ) -> Result<User, AppError> {
-    use diesel::Connection;
     let email = domains::parse_email(&u.email).map_err(|m| AppError::field("email", m))?;
     let hash = password::hash(&u.password)?;
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let org_id = match &u.organization {
             None => None,
             Some(name) => Some(find_or_create_org(c, name, &email.domain)?),

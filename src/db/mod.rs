@@ -150,11 +150,10 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
     {
-        use diesel::Connection;
         let pool = self.write.clone();
         run_blocking(move || {
             let mut conn = pool.get().map_err(AppError::from_pool)?;
-            conn.transaction(|c| f(c))
+            write_transaction(&mut conn, f)
         })
         .await
     }
@@ -187,6 +186,35 @@ impl Db {
             Ok(())
         })
         .await
+    }
+}
+
+/// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking
+/// the write lock up front: a deferred transaction that reads and then writes fails at
+/// once with `SQLITE_BUSY` when another process wrote in between, whatever the busy
+/// timeout. Transactions opened inside `f` become savepoints.
+pub fn write_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+{
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        AnyConnection::Postgresql(_) => Manager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rolling back a transaction failed");
+            }
+            Err(e)
+        }
     }
 }
 
