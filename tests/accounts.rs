@@ -6,21 +6,15 @@
 mod common;
 
 use common::{TestApp, location};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const PW: &str = "a sturdy passphrase";
 
 async fn api_signup(app: &TestApp, email: &str, password: &str, name: &str) -> (StatusCode, Value) {
-    let res = app
-        .api()
-        .post(app.url("/api/v1/auth/signup"))
-        .json(&json!({"email": email, "password": password, "display_name": name}))
-        .send()
+    let body = json!({"email": email, "password": password, "display_name": name});
+    app.call(Method::POST, "/api/v1/auth/signup", None, Some(body))
         .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap())
 }
 
 #[tokio::test]
@@ -434,53 +428,29 @@ async fn password_reset_by_mail_works_once() {
 async fn api_tokens_issue_identify_and_revoke() {
     let app = TestApp::spawn().await;
     app.verified_member("tia@acme.test", PW).await;
-    let res = app
-        .api()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": "tia@acme.test", "password": "wrong password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let wrong = json!({"email": "tia@acme.test", "password": "wrong password"});
+    let (status, _) = app
+        .call(Method::POST, "/api/v1/auth/token", None, Some(wrong))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let token = app.token("tia@acme.test", PW).await;
     assert!(token.starts_with("plt_"));
-    let me: Value = app
-        .api()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, me) = app.call(Method::GET, "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(me["email"], "tia@acme.test");
     assert_eq!(me["verified"], true);
     assert_eq!(me["role"], "member");
-    let bad = app
-        .api()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth("plt_nonsense")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
-    let res = app
-        .api()
-        .delete(app.url("/api/v1/auth/token"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let res = app
-        .api()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/me", Some("plt_nonsense"), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = app
+        .call(Method::DELETE, "/api/v1/auth/token", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, problem) = app.call(Method::GET, "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(problem["detail"].as_str().unwrap().contains("revoked"));
     // Malformed JSON is a 400 that says so.
     let res = app
         .api()

@@ -7,7 +7,7 @@ mod common;
 
 use common::TestApp;
 use parley::accounts::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -41,18 +41,11 @@ async fn admin_pages_and_api_need_an_admin() {
         "/api/v1/admin/organizations",
         "/api/v1/admin/blocked-domains",
     ] {
-        let res = app
-            .api()
-            .get(app.url(path))
-            .bearer_auth(&staff_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
-        let body: Value = res.json().await.unwrap();
+        let (status, body) = app.call(Method::GET, path, Some(&staff_token), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(body["status"], 403);
-        let res = app.api().get(app.url(path)).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let (status, _) = app.call(Method::GET, path, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
     }
 }
 
@@ -61,17 +54,17 @@ async fn onboarding_through_the_api() {
     let app = TestApp::spawn().await;
     app.user_with_role("al@vendor.test", Role::Admin, None).await;
     let token = app.token("al@vendor.test", "operator password 1").await;
-    let api = app.api();
+    let t = Some(token.as_str());
 
-    let res = api
-        .post(app.url("/api/v1/admin/organizations"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Umbrella", "domains": ["umbrella.test", "@Umbrella-Labs.TEST"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let org: Value = res.json().await.unwrap();
+    let (status, org) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/organizations",
+            t,
+            Some(json!({"name": "Umbrella", "domains": ["umbrella.test", "@Umbrella-Labs.TEST"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
     assert_eq!(org["status"], "approved");
     assert_eq!(org["domains"], json!(["umbrella-labs.test", "umbrella.test"]));
 
@@ -85,117 +78,146 @@ async fn onboarding_through_the_api() {
         (json!({"name": "Other", "domains": ["umbrella.test"]}), "domains"),
         (json!({"name": "Bad", "domains": ["not a domain"]}), "domains"),
     ] {
-        let res = api
-            .post(app.url("/api/v1/admin/organizations"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        let problem: Value = res.json().await.unwrap();
+        let (status, problem) = app
+            .call(Method::POST, "/api/v1/admin/organizations", t, Some(body.clone()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(problem["errors"][field].is_array(), "{problem}");
     }
-    let all: Vec<Value> = api
-        .get(app.url("/api/v1/admin/organizations"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(all.len(), 1);
+    let (_, all) = app
+        .call(Method::GET, "/api/v1/admin/organizations", t, None)
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
 
     // A user signs up, and the admin makes them an authorized contact.
-    let res = api
-        .post(app.url("/api/v1/auth/signup"))
-        .json(
-            &json!({"email": "uma@umbrella.test", "password": "a sturdy passphrase", "display_name": "Uma"}),
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/signup",
+            None,
+            Some(json!({"email": "uma@umbrella.test", "password": "a sturdy passphrase", "display_name": "Uma"})),
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let found: Vec<Value> = api
-        .get(app.url("/api/v1/admin/users?email=UMA@umbrella.test"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(found.len(), 1);
-    let uid = found[0]["id"].as_i64().unwrap();
-    let res = api
-        .patch(app.url(&format!("/api/v1/admin/users/{uid}")))
-        .bearer_auth(&token)
-        .json(&json!({"authorized_contact": true, "role": "staff"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let user: Value = res.json().await.unwrap();
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, found) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/users?email=UMA@umbrella.test",
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let user_path = format!("/api/v1/admin/users/{}", found[0]["id"]);
+    let (status, user) = app
+        .call(
+            Method::PATCH,
+            &user_path,
+            t,
+            Some(json!({"authorized_contact": true, "role": "staff"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(user["authorized_contact"], true);
     assert_eq!(user["role"], "staff");
     assert_eq!(user["organization"]["name"], "Umbrella");
 
-    // Taking the organization away from an authorized contact is refused with a reason.
-    let res = api
-        .patch(app.url(&format!("/api/v1/admin/users/{uid}")))
-        .bearer_auth(&token)
-        .json(&json!({"organization": null}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = api
-        .patch(app.url(&format!("/api/v1/admin/users/{uid}")))
-        .bearer_auth(&token)
-        .json(&json!({"role": "overlord"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = api
-        .patch(app.url("/api/v1/admin/users/999999"))
-        .bearer_auth(&token)
-        .json(&json!({"role": "member"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Refusals say why: an authorized contact needs an organization; roles are known;
+    // organizations must exist; users must exist.
+    for (path, body, status) in [
+        (
+            user_path.as_str(),
+            json!({"organization": null}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            user_path.as_str(),
+            json!({"role": "overlord"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            user_path.as_str(),
+            json!({"organization": "No Such Org"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/v1/admin/users/999999",
+            json!({"role": "member"}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (got, problem) = app.call(Method::PATCH, path, t, Some(body.clone())).await;
+        assert_eq!(got, status, "{body}: {problem}");
+        assert!(problem["detail"].is_string());
+    }
+    let (_, user) = app
+        .call(
+            Method::PATCH,
+            &user_path,
+            t,
+            Some(json!({"organization": org["id"]})),
+        )
+        .await;
+    assert_eq!(user["organization"]["id"], org["id"]);
 
-    // Domains can be replaced, and the last admin cannot be demoted.
-    let oid = org["id"].as_i64().unwrap();
-    let res = api
-        .patch(app.url(&format!("/api/v1/admin/organizations/{oid}")))
-        .bearer_auth(&token)
-        .json(&json!({"domains": ["umbrella.test"], "name": "Umbrella Corp"}))
-        .send()
-        .await
-        .unwrap();
-    let org: Value = res.json().await.unwrap();
+    // Domains can be replaced and the organization renamed.
+    let org_path = format!("/api/v1/admin/organizations/{}", org["id"]);
+    let (_, org) = app
+        .call(
+            Method::PATCH,
+            &org_path,
+            t,
+            Some(json!({"domains": ["umbrella.test"], "name": "Umbrella Corp"})),
+        )
+        .await;
     assert_eq!(org["domains"], json!(["umbrella.test"]));
     assert_eq!(org["name"], "Umbrella Corp");
-    let me: Value = api
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let res = api
-        .patch(app.url(&format!("/api/v1/admin/users/{}", me["id"])))
-        .bearer_auth(&token)
-        .json(&json!({"role": "member"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(org["members"], 1);
+
+    // The last admin cannot be demoted.
+    let (_, me) = app.call(Method::GET, "/api/v1/me", t, None).await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{}", me["id"]),
+            t,
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Refused domains through the API.
+    let (status, blocked) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/blocked-domains",
+            t,
+            Some(json!({"domain": "rival.test"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/blocked-domains",
+            t,
+            Some(json!({"domain": "umbrella.test"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an owned domain cannot be refused"
+    );
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/admin/blocked-domains/{}", blocked["id"]),
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]

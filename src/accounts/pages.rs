@@ -322,6 +322,23 @@ struct PasswordForm {
     new_password: String,
 }
 
+/// The account page after a form: a new token to show once, or the form's field
+/// messages with a 422.
+async fn account_after(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    outcome: Result<Option<String>, AppError>,
+) -> Result<HttpResponse, AppError> {
+    match outcome {
+        Ok(new_token) => account_page(state, ctx, user, StatusCode::OK, new_token, FieldErrors::new()).await,
+        Err(AppError::Invalid { fields, .. }) => {
+            account_page(state, ctx, user, StatusCode::UNPROCESSABLE_ENTITY, None, fields).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 async fn change_password(
     state: web::Data<AppState>,
     ctx: PageCtx,
@@ -330,18 +347,7 @@ async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     match service::change_password(&state, &user, &form.current_password, &form.new_password).await {
         Ok(epoch) => signed_in_redirect(&state, user.id, epoch, "/account?notice=password_changed"),
-        Err(AppError::Invalid { fields, .. }) => {
-            account_page(
-                &state,
-                &ctx,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                fields,
-            )
-            .await
-        }
-        Err(e) => Err(e),
+        Err(e) => account_after(&state, &ctx, &user, Err(e)).await,
     }
 }
 
@@ -365,31 +371,8 @@ async fn create_token(
     user: CurrentUser,
     form: web::Form<NewTokenForm>,
 ) -> Result<HttpResponse, AppError> {
-    match service::create_api_token(&state, &user, &form.name).await {
-        Ok(issued) => {
-            account_page(
-                &state,
-                &ctx,
-                &user,
-                StatusCode::OK,
-                Some(issued.token),
-                FieldErrors::new(),
-            )
-            .await
-        }
-        Err(AppError::Invalid { fields, .. }) => {
-            account_page(
-                &state,
-                &ctx,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                fields,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let issued = service::create_api_token(&state, &user, &form.name).await;
+    account_after(&state, &ctx, &user, issued.map(|i| Some(i.token))).await
 }
 
 async fn revoke_token(

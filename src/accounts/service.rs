@@ -835,26 +835,49 @@ pub fn upsert_operator_user(
     })
 }
 
+/// An organization named by id or by name.
+#[derive(Debug, Clone, serde::Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum OrgRef {
+    Id(i64),
+    Name(String),
+}
+
+/// The id of the organization `named`, or a 422 on `organization` saying none exists.
+pub fn find_organization(c: &mut AnyConnection, named: &OrgRef) -> Result<i64, AppError> {
+    let found: Option<i64> = match named {
+        OrgRef::Id(id) => organizations::table
+            .find(*id)
+            .select(organizations::id)
+            .first(c)
+            .optional()?,
+        OrgRef::Name(name) => organizations::table
+            .filter(organizations::name.eq(name.trim()))
+            .select(organizations::id)
+            .first(c)
+            .optional()?,
+    };
+    found.ok_or_else(|| {
+        let which = match named {
+            OrgRef::Id(id) => format!("with id {id}"),
+            OrgRef::Name(name) => format!("named '{}'", name.trim()),
+        };
+        AppError::field("organization", format!("There is no organization {which}."))
+    })
+}
+
 /// An organization by id or name; a new name becomes an approved organization that
 /// owns `domain`, unless another organization owns it already.
 fn find_or_create_org(c: &mut AnyConnection, name_or_id: &str, domain: &str) -> Result<i64, AppError> {
-    if let Ok(id) = name_or_id.parse::<i64>() {
-        return organizations::table
-            .find(id)
-            .select(organizations::id)
-            .first(c)
-            .optional()?
-            .ok_or_else(|| {
-                AppError::field("organization", format!("There is no organization with id {id}."))
-            });
-    }
-    let found: Option<i64> = organizations::table
-        .filter(organizations::name.eq(name_or_id))
-        .select(organizations::id)
-        .first(c)
-        .optional()?;
-    if let Some(id) = found {
-        return Ok(id);
+    let named = match name_or_id.parse::<i64>() {
+        Ok(id) => OrgRef::Id(id),
+        Err(_) => OrgRef::Name(name_or_id.to_string()),
+    };
+    match (find_organization(c, &named), &named) {
+        (Ok(id), _) => return Ok(id),
+        // A number names an existing organization; a new name makes one.
+        (Err(e), OrgRef::Id(_)) => return Err(e),
+        (Err(_), OrgRef::Name(_)) => {}
     }
     let owned: i64 = organization_domains::table
         .filter(organization_domains::domain.eq(domain))

@@ -5,8 +5,9 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::service::{
-    self, AdminUser, OrgRef, OrganizationChanges, OrganizationResource, PAGE_SIZE, UserChanges, UserQuery,
+    self, AdminUser, OrganizationChanges, OrganizationResource, PAGE_SIZE, UserChanges, UserQuery,
 };
+use crate::accounts::service::OrgRef;
 use crate::app::AppState;
 use crate::db::models::BlockedDomain;
 use crate::error::{AppError, FieldErrors};

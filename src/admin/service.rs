@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::domains::{parse_domain, suffixes};
 use crate::accounts::service::{
-    add_domains, auth_user, create_organization as insert_organization, to_auth_user,
+    OrgRef, add_domains, auth_user, create_organization as insert_organization, find_organization,
+    to_auth_user,
 };
 use crate::accounts::{Role, UserResource};
 use crate::app::AppState;
@@ -130,14 +131,6 @@ fn admin_user(c: &mut AnyConnection, id: i64) -> Result<AdminUser, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-/// An organization named by id or by name.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(untagged)]
-pub enum OrgRef {
-    Id(i64),
-    Name(String),
-}
-
 /// Changes an admin may make to a user; absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct UserChanges {
@@ -198,32 +191,7 @@ pub async fn update_user(
             if let Some(org) = &changes.organization {
                 let org_id = match org {
                     None => None,
-                    Some(OrgRef::Id(oid)) => Some(
-                        organizations::table
-                            .find(*oid)
-                            .select(organizations::id)
-                            .first::<i64>(c)
-                            .optional()?
-                            .ok_or_else(|| {
-                                AppError::field(
-                                    "organization",
-                                    format!("There is no organization with id {oid}."),
-                                )
-                            })?,
-                    ),
-                    Some(OrgRef::Name(name)) => Some(
-                        organizations::table
-                            .filter(organizations::name.eq(name.trim()))
-                            .select(organizations::id)
-                            .first::<i64>(c)
-                            .optional()?
-                            .ok_or_else(|| {
-                                AppError::field(
-                                    "organization",
-                                    format!("There is no organization named '{name}'."),
-                                )
-                            })?,
-                    ),
+                    Some(named) => Some(find_organization(c, named)?),
                 };
                 diesel::update(users::table.find(id))
                     .set(users::organization_id.eq(org_id))
