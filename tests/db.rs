@@ -281,7 +281,13 @@ fn command_line_creates_users_and_checks_settings() {
         .arg("check-config")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{:?}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("The configuration is valid."));
 
     let out = parley_cmd(dir.path(), &test_db.url)

@@ -104,7 +104,9 @@ impl Db {
         let build = |size: u32| {
             Pool::builder()
                 .max_size(size)
-                .min_idle(Some(1))
+                // No connections opened in the background: a command that exits while a
+                // pool thread is inside libpq's connect can crash at exit.
+                .min_idle(Some(0))
                 .connection_timeout(Duration::from_secs(30))
                 .connection_customizer(Box::new(Setup))
                 .build(ConnectionManager::<AnyConnection>::new(conn_url.clone()))
