@@ -17,6 +17,8 @@ pub mod error;
 pub mod keys;
 /// Outgoing mail over SMTP, or into `.eml` files.
 pub mod mail;
+/// Markdown to sanitized HTML (`SafeHtml`), plain text and excerpts.
+pub mod markdown;
 /// What every handler shares: templates, sessions, CSRF, rate limits, headers, assets.
 pub mod web;
 

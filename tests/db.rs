@@ -78,6 +78,7 @@ fn columns(db: &Db) -> BTreeSet<(String, String, String, bool)> {
                 "text" | "character varying" | "varchar" => "text",
                 "boolean" | "bool" => "boolean",
                 "timestamp" | "timestamp without time zone" => "timestamp",
+                "date" => "date",
                 other => panic!(
                     "{}.{} has a type the parity check does not know: {other}",
                     r.table_name, r.column_name

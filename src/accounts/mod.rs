@@ -54,6 +54,7 @@ pub struct UserResource {
     pub id: i64,
     pub email: String,
     pub display_name: String,
+    pub username: String,
     pub role: Role,
     pub organization: Option<OrganizationRef>,
     pub authorized_contact: bool,
@@ -66,6 +67,7 @@ impl From<&AuthUser> for UserResource {
             id: u.id,
             email: u.email.clone(),
             display_name: u.display_name.clone(),
+            username: u.username.clone(),
             role: u.role,
             organization: match (u.organization_id, &u.organization_name, &u.organization_status) {
                 (Some(id), Some(name), Some(status)) => Some(OrganizationRef {

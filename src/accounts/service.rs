@@ -77,6 +77,7 @@ pub fn to_auth_user(
         id: u.id,
         email: u.email,
         display_name: u.display_name,
+        username: u.username.unwrap_or_else(|| format!("user{}", u.id)),
         role: Role::parse(&u.role).unwrap_or(Role::Member),
         organization_id: u.organization_id,
         organization_name,
@@ -158,6 +159,7 @@ pub async fn signup(state: &AppState, input: SignupInput, client_ip: &str) -> Re
                 email_verified_at: None,
                 created_at: t,
                 updated_at: t,
+                username: None,
             };
             let user = insert_user(c, &new)?;
             Ok((to_auth_user(user, Some(org.name), Some(org.status)), pending))
@@ -172,17 +174,83 @@ pub async fn signup(state: &AppState, input: SignupInput, client_ip: &str) -> Re
     })
 }
 
-/// Inserts a user, turning a taken address into a 422 on `email`.
+/// Inserts a user with a free username made from their address, turning a taken
+/// address into a 422 on `email`. Runs inside a transaction (each try is a savepoint).
 pub fn insert_user(c: &mut AnyConnection, new: &NewUser<'_>) -> Result<User, AppError> {
-    with_backend!(c, |c| diesel::insert_into(users::table)
-        .values(new)
-        .returning(User::as_returning())
-        .get_result(c))
-    .on_unique(
-        "users_email_key",
-        "email",
-        "An account with this address already exists. Sign in, or reset your password if you forgot it.",
-    )
+    use diesel::Connection;
+    use diesel::result::{DatabaseErrorKind, Error};
+    let base = username_base(new.email);
+    for attempt in 0..5 {
+        let candidate = free_username(c, &base, attempt)?;
+        let row = NewUser {
+            username: Some(&candidate),
+            ..*new
+        };
+        let inserted = c.transaction(|c| {
+            with_backend!(c, |c| diesel::insert_into(users::table)
+                .values(&row)
+                .returning(User::as_returning())
+                .get_result(c))
+        });
+        match inserted {
+            // Someone took the name between the check and the insert: try another.
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+                if info.constraint_name() == Some("users_username_key")
+                    || info.message().contains("users.username") =>
+            {
+                continue;
+            }
+            other => {
+                return other.on_unique(
+                    "users_email_key",
+                    "email",
+                    "An account with this address already exists. Sign in, or reset your password if you forgot it.",
+                );
+            }
+        }
+    }
+    Err(AppError::Conflict(
+        "Could not find a free username; please try again.".into(),
+    ))
+}
+
+/// The part of an address before the @, kept to letters, digits, `_`, `-` and `.`.
+fn username_base(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    let cleaned: String = local
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .take(24)
+        .collect();
+    let cleaned = cleaned.trim_matches(|c| c == '.' || c == '-').to_string();
+    if cleaned.len() < 2 {
+        format!("user{cleaned}")
+    } else {
+        cleaned
+    }
+}
+
+/// `base` if free, else `base2`, `base3`, ...; later tries add a random number.
+fn free_username(c: &mut AnyConnection, base: &str, attempt: u32) -> Result<String, AppError> {
+    if attempt > 0 {
+        use rand::Rng;
+        return Ok(format!("{base}{}", rand::rng().random_range(1000..100_000)));
+    }
+    let taken: Vec<String> = users::table
+        .filter(
+            users::username
+                .like(format!("{}%", base.replace('%', "").replace('_', "\\_")))
+                .escape('\\'),
+        )
+        .select(users::username.assume_not_null())
+        .load(c)?;
+    if !taken.iter().any(|t| t == base) {
+        return Ok(base.to_string());
+    }
+    Ok((2..)
+        .map(|n| format!("{base}{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| format!("{base}-{}", taken.len())))
 }
 
 /// The organization an address on `domain` joins: the one owning the domain (or a
@@ -829,6 +897,7 @@ pub fn upsert_operator_user(
                     email_verified_at: Some(t),
                     created_at: t,
                     updated_at: t,
+                    username: None,
                 },
             ),
         }

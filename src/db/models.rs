@@ -4,7 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{api_tokens, blocked_domains, organization_domains, organizations, users};
+use super::schema::{
+    api_tokens, blocked_domains, categories, organization_domains, organizations, post_revisions, posts,
+    topics, users,
+};
 
 /// A customer organization.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -52,10 +55,11 @@ pub struct User {
     pub session_epoch: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub username: Option<String>,
 }
 
 /// A new user account.
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -67,6 +71,7 @@ pub struct NewUser<'a> {
     pub email_verified_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub username: Option<&'a str>,
 }
 
 /// An API token (only its hash is stored).
@@ -104,5 +109,115 @@ pub struct BlockedDomain {
     pub domain: String,
     pub note: String,
     pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A forum category (or sub-category).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = categories)]
+pub struct Category {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub position: i64,
+    pub topic_count: i64,
+    pub post_count: i64,
+    pub last_topic_id: Option<i64>,
+    pub last_posted_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A topic: a question, a release, an idea or an article, with its replies.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = topics)]
+pub struct Topic {
+    pub id: i64,
+    pub category_id: i64,
+    pub user_id: i64,
+    pub title: String,
+    pub slug: String,
+    pub pinned: bool,
+    pub locked: bool,
+    pub accepted_post_id: Option<i64>,
+    pub reply_count: i64,
+    pub score: i64,
+    pub status: Option<String>,
+    pub official: bool,
+    pub product: Option<String>,
+    pub version: Option<String>,
+    pub released_on: Option<chrono::NaiveDate>,
+    pub merged_into_id: Option<i64>,
+    pub last_posted_at: NaiveDateTime,
+    pub last_post_user_id: Option<i64>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A new topic.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = topics)]
+pub struct NewTopic<'a> {
+    pub category_id: i64,
+    pub user_id: i64,
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub status: Option<&'a str>,
+    pub product: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub released_on: Option<chrono::NaiveDate>,
+    pub last_posted_at: NaiveDateTime,
+    pub last_post_user_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A post: the opening post of a topic (number 1) or a reply.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: i64,
+    pub topic_id: i64,
+    pub user_id: i64,
+    pub number: i64,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub score: i64,
+    pub hidden: bool,
+    pub edit_count: i64,
+    pub edited_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub deleted_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A new post.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = posts)]
+pub struct NewPost<'a> {
+    pub topic_id: i64,
+    pub user_id: i64,
+    pub number: i64,
+    pub body_markdown: &'a str,
+    pub body_html: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a post said before one edit.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = post_revisions)]
+pub struct PostRevision {
+    pub id: i64,
+    pub post_id: i64,
+    pub user_id: i64,
+    pub number: i64,
+    pub title: Option<String>,
+    pub body_markdown: String,
     pub created_at: NaiveDateTime,
 }

@@ -33,6 +33,7 @@ diesel::table! {
         session_epoch -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        username -> Nullable<Text>,
     }
 }
 
@@ -59,7 +60,123 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        kind -> Text,
+        position -> BigInt,
+        topic_count -> BigInt,
+        post_count -> BigInt,
+        last_topic_id -> Nullable<BigInt>,
+        last_posted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    topics (id) {
+        id -> BigInt,
+        category_id -> BigInt,
+        user_id -> BigInt,
+        title -> Text,
+        slug -> Text,
+        pinned -> Bool,
+        locked -> Bool,
+        accepted_post_id -> Nullable<BigInt>,
+        reply_count -> BigInt,
+        score -> BigInt,
+        status -> Nullable<Text>,
+        official -> Bool,
+        product -> Nullable<Text>,
+        version -> Nullable<Text>,
+        released_on -> Nullable<Date>,
+        merged_into_id -> Nullable<BigInt>,
+        last_posted_at -> Timestamp,
+        last_post_user_id -> Nullable<BigInt>,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        topic_id -> BigInt,
+        user_id -> BigInt,
+        number -> BigInt,
+        body_markdown -> Text,
+        body_html -> Text,
+        score -> BigInt,
+        hidden -> Bool,
+        edit_count -> BigInt,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_revisions (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        user_id -> BigInt,
+        number -> BigInt,
+        title -> Nullable<Text>,
+        body_markdown -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_votes (post_id, user_id) {
+        post_id -> BigInt,
+        user_id -> BigInt,
+        value -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        name -> Text,
+        topic_count -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    topic_tags (topic_id, tag_id) {
+        topic_id -> BigInt,
+        tag_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    search_outbox (id) {
+        id -> BigInt,
+        entity -> Text,
+        entity_id -> BigInt,
+        action -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organization_domains -> organizations (organization_id));
+diesel::joinable!(topics -> categories (category_id));
+diesel::joinable!(posts -> topics (topic_id));
+diesel::joinable!(post_revisions -> posts (post_id));
+diesel::joinable!(post_votes -> posts (post_id));
+diesel::joinable!(topic_tags -> topics (topic_id));
+diesel::joinable!(topic_tags -> tags (tag_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
@@ -69,4 +186,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
     blocked_domains,
+    categories,
+    topics,
+    posts,
+    post_revisions,
+    post_votes,
+    tags,
+    topic_tags,
+    search_outbox,
 );

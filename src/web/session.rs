@@ -26,6 +26,8 @@ pub struct AuthUser {
     pub id: i64,
     pub email: String,
     pub display_name: String,
+    /// Handle for @mentions and the profile address.
+    pub username: String,
     pub role: Role,
     pub organization_id: Option<i64>,
     pub organization_name: Option<String>,

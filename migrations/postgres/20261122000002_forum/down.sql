@@ -1,0 +1,10 @@
+DROP TABLE search_outbox;
+DROP TABLE topic_tags;
+DROP TABLE tags;
+DROP TABLE post_votes;
+DROP TABLE post_revisions;
+DROP TABLE posts;
+DROP TABLE topics;
+DROP TABLE categories;
+DROP INDEX users_username_key;
+ALTER TABLE users DROP COLUMN username;
