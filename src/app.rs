@@ -47,6 +47,15 @@ impl AppState {
     }
 }
 
+/// Applies pending migrations and makes the data every Parley needs (the four root
+/// categories); returns the migrations applied. Run at every start.
+pub fn prepare(db: &Db) -> anyhow::Result<Vec<String>> {
+    let applied = db.migrate()?;
+    let mut conn = db.get_write()?;
+    crate::forum::categories::seed(&mut conn).map_err(|e| anyhow::anyhow!("making the categories: {e:?}"))?;
+    Ok(applied)
+}
+
 /// Largest JSON or form body accepted.
 const MAX_BODY: usize = 1 << 20;
 
@@ -59,7 +68,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/static/{path:.*}", web::get().to(assets::serve_static))
-        .configure(crate::home::configure)
+        .configure(crate::forum::configure)
         .configure(crate::accounts::configure)
         .configure(crate::admin::configure);
 }

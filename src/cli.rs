@@ -19,7 +19,7 @@ pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Re
         Command::Serve => run_serve(&mut settings).await,
         Command::Migrate => {
             let db = open(&settings)?;
-            report_migrations(&db.migrate()?);
+            report_migrations(&crate::app::prepare(&db)?);
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => create_user(&settings, args),
@@ -44,7 +44,7 @@ fn report_migrations(applied: &[String]) {
 async fn run_serve(settings: &mut Settings) -> anyhow::Result<()> {
     settings.resolve_secret()?;
     let db = open(settings)?;
-    let applied = db.migrate()?;
+    let applied = crate::app::prepare(&db)?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied migrations");
     }
@@ -89,7 +89,7 @@ fn create_user(settings: &Settings, args: UserCreateArgs) -> anyhow::Result<()> 
             .map_err(|m| anyhow::anyhow!(m))?;
     }
     let db = open(settings)?;
-    db.migrate()?;
+    crate::app::prepare(&db)?;
     let mut conn = db.get_write()?;
     let user = OperatorUser {
         email: args.email.clone(),

@@ -137,6 +137,14 @@ pub struct SettingsArgs {
         global = true
     )]
     pub rate_limit_reset: String,
+    /// New topics and replies allowed per member (staff are not limited).
+    #[arg(
+        long,
+        env = "PARLEY_RATE_LIMIT_POST",
+        default_value = "10/minute",
+        global = true
+    )]
+    pub rate_limit_post: String,
     /// What a signup from an unknown company domain does: pending (an admin approves the
     /// new organization) or refuse.
     #[arg(
@@ -337,6 +345,7 @@ pub struct RateLimits {
     pub signup: Rate,
     pub login: Rate,
     pub reset: Rate,
+    pub post: Rate,
 }
 
 /// What a signup from a company domain no organization owns does.
@@ -436,6 +445,8 @@ impl Settings {
                 .map_err(|m| bad("PARLEY_RATE_LIMIT_LOGIN", "rate-limit-login", m))?,
             reset: Rate::parse(&args.rate_limit_reset)
                 .map_err(|m| bad("PARLEY_RATE_LIMIT_RESET", "rate-limit-reset", m))?,
+            post: Rate::parse(&args.rate_limit_post)
+                .map_err(|m| bad("PARLEY_RATE_LIMIT_POST", "rate-limit-post", m))?,
         };
         let unknown_domains = match args.unknown_domains.trim().to_ascii_lowercase().as_str() {
             "pending" => UnknownDomainPolicy::Pending,

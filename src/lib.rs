@@ -28,5 +28,5 @@ pub mod accounts;
 pub mod admin;
 /// `--demo`: demo organizations and accounts.
 pub mod demo;
-/// The signed-in start page.
-pub mod home;
+/// The community forum: categories, topics, posts, votes and accepted answers.
+pub mod forum;

@@ -18,6 +18,8 @@ pub enum Action {
     Signup,
     Login,
     Reset,
+    /// New topics and replies, per member.
+    Post,
 }
 
 /// The limiters of one process.
@@ -26,6 +28,7 @@ pub struct Limiter {
     signup: DefaultKeyedRateLimiter<String>,
     login: DefaultKeyedRateLimiter<String>,
     reset: DefaultKeyedRateLimiter<String>,
+    post: DefaultKeyedRateLimiter<String>,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -52,6 +55,7 @@ impl Limiter {
             signup: RateLimiter::keyed(quota(limits.signup)),
             login: RateLimiter::keyed(quota(limits.login)),
             reset: RateLimiter::keyed(quota(limits.reset)),
+            post: RateLimiter::keyed(quota(limits.post)),
         }
     }
 
@@ -64,6 +68,7 @@ impl Limiter {
             Action::Signup => &self.signup,
             Action::Login => &self.login,
             Action::Reset => &self.reset,
+            Action::Post => &self.post,
         };
         for key in keys {
             if let Err(not_until) = limiter.check_key(&key.to_ascii_lowercase()) {
@@ -81,6 +86,7 @@ impl Limiter {
         self.signup.retain_recent();
         self.login.retain_recent();
         self.reset.retain_recent();
+        self.post.retain_recent();
     }
 }
 
@@ -99,6 +105,7 @@ mod tests {
             signup: r,
             login: r,
             reset: r,
+            post: r,
         }
     }
 

@@ -6,3 +6,38 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Live preview of markdown while writing, from the same renderer the server stores with.
+function csrfToken() {
+  const field = document.querySelector('input[name="csrf_token"]');
+  return field ? field.value : "";
+}
+
+document.querySelectorAll("textarea[data-preview]").forEach((area) => {
+  const target = document.getElementById(area.dataset.preview);
+  if (!target) return;
+  let timer = null;
+  area.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (!area.value.trim()) {
+        target.hidden = true;
+        return;
+      }
+      try {
+        const res = await fetch("/api/v1/markdown/preview", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+          body: JSON.stringify({ body: area.value }),
+        });
+        if (!res.ok) return;
+        const data = await res.json();
+        // The server sanitized this HTML with the same rules it stores posts with.
+        target.innerHTML = data.html;
+        target.hidden = false;
+      } catch (_) {
+        /* Preview is a nicety; posting works without it. */
+      }
+    }, 300);
+  });
+});

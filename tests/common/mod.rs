@@ -106,6 +106,13 @@ impl TestApp {
     /// Starts a server; `args` are extra command-line settings such as
     /// `--rate-limit-login=2/minute`.
     pub async fn spawn_with(args: &[&str]) -> Self {
+        // PARLEY_TEST_LOG=warn (or any filter) shows the server's log while debugging.
+        if let Ok(filter) = std::env::var("PARLEY_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let data_dir = tempfile::tempdir().expect("tempdir");
         let db = TestDb::new(data_dir.path());
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -128,7 +135,7 @@ impl TestApp {
         let pool = settings.db_pool_size;
         let database = tokio::task::spawn_blocking(move || {
             let database = Db::connect(&url, pool).expect("connect");
-            database.migrate().expect("migrate");
+            parley::app::prepare(&database).expect("migrate and seed");
             database
         })
         .await

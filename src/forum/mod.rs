@@ -1,0 +1,205 @@
+//! The community forum: categories, topics and posts, with the workflow of each kind of
+//! category (Questions & Answers, Releases, Ideas, Knowledge Share).
+//!
+//! `categories`, `topics` and `posts` hold the rules (no actix types); `pages` and `api`
+//! are the HTTP faces; `views` are what both show.
+
+pub mod api;
+pub mod categories;
+pub mod pages;
+pub mod posts;
+pub mod topics;
+pub mod views;
+
+use std::collections::HashSet;
+
+use actix_web::web;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::schema::{search_outbox, users};
+use crate::db::{AnyConnection, now};
+use crate::error::AppError;
+use crate::markdown::{self, Rendered};
+use crate::web::AuthUser;
+
+/// What a root category is for; sub-categories inherit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Questions,
+    Releases,
+    Ideas,
+    Knowledge,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Questions => "questions",
+            Self::Releases => "releases",
+            Self::Ideas => "ideas",
+            Self::Knowledge => "knowledge",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "questions" => Some(Self::Questions),
+            "releases" => Some(Self::Releases),
+            "ideas" => Some(Self::Ideas),
+            "knowledge" => Some(Self::Knowledge),
+            _ => None,
+        }
+    }
+}
+
+/// Longest title, in characters.
+pub const MAX_TITLE: usize = 200;
+/// Longest post, in bytes of markdown.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Refuses unless the user may read the community.
+pub fn require_read(user: &AuthUser) -> Result<(), AppError> {
+    if user.can_read_community() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Your organization is waiting for approval; you can read the community once an administrator approves it.",
+        ))
+    }
+}
+
+/// Refuses unless the user may write: a confirmed address, an approved organization.
+pub fn require_post(user: &AuthUser) -> Result<(), AppError> {
+    require_read(user)?;
+    if user.verified {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Confirm your email address before posting: open the link we mailed you, or ask for a new one on your account page.",
+        ))
+    }
+}
+
+/// Refuses unless the user is staff.
+pub fn require_staff(user: &AuthUser, what: &str) -> Result<(), AppError> {
+    if user.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("Only staff may {what}.")))
+    }
+}
+
+/// The address part of a topic URL: lower-case words joined by dashes.
+pub fn slugify(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+        if slug.len() >= 80 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-').to_string();
+    if slug.is_empty() { "topic".into() } else { slug }
+}
+
+/// Checks a title: present, not too long, no control characters.
+pub fn check_title(raw: &str) -> Result<String, AppError> {
+    let title = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.chars().count() < 5 {
+        return Err(AppError::field(
+            "title",
+            "Give the topic a title of at least 5 characters.",
+        ));
+    }
+    if title.chars().count() > MAX_TITLE {
+        return Err(AppError::field(
+            "title",
+            format!("Keep the title under {MAX_TITLE} characters."),
+        ));
+    }
+    Ok(title)
+}
+
+/// Checks a post body: present and not too long.
+pub fn check_body(raw: &str) -> Result<String, AppError> {
+    let body = raw.replace("\r\n", "\n");
+    if body.trim().chars().count() < 2 {
+        return Err(AppError::field("body", "Write something in the post."));
+    }
+    if body.len() > MAX_BODY {
+        return Err(AppError::field(
+            "body",
+            format!("Keep the post under {} KiB.", MAX_BODY / 1024),
+        ));
+    }
+    Ok(body)
+}
+
+/// Renders markdown, linking the @mentions of users that exist.
+pub fn render_body(c: &mut AnyConnection, body: &str) -> Result<Rendered, AppError> {
+    let handles = markdown::mentions(body);
+    let known: HashSet<String> = if handles.is_empty() {
+        HashSet::new()
+    } else {
+        users::table
+            .filter(users::username.eq_any(&handles))
+            .select(users::username.assume_not_null())
+            .load::<String>(c)?
+            .into_iter()
+            .collect()
+    };
+    Ok(markdown::render(body, &known))
+}
+
+/// Records a change for the search indexer, in the caller's transaction.
+pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64, action: &str) -> Result<(), AppError> {
+    diesel::insert_into(search_outbox::table)
+        .values((
+            search_outbox::entity.eq(entity),
+            search_outbox::entity_id.eq(entity_id),
+            search_outbox::action.eq(action),
+            search_outbox::created_at.eq(now()),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Mounts the forum pages and API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    api::configure(cfg);
+    pages::configure(cfg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slugify("How do I reset ERR-1042 on 4.2.1?"),
+            "how-do-i-reset-err-1042-on-4-2-1"
+        );
+        assert_eq!(slugify("  ¿Qué pasa?  "), "qué-pasa");
+        assert_eq!(slugify("!!!"), "topic");
+    }
+
+    #[test]
+    fn titles_and_bodies() {
+        assert_eq!(
+            check_title("  Hello   world  ").ok().as_deref(),
+            Some("Hello world")
+        );
+        assert!(check_title("Hi").is_err());
+        assert!(check_title(&"x".repeat(201)).is_err());
+        assert!(check_body(" ").is_err());
+        assert!(check_body(&"x".repeat(MAX_BODY + 1)).is_err());
+        assert_eq!(check_body("a\r\nb").ok().as_deref(), Some("a\nb"));
+    }
+}

@@ -1,0 +1,460 @@
+//! Forum pages: the category index, topic lists, topic pages, and the forms to write,
+//! edit, vote and accept. Every form works without JavaScript.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::categories::{self, CategoryView, kind_of};
+use super::posts::{self, History, PostEdit, Replied};
+use super::topics::{self, Moderation, TopicInput, TopicList, TopicPage, TopicQuery};
+use crate::app::AppState;
+use crate::db::models::Category;
+use crate::error::{AppError, FieldErrors};
+use crate::web::page::see_other;
+use crate::web::{CurrentUser, PageCtx};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(index))
+        .route("/c/{slug}", web::get().to(category))
+        .route("/c/{slug}/new", web::get().to(new_topic_form))
+        .route("/c/{slug}/new", web::post().to(create_topic))
+        .route("/t/{id}", web::get().to(topic_short))
+        .route("/t/{id}/{slug}", web::get().to(topic))
+        .route("/t/{id}/reply", web::post().to(reply))
+        .route("/t/{id}/moderate", web::post().to(moderate))
+        .route("/p/{id}/edit", web::get().to(edit_form))
+        .route("/p/{id}/edit", web::post().to(edit))
+        .route("/p/{id}/delete", web::post().to(delete))
+        .route("/p/{id}/vote", web::post().to(vote))
+        .route("/p/{id}/accept", web::post().to(accept))
+        .route("/p/{id}/unaccept", web::post().to(unaccept))
+        .route("/p/{id}/history", web::get().to(history));
+}
+
+/// Where a post is shown: its topic page, at the post.
+fn post_url(r: &Replied) -> String {
+    let page = if r.number <= 1 {
+        1
+    } else {
+        (r.number - 2) / topics::POSTS_PER_PAGE + 1
+    };
+    if page > 1 {
+        format!("/t/{}?page={page}#post-{}", r.topic_id, r.id)
+    } else {
+        format!("/t/{}#post-{}", r.topic_id, r.id)
+    }
+}
+
+#[derive(Serialize)]
+struct IndexPage {
+    can_read: bool,
+    categories: Vec<CategoryView>,
+}
+
+async fn index(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let can_read = user.can_read_community();
+    let categories = if can_read {
+        categories::index(&state, &user).await?
+    } else {
+        Vec::new()
+    };
+    ctx.render("forum/index.html", &IndexPage { can_read, categories })
+}
+
+#[derive(Serialize)]
+struct CategoryPage {
+    category: Category,
+    kind: super::Kind,
+    list: TopicList,
+    query: TopicQuery,
+    can_post: bool,
+}
+
+async fn category(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    query: web::Query<TopicQuery>,
+) -> Result<HttpResponse, AppError> {
+    super::require_read(&user)?;
+    let slug = slug.into_inner();
+    let lookup = slug.clone();
+    let category = state.db.read(move |c| categories::by_slug(c, &lookup)).await?;
+    let kind = kind_of(&category);
+    let mut query = query.into_inner();
+    query.category = Some(slug);
+    let list = topics::list(&state, &user, query.clone()).await?;
+    let can_post = user.can_post() && (kind != super::Kind::Releases || user.is_staff());
+    ctx.render(
+        "forum/category.html",
+        &CategoryPage {
+            category,
+            kind,
+            list,
+            query,
+            can_post,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct NewTopicPage {
+    category: Category,
+    kind: super::Kind,
+    form: TopicInput,
+    errors: FieldErrors,
+}
+
+async fn new_topic_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    slug: String,
+    status: StatusCode,
+    form: TopicInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let category = state.db.read(move |c| categories::by_slug(c, &slug)).await?;
+    let kind = kind_of(&category);
+    ctx.render_status(
+        status,
+        "forum/new_topic.html",
+        &NewTopicPage {
+            category,
+            kind,
+            form,
+            errors,
+        },
+    )
+}
+
+async fn new_topic_form(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    super::require_post(&user)?;
+    new_topic_page(
+        &state,
+        &ctx,
+        slug.into_inner(),
+        StatusCode::OK,
+        TopicInput::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+async fn create_topic(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    form: web::Form<TopicInput>,
+) -> Result<HttpResponse, AppError> {
+    let mut input = form.into_inner();
+    input.category = slug.into_inner();
+    match topics::create(&state, &user, input.clone()).await {
+        Ok(created) => Ok(see_other(&format!("/t/{}/{}", created.id, created.slug))),
+        Err(AppError::Invalid { fields, .. }) => {
+            let slug = input.category.clone();
+            new_topic_page(
+                &state,
+                &ctx,
+                slug,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                input,
+                fields,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+/// `/t/{id}`: the same page at its full address.
+async fn topic_short(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let page = topics::page(&state, &user, id.into_inner(), 1).await?;
+    let query = req.query_string();
+    let sep = if query.is_empty() { "" } else { "?" };
+    Ok(see_other(&format!(
+        "/t/{}/{}{sep}{query}",
+        page.topic.id, page.topic.slug
+    )))
+}
+
+#[derive(Serialize)]
+struct TopicView {
+    #[serde(flatten)]
+    page: TopicPage,
+    reply: String,
+    errors: FieldErrors,
+    categories: Vec<CategoryView>,
+}
+
+/// A reply being written: what was typed, and what to fix.
+#[derive(Default)]
+struct Draft {
+    body: String,
+    errors: FieldErrors,
+}
+
+async fn topic_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    (id, page): (i64, i64),
+    status: StatusCode,
+    draft: Draft,
+) -> Result<HttpResponse, AppError> {
+    let page = topics::page(state, user, id, page).await?;
+    // Staff move topics between categories: they need the list.
+    let categories = if page.can_moderate {
+        categories::index(state, user).await?
+    } else {
+        Vec::new()
+    };
+    ctx.render_status(
+        status,
+        "forum/topic.html",
+        &TopicView {
+            page,
+            reply: draft.body,
+            errors: draft.errors,
+            categories,
+        },
+    )
+}
+
+async fn topic(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    path: web::Path<(i64, String)>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, _) = path.into_inner();
+    let page = query.page.unwrap_or(1);
+    topic_page(&state, &ctx, &user, (id, page), StatusCode::OK, Draft::default()).await
+}
+
+#[derive(Deserialize)]
+struct ReplyForm {
+    #[serde(default)]
+    body: String,
+}
+
+async fn reply(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<ReplyForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    match posts::reply(&state, &user, id, &form.body).await {
+        Ok(r) => Ok(see_other(&post_url(&r))),
+        Err(AppError::Invalid { fields, .. }) => {
+            // Back on the last page, where the reply form is, with what was typed.
+            let draft = Draft {
+                body: form.into_inner().body,
+                errors: fields,
+            };
+            topic_page(
+                &state,
+                &ctx,
+                &user,
+                (id, i64::MAX),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                draft,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ModerateForm {
+    action: String,
+    #[serde(default)]
+    category: String,
+}
+
+async fn moderate(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<ModerateForm>,
+) -> Result<HttpResponse, AppError> {
+    let action = match form.action.as_str() {
+        "lock" => Moderation::Lock,
+        "unlock" => Moderation::Unlock,
+        "pin" => Moderation::Pin,
+        "unpin" => Moderation::Unpin,
+        "move" => Moderation::Move {
+            category: form.category.clone(),
+        },
+        other => return Err(AppError::BadRequest(format!("'{other}' is not a topic action."))),
+    };
+    let id = id.into_inner();
+    topics::moderate(&state, &user, id, action).await?;
+    Ok(see_other(&format!("/t/{id}")))
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct EditForm {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    tags: Option<String>,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Serialize)]
+struct EditPage {
+    post_id: i64,
+    topic_id: i64,
+    opening: bool,
+    form: EditForm,
+    errors: FieldErrors,
+}
+
+async fn edit_form(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let history = posts::history(&state, &user, id).await?;
+    let page = topics::page(&state, &user, history.topic_id, 1).await?;
+    let opening = page.opening.id == id;
+    let form = EditForm {
+        title: opening.then(|| page.topic.title.clone()),
+        tags: opening.then(|| page.topic.tags.join(", ")),
+        body: history.current,
+    };
+    ctx.render(
+        "forum/edit.html",
+        &EditPage {
+            post_id: id,
+            topic_id: history.topic_id,
+            opening,
+            form,
+            errors: FieldErrors::new(),
+        },
+    )
+}
+
+async fn edit(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let change = PostEdit {
+        body: Some(form.body.clone()),
+        title: form.title.clone(),
+        tags: form
+            .tags
+            .as_ref()
+            .map(|t| t.split(',').map(str::to_string).collect()),
+    };
+    match posts::edit(&state, &user, id, change).await {
+        Ok(r) => Ok(see_other(&post_url(&r))),
+        Err(AppError::Invalid { fields, .. }) => {
+            let topic_id = posts::history(&state, &user, id).await?.topic_id;
+            ctx.render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "forum/edit.html",
+                &EditPage {
+                    post_id: id,
+                    topic_id,
+                    opening: form.title.is_some(),
+                    form,
+                    errors: fields,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let r = posts::delete(&state, &user, id.into_inner()).await?;
+    Ok(see_other(&if r.number == 1 {
+        "/".to_string()
+    } else {
+        post_url(&r)
+    }))
+}
+
+#[derive(Deserialize)]
+struct VoteForm {
+    value: i32,
+}
+
+async fn vote(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<VoteForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    posts::vote(&state, &user, id, form.value).await?;
+    let h = posts::history(&state, &user, id).await?;
+    Ok(see_other(&format!("/t/{}#post-{id}", h.topic_id)))
+}
+
+async fn accept(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let r = posts::accept(&state, &user, id.into_inner(), true).await?;
+    Ok(see_other(&format!("/t/{}", r.topic_id)))
+}
+
+async fn unaccept(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let r = posts::accept(&state, &user, id.into_inner(), false).await?;
+    Ok(see_other(&format!("/t/{}", r.topic_id)))
+}
+
+async fn history(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let h: History = posts::history(&state, &user, id.into_inner()).await?;
+    ctx.render("forum/history.html", &h)
+}

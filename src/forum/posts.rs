@@ -1,0 +1,415 @@
+//! Posts: replying, editing (every edit keeps a revision), deleting, voting on answers
+//! and accepting one.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::topics::{check_tags, delete_topic, set_tags};
+use super::views::{Author, AuthorRow, author, author_columns};
+use super::{Kind, check_body, check_title, outbox, render_body, require_post, require_read};
+use crate::app::AppState;
+use crate::db::models::{NewPost, Post, PostRevision, Topic};
+use crate::db::schema::{categories, post_revisions, post_votes, posts, topics, users};
+use crate::db::{AnyConnection, now};
+use crate::error::AppError;
+use crate::web::AuthUser;
+use crate::web::rate_limit::Action;
+use crate::with_backend;
+
+fn kind_of_topic(c: &mut AnyConnection, topic: &Topic) -> Result<Kind, AppError> {
+    let kind: String = categories::table
+        .find(topic.category_id)
+        .select(categories::kind)
+        .first(c)?;
+    Ok(Kind::parse(&kind).unwrap_or(Kind::Questions))
+}
+
+fn live_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {
+    let topic: Topic = topics::table.find(topic_id).select(Topic::as_select()).first(c)?;
+    if topic.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(topic)
+}
+
+fn live_post(c: &mut AnyConnection, post_id: i64) -> Result<(Post, Topic), AppError> {
+    let post: Post = posts::table.find(post_id).select(Post::as_select()).first(c)?;
+    let topic = live_topic(c, post.topic_id)?;
+    Ok((post, topic))
+}
+
+/// Where a new post went.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replied {
+    pub id: i64,
+    pub topic_id: i64,
+    pub number: i64,
+}
+
+/// Replies to a topic (an answer, in Questions & Answers).
+pub async fn reply(
+    state: &AppState,
+    user: &AuthUser,
+    topic_id: i64,
+    body: &str,
+) -> Result<Replied, AppError> {
+    require_post(user)?;
+    let body = check_body(body)?;
+    if !user.is_staff() {
+        state
+            .limiter
+            .check(Action::Post, &[&format!("user:{}", user.id)])?;
+    }
+    let (user_id, staff) = (user.id, user.is_staff());
+    state
+        .db
+        .write(move |c| {
+            let topic = live_topic(c, topic_id)?;
+            if topic.locked && !staff {
+                return Err(AppError::forbidden("This topic is locked; only staff can reply."));
+            }
+            let rendered = render_body(c, &body)?;
+            let number: i64 = posts::table
+                .filter(posts::topic_id.eq(topic_id))
+                .select(diesel::dsl::max(posts::number))
+                .first::<Option<i64>>(c)?
+                .unwrap_or(0)
+                + 1;
+            let t = now();
+            let new = NewPost {
+                topic_id,
+                user_id,
+                number,
+                body_markdown: &body,
+                body_html: rendered.html.as_str(),
+                created_at: t,
+                updated_at: t,
+            };
+            let id: i64 = with_backend!(c, |c| diesel::insert_into(posts::table)
+                .values(&new)
+                .returning(posts::id)
+                .get_result(c))?;
+            diesel::update(topics::table.find(topic_id))
+                .set((
+                    topics::reply_count.eq(topics::reply_count + 1),
+                    topics::last_posted_at.eq(t),
+                    topics::last_post_user_id.eq(user_id),
+                ))
+                .execute(c)?;
+            diesel::update(categories::table.find(topic.category_id))
+                .set((
+                    categories::post_count.eq(categories::post_count + 1),
+                    categories::last_topic_id.eq(topic_id),
+                    categories::last_posted_at.eq(t),
+                ))
+                .execute(c)?;
+            outbox(c, "post", id, "upsert")?;
+            Ok(Replied { id, topic_id, number })
+        })
+        .await
+}
+
+/// Changes to a post; `title` and `tags` apply to an opening post's topic.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PostEdit {
+    pub body: Option<String>,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// Edits a post (its author or staff), keeping what it said before as a revision.
+pub async fn edit(
+    state: &AppState,
+    user: &AuthUser,
+    post_id: i64,
+    change: PostEdit,
+) -> Result<Replied, AppError> {
+    require_post(user)?;
+    let body = change.body.as_deref().map(check_body).transpose()?;
+    let title = change.title.as_deref().map(check_title).transpose()?;
+    let tags = change.tags.as_deref().map(check_tags).transpose()?;
+    let (user_id, staff) = (user.id, user.is_staff());
+    state
+        .db
+        .write(move |c| {
+            let (post, topic) = live_post(c, post_id)?;
+            if post.deleted_at.is_some() {
+                return Err(AppError::Conflict(
+                    "This post was deleted; it cannot be edited.".into(),
+                ));
+            }
+            if post.user_id != user_id && !staff {
+                return Err(AppError::forbidden("You can edit only your own posts."));
+            }
+            if (title.is_some() || tags.is_some()) && post.number != 1 {
+                return Err(AppError::field(
+                    "title",
+                    "Only the opening post carries the topic's title and tags.",
+                ));
+            }
+            let new_body = body.clone().unwrap_or_else(|| post.body_markdown.clone());
+            let new_title = title.clone().filter(|t| *t != topic.title);
+            if new_body == post.body_markdown && new_title.is_none() {
+                if let Some(tags) = &tags {
+                    set_tags(c, topic.id, tags)?;
+                }
+                return Ok(Replied {
+                    id: post.id,
+                    topic_id: topic.id,
+                    number: post.number,
+                });
+            }
+            let t = now();
+            diesel::insert_into(post_revisions::table)
+                .values((
+                    post_revisions::post_id.eq(post.id),
+                    post_revisions::user_id.eq(user_id),
+                    post_revisions::number.eq(post.edit_count + 1),
+                    post_revisions::title.eq(new_title.as_ref().map(|_| topic.title.clone())),
+                    post_revisions::body_markdown.eq(&post.body_markdown),
+                    post_revisions::created_at.eq(t),
+                ))
+                .execute(c)?;
+            let rendered = render_body(c, &new_body)?;
+            diesel::update(posts::table.find(post.id))
+                .set((
+                    posts::body_markdown.eq(&new_body),
+                    posts::body_html.eq(rendered.html.as_str()),
+                    posts::edit_count.eq(posts::edit_count + 1),
+                    posts::edited_at.eq(t),
+                    posts::updated_at.eq(t),
+                ))
+                .execute(c)?;
+            if let Some(title) = &new_title {
+                diesel::update(topics::table.find(topic.id))
+                    .set((
+                        topics::title.eq(title),
+                        topics::slug.eq(super::slugify(title)),
+                        topics::updated_at.eq(t),
+                    ))
+                    .execute(c)?;
+            }
+            if let Some(tags) = &tags {
+                set_tags(c, topic.id, tags)?;
+            }
+            if post.number == 1 {
+                outbox(c, "topic", topic.id, "upsert")?;
+            } else {
+                outbox(c, "post", post.id, "upsert")?;
+            }
+            Ok(Replied {
+                id: post.id,
+                topic_id: topic.id,
+                number: post.number,
+            })
+        })
+        .await
+}
+
+/// Soft-deletes a post (its author or staff). Deleting the opening post deletes the
+/// topic. An accepted answer that is deleted is no longer accepted.
+pub async fn delete(state: &AppState, user: &AuthUser, post_id: i64) -> Result<Replied, AppError> {
+    require_read(user)?;
+    let actor = user.clone();
+    state
+        .db
+        .write(move |c| {
+            let (post, topic) = live_post(c, post_id)?;
+            let done = Replied {
+                id: post.id,
+                topic_id: topic.id,
+                number: post.number,
+            };
+            if post.number == 1 {
+                delete_topic(c, &actor, &topic)?;
+                return Ok(done);
+            }
+            if post.user_id != actor.id && !actor.is_staff() {
+                return Err(AppError::forbidden("You can delete only your own posts."));
+            }
+            if post.deleted_at.is_some() {
+                return Ok(done);
+            }
+            diesel::update(posts::table.find(post.id))
+                .set((posts::deleted_at.eq(now()), posts::deleted_by.eq(actor.id)))
+                .execute(c)?;
+            if topic.accepted_post_id == Some(post.id) {
+                diesel::update(topics::table.find(topic.id))
+                    .set(topics::accepted_post_id.eq(None::<i64>))
+                    .execute(c)?;
+            }
+            outbox(c, "post", post.id, "delete")?;
+            Ok(done)
+        })
+        .await
+}
+
+/// The score and the voter's vote after voting.
+#[derive(Debug, Clone, Serialize)]
+pub struct VoteResult {
+    pub post_id: i64,
+    pub score: i64,
+    pub my_vote: i32,
+}
+
+/// Votes a post up (1) or down (-1), or takes the vote back (0). One vote per member,
+/// changeable; not on one's own posts.
+pub async fn vote(
+    state: &AppState,
+    user: &AuthUser,
+    post_id: i64,
+    value: i32,
+) -> Result<VoteResult, AppError> {
+    require_post(user)?;
+    if ![-1, 0, 1].contains(&value) {
+        return Err(AppError::field(
+            "value",
+            "A vote is 1 (up), -1 (down) or 0 (take it back).",
+        ));
+    }
+    let user_id = user.id;
+    state
+        .db
+        .write(move |c| {
+            let (post, topic) = live_post(c, post_id)?;
+            if post.deleted_at.is_some() {
+                return Err(AppError::Conflict("This post was deleted.".into()));
+            }
+            if post.user_id == user_id {
+                return Err(AppError::forbidden("You cannot vote on your own post."));
+            }
+            let old: i32 = post_votes::table
+                .find((post_id, user_id))
+                .select(post_votes::value)
+                .first(c)
+                .optional()?
+                .unwrap_or(0);
+            if old == value {
+                return Ok(VoteResult {
+                    post_id,
+                    score: post.score,
+                    my_vote: value,
+                });
+            }
+            diesel::delete(post_votes::table.find((post_id, user_id))).execute(c)?;
+            if value != 0 {
+                diesel::insert_into(post_votes::table)
+                    .values((
+                        post_votes::post_id.eq(post_id),
+                        post_votes::user_id.eq(user_id),
+                        post_votes::value.eq(value),
+                        post_votes::created_at.eq(now()),
+                    ))
+                    .execute(c)?;
+            }
+            let delta = i64::from(value - old);
+            diesel::update(posts::table.find(post_id))
+                .set(posts::score.eq(posts::score + delta))
+                .execute(c)?;
+            // A question's own votes rank its topic.
+            if post.number == 1 {
+                diesel::update(topics::table.find(topic.id))
+                    .set(topics::score.eq(topics::score + delta))
+                    .execute(c)?;
+            }
+            outbox(c, "post", post_id, "upsert")?;
+            Ok(VoteResult {
+                post_id,
+                score: post.score + delta,
+                my_vote: value,
+            })
+        })
+        .await
+}
+
+/// Accepts an answer (the asker or staff), replacing any earlier one; `accept = false`
+/// takes the acceptance back.
+pub async fn accept(
+    state: &AppState,
+    user: &AuthUser,
+    post_id: i64,
+    accept: bool,
+) -> Result<Replied, AppError> {
+    require_post(user)?;
+    let (user_id, staff) = (user.id, user.is_staff());
+    state
+        .db
+        .write(move |c| {
+            let (post, topic) = live_post(c, post_id)?;
+            if kind_of_topic(c, &topic)? != Kind::Questions {
+                return Err(AppError::Conflict(
+                    "Only answers in Questions & Answers can be accepted.".into(),
+                ));
+            }
+            if topic.user_id != user_id && !staff {
+                return Err(AppError::forbidden(
+                    "Only the person who asked, or staff, can accept an answer.",
+                ));
+            }
+            if post.number == 1 || post.deleted_at.is_some() {
+                return Err(AppError::Conflict(
+                    "Only a reply that is not deleted can be the accepted answer.".into(),
+                ));
+            }
+            let accepted = if accept {
+                Some(post.id)
+            } else if topic.accepted_post_id == Some(post.id) {
+                None
+            } else {
+                topic.accepted_post_id
+            };
+            diesel::update(topics::table.find(topic.id))
+                .set((
+                    topics::accepted_post_id.eq(accepted),
+                    topics::updated_at.eq(now()),
+                ))
+                .execute(c)?;
+            outbox(c, "topic", topic.id, "upsert")?;
+            Ok(Replied {
+                id: post.id,
+                topic_id: topic.id,
+                number: post.number,
+            })
+        })
+        .await
+}
+
+/// A post with its edit history, newest revision first.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    pub post_id: i64,
+    pub topic_id: i64,
+    pub current: String,
+    pub revisions: Vec<(PostRevision, Author)>,
+}
+
+/// What a post said before each edit.
+pub async fn history(state: &AppState, user: &AuthUser, post_id: i64) -> Result<History, AppError> {
+    require_read(user)?;
+    let staff = user.is_staff();
+    state
+        .db
+        .read(move |c| {
+            let (post, topic) = live_post(c, post_id)?;
+            if post.deleted_at.is_some() && !staff {
+                return Err(AppError::NotFound);
+            }
+            let revisions = post_revisions::table
+                .inner_join(users::table.on(users::id.eq(post_revisions::user_id)))
+                .filter(post_revisions::post_id.eq(post_id))
+                .order(post_revisions::number.desc())
+                .select((PostRevision::as_select(), author_columns()))
+                .load::<(PostRevision, AuthorRow)>(c)?
+                .into_iter()
+                .map(|(r, a)| (r, author(a)))
+                .collect();
+            Ok(History {
+                post_id,
+                topic_id: topic.id,
+                current: post.body_markdown,
+                revisions,
+            })
+        })
+        .await
+}

@@ -1,0 +1,673 @@
+//! Topics: starting one, listing them (filters, sorts, keyset pages), reading one with
+//! its posts, and the staff actions on them (lock, pin, move, delete).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::categories::{by_slug, kind_of, with_children};
+use super::views::{
+    self, AuthorRow, PostView, TopicCard, TopicRow, author, author_columns, category_columns,
+};
+use super::{
+    Kind, check_body, check_title, outbox, render_body, require_post, require_read, require_staff, slugify,
+};
+use crate::app::AppState;
+use crate::db::models::{Category, NewPost, NewTopic, Post, Topic};
+use crate::db::schema::{categories, post_votes, posts, tags, topic_tags, topics, users};
+use crate::db::{AnyConnection, now};
+use crate::error::AppError;
+use crate::web::AuthUser;
+use crate::web::rate_limit::Action;
+use crate::with_backend;
+
+/// Topics per list page.
+pub const TOPICS_PER_PAGE: i64 = 30;
+/// Replies per topic page.
+pub const POSTS_PER_PAGE: i64 = 50;
+/// Most tags on one topic.
+pub const MAX_TAGS: usize = 5;
+
+/// A new topic, from the form or the API.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct TopicInput {
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// Comma-separated in forms; a list in JSON.
+    #[serde(default, deserialize_with = "tag_list")]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub product: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub released_on: Option<String>,
+}
+
+/// Reads tags as a list or as one comma-separated string.
+fn tag_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Tags {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Tags::deserialize(d)? {
+        Tags::List(v) => v,
+        Tags::Text(s) => s.split(',').map(str::to_string).collect(),
+    })
+}
+
+/// Normalizes tags: lower case, letters, digits and dashes, at most five.
+pub fn check_tags(raw: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for t in raw
+        .iter()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+    {
+        let tag: String = t.split_whitespace().collect::<Vec<_>>().join("-");
+        if tag.chars().count() > 30
+            || !tag
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        {
+            return Err(AppError::field(
+                "tags",
+                format!("'{tag}' is not a tag: use letters, digits, dots and dashes, up to 30."),
+            ));
+        }
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(AppError::field("tags", format!("Use at most {MAX_TAGS} tags.")));
+    }
+    Ok(out)
+}
+
+struct ReleaseFields {
+    product: String,
+    version: String,
+    released_on: NaiveDate,
+}
+
+fn check_release(input: &TopicInput) -> Result<ReleaseFields, AppError> {
+    let product = input.product.as_deref().unwrap_or("").trim().to_string();
+    let version = input.version.as_deref().unwrap_or("").trim().to_string();
+    if product.is_empty() || product.chars().count() > 80 {
+        return Err(AppError::field(
+            "product",
+            "Name the product this release is of (up to 80 characters).",
+        ));
+    }
+    if version.is_empty() || version.chars().count() > 40 || version.contains(char::is_whitespace) {
+        return Err(AppError::field(
+            "version",
+            "Give the version, such as 4.2.1 (no spaces, up to 40 characters).",
+        ));
+    }
+    let released_on = match input
+        .released_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        None => now().date(),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| AppError::field("released_on", format!("'{d}' is not a date like 2026-11-22.")))?,
+    };
+    Ok(ReleaseFields {
+        product,
+        version,
+        released_on,
+    })
+}
+
+/// Where a new topic went.
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub id: i64,
+    pub slug: String,
+    pub post_id: i64,
+}
+
+/// Starts a topic with its opening post.
+pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Result<Created, AppError> {
+    require_post(user)?;
+    let title = check_title(&input.title);
+    let body = check_body(&input.body);
+    let tags = check_tags(&input.tags);
+    let mut fields = crate::error::FieldErrors::new();
+    for e in [title.as_ref().err(), body.as_ref().err(), tags.as_ref().err()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(f) = e.field_errors() {
+            fields.extend(f.clone());
+        }
+    }
+    if !fields.is_empty() {
+        return Err(AppError::fields(fields));
+    }
+    let (title, body, tags) = (title?, body?, tags?);
+    if !user.is_staff() {
+        state
+            .limiter
+            .check(Action::Post, &[&format!("user:{}", user.id)])?;
+    }
+    let (user_id, staff) = (user.id, user.is_staff());
+    state
+        .db
+        .write(move |c| {
+            let category = by_slug(c, input.category.trim())
+                .map_err(|_| AppError::field("category", "Choose a category for the topic."))?;
+            let kind = kind_of(&category);
+            let release = if kind == Kind::Releases {
+                if !staff {
+                    return Err(AppError::forbidden("Only staff may post releases."));
+                }
+                Some(check_release(&input)?)
+            } else {
+                None
+            };
+            let rendered = render_body(c, &body)?;
+            let t = now();
+            let slug = slugify(&title);
+            let new = NewTopic {
+                category_id: category.id,
+                user_id,
+                title: &title,
+                slug: &slug,
+                status: (kind == Kind::Ideas).then_some("new"),
+                product: release.as_ref().map(|r| r.product.as_str()),
+                version: release.as_ref().map(|r| r.version.as_str()),
+                released_on: release.as_ref().map(|r| r.released_on),
+                last_posted_at: t,
+                last_post_user_id: Some(user_id),
+                created_at: t,
+                updated_at: t,
+            };
+            let topic: Topic = with_backend!(c, |c| diesel::insert_into(topics::table)
+                .values(&new)
+                .returning(Topic::as_returning())
+                .get_result(c))?;
+            let post = NewPost {
+                topic_id: topic.id,
+                user_id,
+                number: 1,
+                body_markdown: &body,
+                body_html: rendered.html.as_str(),
+                created_at: t,
+                updated_at: t,
+            };
+            let post_id: i64 = with_backend!(c, |c| diesel::insert_into(posts::table)
+                .values(&post)
+                .returning(posts::id)
+                .get_result(c))?;
+            set_tags(c, topic.id, &tags)?;
+            diesel::update(categories::table.find(category.id))
+                .set((
+                    categories::topic_count.eq(categories::topic_count + 1),
+                    categories::post_count.eq(categories::post_count + 1),
+                    categories::last_topic_id.eq(topic.id),
+                    categories::last_posted_at.eq(t),
+                ))
+                .execute(c)?;
+            outbox(c, "topic", topic.id, "upsert")?;
+            Ok(Created {
+                id: topic.id,
+                slug,
+                post_id,
+            })
+        })
+        .await
+}
+
+/// Replaces a topic's tags, keeping each tag's topic count.
+pub fn set_tags(c: &mut AnyConnection, topic_id: i64, names: &[String]) -> Result<(), AppError> {
+    let old: Vec<i64> = topic_tags::table
+        .filter(topic_tags::topic_id.eq(topic_id))
+        .select(topic_tags::tag_id)
+        .load(c)?;
+    diesel::delete(topic_tags::table.filter(topic_tags::topic_id.eq(topic_id))).execute(c)?;
+    diesel::update(tags::table.filter(tags::id.eq_any(&old)))
+        .set(tags::topic_count.eq(tags::topic_count - 1))
+        .execute(c)?;
+    for name in names {
+        let values = (tags::name.eq(name), tags::created_at.eq(now()));
+        with_backend!(c, |c| diesel::insert_into(tags::table)
+            .values(values)
+            .on_conflict(tags::name)
+            .do_nothing()
+            .execute(c))?;
+        let tag_id: i64 = tags::table
+            .filter(tags::name.eq(name))
+            .select(tags::id)
+            .first(c)?;
+        diesel::insert_into(topic_tags::table)
+            .values((topic_tags::topic_id.eq(topic_id), topic_tags::tag_id.eq(tag_id)))
+            .execute(c)?;
+        diesel::update(tags::table.find(tag_id))
+            .set(tags::topic_count.eq(tags::topic_count + 1))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Which topics to list.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct TopicQuery {
+    /// A category slug (its sub-categories included).
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    /// `unanswered`, `solved` or `mine`.
+    pub filter: Option<String>,
+    /// Ideas: one status.
+    pub status: Option<String>,
+    /// `latest` (default), `newest` or `votes`.
+    pub sort: Option<String>,
+    /// The cursor of the next page, as given by the previous one.
+    pub after: Option<String>,
+}
+
+/// One page of a topic list.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicList {
+    /// Pinned topics of the category, on the first page only.
+    pub pinned: Vec<TopicCard>,
+    pub topics: Vec<TopicCard>,
+    /// Cursor for the next page, when there is one.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Latest,
+    Newest,
+    Votes,
+}
+
+/// Where the previous page ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cursor {
+    Time(NaiveDateTime, i64),
+    Score(i64, i64),
+}
+
+fn parse_cursor(sort: Sort, raw: &str) -> Result<Cursor, AppError> {
+    let bad =
+        || AppError::BadRequest("The page cursor is not valid; start again from the first page.".into());
+    let (a, b) = raw.split_once('_').ok_or_else(bad)?;
+    let id: i64 = b.parse().map_err(|_| bad())?;
+    let a: i64 = a.parse().map_err(|_| bad())?;
+    match sort {
+        Sort::Votes => Ok(Cursor::Score(a, id)),
+        _ => DateTime::from_timestamp_micros(a)
+            .map(|t| Cursor::Time(t.naive_utc(), id))
+            .ok_or_else(bad),
+    }
+}
+
+const STATUSES: [&str; 7] = [
+    "new",
+    "under_review",
+    "planned",
+    "in_progress",
+    "shipped",
+    "declined",
+    "duplicate",
+];
+
+/// Lists topics (two queries: the topics with authors and categories, then tags).
+pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Result<TopicList, AppError> {
+    require_read(user)?;
+    let sort = match query.sort.as_deref().unwrap_or("latest") {
+        "latest" | "" => Sort::Latest,
+        "newest" => Sort::Newest,
+        "votes" => Sort::Votes,
+        other => {
+            return Err(AppError::field(
+                "sort",
+                format!("'{other}' is not a sort; use latest, newest or votes."),
+            ));
+        }
+    };
+    let filter = query.filter.clone().filter(|f| !f.is_empty());
+    if let Some(f) = &filter
+        && !["unanswered", "solved", "mine"].contains(&f.as_str())
+    {
+        return Err(AppError::field(
+            "filter",
+            format!("'{f}' is not a filter; use unanswered, solved or mine."),
+        ));
+    }
+    let status = query.status.clone().filter(|s| !s.is_empty());
+    if let Some(s) = &status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return Err(AppError::field("status", format!("'{s}' is not an idea status.")));
+    }
+    let cursor = query
+        .after
+        .as_deref()
+        .filter(|a| !a.is_empty())
+        .map(|a| parse_cursor(sort, a))
+        .transpose()?;
+    let user_id = user.id;
+    state
+        .db
+        .read(move |c| {
+            let category_ids = match query.category.as_deref().filter(|c| !c.is_empty()) {
+                Some(slug) => {
+                    let id = by_slug(c, slug)?.id;
+                    Some(with_children(c, id)?)
+                }
+                None => None,
+            };
+            let base = || {
+                let mut q = topics::table
+                    .inner_join(users::table.on(users::id.eq(topics::user_id)))
+                    .inner_join(categories::table)
+                    .filter(topics::deleted_at.is_null())
+                    .filter(topics::merged_into_id.is_null())
+                    .select((Topic::as_select(), author_columns(), category_columns()))
+                    .into_boxed();
+                if let Some(ids) = &category_ids {
+                    q = q.filter(topics::category_id.eq_any(ids.clone()));
+                }
+                if let Some(tag) = &query.tag {
+                    q = q.filter(
+                        topics::id.eq_any(
+                            topic_tags::table
+                                .inner_join(tags::table)
+                                .filter(tags::name.eq(tag.trim().to_lowercase()))
+                                .select(topic_tags::topic_id),
+                        ),
+                    );
+                }
+                match filter.as_deref() {
+                    Some("unanswered") => q = q.filter(topics::reply_count.eq(0)),
+                    Some("solved") => q = q.filter(topics::accepted_post_id.is_not_null()),
+                    Some("mine") => q = q.filter(topics::user_id.eq(user_id)),
+                    _ => {}
+                }
+                if let Some(s) = &status {
+                    q = q.filter(topics::status.eq(s.clone()));
+                }
+                q
+            };
+            // Pinned topics lead the first page of a category's latest list.
+            let show_pinned =
+                category_ids.is_some() && cursor.is_none() && sort == Sort::Latest && filter.is_none();
+            let pinned_rows = if show_pinned {
+                base()
+                    .filter(topics::pinned.eq(true))
+                    .order((topics::last_posted_at.desc(), topics::id.desc()))
+                    .limit(10)
+                    .load(c)?
+            } else {
+                Vec::new()
+            };
+            let mut q = base();
+            if show_pinned {
+                q = q.filter(topics::pinned.eq(false));
+            }
+            q = match (sort, cursor) {
+                (Sort::Latest, Some(Cursor::Time(t, id))) => q.filter(
+                    topics::last_posted_at
+                        .lt(t)
+                        .or(topics::last_posted_at.eq(t).and(topics::id.lt(id))),
+                ),
+                (Sort::Newest, Some(Cursor::Time(t, id))) => q.filter(
+                    topics::created_at
+                        .lt(t)
+                        .or(topics::created_at.eq(t).and(topics::id.lt(id))),
+                ),
+                (Sort::Votes, Some(Cursor::Score(s, id))) => {
+                    q.filter(topics::score.lt(s).or(topics::score.eq(s).and(topics::id.lt(id))))
+                }
+                _ => q,
+            };
+            q = match sort {
+                Sort::Latest => q.order((topics::last_posted_at.desc(), topics::id.desc())),
+                Sort::Newest => q.order((topics::created_at.desc(), topics::id.desc())),
+                Sort::Votes => q.order((topics::score.desc(), topics::id.desc())),
+            };
+            let mut rows = q.limit(TOPICS_PER_PAGE + 1).load(c)?;
+            let more = rows.len() as i64 > TOPICS_PER_PAGE;
+            rows.truncate(TOPICS_PER_PAGE as usize);
+            let next = more
+                .then(|| rows.last())
+                .flatten()
+                .map(|(t, _, _): &(Topic, _, _)| match sort {
+                    Sort::Latest => format!("{}_{}", t.last_posted_at.and_utc().timestamp_micros(), t.id),
+                    Sort::Newest => format!("{}_{}", t.created_at.and_utc().timestamp_micros(), t.id),
+                    Sort::Votes => format!("{}_{}", t.score, t.id),
+                });
+            let mut all = pinned_rows;
+            let pinned_len = all.len();
+            all.extend(rows);
+            let mut cards = views::cards(c, all)?;
+            let topics = cards.split_off(pinned_len);
+            Ok(TopicList {
+                pinned: cards,
+                topics,
+                next,
+            })
+        })
+        .await
+}
+
+/// A topic page: the topic, its opening post, the accepted answer, one page of replies.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicPage {
+    pub topic: TopicCard,
+    pub opening: PostView,
+    pub accepted: Option<PostView>,
+    pub replies: Vec<PostView>,
+    pub page: i64,
+    pub pages: i64,
+    pub can_reply: bool,
+    pub can_moderate: bool,
+}
+
+/// Loads a topic page (a fixed number of queries: topic, posts, votes, tags).
+pub async fn page(
+    state: &AppState,
+    user: &AuthUser,
+    topic_id: i64,
+    page: i64,
+) -> Result<TopicPage, AppError> {
+    require_read(user)?;
+    let viewer = user.clone();
+    state
+        .db
+        .read(move |c| {
+            let row: TopicRow = topics::table
+                .inner_join(users::table.on(users::id.eq(topics::user_id)))
+                .inner_join(categories::table)
+                .filter(topics::id.eq(topic_id))
+                .select((Topic::as_select(), author_columns(), category_columns()))
+                .first(c)?;
+            if row.0.deleted_at.is_some() && !viewer.is_staff() {
+                return Err(AppError::NotFound);
+            }
+            let topic = row.0.clone();
+            let kind = Kind::parse(&row.2.3).unwrap_or(Kind::Questions);
+            let card = views::cards(c, vec![row])?.pop().ok_or(AppError::NotFound)?;
+            let pages = ((topic.reply_count + POSTS_PER_PAGE - 1) / POSTS_PER_PAGE).max(1);
+            let page = page.clamp(1, pages);
+            let first = (page - 1) * POSTS_PER_PAGE + 2;
+            let last = page * POSTS_PER_PAGE + 1;
+            // The opening post, this page of replies, and the accepted answer wherever it is.
+            let accepted_id = topic.accepted_post_id.unwrap_or(-1);
+            let loaded: Vec<(Post, AuthorRow)> = posts::table
+                .inner_join(users::table.on(users::id.eq(posts::user_id)))
+                .filter(posts::topic_id.eq(topic_id))
+                .filter(
+                    posts::number
+                        .eq(1)
+                        .or(posts::number.between(first, last))
+                        .or(posts::id.eq(accepted_id)),
+                )
+                .order(posts::number.asc())
+                .select((Post::as_select(), author_columns()))
+                .load(c)?;
+            let ids: Vec<i64> = loaded.iter().map(|(p, _)| p.id).collect();
+            let votes: HashMap<i64, i32> = post_votes::table
+                .filter(post_votes::post_id.eq_any(&ids))
+                .filter(post_votes::user_id.eq(viewer.id))
+                .select((post_votes::post_id, post_votes::value))
+                .load::<(i64, i32)>(c)?
+                .into_iter()
+                .collect();
+            let can_post = viewer.can_post();
+            let staff = viewer.is_staff();
+            let can_accept = kind == Kind::Questions && (staff || viewer.id == topic.user_id) && can_post;
+            let view = |(p, a): &(Post, AuthorRow)| PostView {
+                id: p.id,
+                topic_id: p.topic_id,
+                number: p.number,
+                html: views::visible_html(p, staff),
+                score: p.score,
+                my_vote: votes.get(&p.id).copied().unwrap_or(0),
+                accepted: Some(p.id) == topic.accepted_post_id,
+                deleted: p.deleted_at.is_some(),
+                edit_count: p.edit_count,
+                edited_at: p.edited_at,
+                created_at: p.created_at,
+                can_edit: p.deleted_at.is_none() && can_post && (staff || p.user_id == viewer.id),
+                can_vote: can_post && p.deleted_at.is_none() && p.user_id != viewer.id,
+                can_accept: can_accept && p.number > 1 && p.deleted_at.is_none(),
+                author: author(a.clone()),
+            };
+            let opening = loaded
+                .iter()
+                .find(|(p, _)| p.number == 1)
+                .map(view)
+                .ok_or(AppError::NotFound)?;
+            let accepted = loaded
+                .iter()
+                .find(|(p, _)| Some(p.id) == topic.accepted_post_id)
+                .map(view);
+            let replies = loaded
+                .iter()
+                .filter(|(p, _)| p.number >= first && p.number <= last)
+                .map(view)
+                .collect();
+            Ok(TopicPage {
+                topic: card,
+                opening,
+                accepted,
+                replies,
+                page,
+                pages,
+                can_reply: can_post && (!topic.locked || staff) && topic.deleted_at.is_none(),
+                can_moderate: staff,
+            })
+        })
+        .await
+}
+
+/// A staff action on a topic.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Moderation {
+    Lock,
+    Unlock,
+    Pin,
+    Unpin,
+    Move { category: String },
+}
+
+/// Locks, pins or moves a topic (staff).
+pub async fn moderate(
+    state: &AppState,
+    user: &AuthUser,
+    topic_id: i64,
+    action: Moderation,
+) -> Result<(), AppError> {
+    require_staff(user, "lock, pin or move topics")?;
+    state
+        .db
+        .write(move |c| {
+            let topic: Topic = topics::table.find(topic_id).select(Topic::as_select()).first(c)?;
+            match action {
+                Moderation::Lock | Moderation::Unlock => {
+                    diesel::update(topics::table.find(topic_id))
+                        .set(topics::locked.eq(matches!(action, Moderation::Lock)))
+                        .execute(c)?;
+                }
+                Moderation::Pin | Moderation::Unpin => {
+                    diesel::update(topics::table.find(topic_id))
+                        .set(topics::pinned.eq(matches!(action, Moderation::Pin)))
+                        .execute(c)?;
+                }
+                Moderation::Move { category } => {
+                    let to: Category = by_slug(c, category.trim()).map_err(|_| {
+                        AppError::field("category", format!("There is no category '{category}'."))
+                    })?;
+                    if to.id != topic.category_id {
+                        move_counts(c, &topic, to.id)?;
+                        diesel::update(topics::table.find(topic_id))
+                            .set(topics::category_id.eq(to.id))
+                            .execute(c)?;
+                        outbox(c, "topic", topic_id, "upsert")?;
+                    }
+                }
+            }
+            diesel::update(topics::table.find(topic_id))
+                .set(topics::updated_at.eq(now()))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Moves a topic's counts from its category to another.
+fn move_counts(c: &mut AnyConnection, topic: &Topic, to: i64) -> Result<(), AppError> {
+    let posts = topic.reply_count + 1;
+    diesel::update(categories::table.find(topic.category_id))
+        .set((
+            categories::topic_count.eq(categories::topic_count - 1),
+            categories::post_count.eq(categories::post_count - posts),
+        ))
+        .execute(c)?;
+    diesel::update(categories::table.find(to))
+        .set((
+            categories::topic_count.eq(categories::topic_count + 1),
+            categories::post_count.eq(categories::post_count + posts),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Soft-deletes a whole topic (its author while nobody replied, or staff).
+pub fn delete_topic(c: &mut AnyConnection, user: &AuthUser, topic: &Topic) -> Result<(), AppError> {
+    if !(user.is_staff() || (topic.user_id == user.id && topic.reply_count == 0)) {
+        return Err(AppError::forbidden(
+            "You can delete your topic while it has no replies; after that, ask staff.",
+        ));
+    }
+    if topic.deleted_at.is_some() {
+        return Ok(());
+    }
+    diesel::update(topics::table.find(topic.id))
+        .set((topics::deleted_at.eq(now()), topics::updated_at.eq(now())))
+        .execute(c)?;
+    diesel::update(categories::table.find(topic.category_id))
+        .set((
+            categories::topic_count.eq(categories::topic_count - 1),
+            categories::post_count.eq(categories::post_count - (topic.reply_count + 1)),
+        ))
+        .execute(c)?;
+    outbox(c, "topic", topic.id, "delete")
+}

@@ -1,0 +1,693 @@
+//! The forum through HTTP: categories, questions and answers, votes, accepted answers,
+//! edits with history, deletion, staff actions, lists, and who may do what.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
+
+mod common;
+
+use common::{TestApp, location};
+use parley::accounts::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const PW: &str = "operator password 1";
+
+/// A verified member of an approved organization, with an API token.
+async fn member(app: &TestApp, email: &str) -> String {
+    app.user_with_role(email, Role::Member, Some("Acme")).await;
+    app.token(email, PW).await
+}
+
+async fn staff(app: &TestApp, email: &str) -> String {
+    app.user_with_role(email, Role::Staff, None).await;
+    app.token(email, PW).await
+}
+
+async fn ask(app: &TestApp, token: &str, title: &str, body: &str, tags: &[&str]) -> Value {
+    let (status, topic) = app
+        .call(
+            Method::POST,
+            "/api/v1/topics",
+            Some(token),
+            Some(json!({"category": "questions", "title": title, "body": body, "tags": tags})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{topic}");
+    topic
+}
+
+#[tokio::test]
+async fn categories_are_made_on_first_start() {
+    let app = TestApp::spawn().await;
+    let token = member(&app, "ann@acme.test").await;
+    let (status, cats) = app
+        .call(Method::GET, "/api/v1/categories", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let slugs: Vec<&str> = cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["questions", "releases", "ideas", "knowledge"]);
+    assert_eq!(cats[0]["name"], "Questions & Answers");
+
+    // Admins add sub-categories and rename; members may not.
+    let admin = {
+        app.user_with_role("root@vendor.test", Role::Admin, None).await;
+        app.token("root@vendor.test", PW).await
+    };
+    let (status, sub) = app
+        .call(
+            Method::POST,
+            "/api/v1/categories",
+            Some(&admin),
+            Some(json!({"parent": "questions", "name": "Widget Pro", "description": "All about Widget Pro"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sub}");
+    assert_eq!(sub["slug"], "widget-pro");
+    assert_eq!(sub["kind"], "questions");
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/categories",
+            Some(&token),
+            Some(json!({"parent": "questions", "name": "X"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, renamed) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/categories/knowledge",
+            Some(&admin),
+            Some(json!({"name": "Tips & Articles", "position": 9})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(renamed["name"], "Tips & Articles");
+    let (_, cats) = app
+        .call(Method::GET, "/api/v1/categories", Some(&token), None)
+        .await;
+    assert_eq!(cats[0]["children"][0]["name"], "Widget Pro");
+    assert_eq!(cats[3]["slug"], "knowledge");
+}
+
+#[tokio::test]
+async fn question_answers_votes_and_acceptance() {
+    let app = TestApp::spawn().await;
+    let asker = member(&app, "ann@acme.test").await;
+    let helper = member(&app, "bo@acme.test").await;
+    let other = member(&app, "cy@acme.test").await;
+    let support = staff(&app, "sam@vendor.test").await;
+
+    let topic = ask(
+        &app,
+        &asker,
+        "How do I clear ERR-1042 after upgrading?",
+        "It appears on **4.2.1**.",
+        &["upgrade", "Errors"],
+    )
+    .await;
+    let tid = topic["topic"]["id"].as_i64().unwrap();
+    assert_eq!(topic["topic"]["tags"], json!(["errors", "upgrade"]));
+    assert!(
+        topic["opening"]["html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>4.2.1</strong>")
+    );
+
+    let answer = |token: &str, body: &str| {
+        let (app, token, body) = (&app, token.to_string(), body.to_string());
+        async move {
+            let (status, post) = app
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/topics/{tid}/posts"),
+                    Some(&token),
+                    Some(json!({"body": body})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{post}");
+            post["id"].as_i64().unwrap()
+        }
+    };
+    let a1 = answer(&helper, "Restart the agent.").await;
+    let a2 = answer(&other, "Clear the cache in /var/cache, then restart.").await;
+
+    // Voting: one vote each, changeable, never on one's own post.
+    let vote = |token: &str, post: i64, value: i32| {
+        let (app, token) = (&app, token.to_string());
+        async move {
+            app.call(
+                Method::PUT,
+                &format!("/api/v1/posts/{post}/vote"),
+                Some(&token),
+                Some(json!({"value": value})),
+            )
+            .await
+        }
+    };
+    assert_eq!(vote(&asker, a2, 1).await.1["score"], 1);
+    assert_eq!(
+        vote(&asker, a2, 1).await.1["score"],
+        1,
+        "voting twice counts once"
+    );
+    assert_eq!(vote(&helper, a2, 1).await.1["score"], 2);
+    assert_eq!(
+        vote(&helper, a2, -1).await.1["score"],
+        0,
+        "a changed vote moves the score by two"
+    );
+    assert_eq!(vote(&helper, a2, 0).await.1["score"], 1);
+    let (status, _) = vote(&other, a2, 1).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no votes on one's own post");
+    let (status, _) = vote(&other, a1, 5).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Only the asker or staff accept; accepting another replaces it.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/posts/{a2}/accept"),
+            Some(&helper),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/posts/{a1}/accept"),
+            Some(&asker),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&other), None)
+        .await;
+    assert_eq!(page["accepted"]["id"], a1);
+    assert_eq!(page["topic"]["solved"], true);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/posts/{a2}/accept"),
+            Some(&support),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&asker), None)
+        .await;
+    assert_eq!(page["accepted"]["id"], a2);
+    assert_eq!(page["accepted"]["my_vote"], 1);
+    let replies: Vec<i64> = page["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(replies, [a1, a2]);
+
+    // The accepted answer shows right under the question on the page.
+    let mut browser = app.browser();
+    browser.login("cy@acme.test", PW).await;
+    let full = location(&browser.get(&format!("/t/{tid}")).await);
+    let (status, html) = browser.page(&full).await;
+    assert_eq!(status, StatusCode::OK);
+    let question_at = html.find("It appears on").unwrap();
+    let accepted_at = html.find("Accepted answer").unwrap();
+    let first_reply_at = html.find("Restart the agent.").unwrap();
+    assert!(question_at < accepted_at && accepted_at < first_reply_at);
+
+    // Filters and sorts.
+    ask(&app, &other, "Unanswered question about licences", "Anyone?", &[]).await;
+    let list = |q: &str| {
+        let (app, q, t) = (&app, q.to_string(), asker.clone());
+        async move {
+            let (status, body) = app
+                .call(Method::GET, &format!("/api/v1/topics?{q}"), Some(&t), None)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{q}: {body}");
+            body["topics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["title"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        list("category=questions&filter=solved").await,
+        ["How do I clear ERR-1042 after upgrading?"]
+    );
+    assert_eq!(
+        list("category=questions&filter=unanswered").await,
+        ["Unanswered question about licences"]
+    );
+    assert_eq!(
+        list("category=questions&filter=mine").await,
+        ["How do I clear ERR-1042 after upgrading?"]
+    );
+    assert_eq!(
+        list("tag=upgrade").await,
+        ["How do I clear ERR-1042 after upgrading?"]
+    );
+    assert_eq!(
+        list("category=questions&sort=newest").await[0],
+        "Unanswered question about licences"
+    );
+    assert_eq!(
+        list("category=questions&sort=latest").await[0],
+        "Unanswered question about licences"
+    );
+    let (status, problem) = app
+        .call(Method::GET, "/api/v1/topics?sort=sideways", Some(&asker), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("latest, newest or votes")
+    );
+}
+
+#[tokio::test]
+async fn editing_keeps_history_and_only_authors_or_staff_edit() {
+    let app = TestApp::spawn().await;
+    let ann = member(&app, "ann@acme.test").await;
+    let bo = member(&app, "bo@acme.test").await;
+    let support = staff(&app, "sam@vendor.test").await;
+    let topic = ask(&app, &ann, "First title of the question", "first body", &[]).await;
+    let (tid, pid) = (
+        topic["topic"]["id"].as_i64().unwrap(),
+        topic["opening"]["id"].as_i64().unwrap(),
+    );
+
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/posts/{pid}"),
+            Some(&bo),
+            Some(json!({"body": "vandalized"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "members cannot edit another's post"
+    );
+    let (status, page) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/topics/{tid}"),
+            Some(&ann),
+            Some(json!({"title": "Better title of the question", "body": "second body", "tags": ["howto"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["topic"]["title"], "Better title of the question");
+    assert_eq!(page["topic"]["slug"], "better-title-of-the-question");
+    assert_eq!(page["topic"]["tags"], json!(["howto"]));
+    assert_eq!(page["opening"]["edit_count"], 1);
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/posts/{pid}"),
+            Some(&support),
+            Some(json!({"body": "third body"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "staff edit anything");
+    let (_, history) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/posts/{pid}/history"),
+            Some(&bo),
+            None,
+        )
+        .await;
+    assert_eq!(history["current"], "third body");
+    let revisions = history["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[0][0]["body_markdown"], "second body");
+    assert_eq!(revisions[1][0]["body_markdown"], "first body");
+    assert_eq!(revisions[1][0]["title"], "First title of the question");
+
+    // Bad edits say what to fix.
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/posts/{pid}"),
+            Some(&ann),
+            Some(json!({"body": " "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["errors"]["body"].is_array());
+}
+
+#[tokio::test]
+async fn deleting_posts_and_topics() {
+    let app = TestApp::spawn().await;
+    let ann = member(&app, "ann@acme.test").await;
+    let bo = member(&app, "bo@acme.test").await;
+    let support = staff(&app, "sam@vendor.test").await;
+    let topic = ask(&app, &ann, "A question to be answered", "body", &[]).await;
+    let tid = topic["topic"]["id"].as_i64().unwrap();
+    let (_, reply) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{tid}/posts"),
+            Some(&bo),
+            Some(json!({"body": "an answer"})),
+        )
+        .await;
+    let rid = reply["id"].as_i64().unwrap();
+    app.call(
+        Method::POST,
+        &format!("/api/v1/posts/{rid}/accept"),
+        Some(&ann),
+        None,
+    )
+    .await;
+
+    let (status, _) = app
+        .call(Method::DELETE, &format!("/api/v1/posts/{rid}"), Some(&ann), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not one's own post");
+    let (status, _) = app
+        .call(Method::DELETE, &format!("/api/v1/posts/{rid}"), Some(&bo), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
+        .await;
+    assert_eq!(page["replies"][0]["deleted"], true);
+    assert_eq!(page["replies"][0]["html"], "");
+    assert!(
+        page["accepted"].is_null(),
+        "a deleted answer is no longer accepted"
+    );
+    let (_, page) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/topics/{tid}"),
+            Some(&support),
+            None,
+        )
+        .await;
+    assert_eq!(
+        page["replies"][0]["html"], "<p>an answer</p>\n",
+        "staff still see it"
+    );
+
+    // The author cannot delete a topic that has replies; staff can.
+    let (status, _) = app
+        .call(Method::DELETE, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/topics/{tid}"),
+            Some(&support),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, cats) = app
+        .call(Method::GET, "/api/v1/categories", Some(&ann), None)
+        .await;
+    assert_eq!(cats[0]["topic_count"], 0);
+}
+
+#[tokio::test]
+async fn staff_lock_pin_and_move_and_members_cannot() {
+    let app = TestApp::spawn().await;
+    let ann = member(&app, "ann@acme.test").await;
+    let bo = member(&app, "bo@acme.test").await;
+    let support = staff(&app, "sam@vendor.test").await;
+    let first = ask(&app, &ann, "An older question here", "body", &[]).await;
+    ask(&app, &ann, "A newer question here", "body", &[]).await;
+    let tid = first["topic"]["id"].as_i64().unwrap();
+    let moderate = |token: &str, body: Value| {
+        let (app, token) = (&app, token.to_string());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/topics/{tid}/moderate"),
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        moderate(&ann, json!({"action": "lock"})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        moderate(&support, json!({"action": "lock"})).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{tid}/posts"),
+            Some(&bo),
+            Some(json!({"body": "late answer"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a locked topic takes no member replies"
+    );
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{tid}/posts"),
+            Some(&support),
+            Some(json!({"body": "staff note"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    assert_eq!(
+        moderate(&support, json!({"action": "pin"})).await.0,
+        StatusCode::OK
+    );
+    let (_, list) = app
+        .call(Method::GET, "/api/v1/topics?category=questions", Some(&ann), None)
+        .await;
+    assert_eq!(list["pinned"][0]["id"], tid);
+    assert_eq!(list["topics"].as_array().unwrap().len(), 1);
+
+    let (status, _) = moderate(&support, json!({"action": "move", "category": "knowledge"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, cats) = app
+        .call(Method::GET, "/api/v1/categories", Some(&ann), None)
+        .await;
+    assert_eq!(cats[0]["topic_count"], 1);
+    assert_eq!(cats[3]["topic_count"], 1);
+    assert_eq!(cats[3]["post_count"], 2);
+    let (status, _) = moderate(&support, json!({"action": "move", "category": "nowhere"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn who_may_post_what() {
+    let app = TestApp::spawn().await;
+    let ann = member(&app, "ann@acme.test").await;
+    let support = staff(&app, "sam@vendor.test").await;
+    let release = json!({"category": "releases", "title": "Widget 4.3.0 is out", "body": "Notes",
+        "product": "Widget", "version": "4.3.0", "released_on": "2026-11-20"});
+    let (status, _) = app
+        .call(Method::POST, "/api/v1/topics", Some(&ann), Some(release.clone()))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "members cannot post releases");
+    let (status, page) = app
+        .call(Method::POST, "/api/v1/topics", Some(&support), Some(release))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    assert_eq!(page["topic"]["version"], "4.3.0");
+    assert_eq!(page["topic"]["released_on"], "2026-11-20");
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            "/api/v1/topics",
+            Some(&support),
+            Some(json!({"category": "releases", "title": "Widget next", "body": "Notes", "product": "Widget", "version": "4 3", "released_on": "soon"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // An unverified member reads but cannot post.
+    let res = app
+        .api()
+        .post(app.url("/api/v1/auth/signup"))
+        .json(&json!({"email": "new@acme.test", "password": "a sturdy passphrase", "display_name": "New"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let newbie = app.token("new@acme.test", "a sturdy passphrase").await;
+    let (status, _) = app.call(Method::GET, "/api/v1/topics", Some(&newbie), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            "/api/v1/topics",
+            Some(&newbie),
+            Some(json!({"category": "questions", "title": "Can I post yet?", "body": "hi"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(problem["detail"].as_str().unwrap().contains("Confirm your email"));
+
+    // A member of a pending organization cannot read.
+    let res = app
+        .api()
+        .post(app.url("/api/v1/auth/signup"))
+        .json(&json!({"email": "x@pending.test", "password": "a sturdy passphrase", "display_name": "X"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let pending = app.token("x@pending.test", "a sturdy passphrase").await;
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/topics", Some(&pending), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Bad topics name every field to fix at once.
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            "/api/v1/topics",
+            Some(&ann),
+            Some(json!({"category": "questions", "title": "Hi", "body": "", "tags": ["ok", "not ok!"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["title", "body", "tags"] {
+        assert!(problem["errors"][field].is_array(), "{field}: {problem}");
+    }
+}
+
+#[tokio::test]
+async fn pages_work_without_javascript() {
+    let app = TestApp::spawn().await;
+    app.user_with_role("ann@acme.test", Role::Member, Some("Acme"))
+        .await;
+    let mut b = app.browser();
+    b.login("ann@acme.test", PW).await;
+    let (status, index) = b.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(index.contains("Ideas &amp; Feature Requests"));
+    let (status, _) = b.page("/c/questions/new").await;
+    assert_eq!(status, StatusCode::OK);
+    // A refused form comes back filled in.
+    let res = b
+        .post(
+            "/c/questions/new",
+            &[("title", "Hm"), ("body", "Some **details**"), ("tags", "a, b")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Some **details**") && html.contains("at least 5 characters"));
+    let res = b
+        .post(
+            "/c/questions/new",
+            &[
+                ("title", "How to rotate the logs?"),
+                ("body", "Some **details**"),
+                ("tags", "logs"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let topic_url = location(&res);
+    assert!(
+        topic_url.starts_with("/t/") && topic_url.ends_with("/how-to-rotate-the-logs"),
+        "{topic_url}"
+    );
+    let id: i64 = topic_url.split('/').nth(2).unwrap().parse().unwrap();
+    let res = b.get(&format!("/t/{id}")).await;
+    assert_eq!(location(&res), topic_url);
+
+    let res = b.post(&format!("/t/{id}/reply"), &[("body", "")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = b
+        .post(
+            &format!("/t/{id}/reply"),
+            &[("body", "Answering myself: use logrotate")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = b.page(&topic_url).await;
+    assert!(html.contains("<strong>details</strong>") && html.contains("use logrotate"));
+    let (_, list) = b.page("/c/questions").await;
+    assert!(list.contains("How to rotate the logs?"));
+    let (status, _) = b.page("/c/no-such-category").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = b.page("/t/999999/nothing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn topic_lists_page_by_cursor() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let ann = member(&app, "ann@acme.test").await;
+    for i in 0..35 {
+        ask(&app, &ann, &format!("Question number {i:02}"), "body", &[]).await;
+    }
+    let (_, first) = app
+        .call(Method::GET, "/api/v1/topics?category=questions", Some(&ann), None)
+        .await;
+    assert_eq!(first["topics"].as_array().unwrap().len(), 30);
+    assert_eq!(first["topics"][0]["title"], "Question number 34");
+    let next = first["next"].as_str().unwrap();
+    let (_, second) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/topics?category=questions&after={next}"),
+            Some(&ann),
+            None,
+        )
+        .await;
+    let titles: Vec<&str> = second["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Question number 04",
+            "Question number 03",
+            "Question number 02",
+            "Question number 01",
+            "Question number 00"
+        ]
+    );
+    assert!(second["next"].is_null());
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/topics?after=garbage", Some(&ann), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
