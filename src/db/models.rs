@@ -156,6 +156,12 @@ pub struct Topic {
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Ideas: the staff's official response, as written and as rendered.
+    pub response_markdown: Option<String>,
+    #[serde(skip)]
+    pub response_html: Option<String>,
+    pub response_user_id: Option<i64>,
+    pub status_changed_at: Option<NaiveDateTime>,
 }
 
 /// A new topic.

@@ -101,6 +101,18 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        response_markdown -> Nullable<Text>,
+        response_html -> Nullable<Text>,
+        response_user_id -> Nullable<BigInt>,
+        status_changed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    topic_votes (topic_id, user_id) {
+        topic_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
     }
 }
 
@@ -177,6 +189,7 @@ diesel::joinable!(post_revisions -> posts (post_id));
 diesel::joinable!(post_votes -> posts (post_id));
 diesel::joinable!(topic_tags -> topics (topic_id));
 diesel::joinable!(topic_tags -> tags (tag_id));
+diesel::joinable!(topic_votes -> topics (topic_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
@@ -194,4 +207,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     topic_tags,
     search_outbox,
+    topic_votes,
 );

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::categories::{self, CategoryInput};
+use super::ideas::{self, StatusChange};
 use super::posts::{self, PostEdit};
 use super::topics::{self, Moderation, TopicInput, TopicQuery};
 use crate::app::AppState;
@@ -27,6 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/posts/{id}/vote", web::put().to(vote_post))
         .route("/api/v1/posts/{id}/accept", web::post().to(accept_post))
         .route("/api/v1/posts/{id}/accept", web::delete().to(unaccept_post))
+        .route("/api/v1/topics/{id}/vote", web::put().to(vote_idea))
+        .route("/api/v1/topics/{id}/status", web::put().to(set_status))
+        .route("/api/v1/topics/{id}/merge", web::post().to(merge_idea))
+        .route("/api/v1/roadmap", web::get().to(roadmap))
         .route("/api/v1/markdown/preview", web::post().to(preview));
 }
 
@@ -207,4 +212,42 @@ async fn preview(
     }
     let rendered = state.db.read(move |c| super::render_body(c, &text)).await?;
     Ok(HttpResponse::Ok().json(Preview { html: rendered.html }))
+}
+
+async fn vote_idea(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<VoteInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(ideas::vote(&state, &user, id.into_inner(), body.value).await?))
+}
+
+async fn set_status(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<StatusChange>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    ideas::set_status(&state, &user, id, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
+}
+
+#[derive(Deserialize)]
+struct MergeInput {
+    into: i64,
+}
+
+async fn merge_idea(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<MergeInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(ideas::merge(&state, &user, id.into_inner(), body.into).await?))
+}
+
+async fn roadmap(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(ideas::roadmap(&state, &user).await?))
 }

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod categories;
+pub mod ideas;
 pub mod pages;
 pub mod posts;
 pub mod topics;

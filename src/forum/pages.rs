@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::categories::{self, CategoryView, kind_of};
+use super::ideas::{self, StatusChange};
 use super::posts::{self, History, PostEdit, Replied};
 use super::topics::{self, Moderation, TopicInput, TopicList, TopicPage, TopicQuery};
 use crate::app::AppState;
@@ -29,7 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/p/{id}/vote", web::post().to(vote))
         .route("/p/{id}/accept", web::post().to(accept))
         .route("/p/{id}/unaccept", web::post().to(unaccept))
-        .route("/p/{id}/history", web::get().to(history));
+        .route("/p/{id}/history", web::get().to(history))
+        .route("/t/{id}/vote", web::post().to(vote_idea))
+        .route("/t/{id}/status", web::post().to(set_status))
+        .route("/t/{id}/merge", web::post().to(merge_idea))
+        .route("/roadmap", web::get().to(roadmap));
 }
 
 /// Where a post is shown: its topic page, at the post.
@@ -457,4 +462,66 @@ async fn history(
 ) -> Result<HttpResponse, AppError> {
     let h: History = posts::history(&state, &user, id.into_inner()).await?;
     ctx.render("forum/history.html", &h)
+}
+
+async fn vote_idea(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<VoteForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    ideas::vote(&state, &user, id, form.value).await?;
+    Ok(see_other(&format!("/t/{id}")))
+}
+
+async fn set_status(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<StatusChange>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    ideas::set_status(&state, &user, id, form.into_inner()).await?;
+    Ok(see_other(&format!("/t/{id}")))
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    #[serde(default)]
+    into: String,
+}
+
+async fn merge_idea(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<MergeForm>,
+) -> Result<HttpResponse, AppError> {
+    // Accept "123", "#123" or a pasted topic address.
+    let into = form
+        .into
+        .trim()
+        .trim_start_matches('#')
+        .split("/t/")
+        .last()
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| {
+            AppError::field(
+                "into",
+                "Give the number or the address of the idea to merge into.",
+            )
+        })?;
+    ideas::merge(&state, &user, id.into_inner(), into).await?;
+    Ok(see_other(&format!("/t/{into}")))
+}
+
+async fn roadmap(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let roadmap = ideas::roadmap(&state, &user).await?;
+    ctx.render("forum/roadmap.html", &roadmap)
 }

@@ -293,6 +293,8 @@ enum Sort {
     Latest,
     Newest,
     Votes,
+    /// Ideas by votes in the last 14 days.
+    Trending,
 }
 
 /// Where the previous page ended.
@@ -300,11 +302,20 @@ enum Sort {
 enum Cursor {
     Time(NaiveDateTime, i64),
     Score(i64, i64),
+    Offset(i64),
 }
 
 fn parse_cursor(sort: Sort, raw: &str) -> Result<Cursor, AppError> {
     let bad =
         || AppError::BadRequest("The page cursor is not valid; start again from the first page.".into());
+    if sort == Sort::Trending {
+        return raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Cursor::Offset)
+            .ok_or_else(bad);
+    }
     let (a, b) = raw.split_once('_').ok_or_else(bad)?;
     let id: i64 = b.parse().map_err(|_| bad())?;
     let a: i64 = a.parse().map_err(|_| bad())?;
@@ -316,16 +327,6 @@ fn parse_cursor(sort: Sort, raw: &str) -> Result<Cursor, AppError> {
     }
 }
 
-const STATUSES: [&str; 7] = [
-    "new",
-    "under_review",
-    "planned",
-    "in_progress",
-    "shipped",
-    "declined",
-    "duplicate",
-];
-
 /// Lists topics (two queries: the topics with authors and categories, then tags).
 pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Result<TopicList, AppError> {
     require_read(user)?;
@@ -333,10 +334,11 @@ pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Resul
         "latest" | "" => Sort::Latest,
         "newest" => Sort::Newest,
         "votes" => Sort::Votes,
+        "trending" => Sort::Trending,
         other => {
             return Err(AppError::field(
                 "sort",
-                format!("'{other}' is not a sort; use latest, newest or votes."),
+                format!("'{other}' is not a sort; use latest, newest, votes or trending."),
             ));
         }
     };
@@ -351,7 +353,7 @@ pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Resul
     }
     let status = query.status.clone().filter(|s| !s.is_empty());
     if let Some(s) = &status
-        && !STATUSES.contains(&s.as_str())
+        && !super::ideas::STATUSES.contains(&s.as_str())
     {
         return Err(AppError::field("status", format!("'{s}' is not an idea status.")));
     }
@@ -416,42 +418,54 @@ pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Resul
             } else {
                 Vec::new()
             };
-            let mut q = base();
-            if show_pinned {
-                q = q.filter(topics::pinned.eq(false));
-            }
-            q = match (sort, cursor) {
-                (Sort::Latest, Some(Cursor::Time(t, id))) => q.filter(
-                    topics::last_posted_at
-                        .lt(t)
-                        .or(topics::last_posted_at.eq(t).and(topics::id.lt(id))),
-                ),
-                (Sort::Newest, Some(Cursor::Time(t, id))) => q.filter(
-                    topics::created_at
-                        .lt(t)
-                        .or(topics::created_at.eq(t).and(topics::id.lt(id))),
-                ),
-                (Sort::Votes, Some(Cursor::Score(s, id))) => {
-                    q.filter(topics::score.lt(s).or(topics::score.eq(s).and(topics::id.lt(id))))
+            let (rows, next) = if sort == Sort::Trending {
+                let offset = match cursor {
+                    Some(Cursor::Offset(n)) => n,
+                    _ => 0,
+                };
+                let ids =
+                    super::ideas::trending_ids(c, category_ids.as_deref(), offset, TOPICS_PER_PAGE + 1)?;
+                let more = ids.len() as i64 > TOPICS_PER_PAGE;
+                let ids: Vec<i64> = ids.into_iter().take(TOPICS_PER_PAGE as usize).collect();
+                let mut rows: Vec<TopicRow> = base().filter(topics::id.eq_any(ids.clone())).load(c)?;
+                rows.sort_by_key(|(t, _, _)| ids.iter().position(|id| *id == t.id));
+                (rows, more.then(|| (offset + TOPICS_PER_PAGE).to_string()))
+            } else {
+                let mut q = base();
+                if show_pinned {
+                    q = q.filter(topics::pinned.eq(false));
                 }
-                _ => q,
-            };
-            q = match sort {
-                Sort::Latest => q.order((topics::last_posted_at.desc(), topics::id.desc())),
-                Sort::Newest => q.order((topics::created_at.desc(), topics::id.desc())),
-                Sort::Votes => q.order((topics::score.desc(), topics::id.desc())),
-            };
-            let mut rows = q.limit(TOPICS_PER_PAGE + 1).load(c)?;
-            let more = rows.len() as i64 > TOPICS_PER_PAGE;
-            rows.truncate(TOPICS_PER_PAGE as usize);
-            let next = more
-                .then(|| rows.last())
-                .flatten()
-                .map(|(t, _, _): &(Topic, _, _)| match sort {
-                    Sort::Latest => format!("{}_{}", t.last_posted_at.and_utc().timestamp_micros(), t.id),
+                q = match (sort, cursor) {
+                    (Sort::Latest, Some(Cursor::Time(t, id))) => q.filter(
+                        topics::last_posted_at
+                            .lt(t)
+                            .or(topics::last_posted_at.eq(t).and(topics::id.lt(id))),
+                    ),
+                    (Sort::Newest, Some(Cursor::Time(t, id))) => q.filter(
+                        topics::created_at
+                            .lt(t)
+                            .or(topics::created_at.eq(t).and(topics::id.lt(id))),
+                    ),
+                    (Sort::Votes, Some(Cursor::Score(s, id))) => {
+                        q.filter(topics::score.lt(s).or(topics::score.eq(s).and(topics::id.lt(id))))
+                    }
+                    _ => q,
+                };
+                q = match sort {
+                    Sort::Newest => q.order((topics::created_at.desc(), topics::id.desc())),
+                    Sort::Votes => q.order((topics::score.desc(), topics::id.desc())),
+                    _ => q.order((topics::last_posted_at.desc(), topics::id.desc())),
+                };
+                let mut rows: Vec<TopicRow> = q.limit(TOPICS_PER_PAGE + 1).load(c)?;
+                let more = rows.len() as i64 > TOPICS_PER_PAGE;
+                rows.truncate(TOPICS_PER_PAGE as usize);
+                let next = more.then(|| rows.last()).flatten().map(|(t, _, _)| match sort {
                     Sort::Newest => format!("{}_{}", t.created_at.and_utc().timestamp_micros(), t.id),
                     Sort::Votes => format!("{}_{}", t.score, t.id),
+                    _ => format!("{}_{}", t.last_posted_at.and_utc().timestamp_micros(), t.id),
                 });
+                (rows, next)
+            };
             let mut all = pinned_rows;
             let pinned_len = all.len();
             all.extend(rows);
@@ -477,6 +491,8 @@ pub struct TopicPage {
     pub pages: i64,
     pub can_reply: bool,
     pub can_moderate: bool,
+    /// Ideas: status, votes, the reader's vote, the official response.
+    pub idea: Option<super::ideas::IdeaView>,
 }
 
 /// Loads a topic page (a fixed number of queries: topic, posts, votes, tags).
@@ -563,7 +579,13 @@ pub async fn page(
                 .filter(|(p, _)| p.number >= first && p.number <= last)
                 .map(view)
                 .collect();
+            let idea = if kind == Kind::Ideas {
+                Some(super::ideas::view(c, &topic, viewer.id)?)
+            } else {
+                None
+            };
             Ok(TopicPage {
+                idea,
                 topic: card,
                 opening,
                 accepted,
