@@ -73,6 +73,7 @@ pub fn populate(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         ),
     ];
     let mut out = Vec::new();
+    let mut ids = Vec::new();
     for (label, email, name, role, org, contact) in people {
         let password = generate();
         let user = OperatorUser {
@@ -83,13 +84,20 @@ pub fn populate(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
             authorized_contact: contact,
             password: password.clone(),
         };
-        upsert_operator_user(c, &user, true).map_err(|e| anyhow::anyhow!("demo account {email}: {e:?}"))?;
+        let made = upsert_operator_user(c, &user, true)
+            .map_err(|e| anyhow::anyhow!("demo account {email}: {e:?}"))?;
+        ids.push(made.id);
         out.push(DemoAccount {
             role: label,
             email: email.into(),
             password,
         });
     }
+    let [_, staff, alice, bob] = ids[..] else {
+        anyhow::bail!("demo accounts missing");
+    };
+    crate::db::write_transaction(c, |c| crate::forum::demo::populate(c, staff, alice, bob))
+        .map_err(|e| anyhow::anyhow!("demo content: {e:?}"))?;
     Ok(out)
 }
 

@@ -870,3 +870,95 @@ async fn ideas_votes_statuses_merges_and_roadmap() {
     let (_, html) = b.page(&full).await;
     assert!(html.contains("Official response") && html.contains("Remove my vote"));
 }
+
+#[tokio::test]
+async fn demo_fills_every_category_once() {
+    let app = TestApp::spawn().await;
+    let db = app.state.db.clone();
+    let accounts = tokio::task::spawn_blocking(move || {
+        parley::demo::populate(&db).unwrap();
+        parley::demo::populate(&db).unwrap()
+    })
+    .await
+    .unwrap();
+    let alice = accounts.iter().find(|a| a.email == "alice@acme.test").unwrap();
+    let token = app.token("alice@acme.test", &alice.password).await;
+    let (_, cats) = app
+        .call(Method::GET, "/api/v1/categories", Some(&token), None)
+        .await;
+    for cat in cats.as_array().unwrap() {
+        let count = cat["topic_count"].as_i64().unwrap();
+        assert!(count >= 1, "{} is empty", cat["slug"]);
+        assert!(count <= 2, "{} was filled twice", cat["slug"]);
+    }
+    let (_, solved) = app
+        .call(
+            Method::GET,
+            "/api/v1/topics?category=questions&filter=solved",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(solved["topics"].as_array().unwrap().len(), 1);
+    let (_, roadmap) = app.call(Method::GET, "/api/v1/roadmap", Some(&token), None).await;
+    assert_eq!(roadmap["planned"][0]["title"], "Dark mode for the dashboard");
+}
+
+#[tokio::test]
+async fn profiles_list_topics_answers_and_accepted_answers() {
+    let app = TestApp::spawn().await;
+    let ann = member(&app, "ann@acme.test").await;
+    let bo = member(&app, "bo.b@acme.test").await;
+    let topic = ask(
+        &app,
+        &ann,
+        "Where are the logs kept?",
+        "Looking for them, @bo.b",
+        &[],
+    )
+    .await;
+    // A mention of an existing user links to their profile.
+    assert!(
+        topic["opening"]["html"]
+            .as_str()
+            .unwrap()
+            .contains("<a href=\"/u/bo.b\""),
+        "{topic}"
+    );
+    let tid = topic["topic"]["id"].as_i64().unwrap();
+    let (_, reply) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{tid}/posts"),
+            Some(&bo),
+            Some(json!({"body": "In /var/log/widget."})),
+        )
+        .await;
+    app.call(
+        Method::POST,
+        &format!("/api/v1/posts/{}/accept", reply["id"]),
+        Some(&ann),
+        None,
+    )
+    .await;
+    let (status, profile) = app
+        .call(Method::GET, "/api/v1/users/bo.b", Some(&ann), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{profile}");
+    assert_eq!(profile["answer_count"], 1);
+    assert_eq!(profile["accepted_count"], 1);
+    assert_eq!(profile["answers"][0]["accepted"], true);
+    assert!(profile["email"].is_null(), "members do not see addresses");
+    let (_, profile) = app.call(Method::GET, "/api/v1/users/ann", Some(&ann), None).await;
+    assert_eq!(profile["topic_count"], 1);
+    assert_eq!(profile["topics"][0]["title"], "Where are the logs kept?");
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/users/nobody-here", Some(&ann), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let mut b = app.browser();
+    b.login("ann@acme.test", PW).await;
+    let (status, html) = b.page("/u/bo.b").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("1 answer, 1 accepted"), "{html}");
+}

@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/topics/{id}/status", web::put().to(set_status))
         .route("/api/v1/topics/{id}/merge", web::post().to(merge_idea))
         .route("/api/v1/roadmap", web::get().to(roadmap))
+        .route("/api/v1/users/{username}", web::get().to(profile))
         .route("/api/v1/markdown/preview", web::post().to(preview));
 }
 
@@ -250,4 +251,12 @@ async fn merge_idea(
 
 async fn roadmap(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(ideas::roadmap(&state, &user).await?))
+}
+
+async fn profile(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(super::profiles::profile(&state, &user, &name).await?))
 }

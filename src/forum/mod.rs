@@ -6,9 +6,11 @@
 
 pub mod api;
 pub mod categories;
+pub mod demo;
 pub mod ideas;
 pub mod pages;
 pub mod posts;
+pub mod profiles;
 pub mod topics;
 pub mod views;
 

@@ -34,7 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/t/{id}/vote", web::post().to(vote_idea))
         .route("/t/{id}/status", web::post().to(set_status))
         .route("/t/{id}/merge", web::post().to(merge_idea))
-        .route("/roadmap", web::get().to(roadmap));
+        .route("/roadmap", web::get().to(roadmap))
+        .route("/u/{username}", web::get().to(profile));
 }
 
 /// Where a post is shown: its topic page, at the post.
@@ -524,4 +525,14 @@ async fn roadmap(
 ) -> Result<HttpResponse, AppError> {
     let roadmap = ideas::roadmap(&state, &user).await?;
     ctx.render("forum/roadmap.html", &roadmap)
+}
+
+async fn profile(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let profile = super::profiles::profile(&state, &user, &name).await?;
+    ctx.render("forum/profile.html", &profile)
 }
