@@ -335,11 +335,25 @@ async fn editing_keeps_history_and_only_authors_or_staff_edit() {
         )
         .await;
     assert_eq!(history["current"], "third body");
-    let revisions = history["revisions"].as_array().unwrap();
-    assert_eq!(revisions.len(), 2);
-    assert_eq!(revisions[0][0]["body_markdown"], "second body");
-    assert_eq!(revisions[1][0]["body_markdown"], "first body");
-    assert_eq!(revisions[1][0]["title"], "First title of the question");
+    let edits = history["edits"].as_array().unwrap();
+    assert_eq!(edits.len(), 2);
+    assert_eq!(edits[0]["body_markdown"], "second body");
+    assert_eq!(edits[0]["editor"]["role"], "staff");
+    assert_eq!(
+        edits[0]["diff"],
+        json!([{"change": "removed", "text": "second body"}, {"change": "added", "text": "third body"}])
+    );
+    assert_eq!(edits[1]["body_markdown"], "first body");
+    assert_eq!(edits[1]["title"], "First title of the question");
+    assert_eq!(edits[1]["new_title"], "Better title of the question");
+    let mut b = app.browser();
+    b.login("bo@acme.test", PW).await;
+    let (status, html) = b.page(&format!("/p/{pid}/history")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<span class=\"diff-added\">+ third body</span>"),
+        "{html}"
+    );
 
     // Bad edits say what to fix.
     let (status, problem) = app

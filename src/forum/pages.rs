@@ -314,6 +314,8 @@ async fn moderate(
         "unlock" => Moderation::Unlock,
         "pin" => Moderation::Pin,
         "unpin" => Moderation::Unpin,
+        "official" => Moderation::Official,
+        "unofficial" => Moderation::Unofficial,
         "move" => Moderation::Move {
             category: form.category.clone(),
         },

@@ -607,7 +607,12 @@ pub enum Moderation {
     Unlock,
     Pin,
     Unpin,
-    Move { category: String },
+    /// Knowledge Share: mark an article as the vendor's official word.
+    Official,
+    Unofficial,
+    Move {
+        category: String,
+    },
 }
 
 /// Locks, pins or moves a topic (staff).
@@ -617,7 +622,7 @@ pub async fn moderate(
     topic_id: i64,
     action: Moderation,
 ) -> Result<(), AppError> {
-    require_staff(user, "lock, pin or move topics")?;
+    require_staff(user, "lock, pin, move or mark topics official")?;
     state
         .db
         .write(move |c| {
@@ -632,6 +637,12 @@ pub async fn moderate(
                     diesel::update(topics::table.find(topic_id))
                         .set(topics::pinned.eq(matches!(action, Moderation::Pin)))
                         .execute(c)?;
+                }
+                Moderation::Official | Moderation::Unofficial => {
+                    diesel::update(topics::table.find(topic_id))
+                        .set(topics::official.eq(matches!(action, Moderation::Official)))
+                        .execute(c)?;
+                    outbox(c, "topic", topic_id, "upsert")?;
                 }
                 Moderation::Move { category } => {
                     let to: Category = by_slug(c, category.trim()).map_err(|_| {
