@@ -29,6 +29,7 @@ pub struct AppState {
     pub limiter: Limiter,
     pub mailer: Mailer,
     pub domain_lists: DomainLists,
+    pub files: crate::files::FileStore,
 }
 
 impl AppState {
@@ -41,6 +42,7 @@ impl AppState {
             limiter: Limiter::new(&settings.rate_limits),
             mailer: Mailer::from_settings(&settings)?,
             domain_lists: DomainLists::load(),
+            files: crate::files::FileStore::new(&settings.data_dir),
             db,
             settings,
         })

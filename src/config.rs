@@ -145,6 +145,13 @@ pub struct SettingsArgs {
         global = true
     )]
     pub rate_limit_post: String,
+    /// Largest release download that staff may upload, in MiB.
+    #[arg(long, env = "PARLEY_MAX_DOWNLOAD_MB", default_value = "512", global = true)]
+    pub max_download_mb: String,
+    /// Serve the release feeds (/releases.atom) to anyone, not only signed-in members
+    /// and API tokens: on or off.
+    #[arg(long, env = "PARLEY_PUBLIC_FEEDS", default_value = "off", global = true)]
+    pub public_feeds: String,
     /// What a signup from an unknown company domain does: pending (an admin approves the
     /// new organization) or refuse.
     #[arg(
@@ -384,6 +391,8 @@ pub struct Settings {
     pub trust_proxy: bool,
     pub log_format: LogFormat,
     pub demo: bool,
+    pub max_download_bytes: u64,
+    pub public_feeds: bool,
 }
 
 impl Settings {
@@ -511,6 +520,15 @@ impl Settings {
             trust_proxy: parse_switch(&args.trust_proxy, "PARLEY_TRUST_PROXY", "trust-proxy")?,
             log_format,
             demo: args.demo,
+            max_download_bytes: parse_number(
+                &args.max_download_mb,
+                1,
+                64 * 1024,
+                "PARLEY_MAX_DOWNLOAD_MB",
+                "max-download-mb",
+            )? * 1024
+                * 1024,
+            public_feeds: parse_switch(&args.public_feeds, "PARLEY_PUBLIC_FEEDS", "public-feeds")?,
         })
     }
 

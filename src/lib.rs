@@ -13,6 +13,8 @@ pub mod config;
 pub mod db;
 /// One error type, its status codes, and its rendering as a page or JSON problem.
 pub mod error;
+/// Uploaded files, stored by their SHA-256 and served with safe headers.
+pub mod files;
 /// Signing keys for sessions, mailed links and CSRF tokens.
 pub mod keys;
 /// Outgoing mail over SMTP, or into `.eml` files.

@@ -976,3 +976,177 @@ async fn profiles_list_topics_answers_and_accepted_answers() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("1 answer, 1 accepted"), "{html}");
 }
+
+async fn release(app: &TestApp, token: &str, product: &str, version: &str) -> i64 {
+    let (status, page) = app
+        .call(
+            Method::POST,
+            "/api/v1/topics",
+            Some(token),
+            Some(
+                json!({"category": "releases", "title": format!("{product} {version} released"),
+                "body": "## Fixed\n\n- ERR-1042", "product": product, "version": version}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    page["topic"]["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn release_downloads_and_feeds() {
+    let app = TestApp::spawn().await;
+    let ann = member(&app, "ann@acme.test").await;
+    let support = staff(&app, "sam@vendor.test").await;
+    let widget = release(&app, &support, "Widget", "4.3.0").await;
+    release(&app, &support, "Gadget", "1.0.0").await;
+
+    let upload = |token: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("label", "Linux installer")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"installer bytes".to_vec())
+                    .file_name("../widget-4.3.0.tar.gz"),
+            );
+        app.api()
+            .post(app.url(&format!("/api/v1/topics/{widget}/downloads")))
+            .bearer_auth(token)
+            .multipart(form)
+    };
+    assert_eq!(upload(&ann).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let res = upload(&support).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let file: Value = res.json().await.unwrap();
+    assert_eq!(
+        file["filename"], "widget-4.3.0.tar.gz",
+        "the path part of the name is dropped"
+    );
+    assert_eq!(file["size"], 15);
+    assert_eq!(
+        file["sha256"],
+        "e34210a6de4f653edf588301431c3d69a633638cbf587345cc50a7fed9f38f4c"
+    );
+    let (status, link) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{widget}/downloads"),
+            Some(&support),
+            Some(json!({"label": "Mirror", "url": "https://mirror.example.test/widget-4.3.0.tar.gz"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{widget}/downloads"),
+            Some(&support),
+            Some(json!({"url": "javascript:alert(1)"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{widget}"), Some(&ann), None)
+        .await;
+    assert_eq!(page["downloads"].as_array().unwrap().len(), 2);
+
+    // Members fetch the file with headers that keep it inert; strangers are sent to sign in.
+    let mut b = app.browser();
+    b.login("ann@acme.test", PW).await;
+    let path = format!("/files/{}/widget-4.3.0.tar.gz", file["sha256"].as_str().unwrap());
+    let res = b.get(&path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"installer bytes");
+    assert_eq!(app.browser().get(&path).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.get(&format!("/files/{}/x", "0".repeat(64))).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // The feeds parse as Atom, per product too; a token in the address works for readers.
+    let res = b.get("/releases.atom").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/atom+xml")
+    );
+    let feed = atom_syndication::Feed::read_from(&res.bytes().await.unwrap()[..]).unwrap();
+    assert_eq!(feed.entries().len(), 2);
+    let product_feed = b.get("/releases/Widget.atom").await.bytes().await.unwrap();
+    let feed = atom_syndication::Feed::read_from(&product_feed[..]).unwrap();
+    assert_eq!(feed.entries().len(), 1);
+    assert_eq!(
+        feed.entries()[0].title().as_str(),
+        "Widget 4.3.0: Widget 4.3.0 released"
+    );
+    assert!(
+        feed.entries()[0]
+            .content()
+            .unwrap()
+            .value()
+            .unwrap()
+            .contains("ERR-1042")
+    );
+    assert_eq!(
+        app.api()
+            .get(app.url("/releases.atom"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let res = app
+        .api()
+        .get(app.url(&format!("/releases.atom?token={ann}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Staff upload from the page too (multipart, CSRF token in the address).
+    let mut staff_browser = app.browser();
+    staff_browser.login("sam@vendor.test", PW).await;
+    let (_, html) = staff_browser.page(&format!("/t/{widget}/x")).await;
+    let token = common::csrf_in(&html).unwrap();
+    let form = reqwest::multipart::Form::new().text("label", "Checksums").part(
+        "file",
+        reqwest::multipart::Part::bytes(b"sums".to_vec()).file_name("SHA256SUMS.txt"),
+    );
+    let res = staff_browser
+        .client
+        .post(app.url(&format!("/t/{widget}/downloads?csrf_token={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = staff_browser.page(&format!("/t/{widget}/x")).await;
+    assert!(html.contains("Checksums") && html.contains("4 B"), "{html}");
+}
+
+#[tokio::test]
+async fn feeds_can_be_public() {
+    let app = TestApp::spawn_with(&["--public-feeds=on"]).await;
+    let support = staff(&app, "sam@vendor.test").await;
+    release(&app, &support, "Widget", "5.0.0").await;
+    let res = app.api().get(app.url("/releases.atom")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let feed = atom_syndication::Feed::read_from(&res.bytes().await.unwrap()[..]).unwrap();
+    assert_eq!(feed.entries().len(), 1);
+}

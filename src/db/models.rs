@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{
-    api_tokens, blocked_domains, categories, organization_domains, organizations, post_revisions, posts,
-    topics, users,
+    api_tokens, blocked_domains, categories, downloads, organization_domains, organizations, post_revisions,
+    posts, topics, users,
 };
 
 /// A customer organization.
@@ -225,5 +225,21 @@ pub struct PostRevision {
     pub number: i64,
     pub title: Option<String>,
     pub body_markdown: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A download of a release: an uploaded file or a link.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = downloads)]
+pub struct Download {
+    pub id: i64,
+    pub topic_id: i64,
+    pub label: String,
+    pub url: Option<String>,
+    pub sha256: Option<String>,
+    pub filename: Option<String>,
+    pub size: Option<i64>,
+    pub content_type: Option<String>,
+    pub user_id: Option<i64>,
     pub created_at: NaiveDateTime,
 }

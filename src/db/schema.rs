@@ -182,7 +182,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    downloads (id) {
+        id -> BigInt,
+        topic_id -> BigInt,
+        label -> Text,
+        url -> Nullable<Text>,
+        sha256 -> Nullable<Text>,
+        filename -> Nullable<Text>,
+        size -> Nullable<BigInt>,
+        content_type -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organization_domains -> organizations (organization_id));
+diesel::joinable!(downloads -> topics (topic_id));
 diesel::joinable!(topics -> categories (category_id));
 diesel::joinable!(posts -> topics (topic_id));
 diesel::joinable!(post_revisions -> posts (post_id));
@@ -208,4 +224,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     topic_tags,
     search_outbox,
     topic_votes,
+    downloads,
 );

@@ -33,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/topics/{id}/merge", web::post().to(merge_idea))
         .route("/api/v1/roadmap", web::get().to(roadmap))
         .route("/api/v1/users/{username}", web::get().to(profile))
+        .route("/api/v1/topics/{id}/downloads", web::post().to(add_download))
+        .route("/api/v1/downloads/{id}", web::delete().to(remove_download))
         .route("/api/v1/markdown/preview", web::post().to(preview));
 }
 
@@ -259,4 +261,49 @@ async fn profile(
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(super::profiles::profile(&state, &user, &name).await?))
+}
+
+/// `POST /api/v1/topics/{id}/downloads`: a multipart upload (`file`, `label`) or JSON
+/// (`label`, `url`).
+async fn add_download(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    req: actix_web::HttpRequest,
+    id: web::Path<i64>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    use super::releases::{self, DownloadInput};
+    super::require_staff(&user, "add downloads to releases")?;
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let (input, upload) = if content_type.starts_with("multipart/form-data") {
+        releases::read_form(&state, actix_multipart::Multipart::new(req.headers(), payload)).await?
+    } else {
+        let body = payload
+            .to_bytes_limited(64 * 1024)
+            .await
+            .map_err(|_| AppError::BadRequest("The body is larger than 64 KiB.".into()))?
+            .map_err(|e| AppError::BadRequest(format!("The body could not be read: {e}")))?;
+        let input: DownloadInput = serde_json::from_slice(&body).map_err(|e| {
+            AppError::BadRequest(format!(
+                "Send multipart/form-data with a file, or JSON with label and url: {e}"
+            ))
+        })?;
+        (input, None)
+    };
+    let download = releases::add(&state, &user, id.into_inner(), input, upload).await?;
+    Ok(HttpResponse::Created().json(download))
+}
+
+async fn remove_download(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    super::releases::remove(&state, &user, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

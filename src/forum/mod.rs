@@ -11,6 +11,7 @@ pub mod ideas;
 pub mod pages;
 pub mod posts;
 pub mod profiles;
+pub mod releases;
 pub mod topics;
 pub mod views;
 

@@ -35,7 +35,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/t/{id}/status", web::post().to(set_status))
         .route("/t/{id}/merge", web::post().to(merge_idea))
         .route("/roadmap", web::get().to(roadmap))
-        .route("/u/{username}", web::get().to(profile));
+        .route("/u/{username}", web::get().to(profile))
+        .route("/t/{id}/downloads", web::post().to(add_download))
+        .route("/downloads/{id}/delete", web::post().to(remove_download))
+        .route("/files/{sha256}/{name}", web::get().to(file))
+        .route("/releases.atom", web::get().to(feed_all))
+        .route("/releases/{product}.atom", web::get().to(feed_product));
 }
 
 /// Where a post is shown: its topic page, at the post.
@@ -537,4 +542,92 @@ async fn profile(
 ) -> Result<HttpResponse, AppError> {
     let profile = super::profiles::profile(&state, &user, &name).await?;
     ctx.render("forum/profile.html", &profile)
+}
+
+async fn add_download(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    super::require_staff(&user, "add downloads to releases")?;
+    let id = id.into_inner();
+    let (input, upload) = super::releases::read_form(&state, form).await?;
+    super::releases::add(&state, &user, id, input, upload).await?;
+    Ok(see_other(&format!("/t/{id}#downloads")))
+}
+
+async fn remove_download(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let topic_id = super::releases::remove(&state, &user, id.into_inner()).await?;
+    Ok(see_other(&format!("/t/{topic_id}#downloads")))
+}
+
+/// `GET /files/{sha256}/{name}`: a stored file, to members who can read.
+async fn file(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (sha256, _) = path.into_inner();
+    let name = super::releases::file_name(&state, &user, &sha256).await?;
+    state.files.serve(&req, &sha256, &name).await
+}
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    token: Option<String>,
+}
+
+/// Feeds are for signed-in members, API tokens (`?token=`, for feed readers), or anyone
+/// when the operator makes them public.
+async fn feed_access(
+    state: &AppState,
+    user: &crate::web::MaybeUser,
+    token: Option<&str>,
+) -> Result<(), AppError> {
+    if state.settings.public_feeds {
+        return Ok(());
+    }
+    if let Some(u) = &user.0 {
+        return super::require_read(u);
+    }
+    if let Some(t) = token
+        && let Some((u, _)) = crate::accounts::service::user_for_api_token(&state.db, t).await?
+    {
+        return super::require_read(&u);
+    }
+    Err(AppError::Unauthorized(
+        "Sign in, or add ?token=<your API token> to the feed address in your feed reader.".into(),
+    ))
+}
+
+async fn atom(state: &AppState, product: Option<String>) -> Result<HttpResponse, AppError> {
+    let xml = super::releases::feed(state, product).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(xml))
+}
+
+async fn feed_all(
+    state: web::Data<AppState>,
+    user: crate::web::MaybeUser,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    feed_access(&state, &user, query.token.as_deref()).await?;
+    atom(&state, None).await
+}
+
+async fn feed_product(
+    state: web::Data<AppState>,
+    user: crate::web::MaybeUser,
+    product: web::Path<String>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    feed_access(&state, &user, query.token.as_deref()).await?;
+    atom(&state, Some(product.into_inner())).await
 }

@@ -493,6 +493,8 @@ pub struct TopicPage {
     pub can_moderate: bool,
     /// Ideas: status, votes, the reader's vote, the official response.
     pub idea: Option<super::ideas::IdeaView>,
+    /// Releases: files and links.
+    pub downloads: Vec<crate::db::models::Download>,
 }
 
 /// Loads a topic page (a fixed number of queries: topic, posts, votes, tags).
@@ -584,7 +586,13 @@ pub async fn page(
             } else {
                 None
             };
+            let downloads = if kind == Kind::Releases {
+                super::releases::for_topic(c, topic.id)?
+            } else {
+                Vec::new()
+            };
             Ok(TopicPage {
+                downloads,
                 idea,
                 topic: card,
                 opening,

@@ -27,6 +27,7 @@ impl Templates {
         tera.add_raw_templates(files)
             .map_err(|e| anyhow::anyhow!("compiling templates: {e:?}"))?;
         tera.register_filter("datetime", datetime);
+        tera.register_filter("filesize", filesize);
         Ok(Self { tera })
     }
 
@@ -71,9 +72,36 @@ fn datetime(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Resu
     Ok(tera::Value::String(shown))
 }
 
+/// `{{ bytes | filesize }}`: "912 B", "14.2 KiB", "1.3 GiB".
+fn filesize(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(human_size(value.as_u64().unwrap_or(0))))
+}
+
+/// A byte count for people.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut size = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit < UNITS.len() - 1 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_size(912), "912 B");
+        assert_eq!(human_size(14_540), "14.2 KiB");
+        assert_eq!(human_size(1_395_864_371), "1.3 GiB");
+    }
 
     #[test]
     fn all_templates_compile_and_escape() {

@@ -1,0 +1,2 @@
+DROP INDEX topics_product_idx;
+DROP TABLE downloads;

@@ -1,0 +1,264 @@
+//! Uploaded files, stored by content under `DATA_DIR/files/ab/cd/<sha256>`: the same
+//! bytes are kept once, a name can never point outside the folder, and the hash is the
+//! checksum people verify downloads with. Served with headers that keep a browser from
+//! running anything in them.
+
+use std::path::{Path, PathBuf};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use crate::error::AppError;
+
+/// A file once stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// The store under the data directory.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+/// Types a browser may show inline; everything else downloads as bytes.
+const INLINE: [(&str, &str); 5] = [
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+];
+
+/// Known download types, sent as such but always as an attachment.
+const ATTACHMENT: [(&str, &str); 8] = [
+    ("pdf", "application/pdf"),
+    ("zip", "application/zip"),
+    ("gz", "application/gzip"),
+    ("txt", "text/plain; charset=utf-8"),
+    ("log", "text/plain; charset=utf-8"),
+    ("csv", "text/csv; charset=utf-8"),
+    ("json", "application/json"),
+    ("xml", "application/xml"),
+];
+
+/// The content type Parley stores for a file name (never one a browser would run).
+pub fn content_type_for(filename: &str) -> &'static str {
+    let ext = filename
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    INLINE
+        .iter()
+        .chain(ATTACHMENT.iter())
+        .find(|(e, _)| *e == ext)
+        .map(|(_, t)| *t)
+        .unwrap_or("application/octet-stream")
+}
+
+/// Keeps the last path part of an uploaded name, in safe characters.
+pub fn clean_filename(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '+') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').to_string();
+    if cleaned.is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+impl FileStore {
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            root: data_dir.join("files"),
+        }
+    }
+
+    fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        is_hash(sha256).then(|| self.root.join(&sha256[..2]).join(&sha256[2..4]).join(sha256))
+    }
+
+    /// Streams bytes to disk, hashing as they come; refuses past `max_bytes` with a 413
+    /// message naming the limit, and keeps nothing of a refused or broken upload.
+    pub async fn store<S, E>(&self, mut stream: S, max_bytes: u64) -> Result<Stored, AppError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let tmp_dir = self.root.join("tmp");
+        tokio::fs::create_dir_all(&tmp_dir)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("creating {}: {e}", tmp_dir.display())))?;
+        let tmp = tmp_dir.join(format!("upload-{}", rand::random::<u64>()));
+        let result = async {
+            let mut file = tokio::fs::File::create(&tmp)
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("creating {}: {e}", tmp.display())))?;
+            let mut hasher = Sha256::new();
+            let mut size: u64 = 0;
+            while let Some(chunk) = stream.next().await {
+                let chunk =
+                    chunk.map_err(|e| AppError::BadRequest(format!("The upload was cut off: {e}")))?;
+                size += chunk.len() as u64;
+                if size > max_bytes {
+                    return Err(AppError::field(
+                        "file",
+                        format!(
+                            "The file is larger than the limit of {} MiB.",
+                            max_bytes / (1024 * 1024)
+                        ),
+                    ));
+                }
+                hasher.update(&chunk);
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("writing an upload: {e}")))?;
+            }
+            if size == 0 {
+                return Err(AppError::field("file", "The file is empty."));
+            }
+            file.sync_all()
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("syncing an upload: {e}")))?;
+            let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let target = self
+                .path_of(&sha256)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad hash")))?;
+            if let Some(dir) = target.parent() {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("creating {}: {e}", dir.display())))?;
+            }
+            if tokio::fs::metadata(&target).await.is_err() {
+                tokio::fs::rename(&tmp, &target)
+                    .await
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("storing an upload: {e}")))?;
+            }
+            Ok(Stored {
+                sha256,
+                size: size as i64,
+            })
+        }
+        .await;
+        // Already renamed on success; removes the partial file otherwise.
+        let _ = tokio::fs::remove_file(&tmp).await;
+        result
+    }
+
+    /// Serves a stored file under the name it was uploaded with.
+    pub async fn serve(
+        &self,
+        req: &HttpRequest,
+        sha256: &str,
+        filename: &str,
+    ) -> Result<HttpResponse, AppError> {
+        let path = self.path_of(sha256).ok_or(AppError::NotFound)?;
+        let etag = format!("\"{sha256}\"");
+        if req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == etag)
+        {
+            return Ok(HttpResponse::NotModified().finish());
+        }
+        let bytes = tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)?;
+        let content_type = content_type_for(filename);
+        let inline = INLINE.iter().any(|(_, t)| *t == content_type);
+        let disposition = format!(
+            "{}; filename=\"{}\"",
+            if inline { "inline" } else { "attachment" },
+            clean_filename(filename)
+        );
+        Ok(HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((header::CONTENT_DISPOSITION, disposition))
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+            .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+            .insert_header(("X-Content-Type-Options", "nosniff"))
+            .body(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(parts: &[&'static [u8]]) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
+        futures_util::stream::iter(
+            parts
+                .iter()
+                .map(|p| Ok(Bytes::from_static(p)))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[actix_web::test]
+    async fn stores_by_content_once_and_refuses_oversize() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FileStore::new(dir.path());
+        let a = store
+            .store(chunks(&[b"hello ", b"world"]), 1024)
+            .await
+            .expect("store");
+        assert_eq!(
+            a.sha256,
+            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        );
+        assert_eq!(a.size, 11);
+        let b = store
+            .store(chunks(&[b"hello world"]), 1024)
+            .await
+            .expect("store again");
+        assert_eq!(a, b);
+        assert!(store.path_of(&a.sha256).expect("path").is_file());
+        assert!(matches!(
+            store.store(chunks(&[b"0123456789"]), 5).await,
+            Err(AppError::Invalid { .. })
+        ));
+        assert!(matches!(
+            store.store(chunks(&[]), 5).await,
+            Err(AppError::Invalid { .. })
+        ));
+        let leftovers = std::fs::read_dir(dir.path().join("files/tmp"))
+            .expect("tmp")
+            .count();
+        assert_eq!(leftovers, 0, "refused uploads leave nothing behind");
+    }
+
+    #[test]
+    fn names_and_types() {
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(clean_filename("C:\\\\x\\\\evil name<>.exe"), "evil_name__.exe");
+        assert_eq!(clean_filename(".htaccess"), "htaccess");
+        assert_eq!(content_type_for("shot.PNG"), "image/png");
+        assert_eq!(content_type_for("page.html"), "application/octet-stream");
+        assert_eq!(content_type_for("icon.svg"), "application/octet-stream");
+        assert!(FileStore::new(Path::new("/d")).path_of("../x").is_none());
+    }
+}

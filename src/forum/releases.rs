@@ -1,0 +1,348 @@
+//! Releases: downloads (uploaded files, shown with size and SHA-256, or links) and the
+//! Atom feeds of all releases and of each product.
+
+use actix_multipart::Multipart;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use super::{Kind, require_read, require_staff};
+use crate::app::AppState;
+use crate::db::models::{Download, Topic};
+use crate::db::schema::{categories, downloads, posts, topics, users};
+use crate::db::{AnyConnection, now};
+use crate::error::AppError;
+use crate::files::{Stored, clean_filename, content_type_for};
+use crate::web::AuthUser;
+use crate::with_backend;
+
+/// What a staff member sends to add a download.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DownloadInput {
+    #[serde(default)]
+    pub label: String,
+    /// A link, when no file is uploaded.
+    pub url: Option<String>,
+}
+
+/// An uploaded file with its original name.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub filename: String,
+    pub stored: Stored,
+}
+
+/// Reads a multipart form with `label`, `url` and `file` fields, storing the file as it
+/// streams in.
+pub async fn read_form(
+    state: &AppState,
+    mut form: Multipart,
+) -> Result<(DownloadInput, Option<Upload>), AppError> {
+    let mut input = DownloadInput::default();
+    let mut upload = None;
+    let max = state.settings.max_download_bytes;
+    while let Some(field) = form.next().await {
+        let field = field.map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "file" => {
+                let filename = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .map(clean_filename)
+                    .unwrap_or_default();
+                if filename.is_empty() {
+                    continue;
+                }
+                let stored = state.files.store(field, max).await?;
+                upload = Some(Upload { filename, stored });
+            }
+            "label" | "url" => {
+                let mut text = Vec::new();
+                let mut field = field;
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk
+                        .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
+                    if text.len() + chunk.len() > 4096 {
+                        return Err(AppError::field(&name, "Keep this under 4 KiB."));
+                    }
+                    text.extend_from_slice(&chunk);
+                }
+                let text = String::from_utf8_lossy(&text).trim().to_string();
+                if name == "label" {
+                    input.label = text;
+                } else if !text.is_empty() {
+                    input.url = Some(text);
+                }
+            }
+            // The CSRF token and anything else: read and ignore.
+            _ => {
+                let mut field = field;
+                while field.next().await.is_some() {}
+            }
+        }
+    }
+    Ok((input, upload))
+}
+
+fn release(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {
+    let (topic, kind): (Topic, String) = topics::table
+        .inner_join(categories::table)
+        .filter(topics::id.eq(topic_id))
+        .select((Topic::as_select(), categories::kind))
+        .first(c)?;
+    if topic.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    if Kind::parse(&kind) != Some(Kind::Releases) {
+        return Err(AppError::Conflict("Downloads belong to releases.".into()));
+    }
+    Ok(topic)
+}
+
+/// Adds a download to a release (staff): the uploaded file, or else the link.
+pub async fn add(
+    state: &AppState,
+    user: &AuthUser,
+    topic_id: i64,
+    input: DownloadInput,
+    upload: Option<Upload>,
+) -> Result<Download, AppError> {
+    require_staff(user, "add downloads to releases")?;
+    let url = match (
+        &upload,
+        input.url.as_deref().map(str::trim).filter(|u| !u.is_empty()),
+    ) {
+        (Some(_), _) => None,
+        (None, Some(u)) => {
+            let parsed = url::Url::parse(u).map_err(|_| {
+                AppError::field(
+                    "url",
+                    format!("'{u}' is not a full address like https://example.com/file.zip."),
+                )
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(AppError::field(
+                    "url",
+                    "Links must start with http:// or https://.",
+                ));
+            }
+            Some(parsed.to_string())
+        }
+        (None, None) => {
+            return Err(AppError::field(
+                "file",
+                "Choose a file to upload, or give a link.",
+            ));
+        }
+    };
+    let label = match input.label.trim() {
+        "" => upload
+            .as_ref()
+            .map(|u| u.filename.clone())
+            .or_else(|| url.clone())
+            .unwrap_or_default(),
+        l => l.chars().take(120).collect(),
+    };
+    let user_id = user.id;
+    state
+        .db
+        .write(move |c| {
+            release(c, topic_id)?;
+            let values = (
+                downloads::topic_id.eq(topic_id),
+                downloads::label.eq(&label),
+                downloads::url.eq(&url),
+                downloads::sha256.eq(upload.as_ref().map(|u| u.stored.sha256.clone())),
+                downloads::filename.eq(upload.as_ref().map(|u| u.filename.clone())),
+                downloads::size.eq(upload.as_ref().map(|u| u.stored.size)),
+                downloads::content_type
+                    .eq(upload.as_ref().map(|u| content_type_for(&u.filename).to_string())),
+                downloads::user_id.eq(user_id),
+                downloads::created_at.eq(now()),
+            );
+            Ok(with_backend!(c, |c| diesel::insert_into(downloads::table)
+                .values(values)
+                .returning(Download::as_returning())
+                .get_result(c))?)
+        })
+        .await
+}
+
+/// Removes a download (staff). The file stays stored while anything else uses it.
+pub async fn remove(state: &AppState, user: &AuthUser, download_id: i64) -> Result<i64, AppError> {
+    require_staff(user, "remove downloads")?;
+    state
+        .db
+        .write(move |c| {
+            let topic_id: i64 = downloads::table
+                .find(download_id)
+                .select(downloads::topic_id)
+                .first(c)?;
+            diesel::delete(downloads::table.find(download_id)).execute(c)?;
+            Ok(topic_id)
+        })
+        .await
+}
+
+/// A release's downloads, in the order they were added.
+pub fn for_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Vec<Download>, AppError> {
+    Ok(downloads::table
+        .filter(downloads::topic_id.eq(topic_id))
+        .order(downloads::id.asc())
+        .select(Download::as_select())
+        .load(c)?)
+}
+
+/// The name a stored file was uploaded under, when a reader may fetch it.
+pub async fn file_name(state: &AppState, user: &AuthUser, sha256: &str) -> Result<String, AppError> {
+    require_read(user)?;
+    let sha = sha256.to_string();
+    state
+        .db
+        .read(move |c| {
+            Ok(downloads::table
+                .inner_join(topics::table)
+                .filter(downloads::sha256.eq(&sha))
+                .filter(topics::deleted_at.is_null())
+                .select(downloads::filename.assume_not_null())
+                .first::<String>(c)?)
+        })
+        .await
+}
+
+/// Which releases a feed covers.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedScope {
+    pub product: Option<String>,
+}
+
+/// The Atom feed of the latest 50 releases (of one product, or all).
+pub async fn feed(state: &AppState, product: Option<String>) -> Result<String, AppError> {
+    let base = state.settings.base_url.clone();
+    state
+        .db
+        .read(move |c| {
+            let mut q = topics::table
+                .inner_join(categories::table)
+                .inner_join(posts::table)
+                .inner_join(users::table.on(users::id.eq(topics::user_id)))
+                .filter(categories::kind.eq("releases"))
+                .filter(topics::deleted_at.is_null())
+                .filter(posts::number.eq(1))
+                .select((
+                    topics::id,
+                    topics::title,
+                    topics::slug,
+                    topics::product,
+                    topics::version,
+                    topics::created_at,
+                    topics::updated_at,
+                    posts::body_html,
+                    users::display_name,
+                ))
+                .order((topics::released_on.desc(), topics::id.desc()))
+                .limit(50)
+                .into_boxed();
+            if let Some(p) = &product {
+                q = q.filter(topics::product.eq(p.clone()));
+            }
+            #[allow(clippy::type_complexity)]
+            let rows: Vec<(
+                i64,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+                NaiveDateTime,
+                NaiveDateTime,
+                String,
+                String,
+            )> = q.load(c)?;
+            Ok(build_feed(&base, product.as_deref(), rows))
+        })
+        .await
+}
+
+type FeedRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+    String,
+    String,
+);
+
+fn build_feed(base: &url::Url, product: Option<&str>, rows: Vec<FeedRow>) -> String {
+    use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+    let to_time = |t: NaiveDateTime| Utc.from_utc_datetime(&t).fixed_offset();
+    let self_path = match product {
+        Some(p) => format!(
+            "releases/{}.atom",
+            url::form_urlencoded::byte_serialize(p.as_bytes()).collect::<String>()
+        ),
+        None => "releases.atom".to_string(),
+    };
+    let self_url = base.join(&self_path).map(|u| u.to_string()).unwrap_or(self_path);
+    let updated = rows.iter().map(|r| r.6).max().unwrap_or_else(now);
+    let entries: Vec<Entry> = rows
+        .into_iter()
+        .map(
+            |(id, title, slug, product, version, created, changed, html, author)| {
+                let link = base
+                    .join(&format!("t/{id}/{slug}"))
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                let mut entry = Entry::default();
+                entry.set_id(link.clone());
+                entry.set_title(Text::plain(match (product, version) {
+                    (Some(p), Some(v)) => format!("{p} {v}: {title}"),
+                    _ => title,
+                }));
+                entry.set_links(vec![Link {
+                    href: link,
+                    rel: "alternate".into(),
+                    ..Default::default()
+                }]);
+                entry.set_published(Some(to_time(created)));
+                entry.set_updated(to_time(changed));
+                entry.set_authors(vec![Person {
+                    name: author,
+                    ..Default::default()
+                }]);
+                entry.set_content(Some(Content {
+                    content_type: Some("html".into()),
+                    value: Some(html),
+                    ..Default::default()
+                }));
+                entry
+            },
+        )
+        .collect();
+    let mut feed = Feed::default();
+    feed.set_id(self_url.clone());
+    feed.set_title(Text::plain(match product {
+        Some(p) => format!("{p} releases"),
+        None => "Releases".to_string(),
+    }));
+    feed.set_updated(to_time(updated));
+    feed.set_links(vec![
+        Link {
+            href: self_url,
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Default::default()
+        },
+        Link {
+            href: base.join("c/releases").map(|u| u.to_string()).unwrap_or_default(),
+            rel: "alternate".into(),
+            ..Default::default()
+        },
+    ]);
+    feed.set_entries(entries);
+    feed.to_string()
+}
