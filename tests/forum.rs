@@ -1150,3 +1150,119 @@ async fn feeds_can_be_public() {
     let feed = atom_syndication::Feed::read_from(&res.bytes().await.unwrap()[..]).unwrap();
     assert_eq!(feed.entries().len(), 1);
 }
+
+#[tokio::test]
+async fn flags_and_the_review_queue() {
+    let app = TestApp::spawn().await;
+    let ann = member(&app, "ann@acme.test").await;
+    let bo = member(&app, "bo@acme.test").await;
+    let cy = member(&app, "cy@acme.test").await;
+    let support = staff(&app, "sam@vendor.test").await;
+    let topic = ask(&app, &ann, "A perfectly normal question", "Hello there", &[]).await;
+    let tid = topic["topic"]["id"].as_i64().unwrap();
+    let (_, spam) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{tid}/posts"),
+            Some(&bo),
+            Some(json!({"body": "BUY CHEAP WIDGETS"})),
+        )
+        .await;
+    let spam_id = spam["id"].as_i64().unwrap();
+    let flag = |token: &str, body: Value| {
+        let (app, token) = (&app, token.to_string());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/posts/{spam_id}/flags"),
+                Some(&token),
+                Some(body),
+            )
+            .await
+            .0
+        }
+    };
+    assert_eq!(
+        flag(&bo, json!({"reason": "spam"})).await,
+        StatusCode::FORBIDDEN,
+        "not one's own post"
+    );
+    assert_eq!(
+        flag(&ann, json!({"reason": "boring"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        flag(&ann, json!({"reason": "other"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "other needs a note"
+    );
+    assert_eq!(flag(&ann, json!({"reason": "spam"})).await, StatusCode::CREATED);
+    assert_eq!(
+        flag(&ann, json!({"reason": "spam"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "once per member"
+    );
+    assert_eq!(
+        flag(&cy, json!({"reason": "other", "note": "advertising"})).await,
+        StatusCode::CREATED
+    );
+
+    let (status, _) = app.call(Method::GET, "/api/v1/review", Some(&ann), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, queue) = app
+        .call(Method::GET, "/api/v1/review", Some(&support), None)
+        .await;
+    assert_eq!(queue[0]["post_id"], spam_id);
+    assert_eq!(queue[0]["flags"].as_array().unwrap().len(), 2);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/review/{spam_id}"),
+            Some(&support),
+            Some(json!({"action": "hide"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&cy), None)
+        .await;
+    assert_eq!(page["replies"][0]["hidden"], true);
+    assert_eq!(page["replies"][0]["html"], "", "members no longer read it");
+    let (_, queue) = app
+        .call(Method::GET, "/api/v1/review", Some(&support), None)
+        .await;
+    assert!(queue.as_array().unwrap().is_empty());
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/review/{spam_id}"),
+            Some(&support),
+            Some(json!({"action": "restore"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&cy), None)
+        .await;
+    assert_eq!(page["replies"][0]["hidden"], false);
+
+    // From the pages: a member flags, staff dismiss.
+    let mut b = app.browser();
+    b.login("cy@acme.test", PW).await;
+    let opening = topic["opening"]["id"].as_i64().unwrap();
+    let res = b
+        .post(&format!("/p/{opening}/flag"), &[("reason", "off_topic")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut s = app.browser();
+    s.login("sam@vendor.test", PW).await;
+    let (status, html) = s.page("/review").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("A perfectly normal question") && html.contains("off topic"));
+    let res = s
+        .post(&format!("/review/{opening}"), &[("action", "dismiss")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = s.page("/review").await;
+    assert!(html.contains("Nothing to review"));
+}

@@ -275,14 +275,20 @@ fn violates(info: &dyn diesel::result::DatabaseErrorInformation, constraint: &st
     if info.constraint_name() == Some(constraint) {
         return true;
     }
-    let msg = info.message();
-    msg.strip_prefix("UNIQUE constraint failed: ")
-        .map(|cols| {
-            cols.split(", ")
-                .map(|c| c.replace('.', "_"))
-                .any(|c| constraint == format!("{c}_key"))
-        })
-        .unwrap_or(false)
+    // "UNIQUE constraint failed: flags.post_id, flags.user_id" -> flags_post_id_user_id_key
+    let Some(cols) = info.message().strip_prefix("UNIQUE constraint failed: ") else {
+        return false;
+    };
+    let mut table = "";
+    let mut names = Vec::new();
+    for col in cols.split(", ") {
+        let Some((t, c)) = col.split_once('.') else {
+            return false;
+        };
+        table = t;
+        names.push(c);
+    }
+    constraint == format!("{table}_{}_key", names.join("_"))
 }
 
 /// The current time, as stored (UTC, microsecond precision on both backends).

@@ -197,7 +197,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    flags (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        user_id -> BigInt,
+        reason -> Text,
+        note -> Text,
+        status -> Text,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organization_domains -> organizations (organization_id));
+diesel::joinable!(flags -> posts (post_id));
 diesel::joinable!(downloads -> topics (topic_id));
 diesel::joinable!(topics -> categories (category_id));
 diesel::joinable!(posts -> topics (topic_id));
@@ -225,4 +240,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_outbox,
     topic_votes,
     downloads,
+    flags,
 );

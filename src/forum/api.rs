@@ -35,6 +35,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/users/{username}", web::get().to(profile))
         .route("/api/v1/topics/{id}/downloads", web::post().to(add_download))
         .route("/api/v1/downloads/{id}", web::delete().to(remove_download))
+        .route("/api/v1/posts/{id}/flags", web::post().to(flag_post))
+        .route("/api/v1/review", web::get().to(review_queue))
+        .route("/api/v1/review/{post_id}", web::post().to(review_decide))
         .route("/api/v1/markdown/preview", web::post().to(preview));
 }
 
@@ -305,5 +308,34 @@ async fn remove_download(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     super::releases::remove(&state, &user, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn flag_post(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<super::moderation::FlagInput>,
+) -> Result<HttpResponse, AppError> {
+    super::moderation::flag(&state, &user, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+async fn review_queue(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(super::moderation::queue(&state, &user).await?))
+}
+
+#[derive(Deserialize)]
+struct DecisionInput {
+    action: super::moderation::Decision,
+}
+
+async fn review_decide(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<DecisionInput>,
+) -> Result<HttpResponse, AppError> {
+    super::moderation::decide(&state, &user, id.into_inner(), body.action).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,6 +8,7 @@ pub mod api;
 pub mod categories;
 pub mod demo;
 pub mod ideas;
+pub mod moderation;
 pub mod pages;
 pub mod posts;
 pub mod profiles;

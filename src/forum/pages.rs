@@ -40,6 +40,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/downloads/{id}/delete", web::post().to(remove_download))
         .route("/files/{sha256}/{name}", web::get().to(file))
         .route("/releases.atom", web::get().to(feed_all))
+        .route("/p/{id}/flag", web::post().to(flag))
+        .route("/review", web::get().to(review))
+        .route("/review/{post_id}", web::post().to(decide))
         .route("/releases/{product}.atom", web::get().to(feed_product));
 }
 
@@ -630,4 +633,45 @@ async fn feed_product(
 ) -> Result<HttpResponse, AppError> {
     feed_access(&state, &user, query.token.as_deref()).await?;
     atom(&state, Some(product.into_inner())).await
+}
+
+async fn flag(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<super::moderation::FlagInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    super::moderation::flag(&state, &user, id, form.into_inner()).await?;
+    let h = posts::history(&state, &user, id).await?;
+    Ok(see_other(&format!("/t/{}?notice=flagged#post-{id}", h.topic_id)))
+}
+
+#[derive(Serialize)]
+struct ReviewPage {
+    reviews: Vec<super::moderation::Review>,
+}
+
+async fn review(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let reviews = super::moderation::queue(&state, &user).await?;
+    ctx.render("forum/review.html", &ReviewPage { reviews })
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    action: super::moderation::Decision,
+}
+
+async fn decide(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<DecisionForm>,
+) -> Result<HttpResponse, AppError> {
+    super::moderation::decide(&state, &user, id.into_inner(), form.action).await?;
+    Ok(see_other("/review?notice=saved"))
 }

@@ -559,6 +559,7 @@ pub async fn page(
                 my_vote: votes.get(&p.id).copied().unwrap_or(0),
                 accepted: Some(p.id) == topic.accepted_post_id,
                 deleted: p.deleted_at.is_some(),
+                hidden: p.hidden,
                 edit_count: p.edit_count,
                 edited_at: p.edited_at,
                 created_at: p.created_at,

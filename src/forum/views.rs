@@ -68,6 +68,8 @@ pub struct PostView {
     pub my_vote: i32,
     pub accepted: bool,
     pub deleted: bool,
+    /// Hidden by staff after flags.
+    pub hidden: bool,
     pub edit_count: i64,
     pub edited_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -165,9 +167,10 @@ pub fn category_columns() -> (
     )
 }
 
-/// The HTML of a post as a reader sees it: nothing of a deleted post unless staff.
+/// The HTML of a post as a reader sees it: nothing of a deleted or hidden post
+/// unless staff.
 pub fn visible_html(post: &Post, staff: bool) -> SafeHtml {
-    if post.deleted_at.is_some() && !staff {
+    if (post.deleted_at.is_some() || post.hidden) && !staff {
         SafeHtml::from_stored(String::new())
     } else {
         SafeHtml::from_stored(post.body_html.clone())
