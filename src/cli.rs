@@ -24,6 +24,7 @@ pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Re
         }
         Command::User(UserCommand::Create(args)) => create_user(&settings, args),
         Command::CheckConfig => check_config(&mut settings),
+        Command::Import { file } => import(&settings, &file),
     }
 }
 
@@ -153,5 +154,41 @@ fn check_config(settings: &mut Settings) -> anyhow::Result<()> {
     }
     crate::mail::Mailer::from_settings(settings)?;
     println!("The configuration is valid.");
+    Ok(())
+}
+
+fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let db = open(settings)?;
+    crate::app::prepare(&db)?;
+    let started = std::time::Instant::now();
+    let (reader, bar): (Box<dyn std::io::BufRead>, ProgressBar) = if file.as_os_str() == "-" {
+        (Box::new(std::io::stdin().lock()), ProgressBar::new_spinner())
+    } else {
+        let open = || std::fs::File::open(file).with_context(|| format!("opening {}", file.display()));
+        let lines = std::io::BufRead::lines(std::io::BufReader::new(open()?)).count() as u64;
+        (Box::new(std::io::BufReader::new(open()?)), ProgressBar::new(lines))
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} lines ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let summary = crate::import::run(&db, reader, |n| {
+        if n % 1000 == 0 {
+            bar.set_position(n);
+        }
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "Imported {} users, {} topics and {} posts in {:.1} s; {} lines skipped.",
+        summary.users,
+        summary.topics,
+        summary.posts,
+        started.elapsed().as_secs_f64(),
+        summary.skipped
+    );
+    for p in &summary.problems {
+        println!("  {p}");
+    }
     Ok(())
 }

@@ -38,6 +38,11 @@ pub enum Command {
     User(UserCommand),
     /// Check every setting and the database connection, print a summary and exit.
     CheckConfig,
+    /// Import users, topics and posts from a JSON-lines file ('-' for standard input).
+    Import {
+        /// The file to read.
+        file: std::path::PathBuf,
+    },
 }
 
 /// `parley user ...`

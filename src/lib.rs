@@ -19,6 +19,8 @@ pub mod files;
 pub mod keys;
 /// Outgoing mail over SMTP, or into `.eml` files.
 pub mod mail;
+/// `parley import`: an existing forum from JSON lines.
+pub mod import;
 /// Markdown to sanitized HTML (`SafeHtml`), plain text and excerpts.
 pub mod markdown;
 /// What every handler shares: templates, sessions, CSRF, rate limits, headers, assets.

@@ -1,0 +1,37 @@
+# Helpers shared by the bench scripts (sourced, not run).
+
+# start_server LABEL DATABASE_URL DATA_DIR PORT: serves in the background; sets server_pid.
+start_server() {
+  local data=$3 port=$4
+  PARLEY_DATA_DIR="$data" DATABASE_URL="$2" PARLEY_BIND="127.0.0.1:$port" PARLEY_RATE_LIMITS=off \
+    PARLEY_LOG=error PARLEY_DB_POOL_SIZE="${PARLEY_BENCH_POOL:-16}" "$BIN" serve >"$data/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.2; done
+  echo "the server did not start; see $data/server.log" >&2
+  return 1
+}
+
+# sign_in PORT EMAIL PASSWORD JAR: signs in as a browser would; prints the session cookie.
+sign_in() {
+  local port=$1 email=$2 password=$3 jar=$4 csrf
+  csrf=$(curl -s -c "$jar" "http://127.0.0.1:$port/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
+    --data-urlencode "email=$email" --data-urlencode "password=$password" "http://127.0.0.1:$port/login"
+  awk '$6 == "parley_session" {print $7}' "$jar"
+}
+
+# measure LABEL NAME CONNS URL [HEADER] [SCRIPT]: one wrk run, one table row.
+measure() {
+  local label=$1 name=$2 conns=$3 url=$4 header=${5:-} script=${6:-}
+  local threads=$(( conns < 2 ? 1 : 2 ))
+  local args=(-t"$threads" -c"$conns" -d"${DURATION}s" --latency)
+  [ -n "$header" ] && args+=(-H "$header")
+  [ -n "$script" ] && args+=(-s "$script")
+  local out rps p50 p99 errors
+  out=$(wrk "${args[@]}" "$url")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  printf '| %-10s | %-24s | %3s | %10s | %8s | %8s | %s |\n' "$label" "$name" "$conns" "$rps" "$p50" "$p99" "${errors:-0}"
+}
