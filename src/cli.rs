@@ -167,11 +167,16 @@ fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
     } else {
         let open = || std::fs::File::open(file).with_context(|| format!("opening {}", file.display()));
         let lines = std::io::BufRead::lines(std::io::BufReader::new(open()?)).count() as u64;
-        (Box::new(std::io::BufReader::new(open()?)), ProgressBar::new(lines))
+        (
+            Box::new(std::io::BufReader::new(open()?)),
+            ProgressBar::new(lines),
+        )
     };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} lines ({per_sec}, {eta} left)")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} lines ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let summary = crate::import::run(&db, reader, |n| {
         if n % 1000 == 0 {

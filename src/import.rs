@@ -71,7 +71,8 @@ pub struct Summary {
 }
 
 fn parse_time(raw: Option<&str>) -> Option<NaiveDateTime> {
-    raw.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.naive_utc())
+    raw.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.naive_utc())
 }
 
 struct PendingPost {
@@ -300,7 +301,11 @@ fn import_topic(
     })
 }
 
-fn flush(c: &mut AnyConnection, pending: &mut Vec<PendingPost>, summary: &mut Summary) -> Result<(), AppError> {
+fn flush(
+    c: &mut AnyConnection,
+    pending: &mut Vec<PendingPost>,
+    summary: &mut Summary,
+) -> Result<(), AppError> {
     let mut numbers = HashMap::new();
     flush_numbered(c, pending, &mut numbers, summary)
 }
@@ -344,7 +349,9 @@ fn flush_numbered(
             ));
         }
         for chunk in rows.chunks(100) {
-            with_backend!(c, |c| diesel::insert_into(posts::table).values(chunk.to_vec()).execute(c))?;
+            with_backend!(c, |c| diesel::insert_into(posts::table)
+                .values(chunk.to_vec())
+                .execute(c))?;
         }
         Ok(())
     })?;
@@ -352,7 +359,9 @@ fn flush_numbered(
     Ok(())
 }
 
-/// Recomputes reply counts, last activity and category counters from the rows.
+/// Recomputes reply counts, last activity and category counters from the rows, then
+/// refreshes the planner's statistics: right after a bulk load PostgreSQL believes the
+/// tables are empty and sorts whole categories instead of reading an index in order.
 fn recount(c: &mut AnyConnection) -> Result<(), AppError> {
     use diesel::connection::SimpleConnection;
     c.batch_execute(
@@ -365,7 +374,8 @@ fn recount(c: &mut AnyConnection) -> Result<(), AppError> {
                           WHERE t.category_id = categories.id AND t.deleted_at IS NULL AND p.deleted_at IS NULL),
             last_posted_at = (SELECT MAX(t.last_posted_at) FROM topics t WHERE t.category_id = categories.id AND t.deleted_at IS NULL),
             last_topic_id = (SELECT t.id FROM topics t WHERE t.category_id = categories.id AND t.deleted_at IS NULL
-                             ORDER BY t.last_posted_at DESC, t.id DESC LIMIT 1);",
+                             ORDER BY t.last_posted_at DESC, t.id DESC LIMIT 1);
+         ANALYZE;",
     )
     .map_err(|e| AppError::Internal(e.into()))
 }

@@ -15,12 +15,12 @@ pub mod db;
 pub mod error;
 /// Uploaded files, stored by their SHA-256 and served with safe headers.
 pub mod files;
+/// `parley import`: an existing forum from JSON lines.
+pub mod import;
 /// Signing keys for sessions, mailed links and CSRF tokens.
 pub mod keys;
 /// Outgoing mail over SMTP, or into `.eml` files.
 pub mod mail;
-/// `parley import`: an existing forum from JSON lines.
-pub mod import;
 /// Markdown to sanitized HTML (`SafeHtml`), plain text and excerpts.
 pub mod markdown;
 /// What every handler shares: templates, sessions, CSRF, rate limits, headers, assets.

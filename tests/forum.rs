@@ -1266,3 +1266,77 @@ async fn flags_and_the_review_queue() {
     let (_, html) = s.page("/review").await;
     assert!(html.contains("Nothing to review"));
 }
+
+#[tokio::test]
+async fn import_brings_a_forum_in_and_says_what_it_skipped() {
+    let app = TestApp::spawn().await;
+    let lines = [
+        r#"{"type":"user","email":"ann@old.test","name":"Ann","organization":"Oldco"}"#,
+        r#"{"type":"user","email":"bo@old.test","name":"Bo"}"#,
+        r#"{"type":"user","email":"not an address","name":"X"}"#,
+        r#"{"type":"topic","id":"q1","category":"questions","title":"How do I rotate keys?","body":"Using **4.2**","author":"ann@old.test","tags":["keys"],"created_at":"2024-05-01T10:00:00Z"}"#,
+        r#"{"type":"post","topic":"q1","author":"bo@old.test","body":"Run `rotate` <script>alert(1)</script>","created_at":"2024-05-01T11:00:00Z"}"#,
+        r#"{"type":"post","topic":"q1","author":"ann@old.test","body":"Thanks!"}"#,
+        r#"{"type":"post","topic":"nope","author":"ann@old.test","body":"lost"}"#,
+        r#"{"type":"topic","id":"q2","category":"nowhere","title":"Somewhere else","body":"x y","author":"ann@old.test"}"#,
+        "this is not json",
+    ]
+    .join("\n");
+    let db = app.state.db.clone();
+    let summary =
+        tokio::task::spawn_blocking(move || parley::import::run(&db, lines.as_bytes(), |_| {}).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(
+        (summary.users, summary.topics, summary.posts, summary.skipped),
+        (2, 1, 2, 4),
+        "{summary:?}"
+    );
+    assert!(
+        summary.problems.iter().any(|p| p.starts_with("line 9:")),
+        "{:?}",
+        summary.problems
+    );
+
+    let token = member(&app, "reader@acme.test").await;
+    let (_, list) = app
+        .call(
+            Method::GET,
+            "/api/v1/topics?category=questions",
+            Some(&token),
+            None,
+        )
+        .await;
+    let topic = &list["topics"][0];
+    assert_eq!(topic["title"], "How do I rotate keys?");
+    assert_eq!(topic["reply_count"], 2);
+    assert_eq!(topic["tags"], json!(["keys"]));
+    let (_, page) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/topics/{}", topic["id"]),
+            Some(&token),
+            None,
+        )
+        .await;
+    let reply = page["replies"][0]["html"].as_str().unwrap();
+    assert!(
+        reply.contains("<code>rotate</code>") && !reply.contains("<script"),
+        "{reply}"
+    );
+    let (_, cats) = app
+        .call(Method::GET, "/api/v1/categories", Some(&token), None)
+        .await;
+    assert_eq!(cats[0]["topic_count"], 1);
+    assert_eq!(cats[0]["post_count"], 3);
+    // Imported people have no password until they reset it.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"email": "ann@old.test", "password": "!imported"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -382,8 +382,12 @@ pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Resul
                     .filter(topics::merged_into_id.is_null())
                     .select((Topic::as_select(), author_columns(), category_columns()))
                     .into_boxed();
-                if let Some(ids) = &category_ids {
-                    q = q.filter(topics::category_id.eq_any(ids.clone()));
+                // One category by equality: PostgreSQL reads `= ANY($1)` without the
+                // index order and would sort the whole category.
+                match category_ids.as_deref() {
+                    Some([one]) => q = q.filter(topics::category_id.eq(*one)),
+                    Some(many) => q = q.filter(topics::category_id.eq_any(many.to_vec())),
+                    None => {}
                 }
                 if let Some(tag) = &query.tag {
                     q = q.filter(
