@@ -1340,3 +1340,51 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn quoting_a_post_starts_the_reply_with_it() {
+    let app = TestApp::spawn().await;
+    let ann = member(&app, "ann@acme.test").await;
+    member(&app, "bo@acme.test").await;
+    let topic = ask(
+        &app,
+        &ann,
+        "What does ERR-7 mean?",
+        "It shows at start.\nThen it stops.",
+        &[],
+    )
+    .await;
+    let (tid, pid) = (
+        topic["topic"]["id"].as_i64().unwrap(),
+        topic["opening"]["id"].as_i64().unwrap(),
+    );
+    let mut b = app.browser();
+    b.login("bo@acme.test", PW).await;
+    let res = b.get(&format!("/t/{tid}?quote={pid}")).await;
+    let (status, html) = b.page(&location(&res)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("@ann wrote:\n\n&gt; It shows at start.\n&gt; Then it stops."),
+        "{html}"
+    );
+    let res = b
+        .post(
+            &format!("/t/{tid}/reply"),
+            &[(
+                "body",
+                "@ann wrote:\n\n> It shows at start.\n\nIt means the disk is full.",
+            )],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
+        .await;
+    let html = page["replies"][0]["html"].as_str().unwrap();
+    assert!(
+        html.contains("<blockquote>") && html.contains("href=\"/u/ann\""),
+        "{html}"
+    );
+    let (status, _) = b.page(&format!("/t/{tid}/x?quote=999999")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -195,6 +195,8 @@ async fn create_topic(
 #[derive(Deserialize)]
 struct PageQuery {
     page: Option<i64>,
+    /// A post to quote in the reply box.
+    quote: Option<i64>,
 }
 
 /// `/t/{id}`: the same page at its full address.
@@ -264,8 +266,20 @@ async fn topic(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, _) = path.into_inner();
-    let page = query.page.unwrap_or(1);
-    topic_page(&state, &ctx, &user, (id, page), StatusCode::OK, Draft::default()).await
+    let mut draft = Draft::default();
+    if let Some(post_id) = query.quote {
+        let (topic_id, text) = posts::quote(&state, &user, post_id).await?;
+        if topic_id == id {
+            draft.body = text;
+        }
+    }
+    // With a quotation, the reply box is on the last page.
+    let page = if query.quote.is_some() {
+        i64::MAX
+    } else {
+        query.page.unwrap_or(1)
+    };
+    topic_page(&state, &ctx, &user, (id, page), StatusCode::OK, draft).await
 }
 
 #[derive(Deserialize)]

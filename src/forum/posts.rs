@@ -465,3 +465,23 @@ pub async fn history(state: &AppState, user: &AuthUser, post_id: i64) -> Result<
         })
         .await
 }
+
+/// A post as a quotation to start a reply with: who wrote it, then its text as a block
+/// quote. Only posts a reader can see may be quoted.
+pub async fn quote(state: &AppState, user: &AuthUser, post_id: i64) -> Result<(i64, String), AppError> {
+    require_read(user)?;
+    state
+        .db
+        .read(move |c| {
+            let (post, topic) = live_post(c, post_id)?;
+            if post.deleted_at.is_some() || post.hidden {
+                return Err(AppError::NotFound);
+            }
+            let username: Option<String> =
+                users::table.find(post.user_id).select(users::username).first(c)?;
+            let handle = username.unwrap_or_else(|| format!("user{}", post.user_id));
+            let quoted: String = post.body_markdown.lines().map(|l| format!("> {l}\n")).collect();
+            Ok((topic.id, format!("@{handle} wrote:\n\n{quoted}\n")))
+        })
+        .await
+}
