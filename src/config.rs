@@ -153,6 +153,9 @@ pub struct SettingsArgs {
     /// Largest release download that staff may upload, in MiB.
     #[arg(long, env = "PARLEY_MAX_DOWNLOAD_MB", default_value = "512", global = true)]
     pub max_download_mb: String,
+    /// Largest image or file a member may attach to a post, in MiB.
+    #[arg(long, env = "PARLEY_MAX_UPLOAD_MB", default_value = "10", global = true)]
+    pub max_upload_mb: String,
     /// Serve the release feeds (/releases.atom) to anyone, not only signed-in members
     /// and API tokens: on or off.
     #[arg(long, env = "PARLEY_PUBLIC_FEEDS", default_value = "off", global = true)]
@@ -397,6 +400,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub demo: bool,
     pub max_download_bytes: u64,
+    pub max_upload_bytes: u64,
     pub public_feeds: bool,
 }
 
@@ -531,6 +535,14 @@ impl Settings {
                 64 * 1024,
                 "PARLEY_MAX_DOWNLOAD_MB",
                 "max-download-mb",
+            )? * 1024
+                * 1024,
+            max_upload_bytes: parse_number(
+                &args.max_upload_mb,
+                1,
+                1024,
+                "PARLEY_MAX_UPLOAD_MB",
+                "max-upload-mb",
             )? * 1024
                 * 1024,
             public_feeds: parse_switch(&args.public_feeds, "PARLEY_PUBLIC_FEEDS", "public-feeds")?,

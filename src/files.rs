@@ -63,6 +63,17 @@ pub fn content_type_for(filename: &str) -> &'static str {
         .unwrap_or("application/octet-stream")
 }
 
+/// Whether members may attach a file of this name to a post (images and a few
+/// document types; never HTML, SVG or programs).
+pub fn attachable(filename: &str) -> bool {
+    content_type_for(filename) != "application/octet-stream"
+}
+
+/// Whether a browser shows this type inline (images).
+pub fn is_image(content_type: &str) -> bool {
+    INLINE.iter().any(|(_, t)| *t == content_type)
+}
+
 /// Keeps the last path part of an uploaded name, in safe characters.
 pub fn clean_filename(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();

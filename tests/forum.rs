@@ -1388,3 +1388,81 @@ async fn quoting_a_post_starts_the_reply_with_it() {
     let (status, _) = b.page(&format!("/t/{tid}/x?quote=999999")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn attachments_in_posts() {
+    let app = TestApp::spawn_with(&["--max-upload-mb=1"]).await;
+    let ann = member(&app, "ann@acme.test").await;
+    let png: &[u8] = b"\x89PNG\r\n\x1a\nnot really an image";
+    let send = |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
+        app.api()
+            .post(app.url("/api/v1/uploads"))
+            .bearer_auth(&ann)
+            .multipart(form)
+            .send()
+    };
+    let res = send("screen shot.png", png.to_vec()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let attached: Value = res.json().await.unwrap();
+    let url = attached["url"].as_str().unwrap().to_string();
+    assert_eq!(attached["markdown"], format!("![screen_shot.png]({url})"));
+    for (name, bytes) in [
+        ("page.html", b"<script>".to_vec()),
+        ("logo.svg", b"<svg/>".to_vec()),
+        ("big.png", vec![0u8; 1024 * 1024 + 1]),
+    ] {
+        let res = send(name, bytes).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        let problem: Value = res.json().await.unwrap();
+        assert!(problem["errors"]["file"].is_array(), "{problem}");
+    }
+    // The image shows in a post and is served inline, inert.
+    let topic = ask(
+        &app,
+        &ann,
+        "Look at this screenshot",
+        attached["markdown"].as_str().unwrap(),
+        &[],
+    )
+    .await;
+    assert!(
+        topic["opening"]["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<img src=\"{url}\"")),
+        "{topic}"
+    );
+    let mut b = app.browser();
+    b.login("ann@acme.test", PW).await;
+    let res = b.get(&url).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+
+    // Without JavaScript: the attach form brings the topic back with the markdown in the reply box.
+    let tid = topic["topic"]["id"].as_i64().unwrap();
+    let (_, html) = b.page(&format!("/t/{tid}/x")).await;
+    let token = common::csrf_in(&html).unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"log line".to_vec()).file_name("agent.log"),
+    );
+    let res = b
+        .client
+        .post(app.url(&format!("/t/{tid}/attach?csrf_token={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("[agent.log](&#x2F;files&#x2F;"), "{html}");
+}

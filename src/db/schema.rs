@@ -211,6 +211,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    uploads (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        filename -> Text,
+        size -> BigInt,
+        content_type -> Text,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organization_domains -> organizations (organization_id));
 diesel::joinable!(flags -> posts (post_id));
 diesel::joinable!(downloads -> topics (topic_id));
@@ -241,4 +253,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     topic_votes,
     downloads,
     flags,
+    uploads,
 );

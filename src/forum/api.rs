@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/downloads/{id}", web::delete().to(remove_download))
         .route("/api/v1/posts/{id}/flags", web::post().to(flag_post))
         .route("/api/v1/review", web::get().to(review_queue))
+        .route("/api/v1/uploads", web::post().to(upload))
         .route("/api/v1/review/{post_id}", web::post().to(review_decide))
         .route("/api/v1/markdown/preview", web::post().to(preview));
 }
@@ -338,4 +339,13 @@ async fn review_decide(
 ) -> Result<HttpResponse, AppError> {
     super::moderation::decide(&state, &user, id.into_inner(), body.action).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/uploads`: multipart `file`; answers the markdown that shows it.
+async fn upload(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(super::uploads::attach(&state, &user, form).await?))
 }

@@ -14,6 +14,7 @@ pub mod posts;
 pub mod profiles;
 pub mod releases;
 pub mod topics;
+pub mod uploads;
 pub mod views;
 
 use std::collections::HashSet;

@@ -42,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/releases.atom", web::get().to(feed_all))
         .route("/p/{id}/flag", web::post().to(flag))
         .route("/review", web::get().to(review))
+        .route("/t/{id}/attach", web::post().to(attach))
         .route("/review/{post_id}", web::post().to(decide))
         .route("/releases/{product}.atom", web::get().to(feed_product));
 }
@@ -688,4 +689,33 @@ async fn decide(
 ) -> Result<HttpResponse, AppError> {
     super::moderation::decide(&state, &user, id.into_inner(), form.action).await?;
     Ok(see_other("/review?notice=saved"))
+}
+
+/// Without JavaScript: attaches a file and shows the topic again with the reply box
+/// holding the markdown for it.
+async fn attach(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let draft = match super::uploads::attach(&state, &user, form).await {
+        Ok(a) => Draft {
+            body: format!("{}\n\n", a.markdown),
+            errors: FieldErrors::new(),
+        },
+        Err(AppError::Invalid { fields, .. }) => Draft {
+            body: String::new(),
+            errors: fields,
+        },
+        Err(e) => return Err(e),
+    };
+    let status = if draft.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    topic_page(&state, &ctx, &user, (id, i64::MAX), status, draft).await
 }

@@ -202,6 +202,15 @@ pub async fn file_name(state: &AppState, user: &AuthUser, sha256: &str) -> Resul
     state
         .db
         .read(move |c| {
+            use crate::db::schema::uploads;
+            let attached: Option<String> = uploads::table
+                .filter(uploads::sha256.eq(&sha))
+                .select(uploads::filename)
+                .first(c)
+                .optional()?;
+            if let Some(name) = attached {
+                return Ok(name);
+            }
             Ok(downloads::table
                 .inner_join(topics::table)
                 .filter(downloads::sha256.eq(&sha))

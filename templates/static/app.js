@@ -41,3 +41,31 @@ document.querySelectorAll("textarea[data-preview]").forEach((area) => {
     }, 300);
   });
 });
+
+// Attaching a file: upload it at once and put its markdown where the cursor is, keeping
+// what was typed. Without JavaScript the form posts and the page comes back with it.
+document.querySelectorAll("form[data-attach]").forEach((form) => {
+  const area = document.getElementById(form.dataset.attach);
+  const input = form.querySelector('input[type="file"]');
+  if (!area || !input) return;
+  form.addEventListener("submit", async (event) => {
+    if (!input.files.length) return;
+    event.preventDefault();
+    const data = new FormData();
+    data.append("file", input.files[0]);
+    const res = await fetch("/api/v1/uploads", {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrfToken() },
+      body: data,
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      window.alert(body.detail || "The file could not be attached.");
+      return;
+    }
+    const at = area.selectionStart || area.value.length;
+    area.value = area.value.slice(0, at) + body.markdown + "\n" + area.value.slice(at);
+    area.dispatchEvent(new Event("input"));
+    input.value = "";
+  });
+});

@@ -1,0 +1,104 @@
+//! Images and files attached to posts: stored by content like release downloads, and
+//! given back as the markdown that shows them.
+
+use actix_multipart::Multipart;
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use super::require_post;
+use crate::app::AppState;
+use crate::db::now;
+use crate::db::schema::uploads;
+use crate::error::AppError;
+use crate::files::{attachable, clean_filename, content_type_for, is_image};
+use crate::web::AuthUser;
+use crate::web::rate_limit::Action;
+
+/// An attached file and the markdown to put in a post.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attached {
+    pub url: String,
+    pub markdown: String,
+    pub filename: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// Reads the `file` field of a multipart form, checks its type and size, stores it and
+/// records it.
+pub async fn attach(state: &AppState, user: &AuthUser, mut form: Multipart) -> Result<Attached, AppError> {
+    require_post(user)?;
+    if !user.is_staff() {
+        state
+            .limiter
+            .check(Action::Post, &[&format!("user:{}", user.id)])?;
+    }
+    let mut stored = None;
+    while let Some(field) = form.next().await {
+        let mut field =
+            field.map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
+        if field.name() != Some("file") || stored.is_some() {
+            while field.next().await.is_some() {}
+            continue;
+        }
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(clean_filename)
+            .unwrap_or_default();
+        if filename.is_empty() {
+            return Err(AppError::field("file", "Choose a file to attach."));
+        }
+        if !attachable(&filename) {
+            return Err(AppError::field(
+                "file",
+                format!(
+                    "{filename} is not a type you can attach: use an image (PNG, JPEG, GIF, WebP), PDF, text, log, CSV, JSON, XML or ZIP."
+                ),
+            ));
+        }
+        let file = state.files.store(field, state.settings.max_upload_bytes).await?;
+        stored = Some((filename, file));
+    }
+    let Some((filename, file)) = stored else {
+        return Err(AppError::field("file", "Choose a file to attach."));
+    };
+    let content_type = content_type_for(&filename).to_string();
+    let (name, sha, size, user_id, ct) = (
+        filename.clone(),
+        file.sha256.clone(),
+        file.size,
+        user.id,
+        content_type.clone(),
+    );
+    state
+        .db
+        .write(move |c| {
+            diesel::insert_into(uploads::table)
+                .values((
+                    uploads::sha256.eq(&sha),
+                    uploads::filename.eq(&name),
+                    uploads::size.eq(size),
+                    uploads::content_type.eq(&ct),
+                    uploads::user_id.eq(user_id),
+                    uploads::created_at.eq(now()),
+                ))
+                .execute(c)?;
+            Ok(())
+        })
+        .await?;
+    let url = format!("/files/{}/{}", file.sha256, filename);
+    let markdown = if is_image(&content_type) {
+        format!("![{filename}]({url})")
+    } else {
+        format!("[{filename}]({url})")
+    };
+    Ok(Attached {
+        url,
+        markdown,
+        filename,
+        size: file.size,
+        sha256: file.sha256,
+    })
+}
