@@ -52,20 +52,12 @@ pub fn view(c: &mut AnyConnection, topic: &Topic, reader: i64) -> Result<IdeaVie
 }
 
 fn idea(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {
-    let (topic, kind): (Topic, String) = topics::table
-        .inner_join(categories::table)
-        .filter(topics::id.eq(topic_id))
-        .select((Topic::as_select(), categories::kind))
-        .first(c)?;
-    if topic.deleted_at.is_some() {
-        return Err(AppError::NotFound);
-    }
-    if Kind::parse(&kind) != Some(Kind::Ideas) {
-        return Err(AppError::Conflict(
-            "Only ideas take votes, statuses and merges.".into(),
-        ));
-    }
-    Ok(topic)
+    super::topic_of_kind(
+        c,
+        topic_id,
+        Kind::Ideas,
+        "Only ideas take votes, statuses and merges.",
+    )
 }
 
 fn recount(c: &mut AnyConnection, topic_id: i64) -> Result<i64, AppError> {

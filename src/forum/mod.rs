@@ -163,6 +163,40 @@ pub fn render_body(c: &mut AnyConnection, body: &str) -> Result<Rendered, AppErr
     Ok(markdown::render(body, &known))
 }
 
+/// A live topic that must be in a category of `kind`; `what` names the feature for the
+/// refusal ("Only ideas take votes ...").
+pub fn topic_of_kind(
+    c: &mut AnyConnection,
+    topic_id: i64,
+    kind: Kind,
+    refusal: &str,
+) -> Result<crate::db::models::Topic, AppError> {
+    use crate::db::schema::{categories, topics};
+    let (topic, found): (crate::db::models::Topic, String) = topics::table
+        .inner_join(categories::table)
+        .filter(topics::id.eq(topic_id))
+        .select((crate::db::models::Topic::as_select(), categories::kind))
+        .first(c)?;
+    if topic.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    if Kind::parse(&found) != Some(kind) {
+        return Err(AppError::Conflict(refusal.to_string()));
+    }
+    Ok(topic)
+}
+
+/// Counts a new post against the member's posting limit (staff are not limited).
+pub fn check_post_rate(state: &crate::app::AppState, user: &AuthUser) -> Result<(), AppError> {
+    if user.is_staff() {
+        return Ok(());
+    }
+    state.limiter.check(
+        crate::web::rate_limit::Action::Post,
+        &[&format!("user:{}", user.id)],
+    )
+}
+
 /// Records a change for the search indexer, in the caller's transaction.
 pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64, action: &str) -> Result<(), AppError> {
     diesel::insert_into(search_outbox::table)

@@ -13,7 +13,6 @@ use crate::db::schema::{categories, post_revisions, post_votes, posts, topics, u
 use crate::db::{AnyConnection, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
-use crate::web::rate_limit::Action;
 use crate::with_backend;
 
 fn kind_of_topic(c: &mut AnyConnection, topic: &Topic) -> Result<Kind, AppError> {
@@ -55,11 +54,7 @@ pub async fn reply(
 ) -> Result<Replied, AppError> {
     require_post(user)?;
     let body = check_body(body)?;
-    if !user.is_staff() {
-        state
-            .limiter
-            .check(Action::Post, &[&format!("user:{}", user.id)])?;
-    }
+    super::check_post_rate(state, user)?;
     let (user_id, staff) = (user.id, user.is_staff());
     state
         .db

@@ -87,18 +87,7 @@ pub async fn read_form(
 }
 
 fn release(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {
-    let (topic, kind): (Topic, String) = topics::table
-        .inner_join(categories::table)
-        .filter(topics::id.eq(topic_id))
-        .select((Topic::as_select(), categories::kind))
-        .first(c)?;
-    if topic.deleted_at.is_some() {
-        return Err(AppError::NotFound);
-    }
-    if Kind::parse(&kind) != Some(Kind::Releases) {
-        return Err(AppError::Conflict("Downloads belong to releases.".into()));
-    }
-    Ok(topic)
+    super::topic_of_kind(c, topic_id, Kind::Releases, "Downloads belong to releases.")
 }
 
 /// Adds a download to a release (staff): the uploaded file, or else the link.
@@ -257,23 +246,13 @@ pub async fn feed(state: &AppState, product: Option<String>) -> Result<String, A
             if let Some(p) = &product {
                 q = q.filter(topics::product.eq(p.clone()));
             }
-            #[allow(clippy::type_complexity)]
-            let rows: Vec<(
-                i64,
-                String,
-                String,
-                Option<String>,
-                Option<String>,
-                NaiveDateTime,
-                NaiveDateTime,
-                String,
-                String,
-            )> = q.load(c)?;
+            let rows: Vec<FeedRow> = q.load(c)?;
             Ok(build_feed(&base, product.as_deref(), rows))
         })
         .await
 }
 
+/// id, title, slug, product, version, created, updated, body HTML, author name.
 type FeedRow = (
     i64,
     String,

@@ -20,7 +20,6 @@ use crate::db::schema::{categories, post_votes, posts, tags, topic_tags, topics,
 use crate::db::{AnyConnection, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
-use crate::web::rate_limit::Action;
 use crate::with_backend;
 
 /// Topics per list page.
@@ -158,11 +157,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
         return Err(AppError::fields(fields));
     }
     let (title, body, tags) = (title?, body?, tags?);
-    if !user.is_staff() {
-        state
-            .limiter
-            .check(Action::Post, &[&format!("user:{}", user.id)])?;
-    }
+    super::check_post_rate(state, user)?;
     let (user_id, staff) = (user.id, user.is_staff());
     state
         .db

@@ -13,7 +13,6 @@ use crate::db::schema::uploads;
 use crate::error::AppError;
 use crate::files::{attachable, clean_filename, content_type_for, is_image};
 use crate::web::AuthUser;
-use crate::web::rate_limit::Action;
 
 /// An attached file and the markdown to put in a post.
 #[derive(Debug, Clone, Serialize)]
@@ -29,11 +28,7 @@ pub struct Attached {
 /// records it.
 pub async fn attach(state: &AppState, user: &AuthUser, mut form: Multipart) -> Result<Attached, AppError> {
     require_post(user)?;
-    if !user.is_staff() {
-        state
-            .limiter
-            .check(Action::Post, &[&format!("user:{}", user.id)])?;
-    }
+    super::check_post_rate(state, user)?;
     let mut stored = None;
     while let Some(field) = form.next().await {
         let mut field =
