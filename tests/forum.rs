@@ -1466,3 +1466,53 @@ async fn attachments_in_posts() {
     let html = res.text().await.unwrap();
     assert!(html.contains("[agent.log](&#x2F;files&#x2F;"), "{html}");
 }
+
+#[tokio::test]
+async fn uploads_from_a_browser_need_the_csrf_token() {
+    let app = TestApp::spawn().await;
+    let support = staff(&app, "sam@vendor.test").await;
+    let widget = release(&app, &support, "Widget", "6.0.0").await;
+    let mut b = app.browser();
+    b.login("sam@vendor.test", PW).await;
+    let form = || {
+        reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a.txt"),
+        )
+    };
+    // A page form posted without the token in its address, or with a forged one.
+    for path in [
+        format!("/t/{widget}/downloads"),
+        format!("/t/{widget}/downloads?csrf_token=forged"),
+    ] {
+        let res = b
+            .client
+            .post(app.url(&path))
+            .multipart(form())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    // The JSON API with the session cookie but no X-CSRF-Token header.
+    let res = b
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .multipart(form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, page) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/topics/{widget}"),
+            Some(&support),
+            None,
+        )
+        .await;
+    assert!(
+        page["downloads"].as_array().unwrap().is_empty(),
+        "nothing was stored"
+    );
+}
