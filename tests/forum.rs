@@ -1516,3 +1516,27 @@ async fn uploads_from_a_browser_need_the_csrf_token() {
         "nothing was stored"
     );
 }
+
+#[tokio::test]
+async fn the_releases_page_lists_newest_first() {
+    let app = TestApp::spawn().await;
+    let support = staff(&app, "sam@vendor.test").await;
+    let older = release(&app, &support, "Widget", "1.0.0").await;
+    release(&app, &support, "Widget", "2.0.0").await;
+    // A comment on the older release does not lift it above the newer one.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{older}/posts"),
+            Some(&support),
+            Some(json!({"body": "A late note."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut b = app.browser();
+    b.login("sam@vendor.test", PW).await;
+    let (_, html) = b.page("/c/releases").await;
+    let newer_at = html.find("Widget 2.0.0 released").unwrap();
+    let older_at = html.find("Widget 1.0.0 released").unwrap();
+    assert!(newer_at < older_at);
+}

@@ -104,6 +104,10 @@ async fn category(
     let kind = kind_of(&category);
     let mut query = query.into_inner();
     query.category = Some(slug);
+    // Releases read newest first unless the reader picks another order.
+    if kind == super::Kind::Releases && query.sort.as_deref().is_none_or(str::is_empty) {
+        query.sort = Some("newest".into());
+    }
     let list = topics::list(&state, &user, query.clone()).await?;
     let can_post = user.can_post() && (kind != super::Kind::Releases || user.is_staff());
     ctx.render(

@@ -69,3 +69,48 @@ document.querySelectorAll("form[data-attach]").forEach((form) => {
     input.value = "";
   });
 });
+
+// Voting without a reload: the same call the form makes, through the API, then the
+// score and buttons are updated in place. Without JavaScript the forms post as usual.
+async function sendVote(url, value) {
+  const res = await fetch(url, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    body: JSON.stringify({ value: Number(value) }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    window.alert(body.detail || "The vote did not go through.");
+    return null;
+  }
+  return body;
+}
+
+document.querySelectorAll("form[data-vote-post]").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = await sendVote(`/api/v1/posts/${form.dataset.votePost}/vote`, event.submitter.value);
+    if (!result) return;
+    form.querySelector(".score").textContent = result.score;
+    const [up, down] = form.querySelectorAll("button");
+    if (up && down) {
+      up.classList.toggle("on", result.my_vote === 1);
+      down.classList.toggle("on", result.my_vote === -1);
+      up.value = result.my_vote === 1 ? "0" : "1";
+      down.value = result.my_vote === -1 ? "0" : "-1";
+    }
+  });
+});
+
+document.querySelectorAll("form[data-vote-idea]").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = event.submitter;
+    const result = await sendVote(`/api/v1/topics/${form.dataset.voteIdea}/vote`, button.value);
+    if (!result) return;
+    form.querySelector(".idea-votes").textContent = result.votes;
+    button.value = result.voted ? "0" : "1";
+    button.textContent = result.voted ? "Remove my vote" : "Vote for this";
+    button.classList.toggle("secondary", result.voted);
+  });
+});
