@@ -104,7 +104,7 @@ async fn update_topic(
     body: web::Json<PostEdit>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let opening = topics::page(&state, &user, id, 1).await?.opening.id;
+    let opening = posts::opening_post(&state, &user, id).await?;
     posts::edit(&state, &user, opening, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
 }
@@ -114,7 +114,7 @@ async fn delete_topic(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let opening = topics::page(&state, &user, id.into_inner(), 1).await?.opening.id;
+    let opening = posts::opening_post(&state, &user, id.into_inner()).await?;
     posts::delete(&state, &user, opening).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -28,8 +28,14 @@ pub struct FlagInput {
     pub note: String,
 }
 
-/// Flags a post for staff to review (once per member and post; not one's own).
-pub async fn flag(state: &AppState, user: &AuthUser, post_id: i64, input: FlagInput) -> Result<(), AppError> {
+/// Flags a post for staff to review (once per member and post; not one's own);
+/// returns the post's topic.
+pub async fn flag(
+    state: &AppState,
+    user: &AuthUser,
+    post_id: i64,
+    input: FlagInput,
+) -> Result<i64, AppError> {
     require_post(user)?;
     let reason = input.reason.trim().to_lowercase().replace([' ', '-'], "_");
     if !REASONS.contains(&reason.as_str()) {
@@ -69,7 +75,7 @@ pub async fn flag(state: &AppState, user: &AuthUser, post_id: i64, input: FlagIn
                     "reason",
                     "You flagged this post already; staff will look at it.",
                 )?;
-            Ok(())
+            Ok(post.topic_id)
         })
         .await
 }

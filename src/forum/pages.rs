@@ -211,13 +211,11 @@ async fn topic_short(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let page = topics::page(&state, &user, id.into_inner(), 1).await?;
+    let id = id.into_inner();
+    let slug = posts::topic_slug(&state, &user, id).await?;
     let query = req.query_string();
     let sep = if query.is_empty() { "" } else { "?" };
-    Ok(see_other(&format!(
-        "/t/{}/{}{sep}{query}",
-        page.topic.id, page.topic.slug
-    )))
+    Ok(see_other(&format!("/t/{id}/{slug}{sep}{query}")))
 }
 
 #[derive(Serialize)]
@@ -461,9 +459,8 @@ async fn vote(
     form: web::Form<VoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    posts::vote(&state, &user, id, form.value).await?;
-    let h = posts::history(&state, &user, id).await?;
-    Ok(see_other(&format!("/t/{}#post-{id}", h.topic_id)))
+    let voted = posts::vote(&state, &user, id, form.value).await?;
+    Ok(see_other(&format!("/t/{}#post-{id}", voted.topic_id)))
 }
 
 async fn accept(
@@ -661,9 +658,8 @@ async fn flag(
     form: web::Form<super::moderation::FlagInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    super::moderation::flag(&state, &user, id, form.into_inner()).await?;
-    let h = posts::history(&state, &user, id).await?;
-    Ok(see_other(&format!("/t/{}?notice=flagged#post-{id}", h.topic_id)))
+    let topic_id = super::moderation::flag(&state, &user, id, form.into_inner()).await?;
+    Ok(see_other(&format!("/t/{topic_id}?notice=flagged#post-{id}")))
 }
 
 #[derive(Serialize)]

@@ -244,6 +244,7 @@ pub async fn delete(state: &AppState, user: &AuthUser, post_id: i64) -> Result<R
 #[derive(Debug, Clone, Serialize)]
 pub struct VoteResult {
     pub post_id: i64,
+    pub topic_id: i64,
     pub score: i64,
     pub my_vote: i32,
 }
@@ -283,6 +284,7 @@ pub async fn vote(
             if old == value {
                 return Ok(VoteResult {
                     post_id,
+                    topic_id: topic.id,
                     score: post.score,
                     my_vote: value,
                 });
@@ -311,6 +313,7 @@ pub async fn vote(
             outbox(c, "post", post_id, "upsert")?;
             Ok(VoteResult {
                 post_id,
+                topic_id: topic.id,
                 score: post.score + delta,
                 my_vote: value,
             })
@@ -477,6 +480,40 @@ pub async fn quote(state: &AppState, user: &AuthUser, post_id: i64) -> Result<(i
             let handle = username.unwrap_or_else(|| format!("user{}", post.user_id));
             let quoted: String = post.body_markdown.lines().map(|l| format!("> {l}\n")).collect();
             Ok((topic.id, format!("@{handle} wrote:\n\n{quoted}\n")))
+        })
+        .await
+}
+
+/// The address part of a topic (for `/t/{id}` links), when the reader may see it.
+pub async fn topic_slug(state: &AppState, user: &AuthUser, topic_id: i64) -> Result<String, AppError> {
+    require_read(user)?;
+    let staff = user.is_staff();
+    state
+        .db
+        .read(move |c| {
+            let (slug, deleted): (String, Option<chrono::NaiveDateTime>) = topics::table
+                .find(topic_id)
+                .select((topics::slug, topics::deleted_at))
+                .first(c)?;
+            if deleted.is_some() && !staff {
+                return Err(AppError::NotFound);
+            }
+            Ok(slug)
+        })
+        .await
+}
+
+/// The opening post of a topic.
+pub async fn opening_post(state: &AppState, user: &AuthUser, topic_id: i64) -> Result<i64, AppError> {
+    require_read(user)?;
+    state
+        .db
+        .read(move |c| {
+            Ok(posts::table
+                .filter(posts::topic_id.eq(topic_id))
+                .filter(posts::number.eq(1))
+                .select(posts::id)
+                .first(c)?)
         })
         .await
 }
