@@ -56,13 +56,4 @@ LUA
 }
 
 echo "Parley $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, ${DURATION}s per run, wrk"
-echo "| database   | request                  | conns | req/s | p50 | p99 | non-2xx |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
-run_backend sqlite "sqlite://$work/sqlite/parley.db"
-if command -v psql >/dev/null && psql "$PG_ADMIN" -qc 'SELECT 1' >/dev/null 2>&1; then
-  pg_db="parley_bench_$$"
-  psql "$PG_ADMIN" -qc "CREATE DATABASE $pg_db" >/dev/null
-  run_backend postgres "${PG_ADMIN%/*}/$pg_db"
-else
-  echo "(PostgreSQL not reachable at $PG_ADMIN: skipped)"
-fi
+run_both

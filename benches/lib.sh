@@ -35,3 +35,19 @@ measure() {
   errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
   printf '| %-10s | %-24s | %3s | %10s | %8s | %8s | %s |\n' "$label" "$name" "$conns" "$rps" "$p50" "$p99" "${errors:-0}"
 }
+
+# run_both: prints the table header, then calls run_backend on SQLite and, when
+# PG_ADMIN answers, on a fresh PostgreSQL database (dropped by the caller's cleanup via
+# pg_db).
+run_both() {
+  echo "| database   | request                  | conns | req/s | p50 | p99 | non-2xx |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  run_backend sqlite "sqlite://$work/sqlite/parley.db"
+  if command -v psql >/dev/null && psql "$PG_ADMIN" -qc 'SELECT 1' >/dev/null 2>&1; then
+    pg_db="parley_bench_$$"
+    psql "$PG_ADMIN" -qc "CREATE DATABASE $pg_db" >/dev/null
+    run_backend postgres "${PG_ADMIN%/*}/$pg_db"
+  else
+    echo "(PostgreSQL not reachable at $PG_ADMIN: skipped)"
+  fi
+}

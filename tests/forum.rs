@@ -36,6 +36,13 @@ async fn ask(app: &TestApp, token: &str, title: &str, body: &str, tags: &[&str])
     topic
 }
 
+/// Replies to a topic through the API; the status and the new post.
+async fn reply(app: &TestApp, token: &str, topic_id: i64, body: &str) -> (StatusCode, Value) {
+    let path = format!("/api/v1/topics/{topic_id}/posts");
+    app.call(Method::POST, &path, Some(token), Some(json!({"body": body})))
+        .await
+}
+
 #[tokio::test]
 async fn categories_are_made_on_first_start() {
     let app = TestApp::spawn().await;
@@ -376,14 +383,7 @@ async fn deleting_posts_and_topics() {
     let support = staff(&app, "sam@vendor.test").await;
     let topic = ask(&app, &ann, "A question to be answered", "body", &[]).await;
     let tid = topic["topic"]["id"].as_i64().unwrap();
-    let (_, reply) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{tid}/posts"),
-            Some(&bo),
-            Some(json!({"body": "an answer"})),
-        )
-        .await;
+    let (_, reply) = reply(&app, &bo, tid, "an answer").await;
     let rid = reply["id"].as_i64().unwrap();
     app.call(
         Method::POST,
@@ -476,27 +476,13 @@ async fn staff_lock_pin_and_move_and_members_cannot() {
         moderate(&support, json!({"action": "lock"})).await.0,
         StatusCode::OK
     );
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{tid}/posts"),
-            Some(&bo),
-            Some(json!({"body": "late answer"})),
-        )
-        .await;
+    let (status, _) = reply(&app, &bo, tid, "late answer").await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
         "a locked topic takes no member replies"
     );
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{tid}/posts"),
-            Some(&support),
-            Some(json!({"body": "staff note"})),
-        )
-        .await;
+    let (status, _) = reply(&app, &support, tid, "staff note").await;
     assert_eq!(status, StatusCode::CREATED);
 
     assert_eq!(
@@ -940,14 +926,7 @@ async fn profiles_list_topics_answers_and_accepted_answers() {
         "{topic}"
     );
     let tid = topic["topic"]["id"].as_i64().unwrap();
-    let (_, reply) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{tid}/posts"),
-            Some(&bo),
-            Some(json!({"body": "In /var/log/widget."})),
-        )
-        .await;
+    let (_, reply) = reply(&app, &bo, tid, "In /var/log/widget.").await;
     app.call(
         Method::POST,
         &format!("/api/v1/posts/{}/accept", reply["id"]),
@@ -1160,14 +1139,7 @@ async fn flags_and_the_review_queue() {
     let support = staff(&app, "sam@vendor.test").await;
     let topic = ask(&app, &ann, "A perfectly normal question", "Hello there", &[]).await;
     let tid = topic["topic"]["id"].as_i64().unwrap();
-    let (_, spam) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{tid}/posts"),
-            Some(&bo),
-            Some(json!({"body": "BUY CHEAP WIDGETS"})),
-        )
-        .await;
+    let (_, spam) = reply(&app, &bo, tid, "BUY CHEAP WIDGETS").await;
     let spam_id = spam["id"].as_i64().unwrap();
     let flag = |token: &str, body: Value| {
         let (app, token) = (&app, token.to_string());
@@ -1524,14 +1496,7 @@ async fn the_releases_page_lists_newest_first() {
     let older = release(&app, &support, "Widget", "1.0.0").await;
     release(&app, &support, "Widget", "2.0.0").await;
     // A comment on the older release does not lift it above the newer one.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{older}/posts"),
-            Some(&support),
-            Some(json!({"body": "A late note."})),
-        )
-        .await;
+    let (status, _) = reply(&app, &support, older, "A late note.").await;
     assert_eq!(status, StatusCode::CREATED);
     let mut b = app.browser();
     b.login("sam@vendor.test", PW).await;
