@@ -505,25 +505,24 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     b.login("cat@acme.test", PW).await;
 }
 
+/// One sign-in attempt with a wrong password.
+async fn wrong_login(b: &mut common::Browser) -> common::Response {
+    b.post(
+        "/login",
+        &[("email", "x@acme.test"), ("password", "wrong password")],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn sign_in_is_rate_limited_with_retry_after() {
     let app = TestApp::spawn_with(&["--rate-limit-login=3/minute", "--rate-limit-signup=2/hour"]).await;
     let mut b = app.browser();
     for _ in 0..3 {
-        let res = b
-            .post(
-                "/login",
-                &[("email", "x@acme.test"), ("password", "wrong password")],
-            )
-            .await;
+        let res = wrong_login(&mut b).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let res = b
-        .post(
-            "/login",
-            &[("email", "x@acme.test"), ("password", "wrong password")],
-        )
-        .await;
+    let res = wrong_login(&mut b).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
@@ -553,12 +552,7 @@ async fn rate_limits_can_be_turned_off() {
     let app = TestApp::spawn_with(&["--rate-limit-login=1/hour", "--rate-limits=off"]).await;
     let mut b = app.browser();
     for _ in 0..5 {
-        let res = b
-            .post(
-                "/login",
-                &[("email", "x@acme.test"), ("password", "wrong password")],
-            )
-            .await;
+        let res = wrong_login(&mut b).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

@@ -36,6 +36,12 @@ async fn ask(app: &TestApp, token: &str, title: &str, body: &str, tags: &[&str])
     topic
 }
 
+/// Votes on an answer or an idea (`path` names which) through the API.
+async fn put_vote(app: &TestApp, token: String, path: String, value: i32) -> (StatusCode, Value) {
+    app.call(Method::PUT, &path, Some(&token), Some(json!({"value": value})))
+        .await
+}
+
 /// Replies to a topic through the API; the status and the new post.
 async fn reply(app: &TestApp, token: &str, topic_id: i64, body: &str) -> (StatusCode, Value) {
     let path = format!("/api/v1/topics/{topic_id}/posts");
@@ -147,16 +153,12 @@ async fn question_answers_votes_and_acceptance() {
 
     // Voting: one vote each, changeable, never on one's own post.
     let vote = |token: &str, post: i64, value: i32| {
-        let (app, token) = (&app, token.to_string());
-        async move {
-            app.call(
-                Method::PUT,
-                &format!("/api/v1/posts/{post}/vote"),
-                Some(&token),
-                Some(json!({"value": value})),
-            )
-            .await
-        }
+        put_vote(
+            &app,
+            token.to_string(),
+            format!("/api/v1/posts/{post}/vote"),
+            value,
+        )
     };
     assert_eq!(vote(&asker, a2, 1).await.1["score"], 1);
     assert_eq!(
@@ -718,16 +720,12 @@ async fn ideas_votes_statuses_merges_and_roadmap() {
     let export = suggest(&app, &cy, "Export reports as CSV files").await;
 
     let vote = |token: &str, id: i64, value: i32| {
-        let (app, token) = (&app, token.to_string());
-        async move {
-            app.call(
-                Method::PUT,
-                &format!("/api/v1/topics/{id}/vote"),
-                Some(&token),
-                Some(json!({"value": value})),
-            )
-            .await
-        }
+        put_vote(
+            &app,
+            token.to_string(),
+            format!("/api/v1/topics/{id}/vote"),
+            value,
+        )
     };
     assert_eq!(vote(&ann, dark, 1).await.1["votes"], 1);
     assert_eq!(vote(&ann, dark, 1).await.1["votes"], 1, "one vote per member");

@@ -463,13 +463,23 @@ async fn vote(
     Ok(see_other(&format!("/t/{}#post-{id}", voted.topic_id)))
 }
 
+/// Accepts (`accept = true`) or takes back an answer, then shows its topic.
+async fn set_accepted(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    accept: bool,
+) -> Result<HttpResponse, AppError> {
+    let r = posts::accept(state, user, id, accept).await?;
+    Ok(see_other(&format!("/t/{}", r.topic_id)))
+}
+
 async fn accept(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let r = posts::accept(&state, &user, id.into_inner(), true).await?;
-    Ok(see_other(&format!("/t/{}", r.topic_id)))
+    set_accepted(&state, &user, id.into_inner(), true).await
 }
 
 async fn unaccept(
@@ -477,8 +487,7 @@ async fn unaccept(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let r = posts::accept(&state, &user, id.into_inner(), false).await?;
-    Ok(see_other(&format!("/t/{}", r.topic_id)))
+    set_accepted(&state, &user, id.into_inner(), false).await
 }
 
 async fn history(
