@@ -30,6 +30,8 @@ pub struct AppState {
     pub mailer: Mailer,
     pub domain_lists: DomainLists,
     pub files: crate::files::FileStore,
+    /// Topic pages kept between requests (see `forum::cache`).
+    pub topic_cache: std::sync::Arc<crate::forum::cache::TopicCache>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             mailer: Mailer::from_settings(&settings)?,
             domain_lists: DomainLists::load(),
             files: crate::files::FileStore::new(&settings.data_dir),
+            topic_cache: std::sync::Arc::new(crate::forum::cache::TopicCache::new(settings.page_cache_bytes)),
             db,
             settings,
         })

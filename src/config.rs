@@ -156,6 +156,10 @@ pub struct SettingsArgs {
     /// Largest image or file a member may attach to a post, in MiB.
     #[arg(long, env = "PARLEY_MAX_UPLOAD_MB", default_value = "10", global = true)]
     pub max_upload_mb: String,
+    /// Memory for rendered topic pages kept between requests, in MiB (0 turns the
+    /// cache off). Pages are rebuilt as soon as their topic changes.
+    #[arg(long, env = "PARLEY_PAGE_CACHE_MB", default_value = "64", global = true)]
+    pub page_cache_mb: String,
     /// Serve the release feeds (/releases.atom) to anyone, not only signed-in members
     /// and API tokens: on or off.
     #[arg(long, env = "PARLEY_PUBLIC_FEEDS", default_value = "off", global = true)]
@@ -402,6 +406,8 @@ pub struct Settings {
     pub max_download_bytes: u64,
     pub max_upload_bytes: u64,
     pub public_feeds: bool,
+    /// Memory for the topic page cache; 0 turns it off.
+    pub page_cache_bytes: u64,
 }
 
 impl Settings {
@@ -546,6 +552,14 @@ impl Settings {
             )? * 1024
                 * 1024,
             public_feeds: parse_switch(&args.public_feeds, "PARLEY_PUBLIC_FEEDS", "public-feeds")?,
+            page_cache_bytes: parse_number(
+                &args.page_cache_mb,
+                0,
+                65536,
+                "PARLEY_PAGE_CACHE_MB",
+                "page-cache-mb",
+            )? * 1024
+                * 1024,
         })
     }
 

@@ -162,6 +162,9 @@ pub struct Topic {
     pub response_html: Option<String>,
     pub response_user_id: Option<i64>,
     pub status_changed_at: Option<NaiveDateTime>,
+    /// Counts changes to the topic and its posts; cached pages compare it.
+    #[serde(skip)]
+    pub revision: i64,
 }
 
 /// A new topic.

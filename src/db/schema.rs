@@ -105,6 +105,7 @@ diesel::table! {
         response_html -> Nullable<Text>,
         response_user_id -> Nullable<BigInt>,
         status_changed_at -> Nullable<Timestamp>,
+        revision -> BigInt,
     }
 }
 

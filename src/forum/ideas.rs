@@ -35,20 +35,15 @@ pub struct IdeaView {
     pub merged_into: Option<i64>,
 }
 
-/// The idea part of a topic, for its page (one query for the reader's vote).
-pub fn view(c: &mut AnyConnection, topic: &Topic, reader: i64) -> Result<IdeaView, AppError> {
-    let voted: i64 = topic_votes::table
-        .filter(topic_votes::topic_id.eq(topic.id))
-        .filter(topic_votes::user_id.eq(reader))
-        .count()
-        .get_result(c)?;
-    Ok(IdeaView {
+/// The idea part of a topic, for its page, as it is before the reader's vote is known.
+pub fn view(topic: &Topic) -> IdeaView {
+    IdeaView {
         status: topic.status.clone().unwrap_or_else(|| "new".into()),
         votes: topic.score,
-        voted: voted > 0,
+        voted: false,
         response: topic.response_html.clone().map(SafeHtml::from_stored),
         merged_into: topic.merged_into_id,
-    })
+    }
 }
 
 fn idea(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {

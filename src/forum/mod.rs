@@ -5,6 +5,7 @@
 //! are the HTTP faces; `views` are what both show.
 
 pub mod api;
+pub mod cache;
 pub mod categories;
 pub mod demo;
 pub mod ideas;
@@ -12,6 +13,7 @@ pub mod moderation;
 pub mod pages;
 pub mod posts;
 pub mod profiles;
+pub mod reading;
 pub mod releases;
 pub mod topics;
 pub mod uploads;
@@ -23,7 +25,7 @@ use actix_web::web;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::schema::{search_outbox, users};
+use crate::db::schema::{self, search_outbox, users};
 use crate::db::{AnyConnection, now};
 use crate::error::AppError;
 use crate::markdown::{self, Rendered};
@@ -197,8 +199,26 @@ pub fn check_post_rate(state: &crate::app::AppState, user: &AuthUser) -> Result<
     )
 }
 
-/// Records a change for the search indexer, in the caller's transaction.
+/// Records a change for the search indexer, in the caller's transaction, and marks
+/// the topic it touches as changed (see [`touch`]).
 pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64, action: &str) -> Result<(), AppError> {
+    match entity {
+        "topic" => touch(c, entity_id)?,
+        "post" => {
+            diesel::update(
+                schema::topics::table.filter(
+                    schema::topics::id.eq_any(
+                        schema::posts::table
+                            .filter(schema::posts::id.eq(entity_id))
+                            .select(schema::posts::topic_id),
+                    ),
+                ),
+            )
+            .set(schema::topics::revision.eq(schema::topics::revision + 1))
+            .execute(c)?;
+        }
+        _ => {}
+    }
     diesel::insert_into(search_outbox::table)
         .values((
             search_outbox::entity.eq(entity),
@@ -206,6 +226,15 @@ pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64, action: &str)
             search_outbox::action.eq(action),
             search_outbox::created_at.eq(now()),
         ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Counts a change to a topic or anything on its page, in the caller's transaction:
+/// cached pages of the topic are rebuilt on their next read, on every node.
+pub fn touch(c: &mut AnyConnection, topic_id: i64) -> Result<(), AppError> {
+    diesel::update(schema::topics::table.find(topic_id))
+        .set(schema::topics::revision.eq(schema::topics::revision + 1))
         .execute(c)?;
     Ok(())
 }

@@ -5,12 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::cache;
 use super::categories::{self, CategoryView, kind_of};
-use super::ideas::{self, StatusChange};
+use super::ideas::{self, IdeaView, StatusChange};
 use super::posts::{self, History, PostEdit, Replied};
-use super::topics::{self, Moderation, TopicInput, TopicList, TopicPage, TopicQuery};
+use super::topics::{self, Moderation, TopicInput, TopicList, TopicQuery};
+use super::views::{PostView, TopicCard};
 use crate::app::AppState;
-use crate::db::models::Category;
+use crate::db::models::{Category, Download};
 use crate::error::{AppError, FieldErrors};
 use crate::web::page::see_other;
 use crate::web::{CurrentUser, PageCtx};
@@ -218,13 +220,66 @@ async fn topic_short(
     Ok(see_other(&format!("/t/{id}/{slug}{sep}{query}")))
 }
 
+/// What the topic template gets: the page's own parts, and its posts already rendered.
 #[derive(Serialize)]
-struct TopicView {
-    #[serde(flatten)]
-    page: TopicPage,
+struct TopicView<'a> {
+    topic: &'a TopicCard,
+    idea: &'a Option<IdeaView>,
+    downloads: &'a [Download],
+    page: i64,
+    pages: i64,
+    can_reply: bool,
+    can_moderate: bool,
+    opening_html: String,
+    accepted_html: Option<String>,
+    replies_html: String,
     reply: String,
     errors: FieldErrors,
     categories: Vec<CategoryView>,
+}
+
+#[derive(Serialize)]
+struct PostFragment<'a> {
+    p: &'a PostView,
+    csrf_token: &'a str,
+    label: &'a str,
+}
+
+/// A post as HTML for this reader: rendered once per post, topic state and set of
+/// buttons (see `forum::cache`), with the reader's CSRF token put in.
+fn post_html(
+    state: &AppState,
+    ctx: &PageCtx,
+    generation: u64,
+    post: &PostView,
+    accepted_label: bool,
+    out: &mut String,
+) -> Result<(), AppError> {
+    let staff = ctx.user.as_ref().is_some_and(|u| u.is_staff());
+    let key = (
+        post.id,
+        generation,
+        cache::reader_bits(post, staff),
+        accepted_label as u8,
+    );
+    let html = state.topic_cache.fragment(key, || {
+        state.templates.render(
+            "forum/post.html",
+            &PostFragment {
+                p: post,
+                csrf_token: cache::CSRF_PLACEHOLDER,
+                label: if accepted_label { "accepted" } else { "" },
+            },
+        )
+    })?;
+    let mut rest: &str = &html;
+    while let Some(at) = rest.find(cache::CSRF_PLACEHOLDER) {
+        out.push_str(&rest[..at]);
+        out.push_str(&ctx.csrf_token);
+        rest = &rest[at + cache::CSRF_PLACEHOLDER.len()..];
+    }
+    out.push_str(rest);
+    Ok(())
 }
 
 /// A reply being written: what was typed, and what to fix.
@@ -249,11 +304,29 @@ async fn topic_page(
     } else {
         Vec::new()
     };
+    let one = |post: &PostView, label: bool| -> Result<String, AppError> {
+        let mut html = String::new();
+        post_html(state, ctx, page.generation, post, label, &mut html)?;
+        Ok(html)
+    };
+    let mut replies_html = String::with_capacity(page.replies.len() * 4096);
+    for post in &page.replies {
+        post_html(state, ctx, page.generation, post, false, &mut replies_html)?;
+    }
     ctx.render_status(
         status,
         "forum/topic.html",
         &TopicView {
-            page,
+            topic: &page.topic,
+            idea: &page.idea,
+            downloads: &page.downloads,
+            page: page.page,
+            pages: page.pages,
+            can_reply: page.can_reply,
+            can_moderate: page.can_moderate,
+            opening_html: one(&page.opening, false)?,
+            accepted_html: page.accepted.as_ref().map(|p| one(p, true)).transpose()?,
+            replies_html,
             reply: draft.body,
             errors: draft.errors,
             categories,

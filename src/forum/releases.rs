@@ -139,6 +139,7 @@ pub async fn add(
         .db
         .write(move |c| {
             release(c, topic_id)?;
+            super::touch(c, topic_id)?;
             let values = (
                 downloads::topic_id.eq(topic_id),
                 downloads::label.eq(&label),
@@ -170,6 +171,7 @@ pub async fn remove(state: &AppState, user: &AuthUser, download_id: i64) -> Resu
                 .select(downloads::topic_id)
                 .first(c)?;
             diesel::delete(downloads::table.find(download_id)).execute(c)?;
+            super::touch(c, topic_id)?;
             Ok(topic_id)
         })
         .await

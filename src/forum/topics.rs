@@ -1,26 +1,24 @@
 //! Topics: starting one, listing them (filters, sorts, keyset pages), reading one with
 //! its posts, and the staff actions on them (lock, pin, move, delete).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::categories::{by_slug, kind_of, with_children};
-use super::views::{
-    self, AuthorRow, PostView, TopicCard, TopicRow, author, author_columns, category_columns,
-};
+use super::views::{self, TopicCard, TopicRow, author_columns, category_columns};
 use super::{
     Kind, check_body, check_title, outbox, render_body, require_post, require_read, require_staff, slugify,
 };
 use crate::app::AppState;
-use crate::db::models::{Category, NewPost, NewTopic, Post, Topic};
-use crate::db::schema::{categories, post_votes, posts, tags, topic_tags, topics, users};
+use crate::db::models::{Category, NewPost, NewTopic, Topic};
+use crate::db::schema::{categories, posts, tags, topic_tags, topics, users};
 use crate::db::{AnyConnection, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 use crate::with_backend;
+
+pub use super::reading::{TopicPage, page};
 
 /// Topics per list page.
 pub const TOPICS_PER_PAGE: i64 = 30;
@@ -479,134 +477,6 @@ pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Resul
         .await
 }
 
-/// A topic page: the topic, its opening post, the accepted answer, one page of replies.
-#[derive(Debug, Clone, Serialize)]
-pub struct TopicPage {
-    pub topic: TopicCard,
-    pub opening: PostView,
-    pub accepted: Option<PostView>,
-    pub replies: Vec<PostView>,
-    pub page: i64,
-    pub pages: i64,
-    pub can_reply: bool,
-    pub can_moderate: bool,
-    /// Ideas: status, votes, the reader's vote, the official response.
-    pub idea: Option<super::ideas::IdeaView>,
-    /// Releases: files and links.
-    pub downloads: Vec<crate::db::models::Download>,
-}
-
-/// Loads a topic page (a fixed number of queries: topic, posts, votes, tags).
-pub async fn page(
-    state: &AppState,
-    user: &AuthUser,
-    topic_id: i64,
-    page: i64,
-) -> Result<TopicPage, AppError> {
-    require_read(user)?;
-    let viewer = user.clone();
-    state
-        .db
-        .read(move |c| {
-            let row: TopicRow = topics::table
-                .inner_join(users::table.on(users::id.eq(topics::user_id)))
-                .inner_join(categories::table)
-                .filter(topics::id.eq(topic_id))
-                .select((Topic::as_select(), author_columns(), category_columns()))
-                .first(c)?;
-            if row.0.deleted_at.is_some() && !viewer.is_staff() {
-                return Err(AppError::NotFound);
-            }
-            let topic = row.0.clone();
-            let kind = Kind::parse(&row.2.3).unwrap_or(Kind::Questions);
-            let card = views::cards(c, vec![row])?.pop().ok_or(AppError::NotFound)?;
-            let pages = ((topic.reply_count + POSTS_PER_PAGE - 1) / POSTS_PER_PAGE).max(1);
-            let page = page.clamp(1, pages);
-            let first = (page - 1) * POSTS_PER_PAGE + 2;
-            let last = page * POSTS_PER_PAGE + 1;
-            // The opening post, this page of replies, and the accepted answer wherever it is.
-            let accepted_id = topic.accepted_post_id.unwrap_or(-1);
-            let loaded: Vec<(Post, AuthorRow)> = posts::table
-                .inner_join(users::table.on(users::id.eq(posts::user_id)))
-                .filter(posts::topic_id.eq(topic_id))
-                .filter(
-                    posts::number
-                        .eq(1)
-                        .or(posts::number.between(first, last))
-                        .or(posts::id.eq(accepted_id)),
-                )
-                .order(posts::number.asc())
-                .select((Post::as_select(), author_columns()))
-                .load(c)?;
-            let ids: Vec<i64> = loaded.iter().map(|(p, _)| p.id).collect();
-            let votes: HashMap<i64, i32> = post_votes::table
-                .filter(post_votes::post_id.eq_any(&ids))
-                .filter(post_votes::user_id.eq(viewer.id))
-                .select((post_votes::post_id, post_votes::value))
-                .load::<(i64, i32)>(c)?
-                .into_iter()
-                .collect();
-            let can_post = viewer.can_post();
-            let staff = viewer.is_staff();
-            let can_accept = kind == Kind::Questions && (staff || viewer.id == topic.user_id) && can_post;
-            let view = |(p, a): &(Post, AuthorRow)| PostView {
-                id: p.id,
-                topic_id: p.topic_id,
-                number: p.number,
-                html: views::visible_html(p, staff),
-                score: p.score,
-                my_vote: votes.get(&p.id).copied().unwrap_or(0),
-                accepted: Some(p.id) == topic.accepted_post_id,
-                deleted: p.deleted_at.is_some(),
-                hidden: p.hidden,
-                edit_count: p.edit_count,
-                edited_at: p.edited_at,
-                created_at: p.created_at,
-                can_edit: p.deleted_at.is_none() && can_post && (staff || p.user_id == viewer.id),
-                can_vote: can_post && p.deleted_at.is_none() && p.user_id != viewer.id,
-                can_accept: can_accept && p.number > 1 && p.deleted_at.is_none(),
-                author: author(a.clone()),
-            };
-            let opening = loaded
-                .iter()
-                .find(|(p, _)| p.number == 1)
-                .map(view)
-                .ok_or(AppError::NotFound)?;
-            let accepted = loaded
-                .iter()
-                .find(|(p, _)| Some(p.id) == topic.accepted_post_id)
-                .map(view);
-            let replies = loaded
-                .iter()
-                .filter(|(p, _)| p.number >= first && p.number <= last)
-                .map(view)
-                .collect();
-            let idea = if kind == Kind::Ideas {
-                Some(super::ideas::view(c, &topic, viewer.id)?)
-            } else {
-                None
-            };
-            let downloads = if kind == Kind::Releases {
-                super::releases::for_topic(c, topic.id)?
-            } else {
-                Vec::new()
-            };
-            Ok(TopicPage {
-                downloads,
-                idea,
-                topic: card,
-                opening,
-                accepted,
-                replies,
-                page,
-                pages,
-                can_reply: can_post && (!topic.locked || staff) && topic.deleted_at.is_none(),
-                can_moderate: staff,
-            })
-        })
-        .await
-}
-
 /// A staff action on a topic.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "action", rename_all = "lowercase")]
@@ -666,7 +536,10 @@ pub async fn moderate(
                 }
             }
             diesel::update(topics::table.find(topic_id))
-                .set(topics::updated_at.eq(now()))
+                .set((
+                    topics::updated_at.eq(now()),
+                    topics::revision.eq(topics::revision + 1),
+                ))
                 .execute(c)?;
             Ok(())
         })

@@ -1,0 +1,162 @@
+//! Topic pages kept in memory between requests.
+//!
+//! A topic page is the same for every reader but for a few parts: the reader's votes,
+//! which buttons they get and the CSRF token in each form. So the cache holds two
+//! things, both keyed by the topic's `revision` (a counter every change to the topic
+//! or its posts bumps in its own transaction, see [`super::touch`]):
+//!
+//! - the page's data as loaded from the database (topic, posts, authors, downloads),
+//!   one entry per topic, page and kind of reader (staff see hidden posts);
+//! - each post rendered to HTML, one entry per post and combination of the reader's
+//!   buttons, with a placeholder where the CSRF token goes.
+//!
+//! A request reads the topic's revision (one indexed lookup), and on a hit only the
+//! reader's own votes. Because the revision lives in the database, a change made on
+//! another node is seen at once; entries also expire after [`MAX_AGE`], which bounds
+//! how long a renamed author's old name can show.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use super::views::{PostView, TopicCard};
+use crate::db::models::Download;
+
+/// How long an entry serves before it is loaded again, changed or not.
+pub const MAX_AGE: Duration = Duration::from_secs(60);
+
+/// Stands for the CSRF token in cached post HTML; replaced per request.
+pub const CSRF_PLACEHOLDER: &str = "PARLEYCSRFTOKENPLACEHOLDER";
+
+/// A topic page's data, the same for every reader of one kind.
+#[derive(Debug)]
+pub struct PageData {
+    pub revision: i64,
+    /// Unique to this load: rendered posts are keyed by it, so they expire with it.
+    pub generation: u64,
+    pub loaded_at: Instant,
+    pub topic: TopicCard,
+    /// The topic's author, who may accept answers.
+    pub topic_user_id: i64,
+    pub locked: bool,
+    pub deleted: bool,
+    pub accepted_post_id: Option<i64>,
+    pub is_question: bool,
+    /// Every post on the page, the opening post and the accepted answer included,
+    /// with the reader's parts left empty; each beside its author's id.
+    pub posts: Vec<(PostView, i64)>,
+    pub first: i64,
+    pub last: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub idea: Option<super::ideas::IdeaView>,
+    pub downloads: Vec<Download>,
+}
+
+/// Which page of which topic, for which kind of reader.
+pub type PageKey = (i64, i64, bool);
+
+/// One post as one kind of reader sees it: post id, the [`PageData::generation`] it
+/// came from, the reader's buttons as bits, and the label shown beside it.
+pub type FragmentKey = (i64, u64, u8, u8);
+
+#[derive(Clone)]
+struct Bytes;
+
+impl Weighter<PageKey, Arc<PageData>> for Bytes {
+    fn weight(&self, _: &PageKey, page: &Arc<PageData>) -> u64 {
+        let posts: usize = page.posts.iter().map(|(p, _)| p.html.as_str().len() + 256).sum();
+        (posts + 1024) as u64
+    }
+}
+
+impl Weighter<FragmentKey, Arc<str>> for Bytes {
+    fn weight(&self, _: &FragmentKey, html: &Arc<str>) -> u64 {
+        html.len() as u64 + 64
+    }
+}
+
+/// The two caches; off when given no memory.
+pub struct TopicCache {
+    pages: Option<Cache<PageKey, Arc<PageData>, Bytes>>,
+    fragments: Option<Cache<FragmentKey, Arc<str>, Bytes>>,
+}
+
+impl std::fmt::Debug for TopicCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TopicCache")
+            .field("pages", &self.pages.as_ref().map(|c| c.len()))
+            .field("fragments", &self.fragments.as_ref().map(|c| c.len()))
+            .finish()
+    }
+}
+
+impl TopicCache {
+    /// Shares `bytes` between page data and rendered posts.
+    pub fn new(bytes: u64) -> Self {
+        if bytes == 0 {
+            return Self {
+                pages: None,
+                fragments: None,
+            };
+        }
+        let half = bytes / 2;
+        // quick_cache sizes its tables from an estimate of the number of entries.
+        Self {
+            pages: Some(Cache::with_weighter((half / 65536).max(16) as usize, half, Bytes)),
+            fragments: Some(Cache::with_weighter((half / 2048).max(64) as usize, half, Bytes)),
+        }
+    }
+
+    /// The page's data if it was loaded at this revision and is not too old.
+    pub fn page(&self, key: PageKey, revision: i64) -> Option<Arc<PageData>> {
+        self.pages
+            .as_ref()?
+            .get(&key)
+            .filter(|p| p.revision == revision && p.loaded_at.elapsed() < MAX_AGE)
+    }
+
+    pub fn keep_page(&self, key: PageKey, data: Arc<PageData>) {
+        if let Some(pages) = &self.pages {
+            pages.insert(key, data);
+        }
+    }
+
+    /// A rendered post, or renders it with `render` and keeps it.
+    pub fn fragment<E>(
+        &self,
+        key: FragmentKey,
+        render: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<str>, E> {
+        if let Some(html) = self.fragments.as_ref().and_then(|f| f.get(&key)) {
+            return Ok(html);
+        }
+        let html: Arc<str> = render()?.into();
+        if let Some(fragments) = &self.fragments {
+            fragments.insert(key, html.clone());
+        }
+        Ok(html)
+    }
+}
+
+/// A number no other [`PageData`] of this process has.
+pub fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The reader's buttons on a post, as the bits of a [`FragmentKey`].
+pub fn reader_bits(p: &PostView, staff: bool) -> u8 {
+    (p.can_vote as u8)
+        | (p.can_accept as u8) << 1
+        | (p.can_edit as u8) << 2
+        | (staff as u8) << 3
+        | match p.my_vote {
+            1 => 1 << 4,
+            -1 => 1 << 5,
+            _ => 0,
+        }
+}
