@@ -75,7 +75,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", web::get().to(assets::serve_static))
         .configure(crate::forum::configure)
         .configure(crate::accounts::configure)
-        .configure(crate::admin::configure);
+        .configure(crate::admin::configure)
+        .configure(crate::openapi::configure);
 }
 
 /// Input settings: unreadable bodies and parameters become 400s that say what is wrong.

@@ -165,7 +165,7 @@ impl ResponseError for AppError {
 }
 
 /// An RFC 9457 problem body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: &'static str,

@@ -23,6 +23,8 @@ pub mod keys;
 pub mod mail;
 /// Markdown to sanitized HTML (`SafeHtml`), plain text and excerpts.
 pub mod markdown;
+/// The OpenAPI document of the JSON API, checked against the mounted routes.
+pub mod openapi;
 /// What every handler shares: templates, sessions, CSRF, rate limits, headers, assets.
 pub mod web;
 

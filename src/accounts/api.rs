@@ -9,14 +9,14 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::{ApiUser, client_ip};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/auth/signup", web::post().to(signup))
-        .route("/api/v1/auth/token", web::post().to(create_token))
-        .route("/api/v1/auth/token", web::delete().to(revoke_token))
-        .route("/api/v1/me", web::get().to(me));
+crate::api_routes! {
+    post "/api/v1/auth/signup" => signup,
+    post "/api/v1/auth/token" => create_token,
+    delete "/api/v1/auth/token" => revoke_token,
+    get "/api/v1/me" => me,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SignupResponse {
     user: UserResource,
     organization_pending: bool,
@@ -24,6 +24,15 @@ struct SignupResponse {
 }
 
 /// `POST /api/v1/auth/signup`: 201 with the new user, who must verify their address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/signup",
+    tag = "accounts",
+    summary = "Opens an account with a company address; a link to verify it is mailed.",
+    request_body = SignupInput,
+    responses((status = 201, description = "The new user", body = SignupResponse)),
+    security(())
+)]
 async fn signup(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -38,7 +47,7 @@ async fn signup(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TokenRequest {
     #[serde(default)]
     email: String,
@@ -50,6 +59,15 @@ struct TokenRequest {
 
 /// `POST /api/v1/auth/token`: exchanges an address and password for a bearer token,
 /// shown once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    tag = "accounts",
+    summary = "Exchanges an address and password for a bearer token, shown once.",
+    request_body = TokenRequest,
+    responses((status = 201, description = "The token", body = service::IssuedToken)),
+    security(())
+)]
 async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -61,6 +79,13 @@ async fn create_token(
 }
 
 /// `DELETE /api/v1/auth/token`: revokes the bearer token of the request.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/auth/token",
+    tag = "accounts",
+    summary = "Revokes the bearer token this request carries.",
+    responses((status = 204, description = "Revoked"))
+)]
 async fn revoke_token(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     let token_id = user.token_id.ok_or_else(|| {
         AppError::BadRequest("Send the token to revoke as 'Authorization: Bearer <token>'.".into())
@@ -70,6 +95,13 @@ async fn revoke_token(state: web::Data<AppState>, user: ApiUser) -> Result<HttpR
 }
 
 /// `GET /api/v1/me`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    summary = "The signed-in user.",
+    responses((status = 200, description = "The user", body = UserResource))
+)]
 async fn me(user: ApiUser) -> HttpResponse {
     HttpResponse::Ok().json(UserResource::from(&*user.user))
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::web::AuthUser;
 
 /// What a user may do across the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Member,
@@ -41,7 +41,7 @@ impl Role {
 }
 
 /// An organization as the API shows it inside a user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrganizationRef {
     pub id: i64,
     pub name: String,
@@ -49,7 +49,7 @@ pub struct OrganizationRef {
 }
 
 /// A user as the JSON API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserResource {
     pub id: i64,
     pub email: String,

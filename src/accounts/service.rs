@@ -28,7 +28,7 @@ use crate::with_backend;
 pub const MAX_NAME: usize = 80;
 
 /// What someone typed into the signup form.
-#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize, utoipa::ToSchema)]
 pub struct SignupInput {
     #[serde(default)]
     pub email: String,
@@ -708,7 +708,7 @@ fn token_hash(token: &str) -> String {
 }
 
 /// A new API token: the stored row and the only copy of the token itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IssuedToken {
     pub token: String,
     #[serde(flatten)]
@@ -905,7 +905,7 @@ pub fn upsert_operator_user(
 }
 
 /// An organization named by id or by name.
-#[derive(Debug, Clone, serde::Deserialize, Serialize)]
+#[derive(Debug, Clone, serde::Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum OrgRef {
     Id(i64),

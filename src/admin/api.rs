@@ -8,35 +8,34 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::ApiUser;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    // Plain routes, not a scope: a scope on /api/v1/admin beside other /api/v1 routes
-    // would answer 404 for paths it does not know before the others are tried.
-    cfg.route("/api/v1/admin/organizations", web::get().to(list_organizations))
-        .route("/api/v1/admin/organizations", web::post().to(create_organization))
-        .route(
-            "/api/v1/admin/organizations/{id}",
-            web::get().to(get_organization),
-        )
-        .route(
-            "/api/v1/admin/organizations/{id}",
-            web::patch().to(update_organization),
-        )
-        .route("/api/v1/admin/users", web::get().to(list_users))
-        .route("/api/v1/admin/users/{id}", web::get().to(get_user))
-        .route("/api/v1/admin/users/{id}", web::patch().to(update_user))
-        .route("/api/v1/admin/blocked-domains", web::get().to(list_blocked))
-        .route("/api/v1/admin/blocked-domains", web::post().to(add_blocked))
-        .route(
-            "/api/v1/admin/blocked-domains/{id}",
-            web::delete().to(remove_blocked),
-        );
+// Plain routes, not a scope: a scope on /api/v1/admin beside other /api/v1 routes
+// would answer 404 for paths it does not know before the others are tried.
+crate::api_routes! {
+    get "/api/v1/admin/organizations" => list_organizations,
+    post "/api/v1/admin/organizations" => create_organization,
+    get "/api/v1/admin/organizations/{id}" => get_organization,
+    patch "/api/v1/admin/organizations/{id}" => update_organization,
+    get "/api/v1/admin/users" => list_users,
+    get "/api/v1/admin/users/{id}" => get_user,
+    patch "/api/v1/admin/users/{id}" => update_user,
+    get "/api/v1/admin/blocked-domains" => list_blocked,
+    post "/api/v1/admin/blocked-domains" => add_blocked,
+    delete "/api/v1/admin/blocked-domains/{id}" => remove_blocked,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct StatusQuery {
     status: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/organizations",
+    tag = "admin",
+    summary = "Organizations, optionally by status.",
+    params(StatusQuery),
+    responses((status = 200, description = "The organizations", body = Vec<service::OrganizationResource>))
+)]
 async fn list_organizations(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -46,7 +45,7 @@ async fn list_organizations(
     Ok(HttpResponse::Ok().json(orgs))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewOrganization {
     #[serde(default)]
     name: String,
@@ -54,6 +53,14 @@ struct NewOrganization {
     domains: Vec<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/organizations",
+    tag = "admin",
+    summary = "Adds an organization with its email domains.",
+    request_body = NewOrganization,
+    responses((status = 201, description = "The organization", body = service::OrganizationResource))
+)]
 async fn create_organization(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -63,6 +70,14 @@ async fn create_organization(
     Ok(HttpResponse::Created().json(org))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/organizations/{id}",
+    tag = "admin",
+    summary = "One organization.",
+    params(("id" = i64, Path, description = "The organization")),
+    responses((status = 200, description = "The organization", body = service::OrganizationResource))
+)]
 async fn get_organization(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -71,6 +86,15 @@ async fn get_organization(
     Ok(HttpResponse::Ok().json(service::get_organization(&state, &user, id.into_inner()).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/organizations/{id}",
+    tag = "admin",
+    summary = "Approves, renames or changes the domains of an organization.",
+    params(("id" = i64, Path, description = "The organization")),
+    request_body = OrganizationChanges,
+    responses((status = 200, description = "The organization as changed", body = service::OrganizationResource))
+)]
 async fn update_organization(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -81,6 +105,14 @@ async fn update_organization(
     Ok(HttpResponse::Ok().json(org))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    summary = "Users, filtered.",
+    params(UserQuery),
+    responses((status = 200, description = "The users", body = Vec<service::AdminUser>))
+)]
 async fn list_users(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -89,6 +121,14 @@ async fn list_users(
     Ok(HttpResponse::Ok().json(service::list_users(&state, &user, query.into_inner()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users/{id}",
+    tag = "admin",
+    summary = "One user.",
+    params(("id" = i64, Path, description = "The user")),
+    responses((status = 200, description = "The user", body = service::AdminUser))
+)]
 async fn get_user(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -97,6 +137,15 @@ async fn get_user(
     Ok(HttpResponse::Ok().json(service::get_user(&state, &user, id.into_inner()).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/users/{id}",
+    tag = "admin",
+    summary = "Changes a user's role, organization, contact flag or suspension.",
+    params(("id" = i64, Path, description = "The user")),
+    request_body = UserChanges,
+    responses((status = 200, description = "The user as changed", body = service::AdminUser))
+)]
 async fn update_user(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -107,11 +156,18 @@ async fn update_user(
         .json(service::update_user(&state, &user, id.into_inner(), body.into_inner()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/blocked-domains",
+    tag = "admin",
+    summary = "Domains refused at signup beyond the shipped lists.",
+    responses((status = 200, description = "The domains", body = Vec<crate::db::models::BlockedDomain>))
+)]
 async fn list_blocked(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(service::list_blocked_domains(&state, &user).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewBlocked {
     #[serde(default)]
     domain: String,
@@ -119,6 +175,14 @@ struct NewBlocked {
     note: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/blocked-domains",
+    tag = "admin",
+    summary = "Refuses a domain at signup.",
+    request_body = NewBlocked,
+    responses((status = 201, description = "The domain", body = crate::db::models::BlockedDomain))
+)]
 async fn add_blocked(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -128,6 +192,14 @@ async fn add_blocked(
     Ok(HttpResponse::Created().json(row))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/blocked-domains/{id}",
+    tag = "admin",
+    summary = "Stops refusing a domain.",
+    params(("id" = i64, Path, description = "The refused domain")),
+    responses((status = 204, description = "Removed"))
+)]
 async fn remove_blocked(
     state: web::Data<AppState>,
     user: ApiUser,

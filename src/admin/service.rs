@@ -26,7 +26,7 @@ use crate::with_backend;
 pub const PAGE_SIZE: i64 = 50;
 
 /// An organization with its domains and member count.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrganizationResource {
     pub id: i64,
     pub name: String,
@@ -37,7 +37,7 @@ pub struct OrganizationResource {
 }
 
 /// A user row in the admin list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AdminUser {
     #[serde(flatten)]
     pub user: UserResource,
@@ -54,7 +54,7 @@ impl From<&AuthUser> for AdminUser {
 }
 
 /// Which users to list: a search on address or name, after a given id.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct UserQuery {
     /// Exact address (the onboarding scripts' lookup).
     pub email: Option<String>,
@@ -132,7 +132,7 @@ fn admin_user(c: &mut AnyConnection, id: i64) -> Result<AdminUser, AppError> {
 }
 
 /// Changes an admin may make to a user; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UserChanges {
     pub role: Option<String>,
     /// `null` removes the user from their organization.
@@ -373,7 +373,7 @@ pub async fn create_organization(
 }
 
 /// Changes an admin may make to an organization.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct OrganizationChanges {
     pub name: Option<String>,
     /// `true` approves, `false` refuses.

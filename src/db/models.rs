@@ -10,7 +10,7 @@ use super::schema::{
 };
 
 /// A customer organization.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = organizations)]
 pub struct Organization {
     pub id: i64,
@@ -31,7 +31,7 @@ pub struct NewOrganization<'a> {
 }
 
 /// An email domain owned by an organization.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = organization_domains, belongs_to(Organization))]
 pub struct OrganizationDomain {
     pub id: i64,
@@ -75,7 +75,7 @@ pub struct NewUser<'a> {
 }
 
 /// An API token (only its hash is stored).
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
     pub id: i64,
@@ -102,7 +102,7 @@ pub struct NewApiToken<'a> {
 }
 
 /// A domain an admin refuses at signup.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = blocked_domains)]
 pub struct BlockedDomain {
     pub id: i64,
@@ -113,7 +113,7 @@ pub struct BlockedDomain {
 }
 
 /// A forum category (or sub-category).
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = categories)]
 pub struct Category {
     pub id: i64,
@@ -132,7 +132,7 @@ pub struct Category {
 }
 
 /// A topic: a question, a release, an idea or an article, with its replies.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = topics)]
 pub struct Topic {
     pub id: i64,
@@ -219,7 +219,7 @@ pub struct NewPost<'a> {
 }
 
 /// What a post said before one edit.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = post_revisions)]
 pub struct PostRevision {
     pub id: i64,
@@ -232,7 +232,7 @@ pub struct PostRevision {
 }
 
 /// A download of a release: an uploaded file or a link.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = downloads)]
 pub struct Download {
     pub id: i64,

@@ -11,41 +11,56 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::ApiUser;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/categories", web::get().to(list_categories))
-        .route("/api/v1/categories", web::post().to(create_category))
-        .route("/api/v1/categories/{slug}", web::patch().to(update_category))
-        .route("/api/v1/topics", web::get().to(list_topics))
-        .route("/api/v1/topics", web::post().to(create_topic))
-        .route("/api/v1/topics/{id}", web::get().to(get_topic))
-        .route("/api/v1/topics/{id}", web::patch().to(update_topic))
-        .route("/api/v1/topics/{id}", web::delete().to(delete_topic))
-        .route("/api/v1/topics/{id}/posts", web::post().to(create_post))
-        .route("/api/v1/topics/{id}/moderate", web::post().to(moderate_topic))
-        .route("/api/v1/posts/{id}", web::patch().to(update_post))
-        .route("/api/v1/posts/{id}", web::delete().to(delete_post))
-        .route("/api/v1/posts/{id}/history", web::get().to(post_history))
-        .route("/api/v1/posts/{id}/vote", web::put().to(vote_post))
-        .route("/api/v1/posts/{id}/accept", web::post().to(accept_post))
-        .route("/api/v1/posts/{id}/accept", web::delete().to(unaccept_post))
-        .route("/api/v1/topics/{id}/vote", web::put().to(vote_idea))
-        .route("/api/v1/topics/{id}/status", web::put().to(set_status))
-        .route("/api/v1/topics/{id}/merge", web::post().to(merge_idea))
-        .route("/api/v1/roadmap", web::get().to(roadmap))
-        .route("/api/v1/users/{username}", web::get().to(profile))
-        .route("/api/v1/topics/{id}/downloads", web::post().to(add_download))
-        .route("/api/v1/downloads/{id}", web::delete().to(remove_download))
-        .route("/api/v1/posts/{id}/flags", web::post().to(flag_post))
-        .route("/api/v1/review", web::get().to(review_queue))
-        .route("/api/v1/uploads", web::post().to(upload))
-        .route("/api/v1/review/{post_id}", web::post().to(review_decide))
-        .route("/api/v1/markdown/preview", web::post().to(preview));
+crate::api_routes! {
+    get "/api/v1/categories" => list_categories,
+    post "/api/v1/categories" => create_category,
+    patch "/api/v1/categories/{slug}" => update_category,
+    get "/api/v1/topics" => list_topics,
+    post "/api/v1/topics" => create_topic,
+    get "/api/v1/topics/{id}" => get_topic,
+    patch "/api/v1/topics/{id}" => update_topic,
+    delete "/api/v1/topics/{id}" => delete_topic,
+    post "/api/v1/topics/{id}/posts" => create_post,
+    post "/api/v1/topics/{id}/moderate" => moderate_topic,
+    patch "/api/v1/posts/{id}" => update_post,
+    delete "/api/v1/posts/{id}" => delete_post,
+    get "/api/v1/posts/{id}/history" => post_history,
+    put "/api/v1/posts/{id}/vote" => vote_post,
+    post "/api/v1/posts/{id}/accept" => accept_post,
+    delete "/api/v1/posts/{id}/accept" => unaccept_post,
+    put "/api/v1/topics/{id}/vote" => vote_idea,
+    put "/api/v1/topics/{id}/status" => set_status,
+    post "/api/v1/topics/{id}/merge" => merge_idea,
+    get "/api/v1/roadmap" => roadmap,
+    get "/api/v1/users/{username}" => profile,
+    post "/api/v1/topics/{id}/downloads" => add_download,
+    delete "/api/v1/downloads/{id}" => remove_download,
+    post "/api/v1/posts/{id}/flags" => flag_post,
+    get "/api/v1/review" => review_queue,
+    post "/api/v1/uploads" => upload,
+    post "/api/v1/review/{post_id}" => review_decide,
+    post "/api/v1/markdown/preview" => preview,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    tag = "forum",
+    summary = "The categories with their sub-categories, counts and latest activity.",
+    responses((status = 200, description = "The categories, in order", body = Vec<super::categories::CategoryView>))
+)]
 async fn list_categories(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(categories::index(&state, &user).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/categories",
+    tag = "forum",
+    summary = "Adds a category or sub-category (admins).",
+    request_body = CategoryInput,
+    responses((status = 201, description = "The new category", body = crate::db::models::Category))
+)]
 async fn create_category(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -54,6 +69,15 @@ async fn create_category(
     Ok(HttpResponse::Created().json(categories::create(&state, &user, body.into_inner()).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/categories/{slug}",
+    tag = "forum",
+    summary = "Renames, describes or orders a category (admins).",
+    params(("slug" = String, Path, description = "The category's slug")),
+    request_body = CategoryInput,
+    responses((status = 200, description = "The category as changed", body = crate::db::models::Category))
+)]
 async fn update_category(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -63,6 +87,14 @@ async fn update_category(
     Ok(HttpResponse::Ok().json(categories::update(&state, &user, &slug, body.into_inner()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/topics",
+    tag = "forum",
+    summary = "Lists topics with filters and sorts, one keyset page at a time.",
+    params(TopicQuery),
+    responses((status = 200, description = "Pinned topics, one page of topics, and the cursor of the next page", body = topics::TopicList))
+)]
 async fn list_topics(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -71,6 +103,14 @@ async fn list_topics(
     Ok(HttpResponse::Ok().json(topics::list(&state, &user, query.into_inner()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/topics",
+    tag = "forum",
+    summary = "Starts a topic: a question, release (staff), idea or article.",
+    request_body = TopicInput,
+    responses((status = 201, description = "The new topic as its page shows it", body = topics::TopicPage))
+)]
 async fn create_topic(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -81,11 +121,19 @@ async fn create_topic(
     Ok(HttpResponse::Created().json(page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct PageQuery {
     page: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/topics/{id}",
+    tag = "forum",
+    summary = "A topic with its opening post, accepted answer and one page of replies.",
+    params(("id" = i64, Path, description = "The topic"), PageQuery),
+    responses((status = 200, description = "The topic page", body = topics::TopicPage))
+)]
 async fn get_topic(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -97,6 +145,15 @@ async fn get_topic(
 }
 
 /// `PATCH /api/v1/topics/{id}`: `title`, `body` and `tags` edit the opening post.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/topics/{id}",
+    tag = "forum",
+    summary = "Edits the opening post: body, and the topic's title and tags.",
+    params(("id" = i64, Path, description = "The topic")),
+    request_body = PostEdit,
+    responses((status = 200, description = "The topic as changed", body = topics::TopicPage))
+)]
 async fn update_topic(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -109,6 +166,14 @@ async fn update_topic(
     Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/topics/{id}",
+    tag = "forum",
+    summary = "Deletes a topic (its author or staff); staff can still see it.",
+    params(("id" = i64, Path, description = "The topic")),
+    responses((status = 204, description = "Deleted"))
+)]
 async fn delete_topic(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -119,12 +184,21 @@ async fn delete_topic(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct BodyInput {
     #[serde(default)]
     body: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/topics/{id}/posts",
+    tag = "forum",
+    summary = "Replies to a topic (an answer, on a question).",
+    params(("id" = i64, Path, description = "The topic")),
+    request_body = BodyInput,
+    responses((status = 201, description = "Where the new post is", body = posts::Replied))
+)]
 async fn create_post(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -134,6 +208,15 @@ async fn create_post(
     Ok(HttpResponse::Created().json(posts::reply(&state, &user, id.into_inner(), &body.body).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/topics/{id}/moderate",
+    tag = "forum",
+    summary = "Locks, pins, moves or marks a topic official (staff).",
+    params(("id" = i64, Path, description = "The topic")),
+    request_body = Moderation,
+    responses((status = 200, description = "The topic as changed", body = topics::TopicPage))
+)]
 async fn moderate_topic(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -145,6 +228,15 @@ async fn moderate_topic(
     Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/posts/{id}",
+    tag = "forum",
+    summary = "Edits a post (its author or staff), keeping a revision.",
+    params(("id" = i64, Path, description = "The post")),
+    request_body = PostEdit,
+    responses((status = 200, description = "Where the post is", body = posts::Replied))
+)]
 async fn update_post(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -154,6 +246,14 @@ async fn update_post(
     Ok(HttpResponse::Ok().json(posts::edit(&state, &user, id.into_inner(), body.into_inner()).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/posts/{id}",
+    tag = "forum",
+    summary = "Deletes a post (its author or staff).",
+    params(("id" = i64, Path, description = "The post")),
+    responses((status = 204, description = "Deleted"))
+)]
 async fn delete_post(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -163,6 +263,14 @@ async fn delete_post(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/posts/{id}/history",
+    tag = "forum",
+    summary = "Every revision of a post, with what changed.",
+    params(("id" = i64, Path, description = "The post")),
+    responses((status = 200, description = "The revisions, newest first", body = posts::History))
+)]
 async fn post_history(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -171,11 +279,20 @@ async fn post_history(
     Ok(HttpResponse::Ok().json(posts::history(&state, &user, id.into_inner()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct VoteInput {
     value: i32,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/posts/{id}/vote",
+    tag = "forum",
+    summary = "Votes an answer up (1) or down (-1), or takes the vote back (0).",
+    params(("id" = i64, Path, description = "The post")),
+    request_body = VoteInput,
+    responses((status = 200, description = "The post's score and this user's vote", body = posts::VoteResult))
+)]
 async fn vote_post(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -185,6 +302,14 @@ async fn vote_post(
     Ok(HttpResponse::Ok().json(posts::vote(&state, &user, id.into_inner(), body.value).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/posts/{id}/accept",
+    tag = "forum",
+    summary = "Accepts an answer (the asker or staff); replaces any earlier one.",
+    params(("id" = i64, Path, description = "The answer")),
+    responses((status = 200, description = "Where the answer is", body = posts::Replied))
+)]
 async fn accept_post(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -193,6 +318,14 @@ async fn accept_post(
     Ok(HttpResponse::Ok().json(posts::accept(&state, &user, id.into_inner(), true).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/posts/{id}/accept",
+    tag = "forum",
+    summary = "Takes back the acceptance of an answer.",
+    params(("id" = i64, Path, description = "The answer")),
+    responses((status = 200, description = "Where the answer is", body = posts::Replied))
+)]
 async fn unaccept_post(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -201,12 +334,38 @@ async fn unaccept_post(
     Ok(HttpResponse::Ok().json(posts::accept(&state, &user, id.into_inner(), false).await?))
 }
 
-#[derive(Serialize)]
+/// The multipart form of a new download, for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Read as multipart by `releases::read_form`.
+struct DownloadForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Shown instead of the file name.
+    label: Option<String>,
+}
+
+/// The multipart form of an upload, for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Read as multipart by `uploads::attach`.
+struct FileForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
 struct Preview {
     html: crate::markdown::SafeHtml,
 }
 
 /// `POST /api/v1/markdown/preview`: what a post will look like.
+#[utoipa::path(
+    post,
+    path = "/api/v1/markdown/preview",
+    tag = "forum",
+    summary = "Renders markdown as a post would show it.",
+    request_body = BodyInput,
+    responses((status = 200, description = "The sanitized HTML", body = Preview))
+)]
 async fn preview(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -221,6 +380,15 @@ async fn preview(
     Ok(HttpResponse::Ok().json(Preview { html: rendered.html }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/topics/{id}/vote",
+    tag = "forum",
+    summary = "Votes for an idea (1) or takes the vote back (0).",
+    params(("id" = i64, Path, description = "The idea")),
+    request_body = VoteInput,
+    responses((status = 200, description = "The idea's votes and whether this user voted", body = super::ideas::IdeaVote))
+)]
 async fn vote_idea(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -230,6 +398,15 @@ async fn vote_idea(
     Ok(HttpResponse::Ok().json(ideas::vote(&state, &user, id.into_inner(), body.value).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/topics/{id}/status",
+    tag = "forum",
+    summary = "Sets an idea's status, with an optional official response (staff).",
+    params(("id" = i64, Path, description = "The idea")),
+    request_body = StatusChange,
+    responses((status = 200, description = "The idea as changed", body = topics::TopicPage))
+)]
 async fn set_status(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -241,11 +418,20 @@ async fn set_status(
     Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct MergeInput {
     into: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/topics/{id}/merge",
+    tag = "forum",
+    summary = "Merges a duplicate idea into another; voters of both are counted once (staff).",
+    params(("id" = i64, Path, description = "The duplicate idea")),
+    request_body = MergeInput,
+    responses((status = 200, description = "The votes of the idea merged into", body = super::ideas::IdeaVote))
+)]
 async fn merge_idea(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -255,10 +441,25 @@ async fn merge_idea(
     Ok(HttpResponse::Ok().json(ideas::merge(&state, &user, id.into_inner(), body.into).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/roadmap",
+    tag = "forum",
+    summary = "Ideas that are Planned, In Progress and Shipped.",
+    responses((status = 200, description = "The roadmap", body = super::ideas::Roadmap))
+)]
 async fn roadmap(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(ideas::roadmap(&state, &user).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{username}",
+    tag = "forum",
+    summary = "A member's profile: topics, answers and accepted answers.",
+    params(("username" = String, Path, description = "The member's handle")),
+    responses((status = 200, description = "The profile", body = super::profiles::Profile))
+)]
 async fn profile(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -269,6 +470,15 @@ async fn profile(
 
 /// `POST /api/v1/topics/{id}/downloads`: a multipart upload (`file`, `label`) or JSON
 /// (`label`, `url`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/topics/{id}/downloads",
+    tag = "forum",
+    summary = "Adds a download to a release (staff): multipart `file` and `label`, or JSON `label` and `url`.",
+    params(("id" = i64, Path, description = "The release")),
+    request_body(content((DownloadForm = "multipart/form-data"), (super::releases::DownloadInput = "application/json")), description = "A file with a label, or a label and a link"),
+    responses((status = 201, description = "The download", body = crate::db::models::Download))
+)]
 async fn add_download(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -303,6 +513,14 @@ async fn add_download(
     Ok(HttpResponse::Created().json(download))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/downloads/{id}",
+    tag = "forum",
+    summary = "Removes a download from a release (staff).",
+    params(("id" = i64, Path, description = "The download")),
+    responses((status = 204, description = "Removed"))
+)]
 async fn remove_download(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -312,6 +530,15 @@ async fn remove_download(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/posts/{id}/flags",
+    tag = "forum",
+    summary = "Flags a post for staff, with a reason.",
+    params(("id" = i64, Path, description = "The post")),
+    request_body = super::moderation::FlagInput,
+    responses((status = 201, description = "Flagged"))
+)]
 async fn flag_post(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -322,15 +549,31 @@ async fn flag_post(
     Ok(HttpResponse::Created().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/review",
+    tag = "forum",
+    summary = "Flagged posts waiting for staff.",
+    responses((status = 200, description = "The queue, oldest first", body = Vec<super::moderation::Review>))
+)]
 async fn review_queue(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(super::moderation::queue(&state, &user).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DecisionInput {
     action: super::moderation::Decision,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/review/{post_id}",
+    tag = "forum",
+    summary = "Hides, restores or dismisses the flags of a post (staff).",
+    params(("post_id" = i64, Path, description = "The flagged post")),
+    request_body = DecisionInput,
+    responses((status = 204, description = "Done"))
+)]
 async fn review_decide(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -342,6 +585,14 @@ async fn review_decide(
 }
 
 /// `POST /api/v1/uploads`: multipart `file`; answers the markdown that shows it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/uploads",
+    tag = "forum",
+    summary = "Uploads an image or file for a post: multipart `file`.",
+    request_body(content = FileForm, content_type = "multipart/form-data", description = "The file"),
+    responses((status = 201, description = "The stored file and the markdown that shows it", body = super::uploads::Attached))
+)]
 async fn upload(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -69,16 +69,17 @@ pub fn seed(c: &mut AnyConnection) -> Result<usize, AppError> {
 }
 
 /// A category on the index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CategoryView {
     #[serde(flatten)]
     pub category: Category,
     pub latest_topic: Option<LatestTopic>,
+    #[schema(no_recursion)]
     pub children: Vec<CategoryView>,
 }
 
 /// The most recently active topic of a category.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LatestTopic {
     pub id: i64,
     pub title: String,
@@ -144,7 +145,7 @@ pub fn kind_of(category: &Category) -> Kind {
 }
 
 /// A new sub-category, or changes to a category, from an admin.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CategoryInput {
     pub name: Option<String>,
     pub description: Option<String>,

@@ -26,7 +26,7 @@ pub const STATUSES: [&str; 7] = [
 ];
 
 /// What a topic page shows of an idea.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IdeaView {
     pub status: String,
     pub votes: i64,
@@ -67,7 +67,7 @@ fn recount(c: &mut AnyConnection, topic_id: i64) -> Result<i64, AppError> {
 }
 
 /// An idea's votes after a vote.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IdeaVote {
     pub topic_id: i64,
     pub votes: i64,
@@ -120,7 +120,7 @@ pub async fn vote(
 }
 
 /// A status change from staff.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct StatusChange {
     #[serde(default)]
     pub status: String,
@@ -263,7 +263,7 @@ pub fn trending_ids(
 }
 
 /// The roadmap: ideas planned, in progress and shipped, most voted first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Roadmap {
     pub planned: Vec<TopicCard>,
     pub in_progress: Vec<TopicCard>,

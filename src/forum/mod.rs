@@ -32,7 +32,7 @@ use crate::markdown::{self, Rendered};
 use crate::web::AuthUser;
 
 /// What a root category is for; sub-categories inherit it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Questions,

@@ -20,7 +20,7 @@ use crate::web::AuthUser;
 pub const REASONS: [&str; 4] = ["spam", "offensive", "off_topic", "other"];
 
 /// A flag from a member.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct FlagInput {
     #[serde(default)]
     pub reason: String,
@@ -81,7 +81,7 @@ pub async fn flag(
 }
 
 /// A post waiting for review, with its open flags.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Review {
     pub post_id: i64,
     pub topic_id: i64,
@@ -94,7 +94,7 @@ pub struct Review {
 }
 
 /// One member's flag.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FlagView {
     pub reason: String,
     pub note: String,
@@ -158,7 +158,7 @@ pub async fn queue(state: &AppState, user: &AuthUser) -> Result<Vec<Review>, App
 }
 
 /// What staff decide about a flagged post.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Hide,

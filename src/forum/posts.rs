@@ -38,7 +38,7 @@ fn live_post(c: &mut AnyConnection, post_id: i64) -> Result<(Post, Topic), AppEr
 }
 
 /// Where a new post went.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Replied {
     pub id: i64,
     pub topic_id: i64,
@@ -105,7 +105,7 @@ pub async fn reply(
 }
 
 /// Changes to a post; `title` and `tags` apply to an opening post's topic.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct PostEdit {
     pub body: Option<String>,
     pub title: Option<String>,
@@ -241,7 +241,7 @@ pub async fn delete(state: &AppState, user: &AuthUser, post_id: i64) -> Result<R
 }
 
 /// The score and the voter's vote after voting.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VoteResult {
     pub post_id: i64,
     pub topic_id: i64,
@@ -374,7 +374,7 @@ pub async fn accept(
 }
 
 /// One line of a comparison between two versions of a post.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DiffLine {
     /// `same`, `added` or `removed`.
     pub change: &'static str,
@@ -382,7 +382,7 @@ pub struct DiffLine {
 }
 
 /// One edit: who made it, when, what the post said before, and what changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Edit {
     #[serde(flatten)]
     pub revision: PostRevision,
@@ -394,7 +394,7 @@ pub struct Edit {
 }
 
 /// A post with its edit history, newest edit first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct History {
     pub post_id: i64,
     pub topic_id: i64,

@@ -17,7 +17,7 @@ use crate::web::AuthUser;
 const RECENT: i64 = 20;
 
 /// An answer in a profile.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AnswerRef {
     pub post_id: i64,
     pub topic_id: i64,
@@ -29,7 +29,7 @@ pub struct AnswerRef {
 }
 
 /// A profile page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     pub id: i64,
     pub username: String,

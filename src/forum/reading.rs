@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::web::AuthUser;
 
 /// A topic page: the topic, its opening post, the accepted answer, one page of replies.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TopicPage {
     pub topic: TopicCard,
     pub opening: PostView,

@@ -18,7 +18,7 @@ use crate::web::AuthUser;
 use crate::with_backend;
 
 /// What a staff member sends to add a download.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DownloadInput {
     #[serde(default)]
     pub label: String,

@@ -28,7 +28,7 @@ pub const POSTS_PER_PAGE: i64 = 50;
 pub const MAX_TAGS: usize = 5;
 
 /// A new topic, from the form or the API.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct TopicInput {
     #[serde(default)]
     pub category: String,
@@ -129,7 +129,7 @@ fn check_release(input: &TopicInput) -> Result<ReleaseFields, AppError> {
 }
 
 /// Where a new topic went.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Created {
     pub id: i64,
     pub slug: String,
@@ -256,7 +256,7 @@ pub fn set_tags(c: &mut AnyConnection, topic_id: i64, names: &[String]) -> Resul
 }
 
 /// Which topics to list.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 pub struct TopicQuery {
     /// A category slug (its sub-categories included).
     pub category: Option<String>,
@@ -272,7 +272,7 @@ pub struct TopicQuery {
 }
 
 /// One page of a topic list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TopicList {
     /// Pinned topics of the category, on the first page only.
     pub pinned: Vec<TopicCard>,
@@ -478,7 +478,7 @@ pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Resul
 }
 
 /// A staff action on a topic.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Moderation {
     Lock,

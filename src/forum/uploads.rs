@@ -15,7 +15,7 @@ use crate::files::{attachable, clean_filename, content_type_for, is_image};
 use crate::web::AuthUser;
 
 /// An attached file and the markdown to put in a post.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Attached {
     pub url: String,
     pub markdown: String,

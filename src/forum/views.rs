@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::markdown::SafeHtml;
 
 /// Who wrote something.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Author {
     pub id: i64,
     pub display_name: String,
@@ -23,7 +23,7 @@ pub struct Author {
 }
 
 /// The category a topic is in.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CategoryRef {
     pub id: i64,
     pub slug: String,
@@ -32,7 +32,7 @@ pub struct CategoryRef {
 }
 
 /// A topic in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TopicCard {
     pub id: i64,
     pub title: String,
@@ -55,7 +55,7 @@ pub struct TopicCard {
 }
 
 /// A post on a topic page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PostView {
     pub id: i64,
     pub topic_id: i64,

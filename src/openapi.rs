@@ -1,0 +1,157 @@
+//! The OpenAPI document of the JSON API, served at `/api/openapi.json`.
+//!
+//! Each API module declares its routes once with [`api_routes!`](crate::api_routes),
+//! which mounts them, lists them in `ROUTES` and puts their handlers' `#[utoipa::path]`
+//! descriptions in the module's part of the document. A test holds the document to
+//! exactly the listed routes, so the two cannot drift apart.
+
+use std::sync::OnceLock;
+
+use actix_web::{HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Response, ResponseBuilder};
+
+/// Mounts a module's API routes, lists them as `ROUTES` and makes its `Doc`.
+#[macro_export]
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:ident),* $(,)?) => {
+        /// Mounts this module's API routes.
+        pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+            $(cfg.route($path, actix_web::web::$method().to($handler));)*
+        }
+
+        /// This module's API routes, as (method, path).
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// This module's part of the OpenAPI document.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($handler),*))]
+        pub struct Doc;
+    };
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Parley API",
+        description = "The community forum and accounts of a Parley site. Authenticate with \
+                       a bearer token (create one with POST /api/v1/auth/token or on the \
+                       account page) or with the session cookie plus an X-CSRF-Token header \
+                       on writes. Errors are RFC 9457 problem documents."
+    ),
+    components(schemas(crate::error::Problem)),
+    modifiers(&Common),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "accounts", description = "Signing up, tokens, who am I"),
+        (name = "forum", description = "Categories, topics, posts, votes, ideas, releases, moderation"),
+        (name = "admin", description = "Organizations, users and refused domains (admins)"),
+    )
+)]
+struct ApiDoc;
+
+/// Adds the security schemes and, to every operation, the problem responses every
+/// route can give.
+struct Common;
+
+impl utoipa::Modify for Common {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("parley_session"))),
+        );
+        let problem = |what: &str| -> RefOr<Response> {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/problem+json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+                .into()
+        };
+        let common = [
+            ("400", "The request could not be read; `detail` says why."),
+            ("401", "No valid token or session."),
+            ("403", "Signed in, but not allowed to do this; `detail` says why."),
+            ("404", "No such thing, or not visible to this user."),
+            (
+                "422",
+                "A field is invalid; `errors` names each field and what to fix.",
+            ),
+            ("429", "Too many requests; try again after `Retry-After` seconds."),
+        ];
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (code, what) in common {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| problem(what));
+                }
+            }
+        }
+    }
+}
+
+/// The whole document: the common parts and every module's routes.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::accounts::api::Doc::openapi());
+    doc.merge(crate::forum::api::Doc::openapi());
+    doc.merge(crate::admin::api::Doc::openapi());
+    // The modifier ran before the merge; run it again over every route.
+    utoipa::Modify::modify(&Common, &mut doc);
+    doc
+}
+
+/// Every API route the server mounts, as (method, path).
+pub fn routes() -> Vec<(&'static str, &'static str)> {
+    [
+        crate::accounts::api::ROUTES,
+        crate::forum::api::ROUTES,
+        crate::admin::api::ROUTES,
+    ]
+    .concat()
+}
+
+/// `GET /api/openapi.json`: the document, built once.
+pub async fn serve() -> HttpResponse {
+    static JSON: OnceLock<String> = OnceLock::new();
+    // utoipa's generated code recurses deeply (an unoptimized build overflows a
+    // worker's stack), so the document is built once on a thread with room.
+    let json = JSON.get_or_init(|| {
+        std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(|| document().to_json())
+            .ok()
+            .and_then(|t| t.join().ok())
+            .and_then(Result::ok)
+            .unwrap_or_else(|| "{}".into())
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json.as_str())
+}
+
+/// Mounts the document.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/openapi.json", web::get().to(serve));
+}
