@@ -1,9 +1,22 @@
 //! Parley's full-text index, a derived and rebuildable replica of the database.
 //!
-//! This crate owns everything about the index and knows nothing of the database or of
-//! HTTP. So far it holds the on-disk layout: each build of the index lives in its own
-//! versioned directory (`v<N>`), and a `CURRENT` file names the one that serves, so a
-//! rebuild can run beside the serving index and be swapped in atomically.
+//! This crate owns everything about the index (tantivy) and knows nothing of the
+//! database or of HTTP:
+//!
+//! - the on-disk layout: each build lives in its own versioned directory (`v<N>-<n>`)
+//!   and a `CURRENT` file names the one that serves, so a rebuild runs beside the
+//!   serving index and is swapped in atomically;
+//! - [`schema`]: the fields of a post and how text is cut into terms;
+//! - [`SearchIndex`] and its one [`Writer`], whose commits record the last change
+//!   applied, and readers that reload on commit;
+//! - [`query`]: search with filters, snippets and counts, suggestions, similar topics.
+
+pub mod index;
+pub mod query;
+pub mod schema;
+
+pub use index::{PostDoc, SearchError, SearchIndex, Writer};
+pub use query::{Hit, Match, Results, SearchQuery, Suggestion};
 
 use std::fs;
 use std::io::{self, Write};

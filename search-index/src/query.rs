@@ -1,0 +1,596 @@
+//! Queries: full search with filters, snippets and category counts; suggestions for a
+//! title being typed; topics similar to one.
+//!
+//! A query's words must all match (in the title or the body, stemmed or exact); when
+//! none do, typos are forgiven (a word matches terms one or two edits away); when still
+//! nothing matches, any one word is enough. Scores are BM25 with the title weighted
+//! above the body, then lifted for accepted answers, official articles and votes.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Term, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DateTime, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
+
+use crate::index::{SearchError, SearchIndex};
+use crate::schema::{self, Fields};
+
+/// Most results one page may ask for.
+pub const MAX_LIMIT: usize = 50;
+/// Deepest a page may start: past it, refine the query.
+pub const MAX_OFFSET: usize = 1000;
+
+/// A full search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    /// Any of these category slugs (a category and its sub-categories).
+    pub categories: Vec<String>,
+    pub product: Option<String>,
+    pub tag: Option<String>,
+    pub solved: Option<bool>,
+    /// A username.
+    pub author: Option<String>,
+    /// Seconds since the epoch, inclusive.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// How far the query had to be relaxed to find anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// Every word, as typed.
+    AllWords,
+    /// Every word, forgiving typos.
+    Typos,
+    /// Any word.
+    AnyWord,
+}
+
+/// One post found.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub post_id: u64,
+    pub topic_id: u64,
+    pub number: u64,
+    pub title: String,
+    pub slug: String,
+    pub kind: String,
+    pub category: String,
+    pub author: String,
+    pub author_name: String,
+    pub created_at: i64,
+    pub votes: i64,
+    pub solved: bool,
+    pub accepted: bool,
+    pub official: bool,
+    pub status: Option<String>,
+    pub tags: Vec<String>,
+    /// A piece of the body with the matched words in `<mark>`, everything escaped.
+    pub snippet_html: String,
+    pub score: f32,
+}
+
+/// A page of results.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Matches per category slug, the category filter left out.
+    pub categories: Vec<(String, u64)>,
+    pub matched: Match,
+}
+
+/// A topic suggested for a title being typed, or similar to another.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    pub topic_id: u64,
+    pub title: String,
+    pub slug: String,
+    pub kind: String,
+    pub category: String,
+    pub solved: bool,
+    pub official: bool,
+    pub votes: i64,
+}
+
+/// Pieces of the text of a query: words, and phrases in double quotes.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Word(String),
+    Phrase(String),
+}
+
+fn pieces(text: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    for (i, part) in text.split('"').enumerate() {
+        if i % 2 == 1 {
+            if !part.trim().is_empty() {
+                out.push(Piece::Phrase(part.trim().to_string()));
+            }
+        } else {
+            out.extend(part.split_whitespace().map(|w| Piece::Word(w.to_string())));
+        }
+    }
+    out.truncate(32);
+    out
+}
+
+type Clause = (Occur, Box<dyn Query>);
+
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(q, boost))
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn phrase_or_term(field: Field, terms: &[String]) -> Box<dyn Query> {
+    if terms.len() == 1 {
+        term(field, &terms[0])
+    } else {
+        Box::new(PhraseQuery::new(
+            terms.iter().map(|t| Term::from_field_text(field, t)).collect(),
+        ))
+    }
+}
+
+fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        clauses.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
+}
+
+/// Builds the text part of a query; `None` when the text has no searchable word.
+fn text_query(f: &Fields, text: &str, mode: Match, title_only: bool) -> Option<Box<dyn Query>> {
+    let mut stemmed = schema::stemmed();
+    let mut exact = schema::exact();
+    let mut clauses: Vec<Clause> = Vec::new();
+    let occur = if mode == Match::AnyWord {
+        Occur::Should
+    } else {
+        Occur::Must
+    };
+    for piece in pieces(text) {
+        let (words, is_phrase) = match &piece {
+            Piece::Word(w) => (w.as_str(), false),
+            Piece::Phrase(p) => (p.as_str(), true),
+        };
+        let stems = schema::terms(&mut stemmed, words);
+        if stems.is_empty() {
+            continue;
+        }
+        let mut options = vec![boosted(phrase_or_term(f.title, &stems), 3.0)];
+        if !title_only {
+            options.push(phrase_or_term(f.body, &stems));
+        }
+        let exacts = schema::terms(&mut exact, words);
+        if !is_phrase && exacts.len() == 1 {
+            options.push(boosted(term(f.title_exact, &exacts[0]), 4.0));
+            if !title_only {
+                options.push(boosted(term(f.body_exact, &exacts[0]), 1.5));
+            }
+        }
+        if mode != Match::AllWords && !is_phrase && stems.len() == 1 && stems[0].chars().count() >= 4 {
+            let distance = if stems[0].chars().count() >= 6 { 2 } else { 1 };
+            for (field, boost) in [(f.title, 1.5), (f.body, 0.5)] {
+                if title_only && field == f.body {
+                    continue;
+                }
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &stems[0]), distance, true);
+                options.push(boosted(Box::new(fuzzy), boost));
+            }
+        }
+        clauses.push((occur, any(options)));
+    }
+    if clauses.is_empty() {
+        None
+    } else {
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+fn filters(f: &Fields, q: &SearchQuery, with_category: bool) -> Vec<Clause> {
+    let mut out: Vec<Clause> = Vec::new();
+    if with_category && !q.categories.is_empty() {
+        out.push((
+            Occur::Must,
+            any(q.categories.iter().map(|c| term(f.category, c)).collect()),
+        ));
+    }
+    if let Some(p) = &q.product {
+        out.push((Occur::Must, term(f.product, &p.to_lowercase())));
+    }
+    if let Some(t) = &q.tag {
+        out.push((Occur::Must, term(f.tags, &t.to_lowercase())));
+    }
+    if let Some(a) = &q.author {
+        out.push((Occur::Must, term(f.author, &a.to_lowercase())));
+    }
+    if let Some(s) = q.solved {
+        out.push((
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_u64(f.solved, u64::from(s)),
+                IndexRecordOption::Basic,
+            )),
+        ));
+    }
+    if q.since.is_some() || q.until.is_some() {
+        let bound = |v: Option<i64>| match v {
+            Some(s) => Bound::Included(Term::from_field_date(
+                f.created_at,
+                DateTime::from_timestamp_secs(s),
+            )),
+            None => Bound::Unbounded,
+        };
+        out.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(bound(q.since), bound(q.until))),
+        ));
+    }
+    out
+}
+
+fn combine(text: Option<Box<dyn Query>>, filters: Vec<Clause>) -> Box<dyn Query> {
+    let mut clauses = filters;
+    clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// BM25 lifted by what the community said: accepted answers, official articles, votes.
+fn ranked(limit: usize, offset: usize) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
+    TopDocs::with_limit(limit.max(1))
+        .and_offset(offset)
+        .tweak_score(move |segment: &SegmentReader| {
+            let ff = segment.fast_fields();
+            let votes = ff.i64("votes").ok().map(|c| c.first_or_default_col(0));
+            let accepted = ff.u64("accepted").ok().map(|c| c.first_or_default_col(0));
+            let official = ff.u64("official").ok().map(|c| c.first_or_default_col(0));
+            move |doc: DocId, score: Score| {
+                let v = votes.as_ref().map_or(0, |c| c.get_val(doc));
+                let mut lift = 1.0;
+                if accepted.as_ref().is_some_and(|c| c.get_val(doc) == 1) {
+                    lift += 0.6;
+                }
+                if official.as_ref().is_some_and(|c| c.get_val(doc) == 1) {
+                    lift += 0.4;
+                }
+                let votes = 1.0 + 0.15 * (1.0 + v.unsigned_abs() as f32).ln();
+                if v >= 0 {
+                    score * lift * votes
+                } else {
+                    score * lift / votes
+                }
+            }
+        })
+}
+
+/// Counts matches per category.
+struct CategoryCounts;
+
+struct SegmentCounts {
+    column: Option<StrColumn>,
+    counts: Vec<u64>,
+}
+
+impl Collector for CategoryCounts {
+    type Fruit = HashMap<String, u64>;
+    type Child = SegmentCounts;
+
+    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentCounts> {
+        let column = segment.fast_fields().str("category")?;
+        let terms = column.as_ref().map_or(0, |c| c.num_terms());
+        Ok(SegmentCounts {
+            column,
+            counts: vec![0; terms],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<HashMap<String, u64>>) -> tantivy::Result<HashMap<String, u64>> {
+        let mut all = HashMap::new();
+        for fruit in fruits {
+            for (k, v) in fruit {
+                *all.entry(k).or_insert(0) += v;
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for SegmentCounts {
+    type Fruit = HashMap<String, u64>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let ord = self.column.as_ref().and_then(|c| c.term_ords(doc).next());
+        if let Some(n) = ord.and_then(|o| self.counts.get_mut(o as usize)) {
+            *n += 1;
+        }
+    }
+
+    fn harvest(self) -> HashMap<String, u64> {
+        let mut out = HashMap::new();
+        if let Some(column) = &self.column {
+            let mut name = String::new();
+            for (ord, n) in self.counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                name.clear();
+                if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
+                    out.insert(name.clone(), *n);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Escapes text for HTML and marks the highlighted byte ranges.
+fn marked(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    fn escape(s: &str, out: &mut String) {
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+    }
+    let mut out = String::with_capacity(fragment.len() + 32);
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at
+            || r.end > fragment.len()
+            || !fragment.is_char_boundary(r.start)
+            || !fragment.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        escape(&fragment[at..r.start], &mut out);
+        out.push_str("<mark>");
+        escape(&fragment[r.clone()], &mut out);
+        out.push_str("</mark>");
+        at = r.end;
+    }
+    escape(&fragment[at..], &mut out);
+    out
+}
+
+fn text_of(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn u64_of(doc: &TantivyDocument, field: Field) -> u64 {
+    doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or_default()
+}
+
+fn suggestion(f: &Fields, doc: &TantivyDocument) -> Suggestion {
+    Suggestion {
+        topic_id: u64_of(doc, f.topic_id),
+        title: text_of(doc, f.topic_title),
+        slug: text_of(doc, f.slug),
+        kind: text_of(doc, f.kind),
+        category: text_of(doc, f.category),
+        solved: u64_of(doc, f.solved) == 1,
+        official: u64_of(doc, f.official) == 1,
+        votes: doc
+            .get_first(f.votes)
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default(),
+    }
+}
+
+impl SearchIndex {
+    /// A page of posts matching `q`, with snippets and counts per category.
+    pub fn search(&self, q: &SearchQuery) -> Result<Results, SearchError> {
+        let f = self.fields();
+        let searcher = self.reader().searcher();
+        let limit = q.limit.clamp(1, MAX_LIMIT);
+        let offset = q.offset.min(MAX_OFFSET);
+        let mut chosen = None;
+        for mode in [Match::AllWords, Match::Typos, Match::AnyWord] {
+            let text = text_query(f, &q.text, mode, false);
+            let has_text = text.is_some();
+            let query = combine(text, filters(f, q, true));
+            let (top, total) = searcher.search(&*query, &(ranked(limit, offset), Count))?;
+            if total > 0 || !has_text || mode == Match::AnyWord {
+                chosen = Some((query, top, total, mode));
+                break;
+            }
+        }
+        let Some((query, top, total, matched)) = chosen else {
+            unreachable!("the last mode always chooses")
+        };
+        let counts = if q.categories.is_empty() {
+            searcher.search(&*query, &CategoryCounts)?
+        } else {
+            let unfiltered = combine(text_query(f, &q.text, matched, false), filters(f, q, false));
+            searcher.search(&*unfiltered, &CategoryCounts)?
+        };
+        let mut categories: Vec<(String, u64)> = counts.into_iter().collect();
+        categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, f.body)?;
+        snippets.set_max_num_chars(240);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let snippet = snippets.snippet_from_doc(&doc);
+            let snippet_html = if snippet.fragment().is_empty() {
+                let body = text_of(&doc, f.body);
+                let cut = body.char_indices().nth(240).map_or(body.len(), |(i, _)| i);
+                marked(&body[..cut], &[])
+            } else {
+                marked(snippet.fragment(), snippet.highlighted())
+            };
+            hits.push(Hit {
+                post_id: u64_of(&doc, f.post_id),
+                topic_id: u64_of(&doc, f.topic_id),
+                number: u64_of(&doc, f.number),
+                title: text_of(&doc, f.topic_title),
+                slug: text_of(&doc, f.slug),
+                kind: text_of(&doc, f.kind),
+                category: text_of(&doc, f.category),
+                author: text_of(&doc, f.author),
+                author_name: text_of(&doc, f.author_name),
+                created_at: doc
+                    .get_first(f.created_at)
+                    .and_then(|v| v.as_datetime())
+                    .map_or(0, |d| d.into_timestamp_secs()),
+                votes: doc
+                    .get_first(f.votes)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
+                solved: u64_of(&doc, f.solved) == 1,
+                accepted: u64_of(&doc, f.accepted) == 1,
+                official: u64_of(&doc, f.official) == 1,
+                status: doc
+                    .get_first(f.status)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                tags: doc
+                    .get_all(f.tags)
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                snippet_html,
+                score,
+            });
+        }
+        Ok(Results {
+            total,
+            hits,
+            categories,
+            matched,
+        })
+    }
+
+    /// Up to `limit` topics whose title matches `partial`, the last word as a prefix:
+    /// what to show while someone types a question or a ticket's subject.
+    pub fn suggest(&self, partial: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
+        let f = self.fields();
+        let searcher = self.reader().searcher();
+        let mut words: Vec<&str> = partial.split_whitespace().take(16).collect();
+        let ends_word = partial.ends_with(char::is_whitespace);
+        let last = if ends_word { None } else { words.pop() };
+        let mut exact = schema::exact();
+        let prefix = last.and_then(|w| schema::terms(&mut exact, w).pop());
+        for mode in [Match::AllWords, Match::Typos, Match::AnyWord] {
+            let occur = if mode == Match::AnyWord {
+                Occur::Should
+            } else {
+                Occur::Must
+            };
+            let mut clauses: Vec<Clause> = Vec::new();
+            if let Some(text) = text_query(f, &words.join(" "), mode, true) {
+                clauses.push((occur, text));
+            }
+            if let Some(p) = &prefix {
+                let mut q = PhrasePrefixQuery::new(vec![Term::from_field_text(f.title_exact, p)]);
+                q.set_max_expansions(200);
+                clauses.push((occur, Box::new(q)));
+            }
+            if clauses.is_empty() {
+                return Ok(Vec::new());
+            }
+            let query = BooleanQuery::new(vec![
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>,
+                ),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_u64(f.opening, 1),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ]);
+            let top = searcher.search(&query, &ranked(limit.clamp(1, 20), 0))?;
+            if !top.is_empty() || mode == Match::AnyWord {
+                return top
+                    .into_iter()
+                    .map(|(_, a)| Ok(suggestion(f, &searcher.doc(a)?)))
+                    .collect();
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Up to `limit` other topics whose opening posts resemble `title`.
+    pub fn similar(&self, topic_id: u64, title: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
+        let f = self.fields();
+        let searcher = self.reader().searcher();
+        let Some(text) = text_query(f, title, Match::AnyWord, false) else {
+            return Ok(Vec::new());
+        };
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, text),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.opening, 1),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.topic_id, topic_id),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        searcher
+            .search(&query, &ranked(limit.clamp(1, 20), 0))?
+            .into_iter()
+            .map(|(_, a)| Ok(suggestion(f, &searcher.doc(a)?)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_phrases_stay_together() {
+        assert_eq!(
+            pieces(r#"backup "disk full" ERR-7"#),
+            [
+                Piece::Word("backup".into()),
+                Piece::Phrase("disk full".into()),
+                Piece::Word("ERR-7".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn snippets_escape_everything_but_the_marks() {
+        assert_eq!(
+            marked("<b>x</b> & y", std::slice::from_ref(&(3..4))),
+            "&lt;b&gt;<mark>x</mark>&lt;/b&gt; &amp; y"
+        );
+        // A range off a character boundary is ignored, never a panic.
+        assert_eq!(marked("é", std::slice::from_ref(&(0..1))), "é");
+    }
+}

@@ -1,0 +1,233 @@
+//! The index end to end: what finds what, filters, ranking, snippets, suggestions,
+//! and resuming from the last recorded change.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use search_index::{Match, PostDoc, SearchError, SearchIndex, SearchQuery};
+
+fn post(post_id: u64, topic_id: u64, number: u64, title: &str, body: &str) -> PostDoc {
+    PostDoc {
+        post_id,
+        topic_id,
+        number,
+        kind: "questions".into(),
+        category: "questions".into(),
+        title: title.into(),
+        slug: "slug".into(),
+        body: body.into(),
+        author: "ann".into(),
+        author_name: "Ann".into(),
+        created_at: 1_700_000_000 + post_id as i64,
+        ..PostDoc::default()
+    }
+}
+
+fn forum() -> (tempfile::TempDir, SearchIndex) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let mut w = index.writer(20_000_000).unwrap();
+    let docs = [
+        post(
+            1,
+            1,
+            1,
+            "Backups failing after upgrade",
+            "Since 4.2.1 the nightly backup stops with ERR-1042.",
+        ),
+        post(2, 1, 2, "", "Set retention to 7 days and rerun the backup job."),
+        post(
+            3,
+            2,
+            1,
+            "Installer error 0x80004005 on Windows",
+            "The setup aborts with 0x80004005 at 40%.",
+        ),
+        post(
+            4,
+            3,
+            1,
+            "Proxy returns HTTP 502",
+            "Behind nginx every call gives HTTP 502 Bad Gateway.",
+        ),
+        post(
+            5,
+            4,
+            1,
+            "Rotating logs",
+            "Use logrotate with copytruncate; the disk was full.",
+        ),
+        PostDoc {
+            kind: "knowledge".into(),
+            category: "knowledge".into(),
+            official: true,
+            tags: vec!["Backup".into()],
+            ..post(
+                6,
+                5,
+                1,
+                "How backups work",
+                "Backups run nightly; a backup keeps 7 days.",
+            )
+        },
+        PostDoc {
+            accepted: true,
+            solved: true,
+            votes: 12,
+            ..post(
+                7,
+                6,
+                2,
+                "",
+                "The backup stops when the disk is full: free space first.",
+            )
+        },
+        post(8, 6, 1, "Backup stops at night", "Nightly backup stops halfway."),
+    ];
+    for d in &docs {
+        w.upsert(d).unwrap();
+    }
+    w.commit(41).unwrap();
+    w.finish().unwrap();
+    (dir, index)
+}
+
+fn ids(index: &SearchIndex, q: SearchQuery) -> Vec<u64> {
+    index
+        .search(&SearchQuery { limit: 20, ..q })
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.post_id)
+        .collect()
+}
+
+fn text(t: &str) -> SearchQuery {
+    SearchQuery {
+        text: t.into(),
+        ..SearchQuery::default()
+    }
+}
+
+#[test]
+fn stemmed_words_codes_and_versions() {
+    let (_d, index) = forum();
+    // "failing backups" finds "Backups failing" through stemming.
+    assert!(ids(&index, text("failing backups")).contains(&1));
+    // Codes and versions are found whole, not as their parts' common words.
+    assert_eq!(ids(&index, text("ERR-1042")), [1]);
+    assert_eq!(ids(&index, text("0x80004005")), [3]);
+    assert_eq!(ids(&index, text("4.2.1")), [1]);
+    assert_eq!(ids(&index, text("HTTP 502")), [4]);
+    // A phrase must appear in order.
+    assert_eq!(ids(&index, text("\"disk was full\"")), [5]);
+}
+
+#[test]
+fn typos_are_forgiven_when_nothing_matches_as_typed() {
+    let (_d, index) = forum();
+    let r = index.search(&text("logrotte")).unwrap();
+    assert_eq!(r.matched, Match::Typos);
+    assert_eq!(r.hits[0].post_id, 5);
+    let r = index.search(&text("instaler windows")).unwrap();
+    assert_eq!(r.hits[0].post_id, 3);
+}
+
+#[test]
+fn filters_by_category_tag_solved_author_and_date() {
+    let (_d, index) = forum();
+    let q = |f: fn(&mut SearchQuery)| {
+        let mut q = text("backup");
+        f(&mut q);
+        ids(&index, q)
+    };
+    assert_eq!(q(|q| q.categories = vec!["knowledge".into()]), [6]);
+    assert_eq!(q(|q| q.tag = Some("backup".into())), [6]);
+    let solved = q(|q| q.solved = Some(true));
+    assert_eq!(solved, [7]);
+    assert!(q(|q| q.author = Some("bob".into())).is_empty());
+    let mut recent = q(|q| q.since = Some(1_700_000_007));
+    recent.sort();
+    assert_eq!(recent, [7, 8]);
+}
+
+#[test]
+fn accepted_answers_and_official_articles_rank_first_and_counts_cover_categories() {
+    let (_d, index) = forum();
+    let r = index
+        .search(&SearchQuery {
+            limit: 10,
+            ..text("backup")
+        })
+        .unwrap();
+    let order: Vec<u64> = r.hits.iter().map(|h| h.post_id).collect();
+    let at = |id: u64| order.iter().position(|p| *p == id).unwrap();
+    // The accepted, well-voted answer outranks a plain answer; the official article
+    // outranks a question with the word in its title as well.
+    assert!(at(7) < at(2), "{order:?}");
+    assert!(at(6) < at(1), "{order:?}");
+    let counts: std::collections::HashMap<_, _> = r.categories.iter().cloned().collect();
+    assert_eq!(counts["knowledge"], 1);
+    assert_eq!(counts["questions"], r.total as u64 - 1);
+    // With a category chosen, the counts still show the others.
+    let mut q = text("backup");
+    q.categories = vec!["knowledge".into()];
+    let r = index.search(&q).unwrap();
+    assert_eq!(r.total, 1);
+    assert!(r.categories.iter().any(|(c, _)| c == "questions"));
+}
+
+#[test]
+fn snippets_mark_the_words_and_escape_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let mut w = index.writer(20_000_000).unwrap();
+    w.upsert(&post(
+        1,
+        1,
+        1,
+        "Markup",
+        "Paste <script>alert(1)</script> into the backup field",
+    ))
+    .unwrap();
+    w.commit(1).unwrap();
+    let r = index.search(&text("backup")).unwrap();
+    let html = &r.hits[0].snippet_html;
+    assert!(html.contains("<mark>backup</mark>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;") && !html.contains("<script>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn suggestions_complete_the_last_word_and_similar_topics_exclude_the_topic() {
+    let (_d, index) = forum();
+    let s = index.suggest("backups fai", 8).unwrap();
+    assert_eq!(s[0].topic_id, 1);
+    let s = index.suggest("instal", 8).unwrap();
+    assert_eq!(s[0].topic_id, 2);
+    assert!(index.suggest("   ", 8).unwrap().is_empty());
+    let similar = index.similar(1, "Backups failing after upgrade", 5).unwrap();
+    assert!(!similar.iter().any(|s| s.topic_id == 1));
+    assert!(similar.iter().any(|s| s.topic_id == 6 || s.topic_id == 5));
+}
+
+#[test]
+fn deletes_remove_and_commits_record_the_last_change() {
+    let (dir, index) = forum();
+    assert_eq!(index.applied().unwrap(), Some(41));
+    let mut w = index.writer(20_000_000).unwrap();
+    // One writer at a time: a second one is refused, not waited for.
+    let again = SearchIndex::open(dir.path()).unwrap();
+    assert!(matches!(again.writer(20_000_000), Err(SearchError::Locked)));
+    w.delete_topic(1);
+    w.delete_post(3);
+    w.commit(42).unwrap();
+    assert!(ids(&index, text("ERR-1042")).is_empty());
+    assert!(ids(&index, text("0x80004005")).is_empty());
+    drop(w);
+    // Reopened, the index knows where it stopped.
+    let reopened = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(reopened.applied().unwrap(), Some(42));
+    assert!(ids(&reopened, text("logrotate")).contains(&5));
+}
