@@ -32,6 +32,8 @@ pub struct AppState {
     pub files: crate::files::FileStore,
     /// Topic pages kept between requests (see `forum::cache`).
     pub topic_cache: std::sync::Arc<crate::forum::cache::TopicCache>,
+    /// The search index and its indexer.
+    pub search: std::sync::Arc<crate::search::Search>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             domain_lists: DomainLists::load(),
             files: crate::files::FileStore::new(&settings.data_dir),
             topic_cache: std::sync::Arc::new(crate::forum::cache::TopicCache::new(settings.page_cache_bytes)),
+            search: std::sync::Arc::new(crate::search::Search::new(&settings.data_dir)),
             db,
             settings,
         })
@@ -76,6 +79,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::forum::configure)
         .configure(crate::accounts::configure)
         .configure(crate::admin::configure)
+        .configure(crate::search::configure)
         .configure(crate::openapi::configure);
 }
 
@@ -129,6 +133,7 @@ pub fn serve(
 ) -> anyhow::Result<actix_web::dev::Server> {
     let metrics = metrics()?;
     let https = state.settings.secure_cookies();
+    crate::search::indexer::start(state.search.clone(), state.db.clone())?;
     let pruning = state.clone();
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));

@@ -25,6 +25,7 @@ pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Re
         Command::User(UserCommand::Create(args)) => create_user(&settings, args),
         Command::CheckConfig => check_config(&mut settings),
         Command::Import { file } => import(&settings, &file),
+        Command::Reindex => reindex(&settings),
     }
 }
 
@@ -154,6 +155,41 @@ fn check_config(settings: &mut Settings) -> anyhow::Result<()> {
     }
     crate::mail::Mailer::from_settings(settings)?;
     println!("The configuration is valid.");
+    Ok(())
+}
+
+fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    use crate::search::rebuild::{self, Progress};
+    use indicatif::{ProgressBar, ProgressStyle};
+    let db = open(settings)?;
+    crate::app::prepare(&db)?;
+    let layout = search_index::IndexLayout::new(settings.data_dir.join("search-index"));
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent}% of posts ({eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let built = rebuild::rebuild(&db, &layout, &|p| match p {
+        Progress::Total(n) => bar.set_length(n),
+        Progress::At(n) => bar.set_position(n),
+    })?;
+    bar.finish_and_clear();
+    let removed = layout.remove_stale()?;
+    println!(
+        "Indexed {} posts in {:.1} s ({:.0} posts/s); the index takes {:.1} MiB in {}{}.",
+        built.posts,
+        built.seconds,
+        built.posts as f64 / built.seconds.max(0.001),
+        built.bytes as f64 / 1048576.0,
+        built.dir.display(),
+        if removed > 0 {
+            format!("; {removed} older build(s) removed")
+        } else {
+            String::new()
+        }
+    );
     Ok(())
 }
 

@@ -43,6 +43,9 @@ pub enum Command {
         /// The file to read.
         file: std::path::PathBuf,
     },
+    /// Build a new search index from the database beside the serving one, then swap
+    /// it in (a running server follows within a second).
+    Reindex,
 }
 
 /// `parley user ...`

@@ -36,3 +36,5 @@ pub mod admin;
 pub mod demo;
 /// The community forum: categories, topics, posts, votes and accepted answers.
 pub mod forum;
+/// Search: the tantivy replica of the public forum, its indexer, pages and API.
+pub mod search;

@@ -131,6 +131,11 @@ impl Db {
         self.write.get().context("taking a database connection")
     }
 
+    /// A read connection for work on a thread of its own (the search indexer).
+    pub fn get_read(&self) -> anyhow::Result<Conn> {
+        self.read.get().context("taking a database connection")
+    }
+
     /// Runs read-only work on a blocking thread.
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where

@@ -233,6 +233,7 @@ struct TopicView<'a> {
     opening_html: String,
     accepted_html: Option<String>,
     replies_html: String,
+    similar: &'a [crate::search::service::SuggestionView],
     reply: String,
     errors: FieldErrors,
     categories: Vec<CategoryView>,
@@ -309,6 +310,7 @@ async fn topic_page(
         post_html(state, ctx, page.generation, post, label, &mut html)?;
         Ok(html)
     };
+    let similar = crate::search::service::similar(state, page.topic.id, &page.topic.title);
     let mut replies_html = String::with_capacity(page.replies.len() * 4096);
     for post in &page.replies {
         post_html(state, ctx, page.generation, post, false, &mut replies_html)?;
@@ -327,6 +329,7 @@ async fn topic_page(
             opening_html: one(&page.opening, false)?,
             accepted_html: page.accepted.as_ref().map(|p| one(p, true)).transpose()?,
             replies_html,
+            similar: &similar,
             reply: draft.body,
             errors: draft.errors,
             categories,

@@ -114,3 +114,49 @@ document.querySelectorAll("form[data-vote-idea]").forEach((form) => {
     button.classList.toggle("secondary", result.voted);
   });
 });
+
+// Search before posting: while a title is typed, matching threads and articles are
+// listed under it, so that an answer can be opened instead of asked for again.
+document.querySelectorAll("[data-suggest-for]").forEach((box) => {
+  const input = document.getElementById(box.dataset.suggestFor);
+  const list = box.querySelector("ul");
+  if (!input || !list) return;
+  let timer = null;
+  let asked = "";
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const q = input.value;
+      if (q.trim().length < 3) {
+        box.hidden = true;
+        return;
+      }
+      asked = q;
+      try {
+        const res = await fetch("/api/v1/search/suggest?q=" + encodeURIComponent(q));
+        if (!res.ok || asked !== q) return;
+        const found = await res.json();
+        list.replaceChildren(
+          ...found.map((t) => {
+            const item = document.createElement("li");
+            const link = document.createElement("a");
+            link.href = t.url;
+            link.target = "_blank";
+            link.textContent = t.title;
+            item.append(link);
+            if (t.solved || t.official) {
+              const badge = document.createElement("span");
+              badge.className = "badge ok";
+              badge.textContent = t.solved ? "solved" : "official";
+              item.append(" ", badge);
+            }
+            return item;
+          }),
+        );
+        box.hidden = found.length === 0;
+      } catch (_) {
+        /* Suggestions are a nicety; posting works without them. */
+      }
+    }, 150);
+  });
+});

@@ -1,0 +1,54 @@
+//! The search API: `GET /api/v1/search` and `GET /api/v1/search/suggest`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::service::{self, SearchParams};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::web::ApiUser;
+
+crate::api_routes! {
+    get "/api/v1/search" => search,
+    get "/api/v1/search/suggest" => suggest,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "search",
+    summary = "Searches every public post: words, \"phrases\", error codes and versions, with filters.",
+    params(SearchParams),
+    responses((status = 200, description = "A page of posts, with counts per category", body = service::SearchResults))
+)]
+async fn search(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<SearchParams>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(service::search(&state, &user, query.into_inner()).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SuggestQuery {
+    /// The title typed so far; its last word may be unfinished.
+    #[serde(default)]
+    q: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/search/suggest",
+    tag = "search",
+    summary = "Up to 8 threads and articles whose title matches a title being typed.",
+    params(SuggestQuery),
+    responses((status = 200, description = "Matching topics, best first", body = Vec<service::SuggestionView>))
+)]
+async fn suggest(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<SuggestQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(service::suggest(&state, &user, &query.q).await?))
+}

@@ -1,0 +1,196 @@
+//! The indexer: one thread per process that owns the index writer and applies the
+//! `search_outbox` in id order.
+//!
+//! Each outbox row names a post or a topic; applying it reloads that post (or every
+//! post of that topic) from the database and puts what is public into the index, or
+//! takes it out. Applying a row twice is harmless, which makes the rest simple:
+//!
+//! - the commit records the outbox id up to which everything is applied, and a
+//!   restart (or a crash) resumes right after it;
+//! - on PostgreSQL a transaction can commit after one that took a higher id, so ids
+//!   skipped over are watched for a while ([`GAP_WAIT`]) and applied when they appear;
+//!   the recorded id stays below them meanwhile;
+//! - a second process on the same data directory finds the writer locked and only
+//!   reads, its readers following the other's commits.
+//!
+//! A batch is committed as soon as it is applied: under a steady stream of changes
+//! that is several commits a second, and a change is searchable well within a second.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use search_index::{IndexState, SearchError, SearchIndex, Writer};
+
+use super::Search;
+use super::docs::{self, Which};
+use super::rebuild::{self, WRITER_HEAP};
+use crate::db::Db;
+use crate::db::schema::search_outbox;
+
+/// Outbox rows read per batch.
+const BATCH: i64 = 1000;
+/// Pause between polls when nothing changed.
+const IDLE: Duration = Duration::from_millis(150);
+/// How long an id skipped over is waited for before it is taken as rolled back.
+const GAP_WAIT: Duration = Duration::from_secs(10);
+
+/// Starts the indexer thread.
+pub fn start(search: Arc<Search>, db: Db) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("search-indexer".into())
+        .spawn(move || run(&search, &db))
+}
+
+struct Tail {
+    /// The build directory written to.
+    dir: std::path::PathBuf,
+    writer: Writer,
+    /// Every id up to here is applied.
+    applied: i64,
+    /// The highest id applied.
+    seen: i64,
+    /// Ids below `seen` not applied yet, with when they were first missed.
+    gaps: BTreeMap<i64, Instant>,
+}
+
+fn run(search: &Search, db: &Db) {
+    let mut tail: Option<Tail> = None;
+    let mut last_warning: Option<Instant> = None;
+    while !search.stopping() {
+        match step(search, db, &mut tail) {
+            Ok(true) => {}
+            Ok(false) => std::thread::sleep(IDLE),
+            Err(e) => {
+                // The database or the disk is away: say so now and then, and retry.
+                if last_warning.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                    tracing::warn!(error = %e, "search indexer");
+                    last_warning = Some(Instant::now());
+                }
+                tail = None;
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+/// One round: make sure the right index serves and the writer is ours, then apply one
+/// batch. Says whether there was anything to apply.
+fn step(search: &Search, db: &Db, tail: &mut Option<Tail>) -> anyhow::Result<bool> {
+    let layout = search.layout();
+    let current_dir = match layout.state() {
+        Ok(IndexState::Current { dir }) => Some(dir),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "search index pointer unreadable; rebuilding");
+            None
+        }
+    };
+    let Some(dir) = current_dir else {
+        // Missing, of another format, or unreadable: build one, then serve it.
+        *tail = None;
+        tracing::info!("building the search index");
+        let built = rebuild::rebuild(db, layout, &|_| {})?;
+        tracing::info!(posts = built.posts, seconds = built.seconds, "search index built");
+        search.serve(built.dir, built.index);
+        let _ = layout.remove_stale();
+        return Ok(true);
+    };
+    if search.serving_dir().as_ref() != Some(&dir) {
+        // `parley reindex` swapped in a new build: serve it and write to it.
+        *tail = None;
+        let index = SearchIndex::open(&dir)?;
+        search.serve(dir.clone(), index);
+    }
+    if tail.as_ref().is_none_or(|t| t.dir != dir) {
+        *tail = None;
+        let Some(index) = search.index() else {
+            return Ok(false);
+        };
+        match index.writer(WRITER_HEAP / 4) {
+            Ok(writer) => {
+                let applied = index.applied()?.unwrap_or(0);
+                *tail = Some(Tail {
+                    dir,
+                    writer,
+                    applied,
+                    seen: applied,
+                    gaps: BTreeMap::new(),
+                });
+            }
+            Err(SearchError::Locked) => {
+                // Another process writes this index; its commits reach our readers.
+                *tail = None;
+                std::thread::sleep(Duration::from_secs(1));
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let Some(t) = tail.as_mut() else { return Ok(false) };
+    apply_batch(db, t)
+}
+
+fn apply_batch(db: &Db, t: &mut Tail) -> anyhow::Result<bool> {
+    let mut conn = db.get_read()?;
+    let gaps: Vec<i64> = t.gaps.keys().copied().collect();
+    let rows: Vec<(i64, String, i64)> = search_outbox::table
+        .filter(search_outbox::id.gt(t.seen).or(search_outbox::id.eq_any(&gaps)))
+        .order(search_outbox::id.asc())
+        .limit(BATCH)
+        .select((search_outbox::id, search_outbox::entity, search_outbox::entity_id))
+        .load(&mut *conn)?;
+    let now = Instant::now();
+    let expired = t.gaps.values().any(|since| now.duration_since(*since) > GAP_WAIT);
+    if rows.is_empty() && !expired {
+        return Ok(false);
+    }
+    let mut post_ids = Vec::new();
+    let mut topic_ids = Vec::new();
+    for (id, entity, entity_id) in &rows {
+        match entity.as_str() {
+            "post" => post_ids.push(*entity_id),
+            "topic" => topic_ids.push(*entity_id),
+            _ => {}
+        }
+        if *id > t.seen {
+            t.gaps.extend((t.seen + 1..*id).map(|missing| (missing, now)));
+            t.seen = *id;
+        } else {
+            t.gaps.remove(id);
+        }
+    }
+    t.gaps.retain(|_, since| now.duration_since(*since) <= GAP_WAIT);
+    topic_ids.sort_unstable();
+    topic_ids.dedup();
+    post_ids.sort_unstable();
+    post_ids.dedup();
+    let mut load = |w: Which<'_>| {
+        docs::load(&mut conn, w)
+            .map(|(d, _)| d)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+    };
+    // Posts first: a topic's own reload then replaces every post of it, these too.
+    if !post_ids.is_empty() {
+        let docs = load(Which::Posts(&post_ids))?;
+        for id in &post_ids {
+            t.writer.delete_post(*id as u64);
+        }
+        for doc in &docs {
+            t.writer.add(doc)?;
+        }
+    }
+    if !topic_ids.is_empty() {
+        let docs = load(Which::Topics(&topic_ids))?;
+        for id in &topic_ids {
+            t.writer.delete_topic(*id as u64);
+        }
+        for doc in &docs {
+            t.writer.add(doc)?;
+        }
+    }
+    t.applied = t.gaps.keys().next().map_or(t.seen, |first| first - 1);
+    t.writer.commit(t.applied)?;
+    Ok(!rows.is_empty())
+}

@@ -1,0 +1,96 @@
+//! Search: the tantivy replica of the public forum, kept in step with the database by
+//! one indexer per process, and the pages and API that query it.
+//!
+//! The database is the truth. Every content change writes a `search_outbox` row in its
+//! own transaction ([`crate::forum::outbox`]); the indexer ([`indexer`]) applies those
+//! rows in id order and records the last one applied with each commit, so a restart
+//! resumes where it stopped. `parley reindex` ([`rebuild`]) builds a fresh index beside
+//! the serving one and swaps it in.
+
+pub mod api;
+pub mod docs;
+pub mod indexer;
+pub mod pages;
+pub mod rebuild;
+pub mod service;
+
+use std::path::Path;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use search_index::{IndexLayout, IndexState, SearchIndex};
+
+/// The serving index of this process, shared by handlers and the indexer.
+pub struct Search {
+    layout: IndexLayout,
+    serving: RwLock<Option<(std::path::PathBuf, SearchIndex)>>,
+    stop: AtomicBool,
+    /// Similar topics per topic, with when they were found.
+    similar: quick_cache::sync::Cache<i64, (std::time::Instant, SimilarTopics)>,
+}
+
+/// Topics similar to one, shared between the pages that show them.
+pub type SimilarTopics = std::sync::Arc<Vec<service::SuggestionView>>;
+
+impl std::fmt::Debug for Search {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Search")
+            .field("layout", &self.layout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Search {
+    /// The index under `<data dir>/search-index`, opened if a current build is there;
+    /// otherwise the indexer builds one when it starts.
+    pub fn new(data_dir: &Path) -> Self {
+        let search = Self {
+            layout: IndexLayout::new(data_dir.join("search-index")),
+            serving: RwLock::new(None),
+            stop: AtomicBool::new(false),
+            similar: quick_cache::sync::Cache::new(10_000),
+        };
+        if let Ok(IndexState::Current { dir }) = search.layout.state() {
+            match SearchIndex::open(&dir).and_then(|i| i.validate().map(|()| i)) {
+                Ok(index) => search.serve(dir, index),
+                Err(e) => tracing::warn!(error = %e, "the search index cannot be read; it will be rebuilt"),
+            }
+        }
+        search
+    }
+
+    pub fn layout(&self) -> &IndexLayout {
+        &self.layout
+    }
+
+    /// The serving index, or `None` while the first build runs.
+    pub fn index(&self) -> Option<SearchIndex> {
+        self.serving.read().ok()?.as_ref().map(|(_, i)| i.clone())
+    }
+
+    /// The directory of the serving index.
+    pub fn serving_dir(&self) -> Option<std::path::PathBuf> {
+        self.serving.read().ok()?.as_ref().map(|(d, _)| d.clone())
+    }
+
+    fn serve(&self, dir: std::path::PathBuf, index: SearchIndex) {
+        if let Ok(mut s) = self.serving.write() {
+            *s = Some((dir, index));
+        }
+    }
+
+    /// Asks the indexer to stop after its current batch.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Mounts the search page and API.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    api::configure(cfg);
+    pages::configure(cfg);
+}

@@ -1,0 +1,345 @@
+//! Search for readers: checks who may search and what they asked, runs the query on
+//! a blocking thread, and turns hits into views with addresses and category names.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::db::schema::categories;
+use crate::error::{AppError, FieldErrors};
+use crate::forum::require_read;
+use crate::forum::topics::POSTS_PER_PAGE;
+use crate::markdown::SafeHtml;
+use crate::web::AuthUser;
+
+/// Results per page.
+pub const PER_PAGE: usize = 20;
+/// Longest query accepted.
+const MAX_QUERY: usize = 200;
+
+/// What a search asks, from the page's query string or the API's.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Words, "quoted phrases", error codes and versions.
+    #[serde(default)]
+    pub q: String,
+    /// A category slug; its sub-categories are included.
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    pub product: Option<String>,
+    /// `yes` for solved questions only, `no` for unsolved.
+    pub solved: Option<String>,
+    /// A username.
+    pub author: Option<String>,
+    /// Posts written on or after this day (YYYY-MM-DD).
+    pub since: Option<String>,
+    /// Posts written on or before this day (YYYY-MM-DD).
+    pub until: Option<String>,
+    /// From 1.
+    pub page: Option<usize>,
+}
+
+/// One post found.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HitView {
+    pub post_id: u64,
+    pub topic_id: u64,
+    /// 1 for a topic's opening post.
+    pub number: u64,
+    pub title: String,
+    /// Where the post is: its topic's page, at the post.
+    pub url: String,
+    pub category: String,
+    pub category_name: String,
+    pub kind: String,
+    pub author: String,
+    pub author_name: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub votes: i64,
+    pub solved: bool,
+    /// This post is the accepted answer.
+    pub accepted: bool,
+    pub official: bool,
+    pub status: Option<String>,
+    pub tags: Vec<String>,
+    /// Escaped text with the matched words in `<mark>`.
+    #[schema(value_type = String)]
+    pub snippet_html: SafeHtml,
+}
+
+/// Matches in one category.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CategoryCount {
+    pub slug: String,
+    pub name: String,
+    pub count: u64,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchResults {
+    pub q: String,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// `all_words`, `typos` (a misspelled word was matched loosely) or `any_word`.
+    pub matched: &'static str,
+    pub hits: Vec<HitView>,
+    /// Matches per category, whatever category was chosen.
+    pub categories: Vec<CategoryCount>,
+}
+
+/// A topic offered while a title is typed, or as similar to another.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SuggestionView {
+    pub topic_id: u64,
+    pub title: String,
+    pub url: String,
+    pub category: String,
+    pub kind: String,
+    pub solved: bool,
+    pub official: bool,
+    pub votes: i64,
+}
+
+fn index(state: &AppState) -> Result<search_index::SearchIndex, AppError> {
+    state.search.index().ok_or_else(|| {
+        AppError::Unavailable(anyhow::anyhow!(
+            "The search index is being built; try again in a minute."
+        ))
+    })
+}
+
+fn day(field: &str, raw: &Option<String>, end: bool, errors: &mut FieldErrors) -> Option<i64> {
+    let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) => {
+            let t = if end {
+                d.and_hms_opt(23, 59, 59)
+            } else {
+                d.and_hms_opt(0, 0, 0)
+            };
+            t.map(|t| t.and_utc().timestamp())
+        }
+        Err(_) => {
+            errors.insert(
+                field.into(),
+                vec![format!("'{raw}' is not a date like 2026-11-23.")],
+            );
+            None
+        }
+    }
+}
+
+fn some(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Runs a search for a reader.
+pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Result<SearchResults, AppError> {
+    require_read(user)?;
+    let mut errors = FieldErrors::new();
+    let q = p.q.trim().to_string();
+    if q.chars().count() > MAX_QUERY {
+        errors.insert(
+            "q".into(),
+            vec![format!("Search for at most {MAX_QUERY} characters.")],
+        );
+    }
+    let since = day("since", &p.since, false, &mut errors);
+    let until = day("until", &p.until, true, &mut errors);
+    let solved = match p.solved.as_deref().map(str::trim) {
+        None | Some("") | Some("any") => None,
+        Some("yes") | Some("true") => Some(true),
+        Some("no") | Some("false") => Some(false),
+        Some(other) => {
+            errors.insert(
+                "solved".into(),
+                vec![format!("'{other}' should be yes, no or any.")],
+            );
+            None
+        }
+    };
+    let page = p.page.unwrap_or(1).max(1);
+    if (page - 1) * PER_PAGE > search_index::query::MAX_OFFSET {
+        errors.insert(
+            "page".into(),
+            vec!["That page is too far: narrow the search instead.".into()],
+        );
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid {
+            message: "The search has a field to fix.".into(),
+            fields: errors,
+        });
+    }
+    let category = some(&p.category);
+    let (names, in_category) = state
+        .db
+        .read(move |c| {
+            let all: Vec<(i64, Option<i64>, String, String)> = categories::table
+                .select((
+                    categories::id,
+                    categories::parent_id,
+                    categories::slug,
+                    categories::name,
+                ))
+                .load(c)?;
+            let chosen = match &category {
+                None => Vec::new(),
+                Some(slug) => {
+                    let root = all.iter().find(|(_, _, s, _)| s == slug).ok_or_else(|| {
+                        AppError::field("category", format!("There is no category '{slug}'."))
+                    })?;
+                    all.iter()
+                        .filter(|(id, parent, _, _)| *id == root.0 || *parent == Some(root.0))
+                        .map(|(_, _, s, _)| s.clone())
+                        .collect()
+                }
+            };
+            let names: HashMap<String, String> = all.into_iter().map(|(_, _, s, n)| (s, n)).collect();
+            Ok((names, chosen))
+        })
+        .await?;
+    let query = search_index::SearchQuery {
+        text: q.clone(),
+        categories: in_category,
+        product: some(&p.product),
+        tag: some(&p.tag),
+        solved,
+        author: some(&p.author),
+        since,
+        until,
+        offset: (page - 1) * PER_PAGE,
+        limit: PER_PAGE,
+    };
+    let index = index(state)?;
+    let found = actix_web::web::block(move || index.search(&query))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let name_of = |slug: &str| names.get(slug).cloned().unwrap_or_else(|| slug.to_string());
+    let hits = found
+        .hits
+        .into_iter()
+        .map(|h| HitView {
+            url: post_url(h.topic_id, &h.slug, h.post_id, h.number),
+            category_name: name_of(&h.category),
+            created_at: chrono::DateTime::from_timestamp(h.created_at, 0)
+                .unwrap_or_default()
+                .naive_utc(),
+            snippet_html: SafeHtml::from_stored(h.snippet_html),
+            post_id: h.post_id,
+            topic_id: h.topic_id,
+            number: h.number,
+            title: h.title,
+            category: h.category,
+            kind: h.kind,
+            author: h.author,
+            author_name: h.author_name,
+            votes: h.votes,
+            solved: h.solved,
+            accepted: h.accepted,
+            official: h.official,
+            status: h.status,
+            tags: h.tags,
+        })
+        .collect();
+    let categories = found
+        .categories
+        .into_iter()
+        .map(|(slug, count)| CategoryCount {
+            name: name_of(&slug),
+            slug,
+            count,
+        })
+        .collect();
+    Ok(SearchResults {
+        q,
+        total: found.total,
+        page,
+        pages: found.total.div_ceil(PER_PAGE).max(1),
+        matched: match found.matched {
+            search_index::Match::AllWords => "all_words",
+            search_index::Match::Typos => "typos",
+            search_index::Match::AnyWord => "any_word",
+        },
+        hits,
+        categories,
+    })
+}
+
+/// Where post `post_id` (number `number` of its topic) is read.
+fn post_url(topic_id: u64, slug: &str, post_id: u64, number: u64) -> String {
+    let per_page = POSTS_PER_PAGE as u64;
+    let page = if number <= 1 {
+        1
+    } else {
+        (number - 2) / per_page + 1
+    };
+    if page == 1 {
+        format!("/t/{topic_id}/{slug}#post-{post_id}")
+    } else {
+        format!("/t/{topic_id}/{slug}?page={page}#post-{post_id}")
+    }
+}
+
+fn suggestion_view(s: search_index::Suggestion) -> SuggestionView {
+    SuggestionView {
+        url: format!("/t/{}/{}", s.topic_id, s.slug),
+        topic_id: s.topic_id,
+        title: s.title,
+        category: s.category,
+        kind: s.kind,
+        solved: s.solved,
+        official: s.official,
+        votes: s.votes,
+    }
+}
+
+/// Up to 8 threads and articles whose title matches what is being typed.
+pub async fn suggest(state: &AppState, user: &AuthUser, q: &str) -> Result<Vec<SuggestionView>, AppError> {
+    require_read(user)?;
+    let q: String = q.chars().take(MAX_QUERY).collect();
+    if q.trim().chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    let index = index(state)?;
+    let found = actix_web::web::block(move || index.suggest(&q, 8))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(found.into_iter().map(suggestion_view).collect())
+}
+
+/// How long a topic's similar topics are kept before they are looked up again.
+const SIMILAR_AGE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Up to 5 topics like this one, kept for a few minutes; empty while the index is
+/// being built.
+pub fn similar(state: &AppState, topic_id: i64, title: &str) -> super::SimilarTopics {
+    let cache = &state.search.similar;
+    if let Some((at, found)) = cache.get(&topic_id).filter(|(at, _)| at.elapsed() < SIMILAR_AGE) {
+        let _ = at;
+        return found;
+    }
+    let Some(index) = state.search.index() else {
+        return Default::default();
+    };
+    let found: super::SimilarTopics = match index.similar(topic_id as u64, title, 5) {
+        Ok(found) => std::sync::Arc::new(found.into_iter().map(suggestion_view).collect()),
+        Err(e) => {
+            tracing::warn!(error = %e, "similar topics");
+            return Default::default();
+        }
+    };
+    cache.insert(topic_id, (std::time::Instant::now(), found.clone()));
+    found
+}

@@ -1,0 +1,421 @@
+//! Search through HTTP: the index follows every change, finds codes, versions and
+//! misspellings, filters and counts, suggests while typing, survives a restart, and is
+//! rebuilt by `parley reindex` while the server keeps serving.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::TestApp;
+use parley::accounts::Role;
+use parley::search::Search;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const PW: &str = "operator password 1";
+
+async fn post_topic(app: &TestApp, token: &str, category: &str, title: &str, body: &str) -> Value {
+    let (status, topic) = app
+        .call(
+            Method::POST,
+            "/api/v1/topics",
+            Some(token),
+            Some(json!({"category": category, "title": title, "body": body, "tags": ["backup"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{topic}");
+    topic
+}
+
+async fn search(app: &TestApp, token: &str, query: &str) -> Value {
+    let (status, found) = app
+        .call(Method::GET, &format!("/api/v1/search?{query}"), Some(token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    found
+}
+
+fn post_ids(found: &Value) -> Vec<i64> {
+    found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["post_id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Searches until `done` holds: the indexer applies changes in the background. The
+/// deadline only keeps a broken indexer from hanging the suite.
+async fn eventually(app: &TestApp, token: &str, query: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, found) = app
+            .call(Method::GET, &format!("/api/v1/search?{query}"), Some(token), None)
+            .await;
+        if status == StatusCode::OK && done(&found) {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "search for {query} never got there: {status} {found}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn people(app: &TestApp) -> (String, String) {
+    app.user_with_role("ann@acme.test", Role::Member, Some("Acme"))
+        .await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    (
+        app.token("ann@acme.test", PW).await,
+        app.token("sam@vendor.test", PW).await,
+    )
+}
+
+#[tokio::test]
+async fn the_index_follows_every_change() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let (ann, sam) = people(&app).await;
+    let topic = post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Backups fail after upgrade",
+        "Since 4.2.1 the job stops with ERR-1042.",
+    )
+    .await;
+    let opening = topic["opening"]["id"].as_i64().unwrap();
+    let id = topic["topic"]["id"].as_i64().unwrap();
+    let found = eventually(&app, &ann, "q=ERR-1042", |f| post_ids(f) == [opening]).await;
+    assert_eq!(found["hits"][0]["title"], "Backups fail after upgrade");
+    let snippet = found["hits"][0]["snippet_html"].as_str().unwrap();
+    assert!(
+        snippet.contains("<mark>ERR</mark>-<mark>1042</mark>"),
+        "{snippet}"
+    );
+    assert!(
+        found["hits"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("/t/{id}/"))
+    );
+
+    // A reply is found; an edit replaces what was found.
+    let (_, reply) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{id}/posts"),
+            Some(&sam),
+            Some(json!({"body": "Run vacuum-store before the backup."})),
+        )
+        .await;
+    let reply_id = reply["id"].as_i64().unwrap();
+    eventually(&app, &ann, "q=vacuum-store", |f| post_ids(f) == [reply_id]).await;
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/posts/{reply_id}"),
+        Some(&sam),
+        Some(json!({"body": "Run compact-store first."})),
+    )
+    .await;
+    eventually(&app, &ann, "q=compact-store", |f| post_ids(f) == [reply_id]).await;
+    eventually(&app, &ann, "q=vacuum-store", |f| f["total"] == 0).await;
+
+    // Accepting marks the answer and the question solved.
+    app.call(
+        Method::POST,
+        &format!("/api/v1/posts/{reply_id}/accept"),
+        Some(&ann),
+        None,
+    )
+    .await;
+    let found = eventually(&app, &ann, "q=compact-store&solved=yes", |f| {
+        post_ids(f).contains(&reply_id)
+    })
+    .await;
+    assert!(
+        found["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["accepted"] == true)
+    );
+
+    // Hidden by staff, then restored; deleted: gone.
+    app.call(
+        Method::POST,
+        &format!("/api/v1/posts/{reply_id}/flags"),
+        Some(&ann),
+        Some(json!({"reason": "spam"})),
+    )
+    .await;
+    app.call(
+        Method::POST,
+        &format!("/api/v1/review/{reply_id}"),
+        Some(&sam),
+        Some(json!({"action": "hide"})),
+    )
+    .await;
+    eventually(&app, &ann, "q=compact-store", |f| f["total"] == 0).await;
+    app.call(
+        Method::POST,
+        &format!("/api/v1/review/{reply_id}"),
+        Some(&sam),
+        Some(json!({"action": "restore"})),
+    )
+    .await;
+    eventually(&app, &ann, "q=compact-store", |f| post_ids(f) == [reply_id]).await;
+    let (status, _) = app
+        .call(Method::DELETE, &format!("/api/v1/topics/{id}"), Some(&sam), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    eventually(&app, &ann, "q=ERR-1042", |f| f["total"] == 0).await;
+    eventually(&app, &ann, "q=compact-store", |f| f["total"] == 0).await;
+}
+
+#[tokio::test]
+async fn queries_filters_counts_and_suggestions() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let (ann, sam) = people(&app).await;
+    post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Installer fails with 0x80004005",
+        "Windows setup aborts at 40%.",
+    )
+    .await;
+    post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Proxy answers HTTP 502",
+        "Behind nginx every call fails.",
+    )
+    .await;
+    let article = post_topic(
+        &app,
+        &sam,
+        "knowledge",
+        "Backups explained",
+        "How the nightly backup keeps seven days.",
+    )
+    .await;
+    let article_post = article["opening"]["id"].as_i64().unwrap();
+    eventually(&app, &ann, "q=backup", |f| f["total"] == 1).await;
+
+    let found = search(&app, &ann, "q=0x80004005").await;
+    assert_eq!(found["total"], 1);
+    let found = search(&app, &ann, "q=HTTP+502").await;
+    assert_eq!(found["hits"][0]["title"], "Proxy answers HTTP 502");
+    // A misspelling still finds the post, and says it matched loosely.
+    let found = search(&app, &ann, "q=proxxy").await;
+    assert_eq!(found["matched"], "typos");
+    assert_eq!(found["hits"][0]["title"], "Proxy answers HTTP 502");
+    // Filters and counts per category (the counts ignore the category chosen).
+    let found = search(&app, &ann, "q=fails&category=knowledge").await;
+    assert_eq!(found["total"], 0);
+    let found = search(&app, &ann, "q=backup&category=knowledge&tag=backup").await;
+    assert_eq!(post_ids(&found), [article_post]);
+    let found = search(&app, &ann, "q=fails").await;
+    let counts = found["categories"].as_array().unwrap();
+    assert!(
+        counts.iter().any(|c| c["slug"] == "questions" && c["count"] == 2),
+        "{counts:?}"
+    );
+    let found = search(&app, &ann, "q=fails&author=nobody").await;
+    assert_eq!(found["total"], 0);
+    // What to fix, not a failure.
+    let (status, problem) = app
+        .call(
+            Method::GET,
+            "/api/v1/search?q=x&since=yesterday",
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["errors"]["since"][0]
+            .as_str()
+            .unwrap()
+            .contains("2026-11-23")
+    );
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/search?q=x&category=nope", Some(&ann), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app.call(Method::GET, "/api/v1/search?q=backup", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Suggestions complete the last word of a title being typed.
+    let (status, suggested) = app
+        .call(
+            Method::GET,
+            "/api/v1/search/suggest?q=installer%20fa",
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(suggested[0]["title"], "Installer fails with 0x80004005");
+    assert!(suggested.as_array().unwrap().len() <= 8);
+
+    // The pages: a search box everywhere, results with marked snippets, the question
+    // form ready for suggestions, similar topics under a topic.
+    let mut b = app.browser();
+    b.login("ann@acme.test", PW).await;
+    let (_, home) = b.page("/").await;
+    assert!(home.contains(r#"action="/search""#));
+    let (status, html) = b.page("/search?q=nightly+backup").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Backups explained") && html.contains("<mark>"),
+        "{html}"
+    );
+    let (status, html) = b.page("/search?q=x&since=nope").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("is not a date"));
+    let (_, form) = b.page("/c/questions/new").await;
+    assert!(form.contains(r#"data-suggest-for="title""#));
+    let first = search(&app, &ann, "q=installer").await["hits"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, topic_page) = b.page(first.split('#').next().unwrap()).await;
+    assert!(topic_page.contains("Similar topics"), "{topic_page}");
+}
+
+#[tokio::test]
+async fn hostile_text_comes_back_escaped() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let (ann, _) = people(&app).await;
+    post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Pasted markup breaks",
+        "The field shows `<script>alert(1)</script>` and <img src=x onerror=alert(2)> backupfield",
+    )
+    .await;
+    let found = eventually(&app, &ann, "q=backupfield", |f| f["total"] == 1).await;
+    let snippet = found["hits"][0]["snippet_html"].as_str().unwrap();
+    assert!(
+        !snippet.contains("<script") && !snippet.contains("<img"),
+        "{snippet}"
+    );
+    let mut b = app.browser();
+    b.login("ann@acme.test", PW).await;
+    let (_, html) = b.page("/search?q=backupfield").await;
+    assert!(
+        !html.contains("<script>alert(1)") && !html.contains("onerror=alert"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_restart_resumes_where_the_indexer_stopped_and_a_bad_index_is_rebuilt() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let (ann, _) = people(&app).await;
+    post_topic(
+        &app,
+        &ann,
+        "questions",
+        "First question about quotas",
+        "quota-alpha",
+    )
+    .await;
+    eventually(&app, &ann, "q=quota-alpha", |f| f["total"] == 1).await;
+    // The indexer stops (as in a crash) while changes go on being written.
+    app.state.search.stop();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Second question about quotas",
+        "quota-beta",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(search(&app, &ann, "q=quota-beta").await["total"], 0);
+    // A new process on the same data directory resumes from the recorded change.
+    let restarted = Arc::new(Search::new(app.data_dir.path()));
+    parley::search::indexer::start(restarted.clone(), app.state.db.clone()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = restarted.index().unwrap().search(&search_index::SearchQuery {
+            text: "quota-beta".into(),
+            limit: 5,
+            ..Default::default()
+        });
+        if found.is_ok_and(|r| r.total == 1) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the restarted indexer did not catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    restarted.stop();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // A pointer to nothing readable: the next start rebuilds from the database.
+    let root = app.data_dir.path().join("search-index");
+    std::fs::write(root.join("CURRENT"), "not-a-build").unwrap();
+    let rebuilt = Arc::new(Search::new(app.data_dir.path()));
+    assert!(rebuilt.index().is_none());
+    parley::search::indexer::start(rebuilt.clone(), app.state.db.clone()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rebuilt.index().is_none_or(|i| i.num_docs() < 2) {
+        assert!(Instant::now() < deadline, "the index was not rebuilt");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    rebuilt.stop();
+}
+
+#[tokio::test]
+async fn reindex_builds_beside_the_serving_index_and_swaps() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let (ann, _) = people(&app).await;
+    post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Licence server unreachable",
+        "licence-gamma",
+    )
+    .await;
+    eventually(&app, &ann, "q=licence-gamma", |f| f["total"] == 1).await;
+    let before = app.state.search.serving_dir().unwrap();
+    let settings = &app.state.settings;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PARLEY_DATA_DIR", &settings.data_dir)
+        .env("DATABASE_URL", settings.database.to_string())
+        .env("PARLEY_LOG", "warn")
+        .arg("reindex")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Indexed 1 posts"), "{said}");
+    // The server follows the swap, and goes on indexing into the new build.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.state.search.serving_dir().as_ref() == Some(&before) {
+        assert!(
+            Instant::now() < deadline,
+            "the server did not follow the new index"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(search(&app, &ann, "q=licence-gamma").await["total"], 1);
+    post_topic(&app, &ann, "questions", "Licence renewal", "licence-delta").await;
+    eventually(&app, &ann, "q=licence-delta", |f| f["total"] == 1).await;
+}
