@@ -72,6 +72,8 @@ impl SearchIndex {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            // Result pages read stored posts; keep more decompressed blocks at hand.
+            .doc_store_cache_num_blocks(1000)
             .try_into()?;
         Ok(Self {
             index,

@@ -413,20 +413,30 @@ impl SearchIndex {
             let text = text_query(f, &q.text, mode, false);
             let has_text = text.is_some();
             let query = combine(text, filters(f, q, true));
-            let (top, total) = searcher.search(&*query, &(ranked(limit, offset), Count))?;
+            // One pass gives the page, the total and (with no category chosen) the
+            // counts per category.
+            let (top, total, counts) = if q.categories.is_empty() {
+                let (top, total, counts) =
+                    searcher.search(&*query, &(ranked(limit, offset), Count, CategoryCounts))?;
+                (top, total, Some(counts))
+            } else {
+                let (top, total) = searcher.search(&*query, &(ranked(limit, offset), Count))?;
+                (top, total, None)
+            };
             if total > 0 || !has_text || mode == Match::AnyWord {
-                chosen = Some((query, top, total, mode));
+                chosen = Some((query, top, total, counts, mode));
                 break;
             }
         }
-        let Some((query, top, total, matched)) = chosen else {
+        let Some((query, top, total, counts, matched)) = chosen else {
             unreachable!("the last mode always chooses")
         };
-        let counts = if q.categories.is_empty() {
-            searcher.search(&*query, &CategoryCounts)?
-        } else {
-            let unfiltered = combine(text_query(f, &q.text, matched, false), filters(f, q, false));
-            searcher.search(&*unfiltered, &CategoryCounts)?
+        let counts = match counts {
+            Some(counts) => counts,
+            None => {
+                let unfiltered = combine(text_query(f, &q.text, matched, false), filters(f, q, false));
+                searcher.search(&*unfiltered, &CategoryCounts)?
+            }
         };
         let mut categories: Vec<(String, u64)> = counts.into_iter().collect();
         categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -9,16 +9,14 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    Language, LowerCaser, RegexTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenStream,
+    Tokenizer,
 };
 
 /// Name of the stemmed English analyzer.
 pub const STEMMED: &str = "parley_en";
 /// Name of the analyzer that keeps codes and versions whole.
 pub const EXACT: &str = "parley_exact";
-
-/// A word, or words joined by `-`, `.`, `_`, `:` or `/` (`err-1042`, `4.2.1`).
-const EXACT_PATTERN: &str = r"[\p{L}\p{N}]+(?:[-._:/][\p{L}\p{N}]+)*";
 
 /// The fields, looked up once.
 #[derive(Debug, Clone)]
@@ -101,13 +99,78 @@ pub fn stemmed() -> TextAnalyzer {
 
 /// Whole words and codes, lowercased, not stemmed.
 pub fn exact() -> TextAnalyzer {
-    // The pattern is a constant that compiles; a failure here is a bug caught by tests.
-    let tokenizer =
-        RegexTokenizer::new(EXACT_PATTERN).unwrap_or_else(|_| unreachable!("EXACT_PATTERN compiles"));
-    TextAnalyzer::builder(tokenizer)
+    TextAnalyzer::builder(CodeTokenizer::default())
         .filter(RemoveLongFilter::limit(60))
         .filter(LowerCaser)
         .build()
+}
+
+fn joins(c: char) -> bool {
+    matches!(c, '-' | '.' | '_' | ':' | '/')
+}
+
+/// Cuts text into words and codes: runs of letters and digits, joined across single
+/// `-`, `.`, `_`, `:` or `/` that stand between two of them (`err-1042`, `4.2.1`).
+#[derive(Clone, Default)]
+pub struct CodeTokenizer {
+    token: Token,
+}
+
+/// The tokens of one text.
+pub struct CodeTokenStream<'a> {
+    text: &'a str,
+    at: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for CodeTokenizer {
+    type TokenStream<'a> = CodeTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CodeTokenStream<'a> {
+        self.token.reset();
+        CodeTokenStream {
+            text,
+            at: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for CodeTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        let rest = &self.text[self.at..];
+        let Some((skip, _)) = rest.char_indices().find(|(_, c)| c.is_alphanumeric()) else {
+            self.at = self.text.len();
+            return false;
+        };
+        let start = self.at + skip;
+        let mut end = start;
+        let mut chars = self.text[start..].char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c.is_alphanumeric() {
+                end = start + i + c.len_utf8();
+            } else if joins(c) && chars.peek().is_some_and(|(_, n)| n.is_alphanumeric()) {
+                continue;
+            } else {
+                break;
+            }
+        }
+        self.at = end;
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[start..end]);
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = self.token.position.wrapping_add(1);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
 }
 
 /// The terms `analyzer` makes of `text`.

@@ -27,6 +27,8 @@ pub struct Search {
     stop: AtomicBool,
     /// Similar topics per topic, with when they were found.
     similar: quick_cache::sync::Cache<i64, (std::time::Instant, SimilarTopics)>,
+    /// The categories, with when they were read (see `service::category_list`).
+    categories: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Vec<service::CategoryRow>>)>>,
 }
 
 /// Topics similar to one, shared between the pages that show them.
@@ -49,6 +51,7 @@ impl Search {
             serving: RwLock::new(None),
             stop: AtomicBool::new(false),
             similar: quick_cache::sync::Cache::new(10_000),
+            categories: std::sync::Mutex::new(None),
         };
         if let Ok(IndexState::Current { dir }) = search.layout.state() {
             match SearchIndex::open(&dir).and_then(|i| i.validate().map(|()| i)) {

@@ -180,34 +180,21 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
             fields: errors,
         });
     }
-    let category = some(&p.category);
-    let (names, in_category) = state
-        .db
-        .read(move |c| {
-            let all: Vec<(i64, Option<i64>, String, String)> = categories::table
-                .select((
-                    categories::id,
-                    categories::parent_id,
-                    categories::slug,
-                    categories::name,
-                ))
-                .load(c)?;
-            let chosen = match &category {
-                None => Vec::new(),
-                Some(slug) => {
-                    let root = all.iter().find(|(_, _, s, _)| s == slug).ok_or_else(|| {
-                        AppError::field("category", format!("There is no category '{slug}'."))
-                    })?;
-                    all.iter()
-                        .filter(|(id, parent, _, _)| *id == root.0 || *parent == Some(root.0))
-                        .map(|(_, _, s, _)| s.clone())
-                        .collect()
-                }
-            };
-            let names: HashMap<String, String> = all.into_iter().map(|(_, _, s, n)| (s, n)).collect();
-            Ok((names, chosen))
-        })
-        .await?;
+    let all = category_list(state).await?;
+    let in_category = match some(&p.category) {
+        None => Vec::new(),
+        Some(slug) => {
+            let root = all
+                .iter()
+                .find(|(_, _, s, _)| *s == slug)
+                .ok_or_else(|| AppError::field("category", format!("There is no category '{slug}'.")))?;
+            all.iter()
+                .filter(|(id, parent, _, _)| *id == root.0 || *parent == Some(root.0))
+                .map(|(_, _, s, _)| s.clone())
+                .collect()
+        }
+    };
+    let names: HashMap<&str, &str> = all.iter().map(|(_, _, s, n)| (s.as_str(), n.as_str())).collect();
     let query = search_index::SearchQuery {
         text: q.clone(),
         categories: in_category,
@@ -225,7 +212,11 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?
         .map_err(|e| AppError::Internal(e.into()))?;
-    let name_of = |slug: &str| names.get(slug).cloned().unwrap_or_else(|| slug.to_string());
+    let name_of = |slug: &str| {
+        names
+            .get(slug)
+            .map_or_else(|| slug.to_string(), |n| n.to_string())
+    };
     let hits = found
         .hits
         .into_iter()
@@ -275,6 +266,38 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
         categories,
     })
 }
+
+/// Categories as (id, parent, slug, name), read at most every few seconds: every search
+/// needs them, and they change only when an admin edits them.
+async fn category_list(state: &AppState) -> Result<std::sync::Arc<Vec<CategoryRow>>, AppError> {
+    const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+    let cache = &state.search.categories;
+    let kept = cache.lock().ok().and_then(|c| c.clone());
+    if let Some((_, list)) = kept.filter(|(at, _)| at.elapsed() < FRESH) {
+        return Ok(list);
+    }
+    let list: Vec<CategoryRow> = state
+        .db
+        .read(|c| {
+            Ok(categories::table
+                .select((
+                    categories::id,
+                    categories::parent_id,
+                    categories::slug,
+                    categories::name,
+                ))
+                .load(c)?)
+        })
+        .await?;
+    let list = std::sync::Arc::new(list);
+    if let Ok(mut c) = cache.lock() {
+        *c = Some((std::time::Instant::now(), list.clone()));
+    }
+    Ok(list)
+}
+
+/// A category as (id, parent, slug, name).
+pub type CategoryRow = (i64, Option<i64>, String, String);
 
 /// Where post `post_id` (number `number` of its topic) is read.
 fn post_url(topic_id: u64, slug: &str, post_id: u64, number: u64) -> String {

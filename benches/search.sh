@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Search at size: imports a synthetic forum of POSTS posts (default 1,000,000), builds
+# the index with `parley reindex` (throughput, size), then measures /api/v1/search and
+# /api/v1/search/suggest through HTTP with wrk at 1 and 16 connections, and beside
+# them PostgreSQL full-text search (tsvector column, GIN index, ts_rank, top 20) on the
+# same posts and the same queries with pgbench. Usage:
+#   benches/search.sh [POSTS] [SECONDS per run, default 10]
+# Needs: cargo build --release, wrk, curl, python3; psql and pgbench for PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+POSTS="${1:-1000000}"
+DURATION="${2:-10}"
+BIN=target/release/parley
+PORT=18091
+PG_ADMIN="${PARLEY_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
+
+work=$(mktemp -d)
+server_pid=""
+pg_db=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$pg_db" ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "Parley $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $POSTS posts, ${DURATION}s per run"
+python3 benches/gen_forum.py "$POSTS" 2000 >"$work/forum.jsonl"
+data="$work/sqlite"
+mkdir -p "$data"
+export PARLEY_DATA_DIR="$data" DATABASE_URL="sqlite://$data/parley.db" PARLEY_LOG=error
+"$BIN" import "$work/forum.jsonl" | tail -n 1
+echo "reindex: $("$BIN" reindex | tail -n 1)"
+echo "bench password 1234" | "$BIN" user create --email bench@customer1.test --name Bench --role member >/dev/null
+
+# The queries: words and pairs taken from random posts, codes and versions, and a few
+# misspelled words; suggestions: the start of real titles, the last word cut short.
+python3 - "$data/parley.db" "$work" <<'PY'
+import random, re, sqlite3, sys, urllib.parse
+db, work = sys.argv[1], sys.argv[2]
+rng = random.Random(7)
+con = sqlite3.connect(db)
+bodies = [r[0] for r in con.execute("SELECT body_markdown FROM posts ORDER BY random() LIMIT 400")]
+titles = [r[0] for r in con.execute("SELECT title FROM topics ORDER BY random() LIMIT 200")]
+queries = []
+for b in bodies:
+    words = [w for w in re.findall(r"[a-z]{4,}", b.lower())]
+    if len(words) < 2:
+        continue
+    n = rng.choice([1, 1, 2, 2, 3])
+    queries.append(" ".join(rng.sample(words, min(n, len(words)))))
+queries += ["ERR-1042", "0x80004005", "HTTP 502", "4.2.1", "backup timeout", "proxy ssl"]
+queries += [q[:2] + q[3] + q[2] + q[4:] for q in queries[:20] if len(q) > 5 and " " not in q]
+queries = queries[:200]
+with open(f"{work}/queries.txt", "w") as f:
+    f.write("\n".join(queries) + "\n")
+with open(f"{work}/search.paths", "w") as f:
+    for q in queries:
+        f.write("/api/v1/search?q=" + urllib.parse.quote(q) + "\n")
+with open(f"{work}/suggest.paths", "w") as f:
+    for t in titles:
+        words = t.split()[: rng.randint(1, 3)]
+        words[-1] = words[-1][: max(2, len(words[-1]) - 2)]
+        f.write("/api/v1/search/suggest?q=" + urllib.parse.quote(" ".join(words)) + "\n")
+PY
+cat >"$work/paths.lua" <<'LUA'
+local paths = {}
+for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+LUA
+
+start_server sqlite "$DATABASE_URL" "$data" "$PORT"
+session=$(sign_in "$PORT" bench@customer1.test "bench password 1234" "$data/cookies")
+cookie="Cookie: parley_session=$session"
+base="http://127.0.0.1:$PORT"
+curl -sf -H "$cookie" "$base/api/v1/search?q=backup" >/dev/null || { echo "search does not answer" >&2; exit 1; }
+echo "| engine | request | conns | req/s | p50 | p99 | non-2xx |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for conns in 1 16; do
+  measure parley "healthz (ceiling)" "$conns" "$base/healthz"
+  PATHS_FILE="$work/search.paths" measure parley "search, 200 queries" "$conns" "$base/" "$cookie" "$work/paths.lua"
+  PATHS_FILE="$work/suggest.paths" measure parley "suggest, 200 titles" "$conns" "$base/" "$cookie" "$work/paths.lua"
+done
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+
+if ! { command -v pgbench >/dev/null && psql "$PG_ADMIN" -qc 'SELECT 1' >/dev/null 2>&1; }; then
+  echo "(PostgreSQL or pgbench not reachable: the full-text comparison is skipped)"
+  exit 0
+fi
+pg_db="parley_search_bench_$$"
+psql "$PG_ADMIN" -qc "CREATE DATABASE $pg_db" >/dev/null
+pg_url="${PG_ADMIN%/*}/$pg_db"
+DATABASE_URL="$pg_url" "$BIN" import "$work/forum.jsonl" >/dev/null
+started=$(date +%s.%N)
+psql "$pg_url" -q <<'SQL'
+ALTER TABLE posts ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', body_markdown)) STORED;
+CREATE INDEX posts_tsv_idx ON posts USING gin (tsv);
+CREATE TABLE bench_queries (id int PRIMARY KEY, q text NOT NULL);
+VACUUM ANALYZE posts;
+SQL
+ended=$(date +%s.%N)
+awk '{printf "%d\t%s\n", NR, $0}' "$work/queries.txt" | psql "$pg_url" -qc "\\copy bench_queries FROM STDIN"
+nq=$(wc -l <"$work/queries.txt")
+echo "postgres: tsvector column and GIN index built in $(awk -v a="$started" -v b="$ended" 'BEGIN {printf "%.0f", b - a}') s; size $(psql "$pg_url" -Atc "SELECT pg_size_pretty(pg_relation_size('posts_tsv_idx'))") (index) beside the table"
+cat >"$work/fts.sql" <<'SQL'
+\set n random(1, :nq)
+SELECT p.id FROM posts p, (SELECT plainto_tsquery('english', q) AS tq FROM bench_queries WHERE id = :n) x
+WHERE p.tsv @@ x.tq ORDER BY ts_rank(p.tsv, x.tq) DESC LIMIT 20;
+SQL
+for conns in 1 16; do
+  rm -f "$work"/pglog*
+  out=$(cd "$work" && pgbench -n -D nq="$nq" -c "$conns" -j "$conns" -T "$DURATION" -f fts.sql -l --log-prefix=pglog "$pg_url" 2>/dev/null)
+  tps=$(awk '/^tps/ {printf "%.2f", $3}' <<<"$out")
+  cat "$work"/pglog* | awk '{print $3}' | sort -n >"$work/lat.txt"
+  n=$(wc -l <"$work/lat.txt")
+  p50=$(awk -v n="$n" 'NR == int(n * 0.50) + 1 {printf "%.2fms", $1 / 1000}' "$work/lat.txt")
+  p99=$(awk -v n="$n" 'NR == int(n * 0.99) + 1 {printf "%.2fms", $1 / 1000}' "$work/lat.txt")
+  printf '| %-10s | %-24s | %3s | %10s | %8s | %8s | %s |\n' "postgres" "FTS ts_rank top 20 (SQL)" "$conns" "$tps" "$p50" "$p99" "-"
+done
