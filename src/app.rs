@@ -80,6 +80,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::accounts::configure)
         .configure(crate::admin::configure)
         .configure(crate::search::configure)
+        .configure(crate::portal::configure)
         .configure(crate::openapi::configure);
 }
 
@@ -134,6 +135,19 @@ pub fn serve(
     let metrics = metrics()?;
     let https = state.settings.secure_cookies();
     crate::search::indexer::start(state.search.clone(), state.db.clone())?;
+    let archiving = state.clone();
+    actix_web::rt::spawn(async move {
+        let after = chrono::Duration::days(archiving.settings.archive_after_days as i64);
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match crate::portal::workflow::archive_closed(&archiving.db, after).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(tickets = n, "archived closed tickets"),
+                Err(e) => tracing::warn!(error = ?e, "archiving closed tickets"),
+            }
+        }
+    });
     let pruning = state.clone();
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));

@@ -159,6 +159,10 @@ pub struct SettingsArgs {
     /// Largest image or file a member may attach to a post, in MiB.
     #[arg(long, env = "PARLEY_MAX_UPLOAD_MB", default_value = "10", global = true)]
     pub max_upload_mb: String,
+    /// Days after which a closed ticket is archived (final; a follow-up ticket links
+    /// to it).
+    #[arg(long, env = "PARLEY_ARCHIVE_AFTER_DAYS", default_value = "14", global = true)]
+    pub archive_after_days: String,
     /// Memory for rendered topic pages kept between requests, in MiB (0 turns the
     /// cache off). Pages are rebuilt as soon as their topic changes.
     #[arg(long, env = "PARLEY_PAGE_CACHE_MB", default_value = "64", global = true)]
@@ -411,6 +415,8 @@ pub struct Settings {
     pub public_feeds: bool,
     /// Memory for the topic page cache; 0 turns it off.
     pub page_cache_bytes: u64,
+    /// Closed tickets are archived this many days after closing.
+    pub archive_after_days: u64,
 }
 
 impl Settings {
@@ -555,6 +561,13 @@ impl Settings {
             )? * 1024
                 * 1024,
             public_feeds: parse_switch(&args.public_feeds, "PARLEY_PUBLIC_FEEDS", "public-feeds")?,
+            archive_after_days: parse_number(
+                &args.archive_after_days,
+                0,
+                3650,
+                "PARLEY_ARCHIVE_AFTER_DAYS",
+                "archive-after-days",
+            )?,
             page_cache_bytes: parse_number(
                 &args.page_cache_mb,
                 0,

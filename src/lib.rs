@@ -36,5 +36,7 @@ pub mod admin;
 pub mod demo;
 /// The community forum: categories, topics, posts, votes and accepted answers.
 pub mod forum;
+/// The support portal: tickets, statuses, SLAs on a business calendar.
+pub mod portal;
 /// Search: the tantivy replica of the public forum, its indexer, pages and API.
 pub mod search;

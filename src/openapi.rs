@@ -46,6 +46,7 @@ macro_rules! api_routes {
     tags(
         (name = "accounts", description = "Signing up, tokens, who am I"),
         (name = "forum", description = "Categories, topics, posts, votes, ideas, releases, moderation"),
+        (name = "portal", description = "Support tickets: filing, statuses, notes, priority, assignment"),
         (name = "search", description = "Full-text search and suggestions while typing"),
         (name = "admin", description = "Organizations, users and refused domains (admins)"),
     )
@@ -119,6 +120,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::forum::api::Doc::openapi());
     doc.merge(crate::admin::api::Doc::openapi());
     doc.merge(crate::search::api::Doc::openapi());
+    doc.merge(crate::portal::api::Doc::openapi());
     // The modifier ran before the merge; run it again over every route.
     utoipa::Modify::modify(&Common, &mut doc);
     doc
@@ -131,6 +133,7 @@ pub fn routes() -> Vec<(&'static str, &'static str)> {
         crate::forum::api::ROUTES,
         crate::admin::api::ROUTES,
         crate::search::api::ROUTES,
+        crate::portal::api::ROUTES,
     ]
     .concat()
 }

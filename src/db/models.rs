@@ -246,3 +246,52 @@ pub struct Download {
     pub user_id: Option<i64>,
     pub created_at: NaiveDateTime,
 }
+
+/// A support ticket.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = super::schema::tickets)]
+pub struct Ticket {
+    pub id: i64,
+    pub organization_id: i64,
+    pub requester_id: i64,
+    pub assignee_id: Option<i64>,
+    pub priority: String,
+    pub status: String,
+    pub environment_id: Option<i64>,
+    pub application_id: Option<i64>,
+    pub keyword_id: Option<i64>,
+    pub subject: String,
+    pub description_markdown: String,
+    #[serde(skip)]
+    pub description_html: String,
+    /// web, email or escalation.
+    pub source: String,
+    /// "Production Down" from someone who is not an authorized contact.
+    pub flagged: bool,
+    pub follows_ticket_id: Option<i64>,
+    pub sla_due_at: NaiveDateTime,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub archived_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One event in a ticket's log.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = super::schema::ticket_events)]
+pub struct TicketEvent {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub actor_id: Option<i64>,
+    /// created, assigned, status, priority, note or attachment.
+    pub kind: String,
+    /// False for internal notes, which only staff see.
+    pub public: bool,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub body_markdown: Option<String>,
+    #[serde(skip)]
+    pub body_html: Option<String>,
+    pub created_at: NaiveDateTime,
+}

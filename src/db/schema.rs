@@ -224,6 +224,85 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    environments (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    keywords (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        requester_id -> BigInt,
+        assignee_id -> Nullable<BigInt>,
+        priority -> Text,
+        status -> Text,
+        environment_id -> Nullable<BigInt>,
+        application_id -> Nullable<BigInt>,
+        keyword_id -> Nullable<BigInt>,
+        subject -> Text,
+        description_markdown -> Text,
+        description_html -> Text,
+        source -> Text,
+        flagged -> Bool,
+        follows_ticket_id -> Nullable<BigInt>,
+        sla_due_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        kind -> Text,
+        public -> Bool,
+        from_value -> Nullable<Text>,
+        to_value -> Nullable<Text>,
+        body_markdown -> Nullable<Text>,
+        body_html -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    business_calendar (id) {
+        id -> BigInt,
+        zone -> Text,
+        opens -> Text,
+        closes -> Text,
+        days -> Text,
+        holidays -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organization_domains -> organizations (organization_id));
 diesel::joinable!(flags -> posts (post_id));
 diesel::joinable!(downloads -> topics (topic_id));
@@ -234,6 +313,8 @@ diesel::joinable!(post_votes -> posts (post_id));
 diesel::joinable!(topic_tags -> topics (topic_id));
 diesel::joinable!(topic_tags -> tags (tag_id));
 diesel::joinable!(topic_votes -> topics (topic_id));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(tickets -> organizations (organization_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
@@ -255,4 +336,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     downloads,
     flags,
     uploads,
+    environments,
+    applications,
+    keywords,
+    tickets,
+    ticket_events,
+    business_calendar,
 );

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod csrf;
+pub mod forms;
 pub mod headers;
 pub mod ops;
 pub mod page;

@@ -272,6 +272,22 @@ impl TestApp {
         role: parley::accounts::Role,
         org: Option<&str>,
     ) -> Browser {
+        self.account(email, role, org, false).await
+    }
+
+    /// An authorized contact of `org` (which is approved), signed in.
+    pub async fn contact(&self, email: &str, org: &str) -> Browser {
+        self.account(email, parley::accounts::Role::Member, Some(org), true)
+            .await
+    }
+
+    async fn account(
+        &self,
+        email: &str,
+        role: parley::accounts::Role,
+        org: Option<&str>,
+        authorized_contact: bool,
+    ) -> Browser {
         let state = self.state.clone();
         let (email_s, org_s) = (email.to_string(), org.map(str::to_string));
         tokio::task::spawn_blocking(move || {
@@ -283,7 +299,7 @@ impl TestApp {
                     name: "Operator Made".into(),
                     role,
                     organization: org_s,
-                    authorized_contact: false,
+                    authorized_contact,
                     password: "operator password 1".into(),
                 },
                 true,

@@ -1,0 +1,94 @@
+//! The support portal: tickets filed by customers' authorized contacts and worked by
+//! staff against a response SLA.
+//!
+//! - [`status`]: the statuses and the one table of allowed moves;
+//! - [`sla`]: when the first response is due, a pure function of events and calendar;
+//! - [`calendar`]: the business calendar admins set;
+//! - [`tickets`]: filing, listing and reading tickets, who sees what;
+//! - [`workflow`]: status, notes, priority, assignment, archiving;
+//! - `pages.rs`, `api.rs`: the portal pages and the JSON API.
+
+pub mod api;
+pub mod calendar;
+pub mod catalog;
+pub mod pages;
+pub mod sla;
+pub mod status;
+pub mod tickets;
+pub mod workflow;
+
+use crate::accounts::Role;
+use crate::error::AppError;
+use crate::web::AuthUser;
+
+/// What a user may do in the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Support staff and admins: every ticket.
+    Staff,
+    /// An authorized contact: every ticket of their organization.
+    Contact { organization_id: i64 },
+}
+
+impl Access {
+    pub fn is_staff(self) -> bool {
+        self == Self::Staff
+    }
+
+    pub fn actor(self) -> status::Actor {
+        match self {
+            Self::Staff => status::Actor::Staff,
+            Self::Contact { .. } => status::Actor::Customer,
+        }
+    }
+}
+
+/// The portal is for staff and for verified authorized contacts of approved
+/// organizations; anyone else is told whom to ask.
+pub fn access(user: &AuthUser) -> Result<Access, AppError> {
+    if matches!(user.role, Role::Staff | Role::Admin) {
+        return Ok(Access::Staff);
+    }
+    match (user.organization_id, user.organization_status.as_deref()) {
+        (Some(org), Some("approved")) if user.authorized_contact && user.verified => {
+            Ok(Access::Contact { organization_id: org })
+        }
+        (Some(_), Some("approved")) if user.authorized_contact => Err(AppError::Forbidden(
+            "Confirm your email address before you file or read tickets.".into(),
+        )),
+        (Some(_), Some("approved")) => Err(AppError::Forbidden(format!(
+            "Only authorized contacts of {} file and read support tickets. Ask one of them, \
+             or ask your account manager to make you one; the community is open to you meanwhile.",
+            user.organization_name.as_deref().unwrap_or("your organization")
+        ))),
+        _ => Err(AppError::Forbidden(
+            "Support tickets are for customers whose organization is approved.".into(),
+        )),
+    }
+}
+
+/// Mounts the portal pages and API.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    api::configure(cfg);
+    pages::configure(cfg);
+}
+
+/// Whether a subject declares a production outage.
+pub fn says_production_down(subject: &str) -> bool {
+    subject
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .contains("production down")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn production_down_anywhere_in_the_subject() {
+        assert!(super::says_production_down("URGENT: Production  DOWN since 9am"));
+        assert!(super::says_production_down("production down"));
+        assert!(!super::says_production_down("Production is slow, not down"));
+    }
+}

@@ -1,0 +1,267 @@
+//! Working a ticket: status moves (by the table in [`super::status`]), notes (public,
+//! or internal for staff), priority, assignment, and archiving closed tickets.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::sla::{self, Priority};
+use super::status::{self, Actor, Status};
+use super::tickets::{event, visible};
+use super::{Access, access};
+use crate::app::AppState;
+use crate::db::models::Ticket;
+use crate::db::schema::{tickets, users};
+use crate::db::{AnyConnection, Db, now};
+use crate::error::AppError;
+use crate::web::AuthUser;
+
+/// A status move.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct StatusInput {
+    /// One of the statuses the ticket page offers.
+    pub status: String,
+}
+
+/// A note.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct NoteInput {
+    /// Markdown.
+    #[serde(default)]
+    pub body: String,
+    /// Staff: false for an internal note, which customers never see. Default true.
+    #[serde(default = "yes")]
+    pub public: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A priority change (staff).
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct PriorityInput {
+    pub priority: String,
+}
+
+/// An assignment (staff); `assignee_id` null unassigns.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct AssignInput {
+    #[serde(default, deserialize_with = "crate::web::forms::blank_as_none")]
+    pub assignee_id: Option<i64>,
+}
+
+fn not_archived(t: &Ticket) -> Result<Status, AppError> {
+    let st = Status::parse(&t.status).unwrap_or(Status::Open);
+    if st == Status::Archived {
+        return Err(AppError::Conflict(
+            "This ticket is archived and takes no more changes: open a follow-up ticket instead.".into(),
+        ));
+    }
+    Ok(st)
+}
+
+fn touch(c: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+    diesel::update(tickets::table.find(id))
+        .set(tickets::updated_at.eq(now()))
+        .execute(c)?;
+    Ok(())
+}
+
+fn move_to(
+    c: &mut AnyConnection,
+    t: &Ticket,
+    actor: Option<i64>,
+    from: Status,
+    to: Status,
+) -> Result<(), AppError> {
+    let closed_at = (to == Status::Closed).then(now);
+    diesel::update(tickets::table.find(t.id))
+        .set((
+            tickets::status.eq(to.as_str()),
+            tickets::closed_at.eq(closed_at.or(if to == Status::Archived { t.closed_at } else { None })),
+            tickets::archived_at.eq((to == Status::Archived).then(now)),
+            tickets::updated_at.eq(now()),
+        ))
+        .execute(c)?;
+    event(
+        c,
+        t.id,
+        actor,
+        "status",
+        true,
+        Some(from.as_str()),
+        Some(to.as_str()),
+        None,
+    )
+}
+
+/// Moves a ticket to another status, if the table allows this user the move.
+pub async fn set_status(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    input: StatusInput,
+) -> Result<(), AppError> {
+    let who = access(user)?;
+    let to = Status::parse(&input.status)
+        .ok_or_else(|| AppError::field("status", format!("'{}' is not a status.", input.status.trim())))?;
+    let me = user.id;
+    state
+        .db
+        .write(move |c| {
+            let t = visible(c, who, id)?;
+            let from = not_archived(&t)?;
+            if let Err(why) = status::allowed(who.actor(), from, to) {
+                // Refused by role: 403; a move nobody may make: 422.
+                return Err(if status::allowed(Actor::Staff, from, to).is_ok() {
+                    AppError::Forbidden(why.into())
+                } else {
+                    AppError::field("status", why)
+                });
+            }
+            move_to(c, &t, Some(me), from, to)
+        })
+        .await
+}
+
+/// Adds a note. Customers' notes are public; staff choose. The first public note by
+/// staff is the response the SLA waits for. A customer's note on a ticket waiting for
+/// them moves it back to In Progress.
+pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInput) -> Result<(), AppError> {
+    let who = access(user)?;
+    let body = crate::forum::check_body(&input.body)
+        .map_err(|_| AppError::field("body", "Write the note: at least 2 characters, at most 100,000."))?;
+    if !input.public && !who.is_staff() {
+        return Err(AppError::Forbidden("Only staff write internal notes.".into()));
+    }
+    let me = user.id;
+    state
+        .db
+        .write(move |c| {
+            let t = visible(c, who, id)?;
+            let st = not_archived(&t)?;
+            let html = crate::forum::render_body(c, &body)?.html;
+            event(
+                c,
+                id,
+                Some(me),
+                "note",
+                input.public,
+                None,
+                None,
+                Some((&body, html.as_str())),
+            )?;
+            if who.is_staff() && input.public && t.first_response_at.is_none() {
+                diesel::update(tickets::table.find(id))
+                    .set(tickets::first_response_at.eq(now()))
+                    .execute(c)?;
+            }
+            if !who.is_staff() && st == Status::CustomerPending {
+                move_to(c, &t, Some(me), st, Status::InProgress)?;
+            }
+            touch(c, id)
+        })
+        .await
+}
+
+/// Changes the priority (staff); the due time is recomputed from the creation.
+pub async fn set_priority(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    input: PriorityInput,
+) -> Result<(), AppError> {
+    let who = access(user)?;
+    if !who.is_staff() {
+        return Err(AppError::Forbidden(
+            "Only staff change a ticket's priority; say in a note why it is more urgent.".into(),
+        ));
+    }
+    let to = Priority::parse(&input.priority)
+        .ok_or_else(|| AppError::field("priority", "Choose Critical, High or Normal."))?;
+    let me = user.id;
+    state
+        .db
+        .write(move |c| {
+            let t = visible(c, who, id)?;
+            not_archived(&t)?;
+            if t.priority == to.as_str() {
+                return Err(AppError::field(
+                    "priority",
+                    "The ticket already has this priority.",
+                ));
+            }
+            let (_, calendar) = super::calendar::load(c)?;
+            let due = sla::due(&calendar, t.created_at.and_utc(), to).naive_utc();
+            diesel::update(tickets::table.find(id))
+                .set((tickets::priority.eq(to.as_str()), tickets::sla_due_at.eq(due)))
+                .execute(c)?;
+            event(
+                c,
+                id,
+                Some(me),
+                "priority",
+                true,
+                Some(&t.priority),
+                Some(to.as_str()),
+                None,
+            )?;
+            touch(c, id)
+        })
+        .await
+}
+
+/// Assigns the ticket to a staff member, or unassigns it (staff).
+pub async fn assign(state: &AppState, user: &AuthUser, id: i64, input: AssignInput) -> Result<(), AppError> {
+    let who = access(user)?;
+    if who != Access::Staff {
+        return Err(AppError::Forbidden("Only staff assign tickets.".into()));
+    }
+    let me = user.id;
+    state
+        .db
+        .write(move |c| {
+            let t = visible(c, who, id)?;
+            not_archived(&t)?;
+            let name = match input.assignee_id {
+                None => None,
+                Some(a) => Some(
+                    users::table
+                        .filter(users::id.eq(a).and(users::role.eq_any(["staff", "admin"])))
+                        .select(users::display_name)
+                        .first::<String>(c)
+                        .optional()?
+                        .ok_or_else(|| {
+                            AppError::field("assignee_id", "Assign the ticket to a member of staff.")
+                        })?,
+                ),
+            };
+            diesel::update(tickets::table.find(id))
+                .set(tickets::assignee_id.eq(input.assignee_id))
+                .execute(c)?;
+            event(c, id, Some(me), "assigned", true, None, name.as_deref(), None)?;
+            touch(c, id)
+        })
+        .await
+}
+
+/// Archives every ticket closed more than `after` ago: the system's move, final.
+/// Returns how many were archived.
+pub async fn archive_closed(db: &Db, after: Duration) -> Result<usize, AppError> {
+    db.write(move |c| {
+        let cutoff = now() - after;
+        let due: Vec<Ticket> = tickets::table
+            .filter(tickets::status.eq(Status::Closed.as_str()))
+            .filter(tickets::closed_at.le(cutoff))
+            .select(Ticket::as_select())
+            .load(c)?;
+        for t in &due {
+            status::allowed(Actor::System, Status::Closed, Status::Archived)
+                .map_err(|why| AppError::Conflict(why.into()))?;
+            move_to(c, t, None, Status::Closed, Status::Archived)?;
+        }
+        Ok(due.len())
+    })
+    .await
+}
