@@ -251,7 +251,53 @@ fn combine(text: Option<Box<dyn Query>>, filters: Vec<Clause>) -> Box<dyn Query>
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// BM25 lifted by what the community said: accepted answers, official articles, votes.
+/// How many of the best matches by text alone are re-ranked with the community lifts.
+const RERANK_WINDOW: usize = 100;
+
+/// What the community said of a post, as a factor on its text score: accepted
+/// answers, official articles and votes lift it; negative votes lower it.
+fn lift(votes: i64, accepted: bool, official: bool) -> Score {
+    let mut lift = 1.0;
+    if accepted {
+        lift += 0.6;
+    }
+    if official {
+        lift += 0.4;
+    }
+    let votes_factor = 1.0 + 0.15 * (1.0 + votes.unsigned_abs() as f32).ln();
+    if votes >= 0 {
+        lift * votes_factor
+    } else {
+        lift / votes_factor
+    }
+}
+
+/// A page of results: the best `RERANK_WINDOW` (or more, for deep pages) by BM25,
+/// found with block-max WAND so that common words do not mean scoring every match,
+/// then re-ranked with [`lift`].
+fn top_ranked(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    limit: usize,
+    offset: usize,
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    let window = (offset + limit).max(RERANK_WINDOW);
+    let found = searcher.search(query, &TopDocs::with_limit(window).order_by_score())?;
+    let mut lifted = Vec::with_capacity(found.len());
+    for (score, address) in found {
+        let ff = searcher.segment_reader(address.segment_ord).fast_fields();
+        let doc = address.doc_id;
+        let votes = ff.i64("votes").ok().and_then(|c| c.first(doc)).unwrap_or(0);
+        let accepted = ff.u64("accepted").ok().and_then(|c| c.first(doc)) == Some(1);
+        let official = ff.u64("official").ok().and_then(|c| c.first(doc)) == Some(1);
+        lifted.push((score * lift(votes, accepted, official), address));
+    }
+    lifted.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(lifted.into_iter().skip(offset).take(limit).collect())
+}
+
+/// BM25 lifted by what the community said, over every match: for the small sets of
+/// suggestions and similar topics.
 fn ranked(limit: usize, offset: usize) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
     TopDocs::with_limit(limit.max(1))
         .and_offset(offset)
@@ -262,19 +308,9 @@ fn ranked(limit: usize, offset: usize) -> impl Collector<Fruit = Vec<(Score, Doc
             let official = ff.u64("official").ok().map(|c| c.first_or_default_col(0));
             move |doc: DocId, score: Score| {
                 let v = votes.as_ref().map_or(0, |c| c.get_val(doc));
-                let mut lift = 1.0;
-                if accepted.as_ref().is_some_and(|c| c.get_val(doc) == 1) {
-                    lift += 0.6;
-                }
-                if official.as_ref().is_some_and(|c| c.get_val(doc) == 1) {
-                    lift += 0.4;
-                }
-                let votes = 1.0 + 0.15 * (1.0 + v.unsigned_abs() as f32).ln();
-                if v >= 0 {
-                    score * lift * votes
-                } else {
-                    score * lift / votes
-                }
+                let a = accepted.as_ref().is_some_and(|c| c.get_val(doc) == 1);
+                let o = official.as_ref().is_some_and(|c| c.get_val(doc) == 1);
+                score * lift(v, a, o)
             }
         })
 }
@@ -413,30 +449,25 @@ impl SearchIndex {
             let text = text_query(f, &q.text, mode, false);
             let has_text = text.is_some();
             let query = combine(text, filters(f, q, true));
-            // One pass gives the page, the total and (with no category chosen) the
-            // counts per category.
-            let (top, total, counts) = if q.categories.is_empty() {
-                let (top, total, counts) =
-                    searcher.search(&*query, &(ranked(limit, offset), Count, CategoryCounts))?;
-                (top, total, Some(counts))
-            } else {
-                let (top, total) = searcher.search(&*query, &(ranked(limit, offset), Count))?;
-                (top, total, None)
-            };
-            if total > 0 || !has_text || mode == Match::AnyWord {
-                chosen = Some((query, top, total, counts, mode));
+            let top = top_ranked(&searcher, &*query, limit, offset)?;
+            if !top.is_empty() || !has_text || mode == Match::AnyWord {
+                chosen = Some((query, top, mode));
                 break;
             }
         }
-        let Some((query, top, total, counts, matched)) = chosen else {
+        let Some((query, top, matched)) = chosen else {
             unreachable!("the last mode always chooses")
         };
-        let counts = match counts {
-            Some(counts) => counts,
-            None => {
-                let unfiltered = combine(text_query(f, &q.text, matched, false), filters(f, q, false));
-                searcher.search(&*unfiltered, &CategoryCounts)?
-            }
+        // The total and the counts per category need every match, but no scores:
+        // tantivy then only walks the posting lists.
+        let (total, counts) = if q.categories.is_empty() {
+            searcher.search(&*query, &(Count, CategoryCounts))?
+        } else {
+            let unfiltered = combine(text_query(f, &q.text, matched, false), filters(f, q, false));
+            (
+                searcher.search(&*query, &Count)?,
+                searcher.search(&*unfiltered, &CategoryCounts)?,
+            )
         };
         let mut categories: Vec<(String, u64)> = counts.into_iter().collect();
         categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
