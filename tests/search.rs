@@ -251,6 +251,34 @@ async fn queries_filters_counts_and_suggestions() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = app.call(Method::GET, "/api/v1/search?q=backup", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Punctuation alone finds nothing; a pasted wall of text is refused with a reason.
+    let found = search(&app, &ann, "q=%21%40%23%24%25%5E%26*()%22%22").await;
+    assert_eq!(found["total"], 0);
+    let wall = "backup ".repeat(1500);
+    let (status, problem) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/search?q={}", wall.replace(' ', "+")),
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["errors"]["q"][0]
+            .as_str()
+            .unwrap()
+            .contains("200 characters")
+    );
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/search/suggest?q={}", wall.replace(' ', "+")),
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 
     // Suggestions complete the last word of a title being typed.
     let (status, suggested) = app

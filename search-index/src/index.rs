@@ -6,7 +6,7 @@ use tantivy::directory::error::LockError;
 use tantivy::schema::Term;
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError};
 
-use crate::schema::{self, EXACT, Fields, STEMMED};
+use crate::schema::{self, CODES, EXACT, Fields, STEMMED};
 
 /// Errors of the index.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,7 @@ impl SearchIndex {
         let index = Index::open_or_create(mmap, schema)?;
         index.tokenizers().register(STEMMED, schema::stemmed());
         index.tokenizers().register(EXACT, schema::exact());
+        index.tokenizers().register(CODES, schema::codes());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)

@@ -158,6 +158,7 @@ fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 fn text_query(f: &Fields, text: &str, mode: Match, title_only: bool) -> Option<Box<dyn Query>> {
     let mut stemmed = schema::stemmed();
     let mut exact = schema::exact();
+    let mut codes = schema::codes();
     let mut clauses: Vec<Clause> = Vec::new();
     let occur = if mode == Match::AnyWord {
         Occur::Should
@@ -180,7 +181,7 @@ fn text_query(f: &Fields, text: &str, mode: Match, title_only: bool) -> Option<B
         let exacts = schema::terms(&mut exact, words);
         if !is_phrase && exacts.len() == 1 {
             options.push(boosted(term(f.title_exact, &exacts[0]), 4.0));
-            if !title_only {
+            if !title_only && schema::terms(&mut codes, words).len() == 1 {
                 options.push(boosted(term(f.body_exact, &exacts[0]), 1.5));
             }
         }
@@ -444,6 +445,15 @@ impl SearchIndex {
         let searcher = self.reader().searcher();
         let limit = q.limit.clamp(1, MAX_LIMIT);
         let offset = q.offset.min(MAX_OFFSET);
+        if !q.text.trim().is_empty() && text_query(f, &q.text, Match::AllWords, false).is_none() {
+            // Only punctuation: nothing to look for.
+            return Ok(Results {
+                total: 0,
+                hits: Vec::new(),
+                categories: Vec::new(),
+                matched: Match::AllWords,
+            });
+        }
         let mut chosen = None;
         for mode in [Match::AllWords, Match::Typos, Match::AnyWord] {
             let text = text_query(f, &q.text, mode, false);

@@ -17,6 +17,9 @@ use tantivy::tokenizer::{
 pub const STEMMED: &str = "parley_en";
 /// Name of the analyzer that keeps codes and versions whole.
 pub const EXACT: &str = "parley_exact";
+/// Name of the analyzer that keeps only codes and versions (tokens with a digit or a
+/// joiner): the body's exact field, where plain words would only repeat the stems.
+pub const CODES: &str = "parley_codes";
 
 /// The fields, looked up once.
 #[derive(Debug, Clone)]
@@ -75,7 +78,7 @@ pub fn build() -> (Schema, Fields) {
         topic_title: b.add_text_field("topic_title", STORED),
         slug: b.add_text_field("slug", STORED),
         body: b.add_text_field("body", text(STEMMED, true)),
-        body_exact: b.add_text_field("body_exact", text(EXACT, false)),
+        body_exact: b.add_text_field("body_exact", text(CODES, false)),
         author: b.add_text_field("author", STRING | STORED),
         author_name: b.add_text_field("author_name", STORED),
         created_at: b.add_date_field("created_at", INDEXED | STORED | FAST),
@@ -105,6 +108,17 @@ pub fn exact() -> TextAnalyzer {
         .build()
 }
 
+/// Only the codes and versions among the exact tokens.
+pub fn codes() -> TextAnalyzer {
+    TextAnalyzer::builder(CodeTokenizer {
+        codes_only: true,
+        ..CodeTokenizer::default()
+    })
+    .filter(RemoveLongFilter::limit(60))
+    .filter(LowerCaser)
+    .build()
+}
+
 fn joins(c: char) -> bool {
     matches!(c, '-' | '.' | '_' | ':' | '/')
 }
@@ -114,6 +128,8 @@ fn joins(c: char) -> bool {
 #[derive(Clone, Default)]
 pub struct CodeTokenizer {
     token: Token,
+    /// Keep only tokens with a digit or a joiner in them.
+    codes_only: bool,
 }
 
 /// The tokens of one text.
@@ -121,6 +137,7 @@ pub struct CodeTokenStream<'a> {
     text: &'a str,
     at: usize,
     token: &'a mut Token,
+    codes_only: bool,
 }
 
 impl Tokenizer for CodeTokenizer {
@@ -132,12 +149,33 @@ impl Tokenizer for CodeTokenizer {
             text,
             at: 0,
             token: &mut self.token,
+            codes_only: self.codes_only,
         }
     }
 }
 
 impl TokenStream for CodeTokenStream<'_> {
     fn advance(&mut self) -> bool {
+        while self.advance_any() {
+            if !self.codes_only || self.token.text.chars().any(|c| c.is_ascii_digit() || joins(c)) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+impl CodeTokenStream<'_> {
+    /// The next token, code or not.
+    fn advance_any(&mut self) -> bool {
         let rest = &self.text[self.at..];
         let Some((skip, _)) = rest.char_indices().find(|(_, c)| c.is_alphanumeric()) else {
             self.at = self.text.len();
@@ -163,14 +201,6 @@ impl TokenStream for CodeTokenStream<'_> {
         self.token.position = self.token.position.wrapping_add(1);
         true
     }
-
-    fn token(&self) -> &Token {
-        self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.token
-    }
 }
 
 /// The terms `analyzer` makes of `text`.
@@ -189,7 +219,17 @@ mod tests {
 
     #[test]
     fn codes_and_versions_stay_whole_in_the_exact_field() {
+        let mut c = codes();
+        assert_eq!(
+            terms(&mut c, "Upgrade to 4.2.1 fixed ERR-1042 (0x80004005), HTTP 502."),
+            ["4.2.1", "err-1042", "0x80004005", "502"]
+        );
         let mut a = exact();
+        // Joiners at the ends or doubled do not join; letters of any script do.
+        assert_eq!(
+            terms(&mut a, "-a--b- .x. /straße/ 4.2."),
+            ["a", "b", "x", "straße", "4.2"]
+        );
         assert_eq!(
             terms(&mut a, "Upgrade to 4.2.1 fixed ERR-1042 (0x80004005), HTTP 502."),
             [
