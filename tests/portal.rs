@@ -167,6 +167,24 @@ async fn production_down_statuses_notes_and_the_sla() {
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     assert_eq!(ann_targets, ["closed"]);
+    let (_, listed) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/tickets/{id}/transitions"),
+            Some(&p.ann),
+            None,
+        )
+        .await;
+    assert_eq!(listed[0]["id"], "closed");
+    let (_, listed) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/tickets/{id}/transitions"),
+            Some(&p.sam),
+            None,
+        )
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 8);
     let path = format!("/api/v1/tickets/{id}/status");
     let (status, problem) = app
         .call(
@@ -215,7 +233,7 @@ async fn production_down_statuses_notes_and_the_sla() {
             Method::POST,
             &notes,
             Some(&p.sam),
-            Some(json!({"body": "Looks like the disk on node 3", "public": false})),
+            Some(json!({"body": "Looks like the disk on node 3", "internal": true})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);

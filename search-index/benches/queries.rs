@@ -39,7 +39,7 @@ fn build() -> (tempfile::TempDir, SearchIndex) {
         "backup", "proxy", "timeout", "license", "export", "upgrade", "cluster", "token",
     ];
     let mut rng = Rng(42);
-    let mut word = |rng: &mut Rng| -> String {
+    let word = |rng: &mut Rng| -> String {
         if rng.next() % 10 < 3 {
             product[(rng.next() % 8) as usize].to_string()
         } else {

@@ -176,6 +176,7 @@ impl Writer {
         doc.add_u64(f.solved, u64::from(post.solved));
         doc.add_u64(f.accepted, u64::from(post.accepted));
         doc.add_u64(f.official, u64::from(post.official));
+        doc.add_u64(f.bucket, post.post_id % schema::BUCKETS);
         if let Some(s) = &post.status {
             doc.add_text(f.status, s);
         }

@@ -88,6 +88,8 @@ pub struct Results {
     /// Matches per category slug, the category filter left out.
     pub categories: Vec<(String, u64)>,
     pub matched: Match,
+    /// The total and the counts are estimated from a sample (very broad queries).
+    pub approximate: bool,
 }
 
 /// A topic suggested for a title being typed, or similar to another.
@@ -250,6 +252,41 @@ fn combine(text: Option<Box<dyn Query>>, filters: Vec<Clause>) -> Box<dyn Query>
     let mut clauses = filters;
     clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// Past this many likely matches, totals and counts per category are estimated.
+const EXACT_COUNT_LIMIT: f64 = 20_000.0;
+
+/// About how many posts the words of `text` match, from how many posts each word is
+/// in (title or body), taking the words as independent: cheap, from the term
+/// dictionary alone.
+fn likely_matches(searcher: &tantivy::Searcher, f: &Fields, text: &str, mode: Match) -> f64 {
+    let n = searcher.num_docs().max(1) as f64;
+    let mut stemmed = schema::stemmed();
+    let df = |field: Field, t: &str| searcher.doc_freq(&Term::from_field_text(field, t)).unwrap_or(0) as f64;
+    let mut shares = Vec::new();
+    for piece in pieces(text) {
+        let words = match &piece {
+            Piece::Word(w) | Piece::Phrase(w) => w.as_str(),
+        };
+        let stems = schema::terms(&mut stemmed, words);
+        // Several stems (a phrase, a code cut in parts): the rarest bounds them.
+        let rarest = stems
+            .iter()
+            .map(|s| (df(f.body, s) + df(f.title, s)).min(n))
+            .fold(f64::INFINITY, f64::min);
+        if rarest.is_finite() {
+            shares.push(rarest / n);
+        }
+    }
+    if shares.is_empty() {
+        return n;
+    }
+    let share = match mode {
+        Match::AnyWord => 1.0 - shares.iter().map(|p| 1.0 - p).product::<f64>(),
+        _ => shares.iter().product(),
+    };
+    share * n
 }
 
 /// How many of the best matches by text alone are re-ranked with the community lifts.
@@ -452,6 +489,7 @@ impl SearchIndex {
                 hits: Vec::new(),
                 categories: Vec::new(),
                 matched: Match::AllWords,
+                approximate: false,
             });
         }
         let mut chosen = None;
@@ -469,16 +507,40 @@ impl SearchIndex {
             unreachable!("the last mode always chooses")
         };
         // The total and the counts per category need every match, but no scores:
-        // tantivy then only walks the posting lists.
+        // tantivy then only walks the posting lists. When the words are so common that
+        // even that is long, they are counted in one of 64 buckets of posts (an even
+        // sample fixed by post id) and scaled up.
+        let approximate =
+            matched != Match::Typos && likely_matches(&searcher, f, &q.text, matched) > EXACT_COUNT_LIMIT;
+        let sampled = |query: Box<dyn Query>| -> Box<dyn Query> {
+            if approximate {
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, query),
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(
+                            Term::from_field_u64(f.bucket, 0),
+                            IndexRecordOption::Basic,
+                        )),
+                    ),
+                ]))
+            } else {
+                query
+            }
+        };
+        let scale = if approximate { schema::BUCKETS as usize } else { 1 };
         let (total, counts) = if q.categories.is_empty() {
-            searcher.search(&*query, &(Count, CategoryCounts))?
+            searcher.search(&*sampled(query.box_clone()), &(Count, CategoryCounts))?
         } else {
             let unfiltered = combine(text_query(f, &q.text, matched, false), filters(f, q, false));
             (
-                searcher.search(&*query, &Count)?,
-                searcher.search(&*unfiltered, &CategoryCounts)?,
+                searcher.search(&*sampled(query.box_clone()), &Count)?,
+                searcher.search(&*sampled(unfiltered), &CategoryCounts)?,
             )
         };
+        // A sample can miss what the page shows: never say fewer than that.
+        let total = (total * scale).max(offset + top.len());
+        let counts: HashMap<String, u64> = counts.into_iter().map(|(k, v)| (k, v * scale as u64)).collect();
         let mut categories: Vec<(String, u64)> = counts.into_iter().collect();
         categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut snippets = SnippetGenerator::create(&searcher, &*query, f.body)?;
@@ -532,6 +594,7 @@ impl SearchIndex {
             hits,
             categories,
             matched,
+            approximate,
         })
     }
 

@@ -50,7 +50,12 @@ pub struct Fields {
     pub accepted: Field,
     pub official: Field,
     pub status: Field,
+    /// `post_id % BUCKETS`: a fixed, even sample of the posts, for estimating counts.
+    pub bucket: Field,
 }
+
+/// How many buckets the posts are spread over (see [`Fields::bucket`]).
+pub const BUCKETS: u64 = 64;
 
 fn text(analyzer: &str, stored: bool) -> TextOptions {
     let options = TextOptions::default().set_indexing_options(
@@ -87,6 +92,7 @@ pub fn build() -> (Schema, Fields) {
         accepted: b.add_u64_field("accepted", INDEXED | STORED | FAST),
         official: b.add_u64_field("official", INDEXED | STORED | FAST),
         status: b.add_text_field("status", STRING | STORED),
+        bucket: b.add_u64_field("bucket", INDEXED),
     };
     (b.build(), fields)
 }

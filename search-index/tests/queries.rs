@@ -231,3 +231,35 @@ fn deletes_remove_and_commits_record_the_last_change() {
     assert_eq!(reopened.applied().unwrap(), Some(42));
     assert!(ids(&reopened, text("logrotate")).contains(&5));
 }
+
+#[test]
+fn broad_queries_are_counted_on_a_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let mut w = index.writer(50_000_000).unwrap();
+    for id in 1..=30_000u64 {
+        let category = if id % 3 == 0 { "knowledge" } else { "questions" };
+        w.add(&PostDoc {
+            category: category.into(),
+            ..post(id, id, 1, "Backup question", "backup everywhere")
+        })
+        .unwrap();
+    }
+    w.add(&post(30_001, 30_001, 1, "Rare", "kavozu only here"))
+        .unwrap();
+    w.commit(1).unwrap();
+    let broad = index
+        .search(&SearchQuery {
+            limit: 10,
+            ..text("backup")
+        })
+        .unwrap();
+    assert!(broad.approximate);
+    // One bucket in 64 of 30,000 posts, scaled: within a few percent.
+    assert!((28_000..=32_000).contains(&broad.total), "{}", broad.total);
+    let counts: std::collections::HashMap<_, _> = broad.categories.iter().cloned().collect();
+    assert!((8_000..=12_000).contains(&counts["knowledge"]), "{counts:?}");
+    let narrow = index.search(&text("kavozu")).unwrap();
+    assert!(!narrow.approximate);
+    assert_eq!(narrow.total, 1);
+}

@@ -14,6 +14,7 @@ crate::api_routes! {
     get "/api/v1/tickets" => list_tickets,
     post "/api/v1/tickets" => create_ticket,
     get "/api/v1/tickets/{id}" => get_ticket,
+    get "/api/v1/tickets/{id}/transitions" => transitions,
     put "/api/v1/tickets/{id}/status" => set_status,
     post "/api/v1/tickets/{id}/notes" => add_note,
     put "/api/v1/tickets/{id}/priority" => set_priority,
@@ -224,4 +225,20 @@ async fn add_application(
     let org = Some(id.into_inner());
     Ok(HttpResponse::Created()
         .json(catalog::add(&state, &user, catalog::Kind::Application, org, body.into_inner()).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}/transitions",
+    tag = "portal",
+    summary = "The statuses the caller may move the ticket to (empty for an archived ticket).",
+    params(("id" = i64, Path, description = "The ticket")),
+    responses((status = 200, description = "Allowed target statuses", body = Vec<tickets::Choice>))
+)]
+async fn transitions(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id.into_inner()).await?.next_statuses))
 }

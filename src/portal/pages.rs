@@ -262,7 +262,8 @@ async fn add_note(
     let form = form.into_inner();
     let input = NoteInput {
         body: form.body.clone(),
-        public: form.visibility != "internal",
+        public: true,
+        internal: form.visibility == "internal",
     };
     let done = workflow::add_note(&state, &user, id, input).await;
     after(&state, &ctx, &user, id, done, form.body).await

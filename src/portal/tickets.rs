@@ -26,17 +26,37 @@ pub const PER_PAGE: i64 = 50;
 /// A new ticket, from the form or the API.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct TicketInput {
-    /// The customer: required for staff, defaults to the contact's own organization.
-    #[serde(default, deserialize_with = "crate::web::forms::blank_as_none")]
+    /// The customer (organization id; also read as `customer`): required for staff,
+    /// defaults to the contact's own organization.
+    #[serde(
+        default,
+        alias = "customer",
+        deserialize_with = "crate::web::forms::blank_as_none"
+    )]
     pub organization_id: Option<i64>,
     /// critical, high or normal.
     #[serde(default)]
     pub priority: String,
-    #[serde(default, deserialize_with = "crate::web::forms::blank_as_none")]
+    /// Also read as `environment`.
+    #[serde(
+        default,
+        alias = "environment",
+        deserialize_with = "crate::web::forms::blank_as_none"
+    )]
     pub environment_id: Option<i64>,
-    #[serde(default, deserialize_with = "crate::web::forms::blank_as_none")]
+    /// Also read as `application`.
+    #[serde(
+        default,
+        alias = "application",
+        deserialize_with = "crate::web::forms::blank_as_none"
+    )]
     pub application_id: Option<i64>,
-    #[serde(default, deserialize_with = "crate::web::forms::blank_as_none")]
+    /// Also read as `keyword`.
+    #[serde(
+        default,
+        alias = "keyword",
+        deserialize_with = "crate::web::forms::blank_as_none"
+    )]
     pub keyword_id: Option<i64>,
     #[serde(default)]
     pub subject: String,

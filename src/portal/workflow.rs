@@ -32,6 +32,9 @@ pub struct NoteInput {
     /// Staff: false for an internal note, which customers never see. Default true.
     #[serde(default = "yes")]
     pub public: bool,
+    /// Staff: true for an internal note (the same as `public: false`).
+    #[serde(default)]
+    pub internal: bool,
 }
 
 fn yes() -> bool {
@@ -132,7 +135,8 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
     let who = access(user)?;
     let body = crate::forum::check_body(&input.body)
         .map_err(|_| AppError::field("body", "Write the note: at least 2 characters, at most 100,000."))?;
-    if !input.public && !who.is_staff() {
+    let public = input.public && !input.internal;
+    if !public && !who.is_staff() {
         return Err(AppError::Forbidden("Only staff write internal notes.".into()));
     }
     let me = user.id;
@@ -147,12 +151,12 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
                 id,
                 Some(me),
                 "note",
-                input.public,
+                public,
                 None,
                 None,
                 Some((&body, html.as_str())),
             )?;
-            if who.is_staff() && input.public && t.first_response_at.is_none() {
+            if who.is_staff() && public && t.first_response_at.is_none() {
                 diesel::update(tickets::table.find(id))
                     .set(tickets::first_response_at.eq(now()))
                     .execute(c)?;

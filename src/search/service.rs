@@ -84,6 +84,8 @@ pub struct CategoryCount {
 pub struct SearchResults {
     pub q: String,
     pub total: usize,
+    /// The total and the counts per category are estimates (a very broad query).
+    pub approximate: bool,
     pub page: usize,
     pub pages: usize,
     /// `all_words`, `typos` (a misspelled word was matched loosely) or `any_word`.
@@ -255,6 +257,7 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
     Ok(SearchResults {
         q,
         total: found.total,
+        approximate: found.approximate,
         page,
         pages: found.total.div_ceil(PER_PAGE).max(1),
         matched: match found.matched {
