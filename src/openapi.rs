@@ -35,7 +35,7 @@ macro_rules! api_routes {
 #[openapi(
     info(
         title = "Parley API",
-        description = "The community forum and accounts of a Parley site. Authenticate with \
+        description = "The community forum, search, support tickets and accounts of a Parley site. Authenticate with \
                        a bearer token (create one with POST /api/v1/auth/token or on the \
                        account page) or with the session cookie plus an X-CSRF-Token header \
                        on writes. Errors are RFC 9457 problem documents."
