@@ -1,5 +1,25 @@
 # Helpers shared by the bench scripts (sourced, not run).
 
+# bench_setup: the release binary, wrk, PG_ADMIN, a work directory ($work) and a trap
+# that stops the server ($server_pid), drops the PostgreSQL database ($pg_db) and
+# removes the work directory on exit.
+bench_setup() {
+  BIN=target/release/parley
+  PG_ADMIN="${PARLEY_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+  command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
+  work=$(mktemp -d)
+  server_pid=""
+  pg_db=""
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$pg_db" ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+
 # start_server LABEL DATABASE_URL DATA_DIR PORT: serves in the background; sets server_pid.
 start_server() {
   local data=$3 port=$4

@@ -10,22 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 POSTS="${1:-1000000}"
 DURATION="${2:-10}"
-BIN=target/release/parley
 PORT=18091
-PG_ADMIN="${PARLEY_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 source "$(dirname "$0")/lib.sh"
-
-work=$(mktemp -d)
-server_pid=""
-pg_db=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  [ -n "$pg_db" ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_setup
 
 echo "Parley $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $POSTS posts, ${DURATION}s per run"
 python3 benches/gen_forum.py "$POSTS" 2000 >"$work/forum.jsonl"

@@ -310,7 +310,7 @@ async fn topic_page(
         post_html(state, ctx, page.generation, post, label, &mut html)?;
         Ok(html)
     };
-    let similar = crate::search::service::similar(state, page.topic.id, &page.topic.title);
+    let similar = crate::search::service::similar(state, page.topic.id, &page.topic.title).await;
     let mut replies_html = String::with_capacity(page.replies.len() * 4096);
     for post in &page.replies {
         post_html(state, ctx, page.generation, post, false, &mut replies_html)?;

@@ -240,5 +240,5 @@ async fn transitions(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id.into_inner()).await?.next_statuses))
+    Ok(HttpResponse::Ok().json(tickets::transitions(&state, &user, id.into_inner()).await?))
 }

@@ -207,45 +207,48 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TicketInput) -> Re
 
 /// Environment and application must be the customer's own; the keyword must exist.
 fn check_choices(c: &mut AnyConnection, organization_id: i64, input: &TicketInput) -> Result<(), AppError> {
-    if let Some(e) = input.environment_id {
-        let n: i64 = environments::table
+    // How many of the chosen ids name a row this customer may use: 0 means refused.
+    let env = input.environment_id.map(|e| {
+        environments::table
             .filter(
                 environments::id
                     .eq(e)
                     .and(environments::organization_id.eq(organization_id)),
             )
             .count()
-            .get_result(c)?;
-        if n == 0 {
-            return Err(AppError::field(
-                "environment_id",
-                "Choose one of this customer's environments.",
-            ));
-        }
-    }
-    if let Some(a) = input.application_id {
-        let n: i64 = applications::table
+            .get_result::<i64>(c)
+    });
+    let app = input.application_id.map(|a| {
+        applications::table
             .filter(
                 applications::id
                     .eq(a)
                     .and(applications::organization_id.eq(organization_id)),
             )
             .count()
-            .get_result(c)?;
-        if n == 0 {
-            return Err(AppError::field(
-                "application_id",
-                "Choose one of this customer's applications.",
-            ));
-        }
-    }
-    if let Some(k) = input.keyword_id {
-        let n: i64 = keywords::table.filter(keywords::id.eq(k)).count().get_result(c)?;
-        if n == 0 {
-            return Err(AppError::field(
-                "keyword_id",
-                "Choose one of the listed keywords.",
-            ));
+            .get_result::<i64>(c)
+    });
+    let kw = input.keyword_id.map(|k| {
+        keywords::table
+            .filter(keywords::id.eq(k))
+            .count()
+            .get_result::<i64>(c)
+    });
+    for (found, field, message) in [
+        (
+            env,
+            "environment_id",
+            "Choose one of this customer's environments.",
+        ),
+        (
+            app,
+            "application_id",
+            "Choose one of this customer's applications.",
+        ),
+        (kw, "keyword_id", "Choose one of the listed keywords."),
+    ] {
+        if found.transpose()? == Some(0) {
+            return Err(AppError::field(field, message));
         }
     }
     Ok(())
@@ -589,13 +592,7 @@ pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketVie
                     minutes_left: sla.left(now).map(|d| d.num_minutes()),
                     promise: sla.priority.promise().into(),
                 },
-                next_statuses: status::targets(who.actor(), st)
-                    .into_iter()
-                    .map(|s| Choice {
-                        id: s.as_str().into(),
-                        name: s.label().into(),
-                    })
-                    .collect(),
+                next_statuses: next_statuses(who, &t.status),
                 staff: who.is_staff(),
                 assignees,
                 archived: st == Status::Archived,
@@ -736,4 +733,23 @@ pub async fn choices(state: &AppState, user: &AuthUser) -> Result<FormChoices, A
             })
         })
         .await
+}
+
+/// The statuses the user may move a ticket to: what the Update Status menu offers.
+pub fn next_statuses(who: Access, status: &str) -> Vec<Choice> {
+    let from = Status::parse(status).unwrap_or(Status::Open);
+    status::targets(who.actor(), from)
+        .into_iter()
+        .map(|s| Choice {
+            id: s.as_str().into(),
+            name: s.label().into(),
+        })
+        .collect()
+}
+
+/// The statuses the user may move ticket `id` to (one query, not the whole page).
+pub async fn transitions(state: &AppState, user: &AuthUser, id: i64) -> Result<Vec<Choice>, AppError> {
+    let who = access(user)?;
+    let t = state.db.read(move |c| visible(c, who, id)).await?;
+    Ok(next_statuses(who, &t.status))
 }

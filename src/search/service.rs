@@ -210,10 +210,7 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
         limit: PER_PAGE,
     };
     let index = index(state)?;
-    let found = actix_web::web::block(move || index.search(&query))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let found = off_thread(move || index.search(&query)).await?;
     let name_of = |slug: &str| {
         names
             .get(slug)
@@ -338,34 +335,43 @@ pub async fn suggest(state: &AppState, user: &AuthUser, q: &str) -> Result<Vec<S
         return Ok(Vec::new());
     }
     let index = index(state)?;
-    let found = actix_web::web::block(move || index.suggest(&q, 8))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let found = off_thread(move || index.suggest(&q, 8)).await?;
     Ok(found.into_iter().map(suggestion_view).collect())
 }
 
 /// How long a topic's similar topics are kept before they are looked up again.
 const SIMILAR_AGE: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// Runs a query on the blocking pool: a broad one takes milliseconds of CPU, which
+/// must not hold an HTTP worker.
+async fn off_thread<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, search_index::SearchError> + Send + 'static,
+) -> Result<T, AppError> {
+    actix_web::web::block(f)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
 /// Up to 5 topics like this one, kept for a few minutes; empty while the index is
 /// being built.
-pub fn similar(state: &AppState, topic_id: i64, title: &str) -> super::SimilarTopics {
+pub async fn similar(state: &AppState, topic_id: i64, title: &str) -> super::SimilarTopics {
     let cache = &state.search.similar;
-    if let Some((at, found)) = cache.get(&topic_id).filter(|(at, _)| at.elapsed() < SIMILAR_AGE) {
-        let _ = at;
+    if let Some((_, found)) = cache.get(&topic_id).filter(|(at, _)| at.elapsed() < SIMILAR_AGE) {
         return found;
     }
     let Some(index) = state.search.index() else {
         return Default::default();
     };
-    let found: super::SimilarTopics = match index.similar(topic_id as u64, title, 5) {
-        Ok(found) => std::sync::Arc::new(found.into_iter().map(suggestion_view).collect()),
-        Err(e) => {
-            tracing::warn!(error = %e, "similar topics");
-            return Default::default();
-        }
-    };
+    let title = title.to_string();
+    let found: super::SimilarTopics =
+        match off_thread(move || index.similar(topic_id as u64, &title, 5)).await {
+            Ok(found) => std::sync::Arc::new(found.into_iter().map(suggestion_view).collect()),
+            Err(e) => {
+                tracing::warn!(error = ?e, "similar topics");
+                return Default::default();
+            }
+        };
     cache.insert(topic_id, (std::time::Instant::now(), found.clone()));
     found
 }
