@@ -34,6 +34,10 @@ pub struct AppState {
     pub topic_cache: std::sync::Arc<crate::forum::cache::TopicCache>,
     /// The search index and its indexer.
     pub search: std::sync::Arc<crate::search::Search>,
+    /// Signed-in users read in the last second (see `web::session`).
+    pub sessions: crate::web::session::Sessions,
+    /// The category index with counts and latest topics, read at most every second.
+    pub category_index: crate::db::Memo<Vec<crate::forum::categories::CategoryView>>,
 }
 
 impl AppState {
@@ -49,6 +53,8 @@ impl AppState {
             files: crate::files::FileStore::new(&settings.data_dir),
             topic_cache: std::sync::Arc::new(crate::forum::cache::TopicCache::new(settings.page_cache_bytes)),
             search: std::sync::Arc::new(crate::search::Search::new(&settings.data_dir)),
+            sessions: Default::default(),
+            category_index: crate::db::Memo::new(std::time::Duration::from_secs(1)),
             db,
             settings,
         })
@@ -73,10 +79,12 @@ fn bad_input(message: String) -> actix_web::Error {
 
 /// Mounts every feature's routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(ops::healthz))
+    // The router tries routes in order, each a pattern match: the forum's pages, which
+    // people read most, come first.
+    cfg.configure(crate::forum::configure)
+        .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/static/{path:.*}", web::get().to(assets::serve_static))
-        .configure(crate::forum::configure)
         .configure(crate::accounts::configure)
         .configure(crate::admin::configure)
         .configure(crate::search::configure)

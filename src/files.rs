@@ -96,6 +96,154 @@ pub fn clean_filename(raw: &str) -> String {
     }
 }
 
+/// A file that came with a form, stored.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub filename: String,
+    pub stored: Stored,
+}
+
+/// What a form may upload.
+#[derive(Debug, Clone, Copy)]
+pub struct FileRules {
+    /// The name of the file field (it may repeat).
+    pub field: &'static str,
+    pub max_bytes: u64,
+    pub max_files: usize,
+    /// Whether a file of this name may be uploaded at all.
+    pub allowed: fn(&str) -> bool,
+}
+
+/// The files a ticket or a post may carry: images and documents, never anything a
+/// browser runs.
+pub fn attachment_rules(field: &'static str, max_bytes: u64, max_files: usize) -> FileRules {
+    FileRules {
+        field,
+        max_bytes,
+        max_files,
+        allowed: attachable,
+    }
+}
+
+/// The message for a file of a type that may not be attached.
+pub fn refused_type(filename: &str) -> String {
+    format!(
+        "{filename} is not a type you can attach: use an image (PNG, JPEG, GIF, WebP), PDF, text, log, CSV, JSON, XML or ZIP."
+    )
+}
+
+/// A multipart form read: its text fields and its stored files.
+#[derive(Debug, Default)]
+pub struct FormParts {
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<Upload>,
+    /// Files refused (type, size, number), by field: the rest of the form is still read,
+    /// so that a page can send it back filled in.
+    pub refused: crate::error::FieldErrors,
+}
+
+impl FormParts {
+    /// A text field, trimmed; empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Refuses the form when a file was refused.
+    pub fn check(self) -> Result<Self, AppError> {
+        if self.refused.is_empty() {
+            Ok(self)
+        } else {
+            Err(AppError::fields(self.refused))
+        }
+    }
+
+    /// The text fields read into `T` as if they were a JSON object of strings (numbers
+    /// are read from text by the fields that take them).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, AppError> {
+        let object = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))
+    }
+}
+
+/// Reads a form that a page posts either as multipart (with files) or urlencoded
+/// (without), as its `Content-Type` says.
+pub async fn form_parts(
+    store: &FileStore,
+    req: &HttpRequest,
+    payload: actix_web::web::Payload,
+    rules: FileRules,
+) -> Result<FormParts, AppError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        return store
+            .read_form(actix_multipart::Multipart::new(req.headers(), payload), rules)
+            .await;
+    }
+    let body = payload
+        .to_bytes_limited(4 * MAX_FORM_FIELD)
+        .await
+        .map_err(|_| AppError::BadRequest("The form is too large.".into()))?
+        .map_err(unreadable)?;
+    Ok(FormParts {
+        fields: url::form_urlencoded::parse(&body).into_owned().collect(),
+        ..FormParts::default()
+    })
+}
+
+/// Reads a request body that is either JSON (no files) or a multipart form with files,
+/// as its `Content-Type` says. JSON bodies are limited to `max_json` bytes.
+pub async fn json_or_multipart<T: serde::de::DeserializeOwned>(
+    store: &FileStore,
+    req: &HttpRequest,
+    payload: actix_web::web::Payload,
+    rules: FileRules,
+    max_json: usize,
+) -> Result<(T, Vec<Upload>), AppError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        let parts = store
+            .read_form(actix_multipart::Multipart::new(req.headers(), payload), rules)
+            .await?;
+        let parts = parts.check()?;
+        return Ok((parts.parse()?, parts.files));
+    }
+    let body = payload
+        .to_bytes_limited(max_json)
+        .await
+        .map_err(|_| AppError::BadRequest(format!("The body is larger than {} KiB.", max_json / 1024)))?
+        .map_err(|e| AppError::BadRequest(format!("The body could not be read: {e}")))?;
+    let input = serde_json::from_slice(&body).map_err(|e| {
+        AppError::BadRequest(format!(
+            "Send JSON, or multipart/form-data with files in '{}': {e}",
+            rules.field
+        ))
+    })?;
+    Ok((input, Vec::new()))
+}
+
+/// Largest text field read from a multipart form.
+const MAX_FORM_FIELD: usize = 128 * 1024;
+
+fn unreadable(e: impl std::fmt::Display) -> AppError {
+    AppError::BadRequest(format!("The form could not be read: {e}"))
+}
+
 fn is_hash(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
@@ -178,6 +326,62 @@ impl FileStore {
         // Already renamed on success; removes the partial file otherwise.
         let _ = tokio::fs::remove_file(&tmp).await;
         result
+    }
+
+    /// Reads a multipart form, storing its files as they stream in. A file field left
+    /// empty (no file chosen) is skipped; a file of a refused type, past the size limit
+    /// or past the number of files is refused with a message naming the field.
+    pub async fn read_form(
+        &self,
+        mut form: actix_multipart::Multipart,
+        rules: FileRules,
+    ) -> Result<FormParts, AppError> {
+        let mut parts = FormParts::default();
+        while let Some(field) = form.next().await {
+            let mut field = field.map_err(unreadable)?;
+            let name = field.name().unwrap_or_default().to_string();
+            if name == rules.field {
+                let filename = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .map(clean_filename)
+                    .unwrap_or_default();
+                let refusal = if filename.is_empty() {
+                    None
+                } else if !(rules.allowed)(&filename) {
+                    Some(refused_type(&filename))
+                } else if parts.files.len() == rules.max_files {
+                    Some(format!("Attach at most {} files at a time.", rules.max_files))
+                } else {
+                    match self.store(&mut field, rules.max_bytes).await {
+                        Ok(stored) => {
+                            parts.files.push(Upload { filename, stored });
+                            continue;
+                        }
+                        Err(AppError::Invalid { message, .. }) => Some(format!("{filename}: {message}")),
+                        Err(other) => return Err(other),
+                    }
+                };
+                if let Some(message) = refusal {
+                    parts.refused.entry(name).or_default().push(message);
+                }
+                // Whatever was not read of a skipped or refused file.
+                while field.next().await.is_some() {}
+                continue;
+            }
+            let mut text = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(unreadable)?;
+                if text.len() + chunk.len() > MAX_FORM_FIELD {
+                    return Err(AppError::field(&name, "This field is too long."));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8(text)
+                .map_err(|_| AppError::field(&name, "This field is not valid UTF-8 text."))?;
+            parts.fields.insert(name, text);
+        }
+        Ok(parts)
     }
 
     /// Serves a stored file under the name it was uploaded with.

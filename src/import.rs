@@ -374,8 +374,8 @@ fn recount(c: &mut AnyConnection) -> Result<(), AppError> {
                           WHERE t.category_id = categories.id AND t.deleted_at IS NULL AND p.deleted_at IS NULL),
             last_posted_at = (SELECT MAX(t.last_posted_at) FROM topics t WHERE t.category_id = categories.id AND t.deleted_at IS NULL),
             last_topic_id = (SELECT t.id FROM topics t WHERE t.category_id = categories.id AND t.deleted_at IS NULL
-                             ORDER BY t.last_posted_at DESC, t.id DESC LIMIT 1);
-         ANALYZE;",
+                             ORDER BY t.last_posted_at DESC, t.id DESC LIMIT 1);",
     )
-    .map_err(|e| AppError::Internal(e.into()))
+    .map_err(|e| AppError::Internal(e.into()))?;
+    crate::db::analyze(c).map_err(|e| AppError::Internal(e.into()))
 }

@@ -1220,6 +1220,15 @@ async fn flags_and_the_review_queue() {
     let mut b = app.browser();
     b.login("cy@acme.test", PW).await;
     let opening = topic["opening"]["id"].as_i64().unwrap();
+    let (status, html) = b.page(&format!("/p/{opening}/flag")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Flag this post") && html.contains(r#"value="off_topic""#));
+    // Without a reason the form comes back with the note kept.
+    let res = b
+        .post(&format!("/p/{opening}/flag"), &[("note", "keep this note")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("keep this note"));
     let res = b
         .post(&format!("/p/{opening}/flag"), &[("reason", "off_topic")])
         .await;

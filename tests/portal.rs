@@ -503,3 +503,341 @@ async fn the_portal_pages_work_without_javascript() {
     let (_, list) = ann.page("/portal/tickets?status=closed").await;
     assert!(list.contains("Dashboard is blank"));
 }
+
+fn part(name: &str, bytes: &[u8]) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string())
+}
+
+/// Sends a multipart call with a bearer token.
+async fn multipart(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    form: reqwest::multipart::Form,
+) -> (StatusCode, Value) {
+    let res = app
+        .api()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn attachments_follow_the_ticket() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--max-upload-mb=1"]).await;
+    let p = people(&app).await;
+    // Filed with files in one multipart call.
+    let form = reqwest::multipart::Form::new()
+        .text("subject", "Export crashes with a stack trace")
+        .text("priority", "normal")
+        .text("description", "The export crashes; the log is attached.")
+        .part("files", part("export.log", b"ERROR 42 at line 7"))
+        .part("files", part("screen.png", b"\x89PNG fake"));
+    let (status, t) = multipart(&app, "/api/v1/tickets", &p.ann, form).await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let files = t["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["filename"], "export.log");
+    assert_eq!(files[0]["size"], 18);
+    let kinds: Vec<&str> = t["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["created", "attachment", "attachment"]);
+    let file_id = files[0]["id"].as_i64().unwrap();
+
+    // Types and sizes are checked, each refusal naming the file; nothing is filed.
+    let form = reqwest::multipart::Form::new()
+        .text("subject", "A script for you")
+        .text("priority", "normal")
+        .text("description", "Please run the attached script.")
+        .part("files", part("run.exe", b"MZ"));
+    let (status, problem) = multipart(&app, "/api/v1/tickets", &p.ann, form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["errors"]["files"][0]
+            .as_str()
+            .unwrap()
+            .contains("run.exe"),
+        "{problem}"
+    );
+    let big = vec![b'x'; 1024 * 1024 + 1];
+    let form = reqwest::multipart::Form::new().part("files", part("huge.log", &big));
+    let (status, problem) = multipart(&app, &format!("/api/v1/tickets/{id}/attachments"), &p.ann, form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["errors"]["files"][0].as_str().unwrap().contains("1 MiB"),
+        "{problem}"
+    );
+    let (_, list) = app.call(Method::GET, "/api/v1/tickets", Some(&p.ann), None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    // The file is served to whoever sees the ticket, and to nobody else.
+    let path = format!("/api/v1/tickets/{id}/attachments/{file_id}");
+    for (token, expected) in [
+        (&p.ann, StatusCode::OK),
+        (&p.sam, StatusCode::OK),
+        (&p.gil, StatusCode::NOT_FOUND),
+        (&p.bob, StatusCode::FORBIDDEN),
+    ] {
+        let res = app
+            .api()
+            .get(app.url(&path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expected);
+        if expected == StatusCode::OK {
+            assert!(
+                res.headers()["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment")
+            );
+            assert_eq!(res.bytes().await.unwrap().as_ref(), b"ERROR 42 at line 7");
+        }
+    }
+    // Another ticket's number with this file's id is not a way in.
+    let (_, other) = file(&app, &p.gil, ticket("Globex has its own problem", "normal")).await;
+    let other_id = other["ticket"]["id"].as_i64().unwrap();
+    let res = app
+        .api()
+        .get(app.url(&format!("/api/v1/tickets/{other_id}/attachments/{file_id}")))
+        .bearer_auth(&p.gil)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Gil cannot attach to Ann's ticket either.
+    let form = reqwest::multipart::Form::new().part("files", part("mine.txt", b"hello"));
+    let (status, _) = multipart(&app, &format!("/api/v1/tickets/{id}/attachments"), &p.gil, form).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Staff add one later; it shows as an event.
+    let form = reqwest::multipart::Form::new().part("files", part("patch.zip", b"PK zip"));
+    let (status, t) = multipart(&app, &format!("/api/v1/tickets/{id}/attachments"), &p.sam, form).await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    assert_eq!(t["attachments"].as_array().unwrap().len(), 3);
+
+    // From the page: "Upload Attachments and Submit" with no file is sent back filled
+    // in; with a file the ticket is filed with it.
+    let mut ann = app.browser();
+    ann.login("ann@acme.test", PW).await;
+    let (_, html) = ann.page("/portal/tickets/new").await;
+    assert!(html.contains("Upload Attachments and Submit"));
+    let token = common::csrf_in(&html).unwrap();
+    let send = |form: reqwest::multipart::Form| {
+        ann.client
+            .post(app.url(&format!("/portal/tickets/new?csrf_token={token}")))
+            .multipart(form)
+            .send()
+    };
+    let fields = || {
+        reqwest::multipart::Form::new()
+            .text("subject", "Upload from the page")
+            .text("priority", "normal")
+            .text("description", "Keep this description please.")
+            .text("action", "upload")
+    };
+    let res = send(fields()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Keep this description please.") && html.contains("Choose the files"));
+    let res = send(fields().part("files", part("trace.txt", b"trace")))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let url = common::location(&res);
+    let (_, page) = ann.page(url.split('?').next().unwrap()).await;
+    assert!(
+        page.contains("trace.txt") && page.contains("attached trace.txt"),
+        "{page}"
+    );
+    let href = page
+        .split("href=\"")
+        .find(|s| s.contains("/attachments/"))
+        .unwrap();
+    let href: String = href.chars().take_while(|c| *c != '"').collect();
+    let res = ann.get(&href).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"trace");
+    let mut gil = app.browser();
+    gil.login("gil@globex.test", PW).await;
+    assert_eq!(gil.get(&href).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_dashboard_and_its_announcements() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    app.call(
+        Method::POST,
+        &format!("/api/v1/admin/organizations/{}/environments", p.acme),
+        Some(&p.ada),
+        Some(json!({"name": "Staging"})),
+    )
+    .await;
+    app.call(
+        Method::POST,
+        &format!("/api/v1/admin/organizations/{}/applications", p.acme),
+        Some(&p.ada),
+        Some(json!({"name": "Billing"})),
+    )
+    .await;
+    let (_, t) = file(&app, &p.ann, ticket("Invoices are late", "high")).await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+
+    // Staff write announcements; members may not; each field is checked.
+    let announce = async |token: &str, body: Value| {
+        app.call(Method::POST, "/api/v1/announcements", Some(token), Some(body))
+            .await
+    };
+    let (status, _) = announce(&p.ann, json!({"title": "Hello", "body": "From a customer"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, problem) = announce(&p.sam, json!({"title": "", "body": "", "ends_at": "next week"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["title", "body", "ends_at"] {
+        assert!(problem["errors"][field].is_array(), "{field}: {problem}");
+    }
+    let (status, plain) = announce(
+        &p.sam,
+        json!({"title": "Maintenance on Sunday", "body": "The portal is **read-only** from 02:00."}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{plain}");
+    assert!(
+        plain["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>read-only</strong>")
+    );
+    let (_, pinned) = announce(&p.sam, json!({"title": "Version 5 is out", "body": "Upgrade notes inside.", "pinned": true, "ends_at": "2999-01-01"})).await;
+    let (_, ended) = announce(
+        &p.sam,
+        json!({"title": "Old news", "body": "Already over.", "ends_at": "2000-01-01T10:00"}),
+    )
+    .await;
+    assert_eq!(ended["ended"], true);
+
+    // The contact's dashboard: current announcements, pinned first; the organization;
+    // open tickets by status; what is due.
+    let (status, d) = app
+        .call(Method::GET, "/api/v1/portal/dashboard", Some(&p.ann), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let titles: Vec<&str> = d["announcements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Version 5 is out", "Maintenance on Sunday"]);
+    assert_eq!(d["organizations"][0]["name"], "Acme");
+    assert_eq!(d["organizations"][0]["environments"], json!(["Staging"]));
+    assert_eq!(d["organizations"][0]["applications"], json!(["Billing"]));
+    let people: Vec<&str> = d["organizations"][0]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    assert!(people.contains(&"ann@acme.test") && people.contains(&"bob@acme.test"));
+    assert_eq!(
+        d["open_by_status"],
+        json!([{"status": "open", "label": "Open", "count": 1}])
+    );
+    assert_eq!(d["due_soon"][0]["id"], id);
+    // Another customer's contact sees none of Acme's tickets.
+    let (_, d) = app
+        .call(Method::GET, "/api/v1/portal/dashboard", Some(&p.gil), None)
+        .await;
+    assert_eq!(d["open_by_status"], json!([]));
+    assert_eq!(d["due_soon"], json!([]));
+    // A colleague who is not a contact reads the news and is told why tickets are not shown.
+    let (_, d) = app
+        .call(Method::GET, "/api/v1/portal/dashboard", Some(&p.bob), None)
+        .await;
+    assert_eq!(d["portal"], false);
+    assert!(
+        d["portal_refusal"]
+            .as_str()
+            .unwrap()
+            .contains("authorized contacts")
+    );
+    assert_eq!(d["announcements"].as_array().unwrap().len(), 2);
+
+    // Staff see ended ones in their list, change and remove them.
+    let (_, all) = app
+        .call(Method::GET, "/api/v1/announcements?all=true", Some(&p.sam), None)
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    let (_, current) = app
+        .call(Method::GET, "/api/v1/announcements?all=true", Some(&p.ann), None)
+        .await;
+    assert_eq!(current.as_array().unwrap().len(), 2);
+    let path = format!("/api/v1/announcements/{}", plain["id"]);
+    let (status, changed) = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&p.sam),
+            Some(json!({"title": "Maintenance moved to Monday", "body": "Same hours."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(changed["title"], "Maintenance moved to Monday");
+    let (status, _) = app.call(Method::DELETE, &path, Some(&p.ann), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.call(Method::DELETE, &path, Some(&p.sam), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.call(Method::DELETE, &path, Some(&p.sam), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let _ = pinned;
+
+    // The pages.
+    let mut ann = app.browser();
+    ann.login("ann@acme.test", PW).await;
+    let (status, html) = ann.page("/portal").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Version 5 is out") && html.contains("Staging") && html.contains("Invoices are late")
+    );
+    assert!(!html.contains("Old news"));
+    let mut sam = app.browser();
+    sam.login("sam@vendor.test", PW).await;
+    let (status, html) = sam.page("/portal/announcements").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Old news"));
+    let res = sam
+        .post(
+            "/portal/announcements",
+            &[("title", "No"), ("body", "Too short a title, keep me")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Too short a title, keep me"));
+    let res = sam
+        .post(
+            "/portal/announcements",
+            &[
+                ("title", "Holiday hours"),
+                ("body", "Closed on the 25th."),
+                ("pinned", "on"),
+                ("ends_at", "2999-12-26T00:00"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = ann.page("/portal").await;
+    assert!(html.contains("Holiday hours"));
+    let (status, _) = ann.page("/portal/announcements").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

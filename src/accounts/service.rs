@@ -49,7 +49,7 @@ pub struct SignedUp {
 
 /// Loads the signed-in view of a user.
 pub async fn load_auth_user(db: &Db, user_id: i64) -> Result<Option<AuthUser>, AppError> {
-    db.read(move |c| auth_user(c, user_id)).await
+    db.read_quick(move |c| auth_user(c, user_id)).await
 }
 
 /// The signed-in view of a user, on a connection.
@@ -62,8 +62,9 @@ pub fn auth_user(c: &mut AnyConnection, user_id: i64) -> Result<Option<AuthUser>
             organizations::name.nullable(),
             organizations::status.nullable(),
         ))
-        .first::<(User, Option<String>, Option<String>)>(c)
-        .optional()?;
+        // No `first`: a bound LIMIT makes SQLite compile the statement on every run.
+        .load::<(User, Option<String>, Option<String>)>(c)?
+        .pop();
     Ok(row.map(|(u, org_name, org_status)| to_auth_user(u, org_name, org_status)))
 }
 

@@ -6,6 +6,7 @@
 //! which compiles the same body once per backend. No other module matches on the
 //! backend.
 
+mod memo;
 pub mod models;
 pub mod schema;
 
@@ -17,7 +18,9 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
+
 use crate::error::AppError;
+pub use memo::Memo;
 
 /// A connection to either backend, chosen at run time from `DATABASE_URL`.
 #[derive(diesel::MultiConnection)]
@@ -50,6 +53,31 @@ type Manager = ConnectionManager<AnyConnection>;
 /// A pooled connection.
 pub type Conn = PooledConnection<Manager>;
 
+/// A write connection taken out of the pool; counts as one write when dropped.
+pub struct WriteConn {
+    conn: Conn,
+    writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::ops::Deref for WriteConn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+impl Drop for WriteConn {
+    fn drop(&mut self) {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+}
+
 /// Connection settings applied to every new connection.
 #[derive(Debug, Clone, Copy)]
 struct Setup;
@@ -79,6 +107,8 @@ pub struct Db {
     read: Pool<Manager>,
     write: Pool<Manager>,
     url: DatabaseUrl,
+    /// Write transactions this process has finished; see [`Db::writes`].
+    writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Db {
@@ -118,6 +148,7 @@ impl Db {
             read,
             write,
             url: url.clone(),
+            writes: Default::default(),
         })
     }
 
@@ -126,14 +157,42 @@ impl Db {
         &self.url
     }
 
+    /// How many write transactions this process has finished. Anything kept in memory
+    /// beside the number read before loading it is current on this node for as long as
+    /// the number stays the same (see `web::session`).
+    pub fn writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// A connection for work outside a request (CLI commands, start-up).
-    pub fn get_write(&self) -> anyhow::Result<Conn> {
-        self.write.get().context("taking a database connection")
+    /// Its writes are counted in [`Db::writes`] when it is given back.
+    pub fn get_write(&self) -> anyhow::Result<WriteConn> {
+        Ok(WriteConn {
+            conn: self.write.get().context("taking a database connection")?,
+            writes: self.writes.clone(),
+        })
     }
 
     /// A read connection for work on a thread of its own (the search indexer).
     pub fn get_read(&self) -> anyhow::Result<Conn> {
         self.read.get().context("taking a database connection")
+    }
+
+    /// Runs a short read (a few indexed lookups) on the calling thread when the
+    /// database is SQLite and a connection is free at once: a hop to a blocking thread
+    /// costs more than such a read. Otherwise (PostgreSQL, which answers over the
+    /// network, or every connection busy) it runs as [`Db::read`] does.
+    pub async fn read_quick<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        if self.url.is_sqlite()
+            && let Some(mut conn) = self.read.try_get()
+        {
+            return f(&mut conn);
+        }
+        self.read(f).await
     }
 
     /// Runs read-only work on a blocking thread.
@@ -158,9 +217,13 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.write.clone();
+        let writes = self.writes.clone();
         run_blocking(move || {
             let mut conn = pool.get().map_err(AppError::from_pool)?;
-            write_transaction(&mut conn, f)
+            let done = write_transaction(&mut conn, f);
+            // Counted whatever the outcome, so that no cache has to reason about rollbacks.
+            writes.fetch_add(1, std::sync::atomic::Ordering::Release);
+            done
         })
         .await
     }
@@ -252,6 +315,21 @@ where
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+}
+
+/// Gathers the statistics the query planner chooses indexes by (after a bulk load).
+///
+/// On SQLite only the per-index summary is kept (`sqlite_stat1`): with the value
+/// samples of `sqlite_stat4` present, SQLite compiles again, on every run, each
+/// statement whose plan could depend on a bound value, which costs more than the
+/// query itself on the pages Parley serves.
+pub fn analyze(c: &mut AnyConnection) -> diesel::QueryResult<()> {
+    match c {
+        AnyConnection::Sqlite(c) => {
+            c.batch_execute("ANALYZE; DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;")
+        }
+        AnyConnection::Postgresql(c) => c.batch_execute("ANALYZE;"),
+    }
 }
 
 /// Turns a unique-constraint violation on `constraint` into a 422 on `field`.

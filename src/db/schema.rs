@@ -292,6 +292,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    ticket_attachments (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        user_id -> BigInt,
+        sha256 -> Text,
+        filename -> Text,
+        size -> BigInt,
+        content_type -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    announcements (id) {
+        id -> BigInt,
+        title -> Text,
+        body_markdown -> Text,
+        body_html -> Text,
+        pinned -> Bool,
+        ends_at -> Nullable<Timestamp>,
+        author_id -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     business_calendar (id) {
         id -> BigInt,
         zone -> Text,
@@ -314,6 +341,7 @@ diesel::joinable!(topic_tags -> topics (topic_id));
 diesel::joinable!(topic_tags -> tags (tag_id));
 diesel::joinable!(topic_votes -> topics (topic_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(ticket_attachments -> tickets (ticket_id));
 diesel::joinable!(tickets -> organizations (organization_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -342,4 +370,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tickets,
     ticket_events,
     business_calendar,
+    ticket_attachments,
+    announcements,
 );

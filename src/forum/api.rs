@@ -488,27 +488,10 @@ async fn add_download(
 ) -> Result<HttpResponse, AppError> {
     use super::releases::{self, DownloadInput};
     super::require_staff(&user, "add downloads to releases")?;
-    let content_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let (input, upload) = if content_type.starts_with("multipart/form-data") {
-        releases::read_form(&state, actix_multipart::Multipart::new(req.headers(), payload)).await?
-    } else {
-        let body = payload
-            .to_bytes_limited(64 * 1024)
-            .await
-            .map_err(|_| AppError::BadRequest("The body is larger than 64 KiB.".into()))?
-            .map_err(|e| AppError::BadRequest(format!("The body could not be read: {e}")))?;
-        let input: DownloadInput = serde_json::from_slice(&body).map_err(|e| {
-            AppError::BadRequest(format!(
-                "Send multipart/form-data with a file, or JSON with label and url: {e}"
-            ))
-        })?;
-        (input, None)
-    };
+    let (input, mut files): (DownloadInput, _) =
+        crate::files::json_or_multipart(&state.files, &req, payload, releases::rules(&state), 64 * 1024)
+            .await?;
+    let upload = files.pop();
     let download = releases::add(&state, &user, id.into_inner(), input, upload).await?;
     Ok(HttpResponse::Created().json(download))
 }

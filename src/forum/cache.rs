@@ -1,19 +1,24 @@
 //! Topic pages kept in memory between requests.
 //!
 //! A topic page is the same for every reader but for a few parts: the reader's votes,
-//! which buttons they get and the CSRF token in each form. So the cache holds two
-//! things, both keyed by the topic's `revision` (a counter every change to the topic
+//! which buttons they get and the CSRF token in each form. So the cache holds three
+//! things, all keyed by the topic's `revision` (a counter every change to the topic
 //! or its posts bumps in its own transaction, see [`super::touch`]):
 //!
 //! - the page's data as loaded from the database (topic, posts, authors, downloads),
 //!   one entry per topic, page and kind of reader (staff see hidden posts);
 //! - each post rendered to HTML, one entry per post and combination of the reader's
-//!   buttons, with a placeholder where the CSRF token goes.
+//!   buttons, with a placeholder where the CSRF token goes;
+//! - the page's body around the replies, one entry per kind of reader (staff or not,
+//!   may reply, verified, voted for the idea, buttons on the opening post and accepted
+//!   answer), also with CSRF placeholders. Only the layout around it (the header with
+//!   the reader's name) is rendered per request.
 //!
 //! A request reads the topic's revision (one indexed lookup), and on a hit only the
 //! reader's own votes. Because the revision lives in the database, a change made on
 //! another node is seen at once; entries also expire after [`MAX_AGE`], which bounds
-//! how long a renamed author's old name can show.
+//! how long a renamed author's old name (or, in a staff body, a renamed category in
+//! the move menu, and the similar topics) can show.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,8 +68,36 @@ pub type PageKey = (i64, i64, bool);
 /// came from, the reader's buttons as bits, and the label shown beside it.
 pub type FragmentKey = (i64, u64, u8, u8);
 
+/// A topic page's body for one kind of reader: the [`PageData::generation`], whether
+/// the reader is staff, may reply, has a verified address and voted for the idea, and
+/// the reader's buttons on the opening post and on the accepted answer.
+pub type BodyKey = (u64, bool, bool, bool, bool, u8, u8);
+
+/// A rendered topic body, cut where the replies go.
+#[derive(Debug)]
+pub struct Body {
+    pub before: Fragment,
+    pub after: Fragment,
+}
+
+impl Body {
+    /// Cuts rendered HTML at `at`, where the replies go.
+    pub fn new(html: &str, at: usize) -> Self {
+        Self {
+            before: Fragment::new(&html[..at]),
+            after: Fragment::new(&html[at..]),
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Bytes;
+
+impl Weighter<BodyKey, Arc<Body>> for Bytes {
+    fn weight(&self, _: &BodyKey, b: &Arc<Body>) -> u64 {
+        (b.before.html.len() + b.after.html.len()) as u64 + 128
+    }
+}
 
 impl Weighter<PageKey, Arc<PageData>> for Bytes {
     fn weight(&self, _: &PageKey, page: &Arc<PageData>) -> u64 {
@@ -73,16 +106,57 @@ impl Weighter<PageKey, Arc<PageData>> for Bytes {
     }
 }
 
-impl Weighter<FragmentKey, Arc<str>> for Bytes {
-    fn weight(&self, _: &FragmentKey, html: &Arc<str>) -> u64 {
-        html.len() as u64 + 64
+impl Weighter<FragmentKey, Arc<Fragment>> for Bytes {
+    fn weight(&self, _: &FragmentKey, f: &Arc<Fragment>) -> u64 {
+        (f.html.len() + f.holes.len() * 8) as u64 + 64
+    }
+}
+
+/// A rendered post with the CSRF token cut out: the places where it goes are kept, so
+/// that filling it in per request is a copy, not a search.
+#[derive(Debug)]
+pub struct Fragment {
+    html: String,
+    holes: Vec<usize>,
+}
+
+impl Fragment {
+    /// Cuts [`CSRF_PLACEHOLDER`] out of rendered HTML.
+    pub fn new(rendered: &str) -> Self {
+        let mut html = String::with_capacity(rendered.len());
+        let mut holes = Vec::new();
+        let mut rest = rendered;
+        while let Some(at) = rest.find(CSRF_PLACEHOLDER) {
+            html.push_str(&rest[..at]);
+            holes.push(html.len());
+            rest = &rest[at + CSRF_PLACEHOLDER.len()..];
+        }
+        html.push_str(rest);
+        Self { html, holes }
+    }
+
+    /// Bytes once filled in with a token of `token_len`.
+    pub fn len_with(&self, token_len: usize) -> usize {
+        self.html.len() + self.holes.len() * token_len
+    }
+
+    /// Appends the HTML with `token` in every form.
+    pub fn write(&self, token: &str, out: &mut String) {
+        let mut from = 0;
+        for &hole in &self.holes {
+            out.push_str(&self.html[from..hole]);
+            out.push_str(token);
+            from = hole;
+        }
+        out.push_str(&self.html[from..]);
     }
 }
 
 /// The two caches; off when given no memory.
 pub struct TopicCache {
     pages: Option<Cache<PageKey, Arc<PageData>, Bytes>>,
-    fragments: Option<Cache<FragmentKey, Arc<str>, Bytes>>,
+    fragments: Option<Cache<FragmentKey, Arc<Fragment>, Bytes>>,
+    bodies: Option<Cache<BodyKey, Arc<Body>, Bytes>>,
 }
 
 impl std::fmt::Debug for TopicCache {
@@ -101,13 +175,27 @@ impl TopicCache {
             return Self {
                 pages: None,
                 fragments: None,
+                bodies: None,
             };
         }
-        let half = bytes / 2;
+        let third = bytes / 3;
         // quick_cache sizes its tables from an estimate of the number of entries.
         Self {
-            pages: Some(Cache::with_weighter((half / 65536).max(16) as usize, half, Bytes)),
-            fragments: Some(Cache::with_weighter((half / 2048).max(64) as usize, half, Bytes)),
+            pages: Some(Cache::with_weighter(
+                (third / 65536).max(16) as usize,
+                third,
+                Bytes,
+            )),
+            fragments: Some(Cache::with_weighter(
+                (third / 2048).max(64) as usize,
+                third,
+                Bytes,
+            )),
+            bodies: Some(Cache::with_weighter(
+                (third / 16384).max(16) as usize,
+                third,
+                Bytes,
+            )),
         }
     }
 
@@ -130,15 +218,28 @@ impl TopicCache {
         &self,
         key: FragmentKey,
         render: impl FnOnce() -> Result<String, E>,
-    ) -> Result<Arc<str>, E> {
+    ) -> Result<Arc<Fragment>, E> {
         if let Some(html) = self.fragments.as_ref().and_then(|f| f.get(&key)) {
             return Ok(html);
         }
-        let html: Arc<str> = render()?.into();
+        let html = Arc::new(Fragment::new(&render()?));
         if let Some(fragments) = &self.fragments {
             fragments.insert(key, html.clone());
         }
         Ok(html)
+    }
+}
+
+impl TopicCache {
+    /// A rendered body kept for this kind of reader.
+    pub fn body(&self, key: &BodyKey) -> Option<Arc<Body>> {
+        self.bodies.as_ref()?.get(key)
+    }
+
+    pub fn keep_body(&self, key: BodyKey, body: Arc<Body>) {
+        if let Some(bodies) = &self.bodies {
+            bodies.insert(key, body);
+        }
     }
 }
 
@@ -149,7 +250,7 @@ pub fn next_generation() -> u64 {
 }
 
 /// The reader's buttons on a post, as the bits of a [`FragmentKey`].
-pub fn reader_bits(p: &PostView, staff: bool) -> u8 {
+pub fn reader_bits(p: &super::reading::Mine, staff: bool) -> u8 {
     (p.can_vote as u8)
         | (p.can_accept as u8) << 1
         | (p.can_edit as u8) << 2

@@ -90,7 +90,12 @@ pub struct LatestTopic {
 /// each (two queries).
 pub async fn index(state: &AppState, user: &AuthUser) -> Result<Vec<CategoryView>, AppError> {
     require_read(user)?;
-    state.db.read(load_index).await
+    Ok(state
+        .category_index
+        .get(&state.db, load_index)
+        .await?
+        .as_ref()
+        .clone())
 }
 
 fn load_index(c: &mut AnyConnection) -> Result<Vec<CategoryView>, AppError> {

@@ -241,8 +241,9 @@ pub fn touch(c: &mut AnyConnection, topic_id: i64) -> Result<(), AppError> {
 
 /// Mounts the forum pages and API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    api::configure(cfg);
+    // Pages first, see `app::routes`.
     pages::configure(cfg);
+    api::configure(cfg);
 }
 
 #[cfg(test)]

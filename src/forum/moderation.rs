@@ -20,7 +20,7 @@ use crate::web::AuthUser;
 pub const REASONS: [&str; 4] = ["spam", "offensive", "off_topic", "other"];
 
 /// A flag from a member.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct FlagInput {
     #[serde(default)]
     pub reason: String,

@@ -9,6 +9,7 @@ use super::cache;
 use super::categories::{self, CategoryView, kind_of};
 use super::ideas::{self, IdeaView, StatusChange};
 use super::posts::{self, History, PostEdit, Replied};
+use super::reading::ReaderPage;
 use super::topics::{self, Moderation, TopicInput, TopicList, TopicQuery};
 use super::views::{PostView, TopicCard};
 use crate::app::AppState;
@@ -18,12 +19,14 @@ use crate::web::page::see_other;
 use crate::web::{CurrentUser, PageCtx};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
+    // Topic pages first: they are read most (see `app::routes`). A route's method is
+    // part of its match, so the GET pattern does not hide the POST routes below.
+    cfg.route("/t/{id}/{slug}", web::get().to(topic))
+        .route("/", web::get().to(index))
         .route("/c/{slug}", web::get().to(category))
         .route("/c/{slug}/new", web::get().to(new_topic_form))
         .route("/c/{slug}/new", web::post().to(create_topic))
         .route("/t/{id}", web::get().to(topic_short))
-        .route("/t/{id}/{slug}", web::get().to(topic))
         .route("/t/{id}/reply", web::post().to(reply))
         .route("/t/{id}/moderate", web::post().to(moderate))
         .route("/p/{id}/edit", web::get().to(edit_form))
@@ -42,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/downloads/{id}/delete", web::post().to(remove_download))
         .route("/files/{sha256}/{name}", web::get().to(file))
         .route("/releases.atom", web::get().to(feed_all))
+        .route("/p/{id}/flag", web::get().to(flag_form))
         .route("/p/{id}/flag", web::post().to(flag))
         .route("/review", web::get().to(review))
         .route("/t/{id}/attach", web::post().to(attach))
@@ -232,7 +236,7 @@ struct TopicView<'a> {
     can_moderate: bool,
     opening_html: String,
     accepted_html: Option<String>,
-    replies_html: String,
+    replies_html: &'static str,
     similar: &'a [crate::search::service::SuggestionView],
     reply: String,
     errors: FieldErrors,
@@ -247,40 +251,31 @@ struct PostFragment<'a> {
 }
 
 /// A post as HTML for this reader: rendered once per post, topic state and set of
-/// buttons (see `forum::cache`), with the reader's CSRF token put in.
-fn post_html(
+/// buttons (see `forum::cache`).
+fn post_fragment(
     state: &AppState,
-    ctx: &PageCtx,
-    generation: u64,
-    post: &PostView,
+    staff: bool,
+    page: &ReaderPage,
+    i: usize,
     accepted_label: bool,
-    out: &mut String,
-) -> Result<(), AppError> {
-    let staff = ctx.user.as_ref().is_some_and(|u| u.is_staff());
+) -> Result<std::sync::Arc<cache::Fragment>, AppError> {
+    let post = &page.data.posts[i].0;
     let key = (
         post.id,
-        generation,
-        cache::reader_bits(post, staff),
+        page.data.generation,
+        cache::reader_bits(&page.mine[i], staff),
         accepted_label as u8,
     );
-    let html = state.topic_cache.fragment(key, || {
+    state.topic_cache.fragment(key, || {
         state.templates.render(
             "forum/post.html",
             &PostFragment {
-                p: post,
+                p: &page.post(i),
                 csrf_token: cache::CSRF_PLACEHOLDER,
                 label: if accepted_label { "accepted" } else { "" },
             },
         )
-    })?;
-    let mut rest: &str = &html;
-    while let Some(at) = rest.find(cache::CSRF_PLACEHOLDER) {
-        out.push_str(&rest[..at]);
-        out.push_str(&ctx.csrf_token);
-        rest = &rest[at + cache::CSRF_PLACEHOLDER.len()..];
-    }
-    out.push_str(rest);
-    Ok(())
+    })
 }
 
 /// A reply being written: what was typed, and what to fix.
@@ -298,44 +293,116 @@ async fn topic_page(
     status: StatusCode,
     draft: Draft,
 ) -> Result<HttpResponse, AppError> {
-    let page = topics::page(state, user, id, page).await?;
-    // Staff move topics between categories: they need the list.
-    let categories = if page.can_moderate {
-        categories::index(state, user).await?
-    } else {
-        Vec::new()
+    let page = super::reading::reader_page(state, user, id, page).await?;
+    let data = &page.data;
+    let staff = user.is_staff();
+    let opening = page.opening()?;
+    let accepted = page.accepted();
+    let bits = |i: Option<usize>| i.map_or(0, |i| cache::reader_bits(&page.mine[i], staff));
+    let key = (
+        data.generation,
+        staff,
+        page.can_reply,
+        user.verified,
+        page.idea.as_ref().is_some_and(|i| i.voted),
+        bits(Some(opening)),
+        bits(accepted),
+    );
+    let render_body = async || -> Result<(String, usize), AppError> {
+        // Staff move topics between categories: they need the list.
+        let categories = if page.can_moderate {
+            categories::index(state, user).await?
+        } else {
+            Vec::new()
+        };
+        let similar = crate::search::service::similar(state, data.topic.id, &data.topic.title).await;
+        let post = |i: usize, label: bool| -> Result<String, AppError> {
+            let fragment = post_fragment(state, staff, &page, i, label)?;
+            let mut html = String::with_capacity(fragment.len_with(cache::CSRF_PLACEHOLDER.len()));
+            fragment.write(cache::CSRF_PLACEHOLDER, &mut html);
+            Ok(html)
+        };
+        let html = ctx.render_string_with_token(
+            "forum/topic_body.html",
+            &TopicView {
+                topic: &data.topic,
+                idea: &page.idea,
+                downloads: &data.downloads,
+                page: data.page,
+                pages: data.pages,
+                can_reply: page.can_reply,
+                can_moderate: page.can_moderate,
+                opening_html: post(opening, false)?,
+                accepted_html: accepted.map(|i| post(i, true)).transpose()?,
+                replies_html: REPLIES_MARK,
+                similar: &similar,
+                reply: draft.body.clone(),
+                errors: draft.errors.clone(),
+                categories,
+            },
+            cache::CSRF_PLACEHOLDER,
+        )?;
+        let at = html.find(REPLIES_MARK).unwrap_or(html.len());
+        let html = html.replacen(REPLIES_MARK, "", 1);
+        Ok((html, at))
     };
-    let one = |post: &PostView, label: bool| -> Result<String, AppError> {
-        let mut html = String::new();
-        post_html(state, ctx, page.generation, post, label, &mut html)?;
-        Ok(html)
+    // A reply sent back to fix is this reader's alone: rendered, never kept.
+    let keep = draft.body.is_empty() && draft.errors.is_empty();
+    let body = match state.topic_cache.body(&key).filter(|_| keep) {
+        Some(body) => body,
+        None => {
+            let (html, at) = render_body().await?;
+            let body = std::sync::Arc::new(cache::Body::new(&html, at));
+            if keep {
+                state.topic_cache.keep_body(key, body.clone());
+            }
+            body
+        }
     };
-    let similar = crate::search::service::similar(state, page.topic.id, &page.topic.title).await;
-    let mut replies_html = String::with_capacity(page.replies.len() * 4096);
-    for post in &page.replies {
-        post_html(state, ctx, page.generation, post, false, &mut replies_html)?;
-    }
-    ctx.render_status(
-        status,
+    let replies = page
+        .replies()
+        .map(|i| post_fragment(state, staff, &page, i, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The layout (header, notices) is rendered per request around a mark where the
+    // body goes; the body and the replies are copied in once, with the reader's CSRF
+    // token, and never pass through the template engine.
+    let layout = ctx.render_string(
         "forum/topic.html",
-        &TopicView {
-            topic: &page.topic,
-            idea: &page.idea,
-            downloads: &page.downloads,
-            page: page.page,
-            pages: page.pages,
-            can_reply: page.can_reply,
-            can_moderate: page.can_moderate,
-            opening_html: one(&page.opening, false)?,
-            accepted_html: page.accepted.as_ref().map(|p| one(p, true)).transpose()?,
-            replies_html,
-            similar: &similar,
-            reply: draft.body,
-            errors: draft.errors,
-            categories,
+        &TopicLayout {
+            title: &data.topic.title,
+            body_mark: BODY_MARK,
         },
-    )
+    )?;
+    let token = &ctx.csrf_token;
+    let (head, foot) = layout.split_once(BODY_MARK).unwrap_or((&layout, ""));
+    let size = head.len()
+        + foot.len()
+        + body.before.len_with(token.len())
+        + body.after.len_with(token.len())
+        + replies.iter().map(|f| f.len_with(token.len())).sum::<usize>();
+    let mut html = String::with_capacity(size);
+    html.push_str(head);
+    body.before.write(token, &mut html);
+    for fragment in &replies {
+        fragment.write(token, &mut html);
+    }
+    body.after.write(token, &mut html);
+    html.push_str(foot);
+    Ok(crate::web::page::html_response(status, html))
 }
+
+/// The layout of a topic page: its title, and the mark where the body goes.
+#[derive(Serialize)]
+struct TopicLayout<'a> {
+    title: &'a str,
+    body_mark: &'static str,
+}
+
+/// Where the body goes in a topic page's layout.
+const BODY_MARK: &str = "<!--parley:body-->";
+
+/// Where the replies go in a rendered topic page.
+const REPLIES_MARK: &str = "<!--parley:replies-->";
 
 async fn topic(
     state: web::Data<AppState>,
@@ -736,15 +803,66 @@ async fn feed_product(
     atom(&state, Some(product.into_inner())).await
 }
 
+#[derive(Serialize)]
+struct FlagPage {
+    post_id: i64,
+    topic_id: i64,
+    excerpt: String,
+    form: super::moderation::FlagInput,
+    errors: FieldErrors,
+}
+
+async fn flag_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    id: i64,
+    form: super::moderation::FlagInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let status = crate::web::page::form_status(&errors);
+    let history = posts::history(state, user, id).await?;
+    let mut excerpt: String = history.current.chars().take(300).collect();
+    if excerpt.len() < history.current.len() {
+        excerpt.push('…');
+    }
+    ctx.render_status(
+        status,
+        "forum/flag.html",
+        &FlagPage {
+            post_id: id,
+            topic_id: history.topic_id,
+            excerpt,
+            form,
+            errors,
+        },
+    )
+}
+
+async fn flag_form(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let form = super::moderation::FlagInput::default();
+    flag_page(&state, &ctx, &user, id.into_inner(), form, FieldErrors::new()).await
+}
+
 async fn flag(
     state: web::Data<AppState>,
+    ctx: PageCtx,
     user: CurrentUser,
     id: web::Path<i64>,
     form: web::Form<super::moderation::FlagInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let topic_id = super::moderation::flag(&state, &user, id, form.into_inner()).await?;
-    Ok(see_other(&format!("/t/{topic_id}?notice=flagged#post-{id}")))
+    let form = form.into_inner();
+    match super::moderation::flag(&state, &user, id, form.clone()).await {
+        Ok(topic_id) => Ok(see_other(&format!("/t/{topic_id}?notice=flagged#post-{id}"))),
+        Err(AppError::Invalid { fields, .. }) => flag_page(&state, &ctx, &user, id, form, fields).await,
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Serialize)]
@@ -797,10 +915,6 @@ async fn attach(
         },
         Err(e) => return Err(e),
     };
-    let status = if draft.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::page::form_status(&draft.errors);
     topic_page(&state, &ctx, &user, (id, i64::MAX), status, draft).await
 }

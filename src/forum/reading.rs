@@ -42,47 +42,176 @@ pub struct TopicPage {
     pub generation: u64,
 }
 
-/// Loads a topic page. On a cache hit that is two indexed queries (the topic's
-/// revision and the reader's votes, plus the reader's idea vote on ideas); on a miss
-/// four more (topic, posts, tags, downloads), whatever the number of posts.
+/// The reader's own parts of one post.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mine {
+    pub my_vote: i32,
+    pub can_edit: bool,
+    pub can_vote: bool,
+    pub can_accept: bool,
+}
+
+/// A topic page for one reader: the data every reader shares, and beside each of its
+/// posts what is this reader's own. Nothing shared is copied.
+pub struct ReaderPage {
+    pub data: Arc<PageData>,
+    /// Beside each of `data.posts`.
+    pub mine: Vec<Mine>,
+    pub can_reply: bool,
+    pub can_moderate: bool,
+    /// Ideas, with the reader's vote.
+    pub idea: Option<super::ideas::IdeaView>,
+}
+
+impl ReaderPage {
+    /// Post `i` of the page as this reader sees it.
+    pub fn post(&self, i: usize) -> PostView {
+        let m = self.mine[i];
+        PostView {
+            my_vote: m.my_vote,
+            can_edit: m.can_edit,
+            can_vote: m.can_vote,
+            can_accept: m.can_accept,
+            ..self.data.posts[i].0.clone()
+        }
+    }
+
+    /// The index of the opening post.
+    pub fn opening(&self) -> Result<usize, AppError> {
+        self.data
+            .posts
+            .iter()
+            .position(|(p, _)| p.number == 1)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The index of the accepted answer, when there is one.
+    pub fn accepted(&self) -> Option<usize> {
+        let id = self.data.accepted_post_id?;
+        self.data.posts.iter().position(|(p, _)| p.id == id)
+    }
+
+    /// The indexes of this page's replies, in order.
+    pub fn replies(&self) -> impl Iterator<Item = usize> + '_ {
+        let (first, last) = (self.data.first, self.data.last);
+        self.data
+            .posts
+            .iter()
+            .enumerate()
+            .filter(move |(_, (p, _))| p.number >= first && p.number <= last)
+            .map(|(i, _)| i)
+    }
+
+    /// The page as the API gives it.
+    pub fn into_page(self) -> Result<TopicPage, AppError> {
+        let opening = self.post(self.opening()?);
+        let accepted = self.accepted().map(|i| self.post(i));
+        let replies = self.replies().map(|i| self.post(i)).collect();
+        let data = &self.data;
+        Ok(TopicPage {
+            topic: data.topic.clone(),
+            opening,
+            accepted,
+            replies,
+            page: data.page,
+            pages: data.pages,
+            can_reply: self.can_reply,
+            can_moderate: self.can_moderate,
+            idea: self.idea,
+            downloads: data.downloads.clone(),
+            generation: data.generation,
+        })
+    }
+}
+
+/// Who reads, as far as a topic page cares.
+#[derive(Debug, Clone, Copy)]
+struct Viewer {
+    id: i64,
+    staff: bool,
+    can_post: bool,
+}
+
+/// Loads a topic page (see [`reader_page`]).
 pub async fn page(
     state: &AppState,
     user: &AuthUser,
     topic_id: i64,
     page: i64,
 ) -> Result<TopicPage, AppError> {
+    reader_page(state, user, topic_id, page).await?.into_page()
+}
+
+/// Loads a topic page for a reader. On a cache hit that is two indexed queries (the
+/// topic's revision and the reader's votes, plus the reader's idea vote on ideas), run
+/// on the request's own thread when SQLite has a connection free; on a miss four more
+/// (topic, posts, tags, downloads) on a blocking thread, whatever the number of posts.
+pub async fn reader_page(
+    state: &AppState,
+    user: &AuthUser,
+    topic_id: i64,
+    page: i64,
+) -> Result<ReaderPage, AppError> {
     require_read(user)?;
-    let viewer = user.clone();
+    let viewer = Viewer {
+        id: user.id,
+        staff: user.is_staff(),
+        can_post: user.can_post(),
+    };
+    let cache = state.topic_cache.clone();
+    let hit = state
+        .db
+        .read_quick(move |c| lookup(c, &cache, viewer, topic_id, page, false))
+        .await?;
+    if let Some(found) = hit {
+        return Ok(found);
+    }
     let cache = state.topic_cache.clone();
     state
         .db
-        .read(move |c| {
-            let staff = viewer.is_staff();
-            let (revision, reply_count, deleted): (i64, i64, bool) = topics::table
-                .find(topic_id)
-                .select((
-                    topics::revision,
-                    topics::reply_count,
-                    topics::deleted_at.is_not_null(),
-                ))
-                .first(c)?;
-            if deleted && !staff {
-                return Err(AppError::NotFound);
-            }
-            let pages = ((reply_count + POSTS_PER_PAGE - 1) / POSTS_PER_PAGE).max(1);
-            let page = page.clamp(1, pages);
-            let key = (topic_id, page, staff);
-            let data = match cache.page(key, revision) {
-                Some(data) => data,
-                None => {
-                    let data = Arc::new(load(c, topic_id, page, staff)?);
-                    cache.keep_page(key, data.clone());
-                    data
-                }
-            };
-            for_reader(c, &data, &viewer)
-        })
-        .await
+        .read(move |c| lookup(c, &cache, viewer, topic_id, page, true))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The page from the cache when it is current; else, with `load`, from the tables
+/// (and kept), or none.
+fn lookup(
+    c: &mut AnyConnection,
+    cache: &super::cache::TopicCache,
+    viewer: Viewer,
+    topic_id: i64,
+    page: i64,
+    load: bool,
+) -> Result<Option<ReaderPage>, AppError> {
+    // `load`, not `first`: SQLite compiles a statement again whenever the value of a
+    // bound `LIMIT` changes hands, and the primary key finds one row anyway.
+    let (revision, reply_count, deleted): (i64, i64, bool) = topics::table
+        .find(topic_id)
+        .select((
+            topics::revision,
+            topics::reply_count,
+            topics::deleted_at.is_not_null(),
+        ))
+        .load(c)?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    if deleted && !viewer.staff {
+        return Err(AppError::NotFound);
+    }
+    let pages = ((reply_count + POSTS_PER_PAGE - 1) / POSTS_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let key = (topic_id, page, viewer.staff);
+    let data = match cache.page(key, revision) {
+        Some(data) => data,
+        None if load => {
+            let data = Arc::new(self::load(c, topic_id, page, viewer.staff)?);
+            cache.keep_page(key, data.clone());
+            data
+        }
+        None => return Ok(None),
+    };
+    for_reader(c, data, viewer).map(Some)
 }
 
 /// What every reader of one kind (staff or not) sees of a page of a topic.
@@ -168,12 +297,20 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
     })
 }
 
-/// The shared page with the reader's votes and buttons filled in.
-fn for_reader(c: &mut AnyConnection, data: &PageData, viewer: &AuthUser) -> Result<TopicPage, AppError> {
-    let ids: Vec<i64> = data.posts.iter().map(|(p, _)| p.id).collect();
+/// The shared page with the reader's votes and buttons beside it.
+fn for_reader(c: &mut AnyConnection, data: Arc<PageData>, viewer: Viewer) -> Result<ReaderPage, AppError> {
+    // The same posts as the page holds, found the same way, so that the statement's
+    // text never changes and stays prepared (a list of ids would be parsed each time).
     let votes: HashMap<i64, i32> = post_votes::table
+        .inner_join(posts::table)
         .filter(post_votes::user_id.eq(viewer.id))
-        .filter(post_votes::post_id.eq_any(&ids))
+        .filter(posts::topic_id.eq(data.topic.id))
+        .filter(
+            posts::number
+                .eq(1)
+                .or(posts::number.between(data.first, data.last))
+                .or(posts::id.eq(data.accepted_post_id.unwrap_or(-1))),
+        )
         .select((post_votes::post_id, post_votes::value))
         .load::<(i64, i32)>(c)?
         .into_iter()
@@ -192,47 +329,26 @@ fn for_reader(c: &mut AnyConnection, data: &PageData, viewer: &AuthUser) -> Resu
         }
         None => None,
     };
-    let can_post = viewer.can_post();
-    let staff = viewer.is_staff();
-    let can_accept = data.is_question && (staff || viewer.id == data.topic_user_id) && can_post;
-    let view = |(p, author_id): &(PostView, i64)| {
-        let live = !p.deleted;
-        PostView {
-            my_vote: votes.get(&p.id).copied().unwrap_or(0),
-            can_edit: live && can_post && (staff || *author_id == viewer.id),
-            can_vote: live && can_post && *author_id != viewer.id,
-            can_accept: live && can_accept && p.number > 1,
-            ..p.clone()
-        }
-    };
-    let opening = data
+    let Viewer { id, staff, can_post } = viewer;
+    let can_accept = data.is_question && (staff || id == data.topic_user_id) && can_post;
+    let mine = data
         .posts
         .iter()
-        .find(|(p, _)| p.number == 1)
-        .map(view)
-        .ok_or(AppError::NotFound)?;
-    let accepted = data
-        .posts
-        .iter()
-        .find(|(p, _)| Some(p.id) == data.accepted_post_id)
-        .map(view);
-    let replies = data
-        .posts
-        .iter()
-        .filter(|(p, _)| p.number >= data.first && p.number <= data.last)
-        .map(view)
+        .map(|(p, author_id)| {
+            let live = !p.deleted;
+            Mine {
+                my_vote: votes.get(&p.id).copied().unwrap_or(0),
+                can_edit: live && can_post && (staff || *author_id == id),
+                can_vote: live && can_post && *author_id != id,
+                can_accept: live && can_accept && p.number > 1,
+            }
+        })
         .collect();
-    Ok(TopicPage {
-        topic: data.topic.clone(),
-        opening,
-        accepted,
-        replies,
-        page: data.page,
-        pages: data.pages,
+    Ok(ReaderPage {
         can_reply: can_post && (!data.locked || staff) && !data.deleted,
         can_moderate: staff,
         idea,
-        downloads: data.downloads.clone(),
-        generation: data.generation,
+        mine,
+        data,
     })
 }

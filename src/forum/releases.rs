@@ -4,7 +4,6 @@
 use actix_multipart::Multipart;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::{Kind, require_read, require_staff};
@@ -13,7 +12,7 @@ use crate::db::models::{Download, Topic};
 use crate::db::schema::{categories, downloads, posts, topics, users};
 use crate::db::{AnyConnection, now};
 use crate::error::AppError;
-use crate::files::{Stored, clean_filename, content_type_for};
+use crate::files::{FileRules, Upload, content_type_for};
 use crate::web::AuthUser;
 use crate::with_backend;
 
@@ -26,64 +25,24 @@ pub struct DownloadInput {
     pub url: Option<String>,
 }
 
-/// An uploaded file with its original name.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub filename: String,
-    pub stored: Stored,
+/// What a download form may upload: one file of any type, up to the download limit.
+pub fn rules(state: &AppState) -> FileRules {
+    FileRules {
+        field: "file",
+        max_bytes: state.settings.max_download_bytes,
+        max_files: 1,
+        allowed: |_| true,
+    }
 }
 
 /// Reads a multipart form with `label`, `url` and `file` fields, storing the file as it
 /// streams in.
 pub async fn read_form(
     state: &AppState,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<(DownloadInput, Option<Upload>), AppError> {
-    let mut input = DownloadInput::default();
-    let mut upload = None;
-    let max = state.settings.max_download_bytes;
-    while let Some(field) = form.next().await {
-        let field = field.map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
-        let name = field.name().unwrap_or_default().to_string();
-        match name.as_str() {
-            "file" => {
-                let filename = field
-                    .content_disposition()
-                    .and_then(|d| d.get_filename())
-                    .map(clean_filename)
-                    .unwrap_or_default();
-                if filename.is_empty() {
-                    continue;
-                }
-                let stored = state.files.store(field, max).await?;
-                upload = Some(Upload { filename, stored });
-            }
-            "label" | "url" => {
-                let mut text = Vec::new();
-                let mut field = field;
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk
-                        .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
-                    if text.len() + chunk.len() > 4096 {
-                        return Err(AppError::field(&name, "Keep this under 4 KiB."));
-                    }
-                    text.extend_from_slice(&chunk);
-                }
-                let text = String::from_utf8_lossy(&text).trim().to_string();
-                if name == "label" {
-                    input.label = text;
-                } else if !text.is_empty() {
-                    input.url = Some(text);
-                }
-            }
-            // The CSRF token and anything else: read and ignore.
-            _ => {
-                let mut field = field;
-                while field.next().await.is_some() {}
-            }
-        }
-    }
-    Ok((input, upload))
+    let mut parts = state.files.read_form(form, rules(state)).await?.check()?;
+    Ok((parts.parse()?, parts.files.pop()))
 }
 
 fn release(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {

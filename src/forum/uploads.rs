@@ -3,7 +3,6 @@
 
 use actix_multipart::Multipart;
 use diesel::prelude::*;
-use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::require_post;
@@ -11,7 +10,7 @@ use crate::app::AppState;
 use crate::db::now;
 use crate::db::schema::uploads;
 use crate::error::AppError;
-use crate::files::{attachable, clean_filename, content_type_for, is_image};
+use crate::files::{Upload, attachment_rules, content_type_for, is_image};
 use crate::web::AuthUser;
 
 /// An attached file and the markdown to put in a post.
@@ -26,37 +25,15 @@ pub struct Attached {
 
 /// Reads the `file` field of a multipart form, checks its type and size, stores it and
 /// records it.
-pub async fn attach(state: &AppState, user: &AuthUser, mut form: Multipart) -> Result<Attached, AppError> {
+pub async fn attach(state: &AppState, user: &AuthUser, form: Multipart) -> Result<Attached, AppError> {
     require_post(user)?;
     super::check_post_rate(state, user)?;
-    let mut stored = None;
-    while let Some(field) = form.next().await {
-        let mut field =
-            field.map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
-        if field.name() != Some("file") || stored.is_some() {
-            while field.next().await.is_some() {}
-            continue;
-        }
-        let filename = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(clean_filename)
-            .unwrap_or_default();
-        if filename.is_empty() {
-            return Err(AppError::field("file", "Choose a file to attach."));
-        }
-        if !attachable(&filename) {
-            return Err(AppError::field(
-                "file",
-                format!(
-                    "{filename} is not a type you can attach: use an image (PNG, JPEG, GIF, WebP), PDF, text, log, CSV, JSON, XML or ZIP."
-                ),
-            ));
-        }
-        let file = state.files.store(field, state.settings.max_upload_bytes).await?;
-        stored = Some((filename, file));
-    }
-    let Some((filename, file)) = stored else {
+    let rules = attachment_rules("file", state.settings.max_upload_bytes, 1);
+    let Some(Upload {
+        filename,
+        stored: file,
+    }) = state.files.read_form(form, rules).await?.check()?.files.pop()
+    else {
         return Err(AppError::field("file", "Choose a file to attach."));
     };
     let content_type = content_type_for(&filename).to_string();

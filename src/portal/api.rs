@@ -1,9 +1,11 @@
 //! The portal's JSON API under `/api/v1/tickets`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::attachments;
 use super::calendar::{self, CalendarForm};
 use super::catalog::{self, NameInput};
+use super::dashboard::{self, AnnouncementInput};
 use super::tickets::{self, ListQuery, TicketInput};
 use super::workflow::{self, AssignInput, NoteInput, PriorityInput, StatusInput};
 use crate::app::AppState;
@@ -19,6 +21,13 @@ crate::api_routes! {
     post "/api/v1/tickets/{id}/notes" => add_note,
     put "/api/v1/tickets/{id}/priority" => set_priority,
     put "/api/v1/tickets/{id}/assignee" => assign,
+    post "/api/v1/tickets/{id}/attachments" => attach,
+    get "/api/v1/tickets/{id}/attachments/{attachment}" => attachment,
+    get "/api/v1/portal/dashboard" => dashboard,
+    get "/api/v1/announcements" => list_announcements,
+    post "/api/v1/announcements" => create_announcement,
+    put "/api/v1/announcements/{id}" => update_announcement,
+    delete "/api/v1/announcements/{id}" => delete_announcement,
     put "/api/v1/admin/business-calendar" => set_calendar,
     post "/api/v1/admin/keywords" => add_keyword,
     post "/api/v1/admin/organizations/{id}/environments" => add_environment,
@@ -41,21 +50,94 @@ async fn list_tickets(
     Ok(HttpResponse::Ok().json(tickets::list(&state, &user, query.into_inner()).await?))
 }
 
+/// The multipart form of a new ticket, for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Read as multipart by `files::json_or_multipart`.
+struct TicketForm {
+    #[schema(inline)]
+    ticket: TicketInput,
+    /// Up to 10 files (images, PDF, text, logs, CSV, JSON, XML, ZIP).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// The multipart form of files added to a ticket, for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Read as multipart by `files::read_form`.
+struct FilesForm {
+    /// Up to 10 files (images, PDF, text, logs, CSV, JSON, XML, ZIP).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/tickets",
     tag = "portal",
-    summary = "Files a ticket (authorized contacts for their organization; staff for any). \"Production Down\" in the subject makes it Critical.",
-    request_body = TicketInput,
+    summary = "Files a ticket (authorized contacts for their organization; staff for any). \"Production Down\" in the subject makes it Critical. JSON, or multipart with the same fields and files in `files`.",
+    request_body(content((TicketInput = "application/json"), (TicketForm = "multipart/form-data")), description = "The ticket, with files when multipart"),
     responses((status = 201, description = "The ticket as filed", body = tickets::TicketView))
 )]
 async fn create_ticket(
     state: web::Data<AppState>,
     user: ApiUser,
-    body: web::Json<TicketInput>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let filed = tickets::create(&state, &user, body.into_inner()).await?;
+    let rules = attachments::rules(&state);
+    let (input, files): (TicketInput, _) =
+        crate::files::json_or_multipart(&state.files, &req, payload, rules, 256 * 1024).await?;
+    let filed = tickets::create(&state, &user, input, files).await?;
     Ok(HttpResponse::Created().json(tickets::get(&state, &user, filed.id).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/attachments",
+    tag = "portal",
+    summary = "Attaches files to a ticket (multipart, field `files`, up to 10); an archived ticket refuses.",
+    params(("id" = i64, Path, description = "The ticket")),
+    request_body(content = FilesForm, content_type = "multipart/form-data", description = "The files"),
+    responses((status = 201, description = "The ticket with its files", body = tickets::TicketView))
+)]
+async fn attach(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    // Refuse before reading any bytes when the ticket is not the caller's to see.
+    tickets::get(&state, &user, id).await?;
+    let parts = state
+        .files
+        .read_form(form, attachments::rules(&state))
+        .await?
+        .check()?;
+    attachments::attach(&state, &user, id, parts.files).await?;
+    Ok(HttpResponse::Created().json(tickets::get(&state, &user, id).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}/attachments/{attachment}",
+    tag = "portal",
+    summary = "A file attached to a ticket, to those who may see the ticket.",
+    params(
+        ("id" = i64, Path, description = "The ticket"),
+        ("attachment" = i64, Path, description = "The attachment")
+    ),
+    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>))
+)]
+async fn attachment(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    req: HttpRequest,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, attachment) = path.into_inner();
+    let (sha256, filename) = attachments::find(&state, &user, id, attachment).await?;
+    state.files.serve(&req, &sha256, &filename).await
 }
 
 #[utoipa::path(
@@ -241,4 +323,106 @@ async fn transitions(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(tickets::transitions(&state, &user, id.into_inner()).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/portal/dashboard",
+    tag = "portal",
+    summary = "The portal dashboard: current announcements, the user's organization, open tickets by status, tickets due soonest.",
+    responses((status = 200, description = "The dashboard", body = dashboard::Dashboard))
+)]
+async fn dashboard(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(dashboard::dashboard(&state, &user).await?))
+}
+
+/// `?all=true`: staff also see announcements past their end date.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AnnouncementQuery {
+    #[serde(default)]
+    all: bool,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/announcements",
+    tag = "portal",
+    summary = "Current announcements, pinned first; staff may ask for all.",
+    params(AnnouncementQuery),
+    responses((status = 200, description = "The announcements", body = Vec<dashboard::Announcement>))
+)]
+async fn list_announcements(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<AnnouncementQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(dashboard::list(&state, &user, query.all).await?))
+}
+
+/// The announcement with this id, as staff see it.
+async fn announcement(
+    state: &AppState,
+    user: &ApiUser,
+    id: i64,
+) -> Result<dashboard::Announcement, AppError> {
+    dashboard::list(state, user, true)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/announcements",
+    tag = "portal",
+    summary = "Writes an announcement (staff).",
+    request_body = AnnouncementInput,
+    responses((status = 201, description = "The announcement", body = dashboard::Announcement))
+)]
+async fn create_announcement(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<AnnouncementInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = dashboard::create(&state, &user, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(announcement(&state, &user, id).await?))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/announcements/{id}",
+    tag = "portal",
+    summary = "Changes an announcement (staff): every field as sent.",
+    params(("id" = i64, Path, description = "The announcement")),
+    request_body = AnnouncementInput,
+    responses((status = 200, description = "The announcement", body = dashboard::Announcement))
+)]
+async fn update_announcement(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<AnnouncementInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    dashboard::update(&state, &user, id, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(announcement(&state, &user, id).await?))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/announcements/{id}",
+    tag = "portal",
+    summary = "Removes an announcement (staff).",
+    params(("id" = i64, Path, description = "The announcement")),
+    responses((status = 204, description = "Removed"))
+)]
+async fn delete_announcement(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    dashboard::delete(&state, &user, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -6,11 +6,15 @@
 //! - [`calendar`]: the business calendar admins set;
 //! - [`tickets`]: filing, listing and reading tickets, who sees what;
 //! - [`workflow`]: status, notes, priority, assignment, archiving;
+//! - [`dashboard`]: the front page and the announcements on it;
+//! - [`attachments`]: files on tickets, served only to those who see the ticket;
 //! - `pages.rs`, `api.rs`: the portal pages and the JSON API.
 
 pub mod api;
+pub mod attachments;
 pub mod calendar;
 pub mod catalog;
+pub mod dashboard;
 pub mod pages;
 pub mod sla;
 pub mod status;

@@ -1,9 +1,10 @@
 //! The portal pages under `/portal`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::attachments;
+use super::dashboard::{self, AnnouncementInput};
 use super::sla::Priority;
 use super::tickets::{self, ListQuery, TicketInput, TicketRow, TicketView};
 use super::workflow::{self, AssignInput, NoteInput, PriorityInput, StatusInput};
@@ -13,19 +14,32 @@ use crate::web::page::see_other;
 use crate::web::{CurrentUser, PageCtx};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/portal",
-        web::get().to(|| async { see_other("/portal/tickets") }),
-    )
-    .route("/portal/tickets", web::get().to(list))
-    .route("/portal/tickets/archived", web::get().to(archived))
-    .route("/portal/tickets/new", web::get().to(new_form))
-    .route("/portal/tickets/new", web::post().to(create))
-    .route("/portal/tickets/{id}", web::get().to(show))
-    .route("/portal/tickets/{id}/status", web::post().to(set_status))
-    .route("/portal/tickets/{id}/note", web::post().to(add_note))
-    .route("/portal/tickets/{id}/priority", web::post().to(set_priority))
-    .route("/portal/tickets/{id}/assign", web::post().to(assign));
+    cfg.route("/portal", web::get().to(dashboard))
+        .route("/portal/announcements", web::get().to(announcements))
+        .route("/portal/announcements", web::post().to(create_announcement))
+        .route(
+            "/portal/announcements/{id}/edit",
+            web::get().to(edit_announcement),
+        )
+        .route("/portal/announcements/{id}", web::post().to(update_announcement))
+        .route(
+            "/portal/announcements/{id}/delete",
+            web::post().to(delete_announcement),
+        )
+        .route("/portal/tickets", web::get().to(list))
+        .route("/portal/tickets/archived", web::get().to(archived))
+        .route("/portal/tickets/new", web::get().to(new_form))
+        .route("/portal/tickets/new", web::post().to(create))
+        .route("/portal/tickets/{id}", web::get().to(show))
+        .route("/portal/tickets/{id}/status", web::post().to(set_status))
+        .route("/portal/tickets/{id}/note", web::post().to(add_note))
+        .route("/portal/tickets/{id}/priority", web::post().to(set_priority))
+        .route("/portal/tickets/{id}/assign", web::post().to(assign))
+        .route("/portal/tickets/{id}/attachments", web::post().to(attach))
+        .route(
+            "/portal/tickets/{id}/attachments/{attachment}",
+            web::get().to(attachment),
+        );
 }
 
 #[derive(Serialize)]
@@ -97,6 +111,8 @@ struct NewPage {
     errors: FieldErrors,
     choices: tickets::FormChoices,
     priorities: Vec<PriorityChoice>,
+    max_files: usize,
+    max_upload_mib: u64,
 }
 
 #[derive(Deserialize)]
@@ -111,11 +127,7 @@ async fn new_page(
     form: TicketInput,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::page::form_status(&errors);
     let choices = tickets::choices(state, user).await?;
     let priorities = [Priority::Critical, Priority::High, Priority::Normal]
         .into_iter()
@@ -137,6 +149,8 @@ async fn new_page(
             errors,
             choices,
             priorities,
+            max_files: attachments::MAX_FILES,
+            max_upload_mib: state.settings.max_upload_bytes / (1024 * 1024),
         },
     )
 }
@@ -155,19 +169,35 @@ async fn new_form(
     new_page(&state, &ctx, &user, form, FieldErrors::new()).await
 }
 
+/// The new-ticket form: "Submit" files it (with any files chosen), "Upload
+/// Attachments and Submit" also insists on at least one file. A refused form comes back
+/// filled in (files must be chosen again: a browser cannot be given them back).
 async fn create(
     state: web::Data<AppState>,
     ctx: PageCtx,
     user: CurrentUser,
-    form: web::Form<TicketInput>,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    match tickets::create(&state, &user, form.clone()).await {
+    super::access(&user)?;
+    let parts = crate::files::form_parts(&state.files, &req, payload, attachments::rules(&state)).await?;
+    let input: TicketInput = parts.parse()?;
+    let mut errors = parts.refused.clone();
+    if parts.text("action") == "upload" && parts.files.is_empty() && errors.is_empty() {
+        errors.insert(
+            attachments::FIELD.into(),
+            vec!["Choose the files to upload, or use Submit to file the ticket without any.".into()],
+        );
+    }
+    if !errors.is_empty() {
+        return new_page(&state, &ctx, &user, input, errors).await;
+    }
+    match tickets::create(&state, &user, input.clone(), parts.files).await {
         Ok(filed) => Ok(see_other(&format!(
             "/portal/tickets/{}?notice=ticket_filed",
             filed.id
         ))),
-        Err(AppError::Invalid { fields, .. }) => new_page(&state, &ctx, &user, form, fields).await,
+        Err(AppError::Invalid { fields, .. }) => new_page(&state, &ctx, &user, input, fields).await,
         Err(e) => Err(e),
     }
 }
@@ -188,11 +218,7 @@ async fn ticket_page(
     note: String,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::page::form_status(&errors);
     let view = tickets::get(state, user, id).await?;
     ctx.render_status(status, "portal/ticket.html", &TicketPage { view, note, errors })
 }
@@ -281,6 +307,36 @@ async fn set_priority(
     after(&state, &ctx, &user, id, done, String::new()).await
 }
 
+async fn attach(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    // Refuse before reading any bytes when the ticket is not the user's to see.
+    tickets::get(&state, &user, id).await?;
+    let parts = state.files.read_form(form, attachments::rules(&state)).await?;
+    let done = match parts.check() {
+        Ok(parts) => attachments::attach(&state, &user, id, parts.files).await,
+        Err(e) => Err(e),
+    };
+    after(&state, &ctx, &user, id, done, String::new()).await
+}
+
+/// A file of a ticket, to those who may see the ticket (404 to anyone else).
+async fn attachment(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    user: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, attachment) = path.into_inner();
+    let (sha256, filename) = attachments::find(&state, &user, id, attachment).await?;
+    state.files.serve(&req, &sha256, &filename).await
+}
+
 async fn assign(
     state: web::Data<AppState>,
     ctx: PageCtx,
@@ -291,4 +347,136 @@ async fn assign(
     let id = id.into_inner();
     let done = workflow::assign(&state, &user, id, form.into_inner()).await;
     after(&state, &ctx, &user, id, done, String::new()).await
+}
+
+async fn dashboard(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    ctx.render(
+        "portal/dashboard.html",
+        &dashboard::dashboard(&state, &user).await?,
+    )
+}
+
+#[derive(Serialize)]
+struct AnnouncementsPage {
+    announcements: Vec<dashboard::Announcement>,
+    form: AnnouncementInput,
+    errors: FieldErrors,
+    /// The announcement being edited.
+    editing: Option<i64>,
+}
+
+async fn announcements_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    form: AnnouncementInput,
+    errors: FieldErrors,
+    editing: Option<i64>,
+) -> Result<HttpResponse, AppError> {
+    if !user.is_staff() {
+        return Err(AppError::forbidden("Only support staff write announcements."));
+    }
+    let status = crate::web::page::form_status(&errors);
+    let announcements = dashboard::list(state, user, true).await?;
+    ctx.render_status(
+        status,
+        "portal/announcements.html",
+        &AnnouncementsPage {
+            announcements,
+            form,
+            errors,
+            editing,
+        },
+    )
+}
+
+async fn announcements(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    announcements_page(
+        &state,
+        &ctx,
+        &user,
+        AnnouncementInput::default(),
+        FieldErrors::new(),
+        None,
+    )
+    .await
+}
+
+async fn edit_announcement(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let a = dashboard::list(&state, &user, true)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(AppError::NotFound)?;
+    let form = AnnouncementInput {
+        title: a.title,
+        body: a.body_markdown,
+        pinned: a.pinned,
+        ends_at: a.ends_at.map(|e| e.format("%Y-%m-%dT%H:%M").to_string()),
+    };
+    announcements_page(&state, &ctx, &user, form, FieldErrors::new(), Some(id)).await
+}
+
+/// After writing an announcement: back to the list, or the form with what to fix.
+async fn announcement_saved(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    form: AnnouncementInput,
+    editing: Option<i64>,
+    done: Result<(), AppError>,
+) -> Result<HttpResponse, AppError> {
+    match done {
+        Ok(()) => Ok(see_other("/portal/announcements?notice=saved")),
+        Err(AppError::Invalid { fields, .. }) => {
+            announcements_page(state, ctx, user, form, fields, editing).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn create_announcement(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    form: web::Form<AnnouncementInput>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let done = dashboard::create(&state, &user, form.clone()).await.map(|_| ());
+    announcement_saved(&state, &ctx, &user, form, None, done).await
+}
+
+async fn update_announcement(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<AnnouncementInput>,
+) -> Result<HttpResponse, AppError> {
+    let (id, form) = (id.into_inner(), form.into_inner());
+    let done = dashboard::update(&state, &user, id, form.clone()).await;
+    announcement_saved(&state, &ctx, &user, form, Some(id), done).await
+}
+
+async fn delete_announcement(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    dashboard::delete(&state, &user, id.into_inner()).await?;
+    Ok(see_other("/portal/announcements"))
 }

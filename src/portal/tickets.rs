@@ -77,8 +77,14 @@ pub struct Filed {
     pub flagged: bool,
 }
 
-/// Files a ticket for an organization the user may file for.
-pub async fn create(state: &AppState, user: &AuthUser, input: TicketInput) -> Result<Filed, AppError> {
+/// Files a ticket for an organization the user may file for, with the files uploaded
+/// beside the form.
+pub async fn create(
+    state: &AppState,
+    user: &AuthUser,
+    input: TicketInput,
+    files: Vec<crate::files::Upload>,
+) -> Result<Filed, AppError> {
     let who = access(user)?;
     let mut errors = FieldErrors::new();
     let subject = input.subject.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -196,6 +202,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TicketInput) -> Re
                 Some(priority.as_str()),
                 None,
             )?;
+            super::attachments::record(c, id, requester, &files)?;
             Ok(Filed {
                 id,
                 priority: priority.as_str().into(),
@@ -479,6 +486,7 @@ pub struct TicketView {
     pub assignees: Vec<Choice>,
     /// Archived tickets take no more changes.
     pub archived: bool,
+    pub attachments: Vec<super::attachments::AttachmentView>,
 }
 
 /// A ticket with its log, for someone who may see it.
@@ -562,7 +570,9 @@ pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketVie
                 Vec::new()
             };
             let st = Status::parse(&t.status).unwrap_or(Status::Open);
+            let attachments = super::attachments::of_ticket(c, id)?;
             Ok(TicketView {
+                attachments,
                 description_html: SafeHtml::from_stored(t.description_html.clone()),
                 status_label: st.label().into(),
                 customer,

@@ -54,7 +54,7 @@ pub struct AssignInput {
     pub assignee_id: Option<i64>,
 }
 
-fn not_archived(t: &Ticket) -> Result<Status, AppError> {
+pub(super) fn not_archived(t: &Ticket) -> Result<Status, AppError> {
     let st = Status::parse(&t.status).unwrap_or(Status::Open);
     if st == Status::Archived {
         return Err(AppError::Conflict(
@@ -64,7 +64,7 @@ fn not_archived(t: &Ticket) -> Result<Status, AppError> {
     Ok(st)
 }
 
-fn touch(c: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+pub(super) fn touch(c: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     diesel::update(tickets::table.find(id))
         .set(tickets::updated_at.eq(now()))
         .execute(c)?;

@@ -28,7 +28,7 @@ pub struct Search {
     /// Similar topics per topic, with when they were found.
     similar: quick_cache::sync::Cache<i64, (std::time::Instant, SimilarTopics)>,
     /// The categories, with when they were read (see `service::category_list`).
-    categories: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Vec<service::CategoryRow>>)>>,
+    categories: crate::db::Memo<Vec<service::CategoryRow>>,
 }
 
 /// Topics similar to one, shared between the pages that show them.
@@ -51,7 +51,7 @@ impl Search {
             serving: RwLock::new(None),
             stop: AtomicBool::new(false),
             similar: quick_cache::sync::Cache::new(10_000),
-            categories: std::sync::Mutex::new(None),
+            categories: crate::db::Memo::new(std::time::Duration::from_secs(5)),
         };
         if let Ok(IndexState::Current { dir }) = search.layout.state() {
             match SearchIndex::open(&dir).and_then(|i| i.validate().map(|()| i)) {

@@ -267,18 +267,13 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
     })
 }
 
-/// Categories as (id, parent, slug, name), read at most every few seconds: every search
-/// needs them, and they change only when an admin edits them.
+/// Categories as (id, parent, slug, name): every search needs them, and they change
+/// only when an admin edits them.
 async fn category_list(state: &AppState) -> Result<std::sync::Arc<Vec<CategoryRow>>, AppError> {
-    const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
-    let cache = &state.search.categories;
-    let kept = cache.lock().ok().and_then(|c| c.clone());
-    if let Some((_, list)) = kept.filter(|(at, _)| at.elapsed() < FRESH) {
-        return Ok(list);
-    }
-    let list: Vec<CategoryRow> = state
-        .db
-        .read(|c| {
+    state
+        .search
+        .categories
+        .get(&state.db, |c| {
             Ok(categories::table
                 .select((
                     categories::id,
@@ -288,12 +283,7 @@ async fn category_list(state: &AppState) -> Result<std::sync::Arc<Vec<CategoryRo
                 ))
                 .load(c)?)
         })
-        .await?;
-    let list = std::sync::Arc::new(list);
-    if let Ok(mut c) = cache.lock() {
-        *c = Some((std::time::Instant::now(), list.clone()));
-    }
-    Ok(list)
+        .await
 }
 
 /// A category as (id, parent, slug, name).

@@ -43,17 +43,29 @@ impl PageCtx {
         template: &str,
         view: &impl Serialize,
     ) -> Result<HttpResponse, AppError> {
+        Ok(html_response(status, self.render_string(template, view)?))
+    }
+
+    /// Renders `template` with `view` and the layout's parts, to a string.
+    pub fn render_string(&self, template: &str, view: &impl Serialize) -> Result<String, AppError> {
+        self.render_string_with_token(template, view, &self.csrf_token)
+    }
+
+    /// Renders with `csrf_token` in the forms instead of the request's own (a
+    /// placeholder, for HTML kept for other requests).
+    pub fn render_string_with_token(
+        &self,
+        template: &str,
+        view: &impl Serialize,
+        csrf_token: &str,
+    ) -> Result<String, AppError> {
         let layout = Layout {
             view,
             me: self.user.as_deref(),
-            csrf_token: &self.csrf_token,
+            csrf_token,
             notice: self.notice.as_deref(),
         };
-        let html = self.state.templates.render(template, &layout)?;
-        Ok(HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .insert_header(("Cache-Control", "no-store"))
-            .body(html))
+        self.state.templates.render(template, &layout)
     }
 }
 
@@ -85,6 +97,24 @@ impl FromRequest for PageCtx {
             })
         })
     }
+}
+
+/// 200 for a form shown fresh, 422 for one sent back with what to fix.
+pub fn form_status(errors: &crate::error::FieldErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// A rendered page: never kept by a browser or proxy, since it holds the reader's
+/// own parts and CSRF token.
+pub fn html_response(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(html)
 }
 
 /// A 303 to `location` (after a form post).

@@ -7,10 +7,12 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use quick_cache::sync::Cache;
 use serde::Serialize;
 
 use crate::accounts::{Role, service as accounts};
@@ -102,6 +104,72 @@ pub fn clear_session_cookie(state: &AppState) -> Cookie<'static> {
     c
 }
 
+/// How long a signed-in user read from the database answers for later requests. A
+/// write on this node ends it at once (see [`crate::db::Db::writes`]); a change made on
+/// another node (a password change, a role taken away) shows within this time.
+pub const SESSION_REUSE: Duration = Duration::from_secs(1);
+
+/// Signed-in users recently read, by id, with the write count and time of the read;
+/// and session cookies recently verified, with the user and epoch they name.
+pub struct Sessions {
+    users: Cache<i64, (Arc<AuthUser>, u64, Instant)>,
+    cookies: Cache<String, (i64, i64, Instant)>,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self {
+            users: Cache::new(10_000),
+            cookies: Cache::new(10_000),
+        }
+    }
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("users", &self.users.len())
+            .field("cookies", &self.cookies.len())
+            .finish()
+    }
+}
+
+impl Sessions {
+    /// The user id and epoch a session cookie names, if its signature and expiry hold:
+    /// checked once, then trusted for [`SESSION_REUSE`] (a cookie expiring meanwhile
+    /// lives that much longer).
+    fn verify(&self, keys: &crate::keys::Keys, cookie: &str) -> Option<(i64, i64)> {
+        if let Some((user_id, epoch, at)) = self.cookies.get(cookie)
+            && at.elapsed() < SESSION_REUSE
+        {
+            return Some((user_id, epoch));
+        }
+        let (user_id, epoch) = keys.verify_session(cookie)?;
+        self.cookies
+            .insert(cookie.to_string(), (user_id, epoch, Instant::now()));
+        Some((user_id, epoch))
+    }
+
+    /// The user as read at most [`SESSION_REUSE`] ago with no write since, or reads it.
+    async fn user(&self, db: &crate::db::Db, user_id: i64) -> Result<Option<Arc<AuthUser>>, AppError> {
+        let writes = db.writes();
+        if let Some((user, seen, at)) = self.users.get(&user_id)
+            && seen == writes
+            && at.elapsed() < SESSION_REUSE
+        {
+            return Ok(Some(user));
+        }
+        let user = accounts::load_auth_user(db, user_id).await?.map(Arc::new);
+        match &user {
+            Some(u) => self.users.insert(user_id, (u.clone(), writes, Instant::now())),
+            None => {
+                self.users.remove(&user_id);
+            }
+        }
+        Ok(user)
+    }
+}
+
 /// What the request carried, looked up once and kept in the request's extensions.
 #[derive(Clone)]
 struct Resolved(Option<Arc<AuthUser>>);
@@ -120,11 +188,12 @@ async fn session_user(req: &HttpRequest) -> Result<Option<Arc<AuthUser>>, AppErr
     }
     let state = state_of(req)?;
     let user = match req.cookie(SESSION_COOKIE) {
-        Some(cookie) => match state.keys.verify_session(cookie.value()) {
-            Some((user_id, epoch)) => accounts::load_auth_user(&state.db, user_id)
+        Some(cookie) => match state.sessions.verify(&state.keys, cookie.value()) {
+            Some((user_id, epoch)) => state
+                .sessions
+                .user(&state.db, user_id)
                 .await?
-                .filter(|u| u.session_epoch == epoch)
-                .map(Arc::new),
+                .filter(|u| u.session_epoch == epoch),
             None => None,
         },
         None => None,

@@ -1,0 +1,2 @@
+DROP TABLE announcements;
+DROP TABLE ticket_attachments;
