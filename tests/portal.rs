@@ -841,3 +841,125 @@ async fn the_dashboard_and_its_announcements() {
     let (status, _) = ann.page("/portal/announcements").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn sla_reports_for_staff() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let (_, a) = file(&app, &p.ann, ticket("Answered in time", "normal")).await;
+    let (_, b) = file(&app, &p.ann, ticket("Answered too late", "high")).await;
+    file(&app, &p.gil, ticket("Still waiting, not due", "normal")).await;
+    let (a, b) = (
+        a["ticket"]["id"].as_i64().unwrap(),
+        b["ticket"]["id"].as_i64().unwrap(),
+    );
+    // The second one was due long ago: its answer comes after the due time.
+    {
+        use diesel::prelude::*;
+        use parley::db::schema::tickets;
+        let db = app.state.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = db.get_write().unwrap();
+            let past = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            diesel::update(tickets::table.find(b))
+                .set(tickets::sla_due_at.eq(past))
+                .execute(&mut *c)
+                .unwrap();
+        })
+        .await
+        .unwrap();
+    }
+    for id in [a, b] {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/tickets/{id}/notes"),
+                Some(&p.sam),
+                Some(json!({"body": "Looking at it now."})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/reports/sla", Some(&p.ann), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, r) = app
+        .call(Method::GET, "/api/v1/reports/sla", Some(&p.sam), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let counts = |a: &Value| {
+        (
+            a["name"].as_str().unwrap().to_string(),
+            a["tickets"].as_i64().unwrap(),
+            a["met"].as_i64().unwrap(),
+            a["breached"].as_i64().unwrap(),
+            a["pending"].as_i64().unwrap(),
+        )
+    };
+    assert_eq!(counts(&r["overall"]), ("all".into(), 3, 1, 1, 1));
+    assert_eq!(r["overall"]["attainment_percent"], 50.0);
+    assert_eq!(r["overall"]["median_first_response_minutes"], 0);
+    let by_priority: Vec<_> = r["by_priority"].as_array().unwrap().iter().map(counts).collect();
+    assert_eq!(
+        by_priority,
+        [("high".into(), 1, 0, 1, 0), ("normal".into(), 2, 1, 0, 1)]
+    );
+    let by_customer: Vec<_> = r["by_customer"].as_array().unwrap().iter().map(counts).collect();
+    assert_eq!(
+        by_customer,
+        [("Acme".into(), 2, 1, 1, 0), ("Globex".into(), 1, 0, 0, 1)]
+    );
+    assert_eq!(r["by_customer"][1]["attainment_percent"], Value::Null);
+    // CSV, and a period in the future holds nothing.
+    let res = app
+        .api()
+        .get(app.url("/api/v1/reports/sla.csv"))
+        .bearer_auth(&p.sam)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 6, "{csv}");
+    assert!(lines.contains(&"customer,Acme,2,1,1,0,50.0,0"), "{csv}");
+    let (_, later) = app
+        .call(
+            Method::GET,
+            "/api/v1/reports/sla?from=2999-01-01&to=2999-01-31",
+            Some(&p.sam),
+            None,
+        )
+        .await;
+    assert_eq!(later["overall"]["tickets"], 0);
+    let (status, problem) = app
+        .call(
+            Method::GET,
+            "/api/v1/reports/sla?from=2026-13-01",
+            Some(&p.sam),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["errors"]["from"].is_array());
+    // The page and its download.
+    let mut sam = app.browser();
+    sam.login("sam@vendor.test", PW).await;
+    let (status, html) = sam.page("/portal/reports").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Globex") && html.contains("Download CSV"));
+    let (status, html) = sam.page("/portal/reports?from=someday").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("is not a day"));
+    let res = sam.get("/portal/reports.csv").await;
+    assert_eq!(res.status(), StatusCode::OK);
+}

@@ -6,6 +6,7 @@ use super::attachments;
 use super::calendar::{self, CalendarForm};
 use super::catalog::{self, NameInput};
 use super::dashboard::{self, AnnouncementInput};
+use super::reports;
 use super::tickets::{self, ListQuery, TicketInput};
 use super::workflow::{self, AssignInput, NoteInput, PriorityInput, StatusInput};
 use crate::app::AppState;
@@ -23,6 +24,8 @@ crate::api_routes! {
     put "/api/v1/tickets/{id}/assignee" => assign,
     post "/api/v1/tickets/{id}/attachments" => attach,
     get "/api/v1/tickets/{id}/attachments/{attachment}" => attachment,
+    get "/api/v1/reports/sla" => sla_report,
+    get "/api/v1/reports/sla.csv" => sla_report_csv,
     get "/api/v1/portal/dashboard" => dashboard,
     get "/api/v1/announcements" => list_announcements,
     post "/api/v1/announcements" => create_announcement,
@@ -425,4 +428,37 @@ async fn delete_announcement(
 ) -> Result<HttpResponse, AppError> {
     dashboard::delete(&state, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/sla",
+    tag = "portal",
+    summary = "SLA attainment and median first-response time of tickets filed in a period, overall, by priority and by customer (staff).",
+    params(reports::ReportQuery),
+    responses((status = 200, description = "The report", body = reports::SlaReport))
+)]
+async fn sla_report(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<reports::ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(reports::sla(&state, &user, &query).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/sla.csv",
+    tag = "portal",
+    summary = "The SLA report as CSV (staff).",
+    params(reports::ReportQuery),
+    responses((status = 200, description = "One line per group: all, each priority, each customer", content_type = "text/csv", body = String))
+)]
+async fn sla_report_csv(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<reports::ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let report = reports::sla(&state, &user, &query).await?;
+    Ok(reports::csv_response(&report))
 }

@@ -7,6 +7,7 @@
 //! - [`tickets`]: filing, listing and reading tickets, who sees what;
 //! - [`workflow`]: status, notes, priority, assignment, archiving;
 //! - [`dashboard`]: the front page and the announcements on it;
+//! - [`reports`]: SLA attainment and first-response times for staff, also as CSV;
 //! - [`attachments`]: files on tickets, served only to those who see the ticket;
 //! - `pages.rs`, `api.rs`: the portal pages and the JSON API.
 
@@ -16,6 +17,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod dashboard;
 pub mod pages;
+pub mod reports;
 pub mod sla;
 pub mod status;
 pub mod tickets;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attachments;
 use super::dashboard::{self, AnnouncementInput};
+use super::reports;
 use super::sla::Priority;
 use super::tickets::{self, ListQuery, TicketInput, TicketRow, TicketView};
 use super::workflow::{self, AssignInput, NoteInput, PriorityInput, StatusInput};
@@ -15,6 +16,8 @@ use crate::web::{CurrentUser, PageCtx};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/portal", web::get().to(dashboard))
+        .route("/portal/reports", web::get().to(reports_page))
+        .route("/portal/reports.csv", web::get().to(reports_csv))
         .route("/portal/announcements", web::get().to(announcements))
         .route("/portal/announcements", web::post().to(create_announcement))
         .route(
@@ -479,4 +482,44 @@ async fn delete_announcement(
 ) -> Result<HttpResponse, AppError> {
     dashboard::delete(&state, &user, id.into_inner()).await?;
     Ok(see_other("/portal/announcements"))
+}
+
+#[derive(Serialize)]
+struct ReportsPage {
+    query: reports::ReportQuery,
+    report: Option<reports::SlaReport>,
+    errors: FieldErrors,
+}
+
+async fn reports_page(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    query: web::Query<reports::ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let (report, errors) = match reports::sla(&state, &user, &query).await {
+        Ok(r) => (Some(r), FieldErrors::new()),
+        Err(AppError::Invalid { fields, .. }) => (None, fields),
+        Err(e) => return Err(e),
+    };
+    let status = crate::web::page::form_status(&errors);
+    ctx.render_status(
+        status,
+        "portal/reports.html",
+        &ReportsPage {
+            query,
+            report,
+            errors,
+        },
+    )
+}
+
+async fn reports_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<reports::ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let report = reports::sla(&state, &user, &query).await?;
+    Ok(reports::csv_response(&report))
 }
