@@ -24,7 +24,7 @@ use crate::web::{assets, csrf, headers, ops};
 pub struct AppState {
     pub settings: Settings,
     pub db: Db,
-    pub templates: Templates,
+    pub templates: std::sync::Arc<Templates>,
     pub keys: Keys,
     pub limiter: Limiter,
     pub mailer: Mailer,
@@ -45,7 +45,7 @@ impl AppState {
     /// database.
     pub fn new(settings: Settings, db: Db) -> anyhow::Result<Self> {
         Ok(Self {
-            templates: Templates::load()?,
+            templates: std::sync::Arc::new(Templates::load()?),
             keys: Keys::new(&settings.secret),
             limiter: Limiter::new(&settings.rate_limits),
             mailer: Mailer::from_settings(&settings)?,
@@ -143,6 +143,9 @@ pub fn serve(
     let metrics = metrics()?;
     let https = state.settings.secure_cookies();
     crate::search::indexer::start(state.search.clone(), state.db.clone())?;
+    if state.settings.send_mail {
+        crate::outbox::start(state.db.clone(), state.mailer.clone());
+    }
     let archiving = state.clone();
     actix_web::rt::spawn(async move {
         let after = chrono::Duration::days(archiving.settings.archive_after_days as i64);
@@ -153,6 +156,17 @@ pub fn serve(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(tickets = n, "archived closed tickets"),
                 Err(e) => tracing::warn!(error = ?e, "archiving closed tickets"),
+            }
+        }
+    });
+    let alerting = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let notices = crate::portal::notices::Notices::of(&alerting);
+            if let Err(e) = crate::portal::alerts::run(&alerting.db, notices).await {
+                tracing::warn!(error = ?e, "SLA alerts");
             }
         }
     });

@@ -171,6 +171,10 @@ pub struct SettingsArgs {
     /// and API tokens: on or off.
     #[arg(long, env = "PARLEY_PUBLIC_FEEDS", default_value = "off", global = true)]
     pub public_feeds: String,
+    /// Deliver queued mail from this process: on, or off to leave it to other nodes
+    /// (mail is still queued).
+    #[arg(long, env = "PARLEY_SEND_MAIL", default_value = "on", global = true)]
+    pub send_mail: String,
     /// What a signup from an unknown company domain does: pending (an admin approves the
     /// new organization) or refuse.
     #[arg(
@@ -413,6 +417,8 @@ pub struct Settings {
     pub max_download_bytes: u64,
     pub max_upload_bytes: u64,
     pub public_feeds: bool,
+    /// Whether this process delivers the mail outbox.
+    pub send_mail: bool,
     /// Memory for the topic page cache; 0 turns it off.
     pub page_cache_bytes: u64,
     /// Closed tickets are archived this many days after closing.
@@ -561,6 +567,7 @@ impl Settings {
             )? * 1024
                 * 1024,
             public_feeds: parse_switch(&args.public_feeds, "PARLEY_PUBLIC_FEEDS", "public-feeds")?,
+            send_mail: parse_switch(&args.send_mail, "PARLEY_SEND_MAIL", "send-mail")?,
             archive_after_days: parse_number(
                 &args.archive_after_days,
                 0,

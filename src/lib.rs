@@ -25,6 +25,8 @@ pub mod mail;
 pub mod markdown;
 /// The OpenAPI document of the JSON API, checked against the mounted routes.
 pub mod openapi;
+/// The mail outbox: messages queued with their events and delivered in the background.
+pub mod outbox;
 /// What every handler shares: templates, sessions, CSRF, rate limits, headers, assets.
 pub mod web;
 

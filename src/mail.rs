@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -35,13 +36,20 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
-/// A message ready to send: one recipient, a subject and two bodies.
+/// A message ready to send: one recipient, a subject and two bodies, and the headers
+/// that thread it and let its reader unsubscribe.
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub to: Mailbox,
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// `<id@host>`; lettre makes one up when none.
+    pub message_id: Option<String>,
+    /// The message this one follows in its thread (also sent as `References`).
+    pub in_reply_to: Option<String>,
+    /// The `List-Unsubscribe` address, where one applies.
+    pub list_unsubscribe: Option<String>,
 }
 
 impl Mail {
@@ -58,6 +66,9 @@ impl Mail {
             subject: subject.trim().to_string(),
             text: templates.render_plain(&format!("email/{name}.txt"), view)?,
             html: templates.render_plain(&format!("email/{name}.html"), view)?,
+            message_id: None,
+            in_reply_to: None,
+            list_unsubscribe: None,
         })
     }
 }
@@ -96,12 +107,23 @@ impl Mailer {
         let from = match self {
             Self::Smtp { from, .. } | Self::Files { from, .. } => from.clone(),
         };
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(from)
             .to(mail.to.clone())
             .subject(mail.subject.clone())
+            .message_id(mail.message_id.clone());
+        if let Some(parent) = &mail.in_reply_to {
+            builder = builder.in_reply_to(parent.clone()).references(parent.clone());
+        }
+        let mut message = builder
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
             .context("building a message")?;
+        if let Some(address) = &mail.list_unsubscribe {
+            message.headers_mut().insert_raw(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{address}>"),
+            ));
+        }
         match self {
             Self::Smtp { transport, .. } => {
                 transport.send(message).await.context("sending over SMTP")?;

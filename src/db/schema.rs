@@ -319,6 +319,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        event_key -> Text,
+        to_name -> Text,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        message_id -> Text,
+        in_reply_to -> Nullable<Text>,
+        list_unsubscribe -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     business_calendar (id) {
         id -> BigInt,
         zone -> Text,
@@ -372,4 +395,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     business_calendar,
     ticket_attachments,
     announcements,
+    mail_outbox,
 );

@@ -148,6 +148,7 @@ pub async fn create(
         (false, _) => (chosen, false),
     };
     let requester = user.id;
+    let notices = super::notices::Notices::of(state);
     state
         .db
         .write(move |c| {
@@ -192,7 +193,7 @@ pub async fn create(
                 .values(values)
                 .returning(tickets::id)
                 .get_result(c))?;
-            event(
+            let created = event(
                 c,
                 id,
                 Some(requester),
@@ -202,6 +203,7 @@ pub async fn create(
                 Some(priority.as_str()),
                 None,
             )?;
+            super::notices::queue(c, &notices, created)?;
             super::attachments::record(c, id, requester, &files)?;
             Ok(Filed {
                 id,
@@ -261,7 +263,7 @@ fn check_choices(c: &mut AnyConnection, organization_id: i64, input: &TicketInpu
     Ok(())
 }
 
-/// Adds an event to a ticket's log.
+/// Adds an event to a ticket's log; returns its id.
 #[allow(clippy::too_many_arguments)]
 pub fn event(
     c: &mut AnyConnection,
@@ -272,21 +274,22 @@ pub fn event(
     from: Option<&str>,
     to: Option<&str>,
     body: Option<(&str, &str)>,
-) -> Result<(), AppError> {
-    diesel::insert_into(ticket_events::table)
-        .values((
-            ticket_events::ticket_id.eq(ticket_id),
-            ticket_events::actor_id.eq(actor),
-            ticket_events::kind.eq(kind),
-            ticket_events::public.eq(public),
-            ticket_events::from_value.eq(from),
-            ticket_events::to_value.eq(to),
-            ticket_events::body_markdown.eq(body.map(|b| b.0)),
-            ticket_events::body_html.eq(body.map(|b| b.1)),
-            ticket_events::created_at.eq(now()),
-        ))
-        .execute(c)?;
-    Ok(())
+) -> Result<i64, AppError> {
+    let values = (
+        ticket_events::ticket_id.eq(ticket_id),
+        ticket_events::actor_id.eq(actor),
+        ticket_events::kind.eq(kind),
+        ticket_events::public.eq(public),
+        ticket_events::from_value.eq(from),
+        ticket_events::to_value.eq(to),
+        ticket_events::body_markdown.eq(body.map(|b| b.0)),
+        ticket_events::body_html.eq(body.map(|b| b.1)),
+        ticket_events::created_at.eq(now()),
+    );
+    Ok(with_backend!(c, |c| diesel::insert_into(ticket_events::table)
+        .values(values)
+        .returning(ticket_events::id)
+        .get_result::<i64>(c))?)
 }
 
 /// The ticket if `who` may see it; 404 otherwise (its existence is not confirmed).

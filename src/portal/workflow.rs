@@ -5,6 +5,7 @@ use chrono::Duration;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::notices::{self, Notices};
 use super::sla::{self, Priority};
 use super::status::{self, Actor, Status};
 use super::tickets::{event, visible};
@@ -71,8 +72,11 @@ pub(super) fn touch(c: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Moves a ticket and logs it; mails those who hear of it when `notices` is given
+/// (the system's archiving mails nobody).
 fn move_to(
     c: &mut AnyConnection,
+    notices: Option<&Notices>,
     t: &Ticket,
     actor: Option<i64>,
     from: Status,
@@ -87,7 +91,7 @@ fn move_to(
             tickets::updated_at.eq(now()),
         ))
         .execute(c)?;
-    event(
+    let id = event(
         c,
         t.id,
         actor,
@@ -96,7 +100,11 @@ fn move_to(
         Some(from.as_str()),
         Some(to.as_str()),
         None,
-    )
+    )?;
+    match notices {
+        Some(n) => notices::queue(c, n, id),
+        None => Ok(()),
+    }
 }
 
 /// Moves a ticket to another status, if the table allows this user the move.
@@ -110,6 +118,7 @@ pub async fn set_status(
     let to = Status::parse(&input.status)
         .ok_or_else(|| AppError::field("status", format!("'{}' is not a status.", input.status.trim())))?;
     let me = user.id;
+    let notices = Notices::of(state);
     state
         .db
         .write(move |c| {
@@ -123,7 +132,7 @@ pub async fn set_status(
                     AppError::field("status", why)
                 });
             }
-            move_to(c, &t, Some(me), from, to)
+            move_to(c, Some(&notices), &t, Some(me), from, to)
         })
         .await
 }
@@ -140,13 +149,14 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
         return Err(AppError::Forbidden("Only staff write internal notes.".into()));
     }
     let me = user.id;
+    let notices = Notices::of(state);
     state
         .db
         .write(move |c| {
             let t = visible(c, who, id)?;
             let st = not_archived(&t)?;
             let html = crate::forum::render_body(c, &body)?.html;
-            event(
+            let note = event(
                 c,
                 id,
                 Some(me),
@@ -156,13 +166,14 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
                 None,
                 Some((&body, html.as_str())),
             )?;
+            notices::queue(c, &notices, note)?;
             if who.is_staff() && public && t.first_response_at.is_none() {
                 diesel::update(tickets::table.find(id))
                     .set(tickets::first_response_at.eq(now()))
                     .execute(c)?;
             }
             if !who.is_staff() && st == Status::CustomerPending {
-                move_to(c, &t, Some(me), st, Status::InProgress)?;
+                move_to(c, Some(&notices), &t, Some(me), st, Status::InProgress)?;
             }
             touch(c, id)
         })
@@ -185,6 +196,7 @@ pub async fn set_priority(
     let to = Priority::parse(&input.priority)
         .ok_or_else(|| AppError::field("priority", "Choose Critical, High or Normal."))?;
     let me = user.id;
+    let notices = Notices::of(state);
     state
         .db
         .write(move |c| {
@@ -201,7 +213,7 @@ pub async fn set_priority(
             diesel::update(tickets::table.find(id))
                 .set((tickets::priority.eq(to.as_str()), tickets::sla_due_at.eq(due)))
                 .execute(c)?;
-            event(
+            let changed = event(
                 c,
                 id,
                 Some(me),
@@ -211,6 +223,7 @@ pub async fn set_priority(
                 Some(to.as_str()),
                 None,
             )?;
+            notices::queue(c, &notices, changed)?;
             touch(c, id)
         })
         .await
@@ -223,6 +236,7 @@ pub async fn assign(state: &AppState, user: &AuthUser, id: i64, input: AssignInp
         return Err(AppError::Forbidden("Only staff assign tickets.".into()));
     }
     let me = user.id;
+    let notices = Notices::of(state);
     state
         .db
         .write(move |c| {
@@ -244,7 +258,8 @@ pub async fn assign(state: &AppState, user: &AuthUser, id: i64, input: AssignInp
             diesel::update(tickets::table.find(id))
                 .set(tickets::assignee_id.eq(input.assignee_id))
                 .execute(c)?;
-            event(c, id, Some(me), "assigned", true, None, name.as_deref(), None)?;
+            let assigned = event(c, id, Some(me), "assigned", true, None, name.as_deref(), None)?;
+            notices::queue(c, &notices, assigned)?;
             touch(c, id)
         })
         .await
@@ -263,7 +278,7 @@ pub async fn archive_closed(db: &Db, after: Duration) -> Result<usize, AppError>
         for t in &due {
             status::allowed(Actor::System, Status::Closed, Status::Archived)
                 .map_err(|why| AppError::Conflict(why.into()))?;
-            move_to(c, t, None, Status::Closed, Status::Archived)?;
+            move_to(c, None, t, None, Status::Closed, Status::Archived)?;
         }
         Ok(due.len())
     })

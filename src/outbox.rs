@@ -1,0 +1,237 @@
+//! The mail outbox: a message is a row written in the same transaction as the event
+//! that caused it, and a background task delivers it.
+//!
+//! - **Once per event and person.** Each row carries an `event_key` naming the event and
+//!   the recipient, unique in the table: queueing the same event again is a no-op.
+//! - **Nothing lost.** A row stays until delivered or given up on; a crash or restart
+//!   leaves it pending, and the next start sends it.
+//! - **One sender.** A node claims a row (status `sending`, with a lease) in a write
+//!   transaction before it sends, so two nodes never send the same row. Should a node
+//!   die after the server accepted a message but before it recorded so, the lease runs
+//!   out and the message goes again: the one case where a reader may see it twice.
+//! - **Retries.** A failed attempt is tried again after 30 s, doubling up to 6 hours;
+//!   after [`MAX_ATTEMPTS`] the row is marked `failed` with the last error, for an admin
+//!   to see.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::mail_outbox;
+use crate::db::{AnyConnection, Db, now};
+use crate::error::AppError;
+use crate::mail::{Mail, Mailer};
+
+/// Attempts before a message is given up on.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a claimed message is left to its sender before another may take it.
+const LEASE: Duration = Duration::from_secs(300);
+/// Messages taken per round.
+const BATCH: i64 = 20;
+
+/// Queues `mail` for the event named `event_key` (unique per event and recipient), in
+/// the caller's transaction. Returns false when that event already queued it.
+pub fn enqueue(c: &mut AnyConnection, event_key: &str, mail: &Mail) -> Result<bool, AppError> {
+    let at = now();
+    let message_id = mail.message_id.clone().unwrap_or_else(|| {
+        let local: String = event_key
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '.' })
+            .collect();
+        format!("<{local}@parley>")
+    });
+    let values = (
+        mail_outbox::event_key.eq(event_key),
+        mail_outbox::to_name.eq(mail.to.name.clone().unwrap_or_default()),
+        mail_outbox::to_address.eq(mail.to.email.to_string()),
+        mail_outbox::subject.eq(&mail.subject),
+        mail_outbox::text_body.eq(&mail.text),
+        mail_outbox::html_body.eq(&mail.html),
+        mail_outbox::message_id.eq(&message_id),
+        mail_outbox::in_reply_to.eq(&mail.in_reply_to),
+        mail_outbox::list_unsubscribe.eq(&mail.list_unsubscribe),
+        mail_outbox::status.eq("pending"),
+        mail_outbox::next_attempt_at.eq(at),
+        mail_outbox::created_at.eq(at),
+    );
+    let inserted = crate::with_backend!(c, |c| diesel::insert_into(mail_outbox::table)
+        .values(values)
+        .on_conflict(mail_outbox::event_key)
+        .do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
+}
+
+/// One queued message as the sender reads it.
+#[derive(Debug, Clone, Queryable)]
+struct Row {
+    id: i64,
+    to_name: String,
+    to_address: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    message_id: String,
+    in_reply_to: Option<String>,
+    list_unsubscribe: Option<String>,
+    attempts: i32,
+}
+
+/// Claims up to [`BATCH`] messages that are due (or whose sender's lease ran out).
+fn claim(c: &mut AnyConnection, at: NaiveDateTime) -> Result<Vec<Row>, AppError> {
+    let due = mail_outbox::status
+        .eq("pending")
+        .and(mail_outbox::next_attempt_at.le(at))
+        .or(mail_outbox::status
+            .eq("sending")
+            .and(mail_outbox::lease_until.lt(at)));
+    let ids: Vec<i64> = mail_outbox::table
+        .filter(due)
+        .order(mail_outbox::id.asc())
+        .select(mail_outbox::id)
+        .limit(BATCH)
+        .load(c)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lease = at + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let token = format!("{:016x}", rand::random::<u64>());
+    diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::id.eq_any(&ids))
+            .filter(due),
+    )
+    .set((
+        mail_outbox::status.eq("sending"),
+        mail_outbox::lease_until.eq(lease),
+        mail_outbox::claimed_by.eq(&token),
+    ))
+    .execute(c)?;
+    Ok(mail_outbox::table
+        .filter(mail_outbox::id.eq_any(&ids))
+        .filter(mail_outbox::status.eq("sending"))
+        .filter(mail_outbox::claimed_by.eq(&token))
+        .select((
+            mail_outbox::id,
+            mail_outbox::to_name,
+            mail_outbox::to_address,
+            mail_outbox::subject,
+            mail_outbox::text_body,
+            mail_outbox::html_body,
+            mail_outbox::message_id,
+            mail_outbox::in_reply_to,
+            mail_outbox::list_unsubscribe,
+            mail_outbox::attempts,
+        ))
+        .load(c)?)
+}
+
+/// How long to wait after the `attempts`-th failure.
+pub fn backoff(attempts: i32) -> chrono::Duration {
+    let seconds = 30i64.saturating_mul(1i64 << attempts.clamp(0, 20)).min(6 * 3600);
+    chrono::Duration::seconds(seconds)
+}
+
+/// What a round of delivery did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Delivers what is due: claims, sends, records each outcome. Called by the background
+/// task; tests call it to deliver at once.
+pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<Round, AppError> {
+    let rows = db.write(|c| claim(c, now())).await?;
+    let mut round = Round::default();
+    for row in rows {
+        let outcome = match crate::mail::mailbox(&row.to_name, &row.to_address) {
+            Ok(to) => {
+                let mail = Mail {
+                    to,
+                    subject: row.subject.clone(),
+                    text: row.text_body.clone(),
+                    html: row.html_body.clone(),
+                    message_id: Some(row.message_id.clone()),
+                    in_reply_to: row.in_reply_to.clone(),
+                    list_unsubscribe: row.list_unsubscribe.clone(),
+                };
+                mailer.send(mail).await
+            }
+            Err(e) => Err(e),
+        };
+        let id = row.id;
+        match outcome {
+            Ok(()) => {
+                round.sent += 1;
+                db.write(move |c| {
+                    diesel::update(mail_outbox::table.find(id))
+                        .set((
+                            mail_outbox::status.eq("sent"),
+                            mail_outbox::sent_at.eq(now()),
+                            mail_outbox::attempts.eq(row.attempts + 1),
+                            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+                        ))
+                        .execute(c)?;
+                    Ok(())
+                })
+                .await?;
+            }
+            Err(e) => {
+                round.failed += 1;
+                let attempts = row.attempts + 1;
+                let error = format!("{e:#}");
+                tracing::warn!(message = id, attempts, error = %error, "mail delivery failed");
+                db.write(move |c| {
+                    let status = if attempts >= MAX_ATTEMPTS {
+                        "failed"
+                    } else {
+                        "pending"
+                    };
+                    diesel::update(mail_outbox::table.find(id))
+                        .set((
+                            mail_outbox::status.eq(status),
+                            mail_outbox::attempts.eq(attempts),
+                            mail_outbox::next_attempt_at.eq(now() + backoff(attempts - 1)),
+                            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+                            mail_outbox::last_error.eq(error.chars().take(2000).collect::<String>()),
+                        ))
+                        .execute(c)?;
+                    Ok(())
+                })
+                .await?;
+            }
+        }
+    }
+    Ok(round)
+}
+
+/// How often the sender looks for due messages.
+const POLL: Duration = Duration::from_secs(2);
+
+/// Starts the sender on the current runtime.
+pub fn start(db: Db, mailer: Mailer) {
+    actix_web::rt::spawn(async move {
+        loop {
+            match deliver_due(&db, &mailer).await {
+                // A full batch: there may be more right away.
+                Ok(round) if round.sent + round.failed >= BATCH as usize => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "mail outbox"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_up_to_six_hours() {
+        assert_eq!(super::backoff(0).num_seconds(), 30);
+        assert_eq!(super::backoff(1).num_seconds(), 60);
+        assert_eq!(super::backoff(3).num_seconds(), 240);
+        assert_eq!(super::backoff(30).num_seconds(), 6 * 3600);
+    }
+}

@@ -1,0 +1,169 @@
+//! Mail about ticket events, queued in the event's own transaction (see `outbox`):
+//! who hears of what.
+//!
+//! - **created**: the requester, as a receipt with the ticket's number;
+//! - **assigned**: the new assignee and the requester;
+//! - **status**, **priority**, public **note**: the requester and the assignee;
+//! - internal **note**: staff only (the assignee), never a customer.
+//!
+//! Nobody is mailed about their own action, but for the receipt. Every mail of a
+//! ticket threads under one root (`In-Reply-To`/`References` `<ticket-N@host>`), and
+//! its subject carries `[#N]`, which is how a reply by mail finds its ticket.
+
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::status::Status;
+use crate::db::AnyConnection;
+use crate::db::models::{Ticket, TicketEvent};
+use crate::db::schema::{organizations, ticket_events, tickets, users};
+use crate::error::AppError;
+use crate::mail::{Mail, mailbox};
+use crate::web::templates::Templates;
+
+/// What queueing ticket mail needs from the application.
+#[derive(Clone)]
+pub struct Notices {
+    pub templates: Arc<Templates>,
+    pub base_url: url::Url,
+}
+
+impl Notices {
+    pub fn of(state: &crate::app::AppState) -> Self {
+        Self {
+            templates: state.templates.clone(),
+            base_url: state.settings.base_url.clone(),
+        }
+    }
+
+    fn host(&self) -> String {
+        self.base_url.host_str().unwrap_or("parley").to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct View<'a> {
+    name: &'a str,
+    actor: &'a str,
+    what: String,
+    note_text: Option<&'a str>,
+    note_html: Option<&'a str>,
+    internal: bool,
+    ticket_id: i64,
+    subject: &'a str,
+    customer: &'a str,
+    priority: &'a str,
+    status: &'a str,
+    link: String,
+}
+
+/// A person who may be mailed: id, name, address, role.
+type Person = (i64, String, String, String);
+
+fn person(c: &mut AnyConnection, id: i64) -> Result<Option<Person>, AppError> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .select((users::id, users::display_name, users::email, users::role))
+        .load(c)?
+        .pop())
+}
+
+fn label(value: Option<&str>) -> String {
+    value
+        .map(|v| Status::parse(v).map_or_else(|| v.replace('_', " "), |s| s.label().to_string()))
+        .unwrap_or_default()
+}
+
+/// Queues the mail of one ticket event, in the caller's transaction.
+pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<(), AppError> {
+    let event: TicketEvent = ticket_events::table
+        .find(event_id)
+        .select(TicketEvent::as_select())
+        .first(c)?;
+    let t: Ticket = tickets::table
+        .find(event.ticket_id)
+        .select(Ticket::as_select())
+        .first(c)?;
+    let customer: String = organizations::table
+        .find(t.organization_id)
+        .select(organizations::name)
+        .first(c)?;
+    let actor = match event.actor_id {
+        Some(a) => person(c, a)?,
+        None => None,
+    };
+    let actor_name = actor.as_ref().map_or("Parley", |a| a.1.as_str()).to_string();
+    let what = match event.kind.as_str() {
+        "created" => "filed the ticket; we will answer it here".to_string(),
+        "assigned" => match &event.to_value {
+            Some(name) => format!("assigned the ticket to {name}"),
+            None => "left the ticket unassigned".into(),
+        },
+        "status" => format!(
+            "changed the status from {} to {}",
+            label(event.from_value.as_deref()),
+            label(event.to_value.as_deref())
+        ),
+        "priority" => format!(
+            "changed the priority from {} to {}",
+            event.from_value.as_deref().unwrap_or_default(),
+            event.to_value.as_deref().unwrap_or_default()
+        ),
+        "note" if event.public => "wrote".into(),
+        "note" => "wrote an internal note".into(),
+        // Attachments and the system's archiving are not mailed.
+        _ => return Ok(()),
+    };
+    let mut recipients: Vec<i64> = Vec::new();
+    match event.kind.as_str() {
+        "created" => recipients.push(t.requester_id),
+        _ => {
+            recipients.push(t.requester_id);
+            recipients.extend(t.assignee_id);
+        }
+    }
+    recipients.dedup();
+    let host = notices.host();
+    let link = notices
+        .base_url
+        .join(&format!("/portal/tickets/{}", t.id))
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    for id in recipients {
+        if event.kind != "created" && Some(id) == event.actor_id {
+            continue;
+        }
+        let Some((id, name, email, role)) = person(c, id)? else {
+            continue;
+        };
+        let staff = matches!(role.as_str(), "staff" | "admin");
+        if !event.public && !staff {
+            continue;
+        }
+        let view = View {
+            name: &name,
+            actor: &actor_name,
+            what: what.clone(),
+            note_text: event.body_markdown.as_deref(),
+            note_html: event.body_html.as_deref(),
+            internal: !event.public,
+            ticket_id: t.id,
+            subject: &t.subject,
+            customer: &customer,
+            priority: &t.priority,
+            status: &label(Some(&t.status)),
+            link: link.clone(),
+        };
+        let Ok(to) = mailbox(&name, &email) else {
+            continue;
+        };
+        let mut mail = Mail::from_templates(&notices.templates, "ticket_event", to, &view)
+            .map_err(AppError::Internal)?;
+        mail.message_id = Some(format!("<ticket-{}.{}.{}@{host}>", t.id, event.id, id));
+        mail.in_reply_to = Some(format!("<ticket-{}@{host}>", t.id));
+        crate::outbox::enqueue(c, &format!("ticket-event:{}:{}", event.id, id), &mail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,402 @@
+//! The mail outbox and ticket mail: every ticket event reaches the right people once
+//! (internal notes never a customer), queued mail survives a restart and goes once, and
+//! a refusing SMTP server is tried again until it accepts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::TestApp;
+use diesel::prelude::*;
+use parley::accounts::Role;
+use parley::db::schema::mail_outbox;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+const PW: &str = "operator password 1";
+
+/// Delivers what is due until `n` mails are on disk (the server's own sender may take
+/// some first; each goes once either way).
+async fn mails_once_delivered(app: &TestApp, n: usize) -> Vec<String> {
+    for _ in 0..100 {
+        parley::outbox::deliver_due(&app.state.db, &app.state.mailer)
+            .await
+            .unwrap();
+        let mails = app.mails();
+        if mails.len() >= n {
+            return mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.mails()
+}
+
+fn to(mails: &[String], address: &str) -> Vec<String> {
+    mails
+        .iter()
+        .filter(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(address)))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn ticket_events_reach_the_right_people_once() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    app.user_with_role("ada@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let ada_id = {
+        let ada = app.token("ada@vendor.test", PW).await;
+        let (_, me) = app.call(Method::GET, "/api/v1/me", Some(&ada), None).await;
+        me["id"].as_i64().unwrap()
+    };
+    let before = app.mails().len();
+    let (status, t) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": "Nightly export fails", "priority": "normal", "description": "It stops at 40% every night."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let call = async |token: &str, method: Method, path: &str, body: Value| {
+        let (status, v) = app
+            .call(
+                method,
+                &format!("/api/v1/tickets/{id}{path}"),
+                Some(token),
+                Some(body),
+            )
+            .await;
+        assert!(status.is_success(), "{path}: {v}");
+    };
+    call(&sam, Method::PUT, "/assignee", json!({"assignee_id": ada_id})).await;
+    call(
+        &sam,
+        Method::POST,
+        "/notes",
+        json!({"body": "Secret plan: blame the network", "internal": true}),
+    )
+    .await;
+    call(
+        &sam,
+        Method::POST,
+        "/notes",
+        json!({"body": "We are looking at the export job."}),
+    )
+    .await;
+    call(&sam, Method::PUT, "/status", json!({"status": "in_progress"})).await;
+    call(&sam, Method::PUT, "/priority", json!({"priority": "high"})).await;
+    call(
+        &ann,
+        Method::POST,
+        "/notes",
+        json!({"body": "Thanks, it failed again tonight."}),
+    )
+    .await;
+
+    // Ann: the receipt, the assignment, the public note, status, priority (not her own
+    // note, not the internal one). Ada (assignee): the internal note, the public notes,
+    // status and priority. Sam acted on everything: nothing.
+    let mails = mails_once_delivered(&app, before + 11).await;
+    let mails = &mails[before..];
+    let ann_mails = to(mails, "ann@acme.test");
+    let ada_mails = to(mails, "ada@vendor.test");
+    assert_eq!(ann_mails.len(), 5, "{ann_mails:#?}");
+    assert_eq!(ada_mails.len(), 6, "{ada_mails:#?}");
+    assert!(to(mails, "sam@vendor.test").is_empty());
+    assert_eq!(mails.len(), 11);
+    assert!(ann_mails.iter().all(|m| !m.contains("Secret plan")));
+    assert!(
+        ada_mails
+            .iter()
+            .any(|m| m.contains("Secret plan") && m.contains("internal note"))
+    );
+    assert!(ann_mails[0].contains("filed the ticket"));
+    assert!(ann_mails.iter().any(|m| m.contains("assigned the ticket to")));
+    assert!(ada_mails.iter().any(|m| m.contains("it failed again tonight")));
+    // Threaded under the ticket, with its number in the subject.
+    for m in mails {
+        assert!(
+            m.contains(&format!("Subject: [#{id}] Nightly export fails")),
+            "{m}"
+        );
+        assert!(m.contains(&format!("In-Reply-To: <ticket-{id}@")), "{m}");
+        assert!(m.contains(&format!("References: <ticket-{id}@")), "{m}");
+        assert!(m.contains(&format!("Message-ID: <ticket-{id}.")), "{m}");
+    }
+    // Delivering again sends nothing more.
+    let round = parley::outbox::deliver_due(&app.state.db, &app.state.mailer)
+        .await
+        .unwrap();
+    assert_eq!(round, parley::outbox::Round::default());
+    assert_eq!(app.mails().len(), before + 11);
+}
+
+fn test_mail(subject: &str) -> parley::mail::Mail {
+    parley::mail::Mail {
+        to: parley::mail::mailbox("Zed", "zed@acme.test").unwrap(),
+        subject: subject.into(),
+        text: "text".into(),
+        html: "<p>html</p>".into(),
+        message_id: None,
+        in_reply_to: None,
+        list_unsubscribe: Some("https://parley.test/unsubscribe/x".into()),
+    }
+}
+
+/// Runs `f` on a write connection of `db`.
+async fn with_conn<T: Send + 'static>(
+    db: &parley::db::Db,
+    f: impl FnOnce(&mut parley::db::AnyConnection) -> T + Send + 'static,
+) -> T {
+    let db = db.clone();
+    tokio::task::spawn_blocking(move || f(&mut db.get_write().unwrap()))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn queued_mail_survives_a_restart_and_goes_once() {
+    let app = TestApp::spawn_with(&["--send-mail=off"]).await;
+    // Queued by a process that stops before sending; the same event queues nothing more.
+    let settings = app.state.settings.clone();
+    let first = with_conn(&app.state.db, |c| {
+        let a = parley::outbox::enqueue(c, "test:restart", &test_mail("Queued before a crash")).unwrap();
+        let b = parley::outbox::enqueue(c, "test:restart", &test_mail("Queued before a crash")).unwrap();
+        (a, b)
+    })
+    .await;
+    assert_eq!(first, (true, false));
+    // A message a dead sender had claimed: its lease ran out.
+    with_conn(&app.state.db, |c| {
+        parley::outbox::enqueue(c, "test:claimed", &test_mail("Claimed by a dead node")).unwrap();
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(10);
+        diesel::update(mail_outbox::table.filter(mail_outbox::event_key.eq("test:claimed")))
+            .set((
+                mail_outbox::status.eq("sending"),
+                mail_outbox::lease_until.eq(past),
+            ))
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+    // The next process starts and sends both, once.
+    let restarted = tokio::task::spawn_blocking(move || {
+        let db = parley::db::Db::connect(&settings.database, 2).unwrap();
+        parley::app::AppState::new(settings, db).unwrap()
+    })
+    .await
+    .unwrap();
+    let round = parley::outbox::deliver_due(&restarted.db, &restarted.mailer)
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 2);
+    let again = parley::outbox::deliver_due(&restarted.db, &restarted.mailer)
+        .await
+        .unwrap();
+    assert_eq!(again.sent, 0);
+    let mails = app.mails();
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.contains("Queued before a crash"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.contains("Claimed by a dead node"))
+            .count(),
+        1
+    );
+    assert!(mails[0].contains("List-Unsubscribe: <https://parley.test/unsubscribe/x>"));
+    let statuses: Vec<(String, i32)> = with_conn(&app.state.db, |c| {
+        mail_outbox::table
+            .order(mail_outbox::id.asc())
+            .select((mail_outbox::status, mail_outbox::attempts))
+            .load(c)
+            .unwrap()
+    })
+    .await;
+    assert_eq!(statuses, [("sent".to_string(), 1), ("sent".to_string(), 1)]);
+}
+
+/// A small SMTP server: refuses the first `refuse` messages at RCPT (451), then takes
+/// every message and keeps it.
+async fn smtp_server(refuse: usize) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let kept = received.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (kept, refused) = (kept.clone(), refused.clone());
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            kept.lock().unwrap().push(std::mem::take(body));
+                            data = None;
+                            write.write_all(b"250 kept\r\n").await.unwrap();
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 test\r\n",
+                        "RCPT" if refused.fetch_add(1, Ordering::SeqCst) < refuse => {
+                            b"451 try again later\r\n"
+                        }
+                        "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 ok\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        }
+                        _ => b"502 no\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+#[tokio::test]
+async fn a_refusing_smtp_server_is_tried_again() {
+    let app = TestApp::spawn_with(&["--send-mail=off"]).await;
+    let (port, received) = smtp_server(1).await;
+    let mut settings = app.state.settings.clone();
+    settings.smtp = Some(parley::config::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        tls: parley::config::SmtpTls::None,
+        username: None,
+        password: None,
+    });
+    let mailer = parley::mail::Mailer::from_settings(&settings).unwrap();
+    with_conn(&app.state.db, |c| {
+        parley::outbox::enqueue(c, "test:smtp", &test_mail("Over real SMTP")).unwrap();
+    })
+    .await;
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer).await.unwrap();
+    assert_eq!(round, parley::outbox::Round { sent: 0, failed: 1 });
+    let (status, attempts, error, next): (String, i32, Option<String>, chrono::NaiveDateTime) =
+        with_conn(&app.state.db, |c| {
+            mail_outbox::table
+                .select((
+                    mail_outbox::status,
+                    mail_outbox::attempts,
+                    mail_outbox::last_error,
+                    mail_outbox::next_attempt_at,
+                ))
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!((status.as_str(), attempts), ("pending", 1));
+    assert!(error.unwrap().contains("try again later"));
+    assert!(next > chrono::Utc::now().naive_utc());
+    // Not due yet: nothing happens; once due, it goes.
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer).await.unwrap();
+    assert_eq!(round, parley::outbox::Round::default());
+    with_conn(&app.state.db, |c| {
+        diesel::update(mail_outbox::table)
+            .set(mail_outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer).await.unwrap();
+    assert_eq!(round.sent, 1);
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains("Subject: Over real SMTP"));
+    let status: String = with_conn(&app.state.db, |c| {
+        mail_outbox::table.select(mail_outbox::status).first(c).unwrap()
+    })
+    .await;
+    assert_eq!(status, "sent");
+}
+
+#[tokio::test]
+async fn sla_alerts_go_to_staff_once_per_due_time() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let (_, t) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": "Production down since 9am", "priority": "normal", "description": "Nothing loads for anyone."})),
+        )
+        .await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let alerts = async || {
+        parley::portal::alerts::run(&app.state.db, parley::portal::notices::Notices::of(&app.state))
+            .await
+            .unwrap()
+    };
+    let due_in = async |minutes: i64| {
+        with_conn(&app.state.db, move |c| {
+            use parley::db::schema::tickets;
+            let due = chrono::Utc::now().naive_utc() + chrono::Duration::minutes(minutes);
+            diesel::update(tickets::table.find(id))
+                .set(tickets::sla_due_at.eq(due))
+                .execute(c)
+                .unwrap();
+        })
+        .await
+    };
+    // Critical: due in two hours, no alert yet.
+    assert_eq!(alerts().await, 0);
+    due_in(30).await;
+    assert_eq!(alerts().await, 1);
+    assert_eq!(alerts().await, 0);
+    due_in(-5).await;
+    assert_eq!(alerts().await, 1);
+    assert_eq!(alerts().await, 0);
+    let mails = mails_once_delivered(&app, 3).await;
+    let sam_mails = to(&mails, "sam@vendor.test");
+    assert_eq!(sam_mails.len(), 2, "{sam_mails:#?}");
+    assert!(sam_mails[0].contains("SLA due within the hour") && sam_mails[1].contains("SLA breached"));
+    assert!(to(&mails, "ann@acme.test").iter().all(|m| !m.contains("SLA")));
+    // Answered: no more alerts, whatever the due time.
+    app.call(
+        Method::POST,
+        &format!("/api/v1/tickets/{id}/notes"),
+        Some(&sam),
+        Some(json!({"body": "On it."})),
+    )
+    .await;
+    due_in(-20).await;
+    assert_eq!(alerts().await, 0);
+}
