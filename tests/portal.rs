@@ -963,3 +963,237 @@ async fn sla_reports_for_staff() {
     let res = sam.get("/portal/reports.csv").await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+/// Puts a ticket in a status directly, as if it had got there.
+async fn force_status(app: &TestApp, id: i64, status: &str, closed_days_ago: Option<i64>) {
+    use diesel::prelude::*;
+    use parley::db::schema::tickets;
+    let db = app.state.db.clone();
+    let status = status.to_string();
+    tokio::task::spawn_blocking(move || {
+        let closed = closed_days_ago.map(|d| chrono::Utc::now().naive_utc() - chrono::Duration::days(d));
+        diesel::update(tickets::table.find(id))
+            .set((tickets::status.eq(status), tickets::closed_at.eq(closed)))
+            .execute(&mut *db.get_write().unwrap())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn every_status_move_by_every_role() {
+    use parley::portal::status::{ALL, Actor, allowed};
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let (_, t) = file(&app, &p.ann, ticket("Moves every which way", "normal")).await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/tickets/{id}/status");
+    for (token, actor) in [(&p.ann, Actor::Customer), (&p.sam, Actor::Staff)] {
+        for from in ALL {
+            for to in ALL {
+                force_status(&app, id, from.as_str(), None).await;
+                let (status, body) = app
+                    .call(
+                        Method::PUT,
+                        &path,
+                        Some(token),
+                        Some(json!({"status": to.as_str()})),
+                    )
+                    .await;
+                let expected = match allowed(actor, from, to) {
+                    Ok(()) => StatusCode::OK,
+                    Err(_) if from == parley::portal::status::Status::Archived => StatusCode::CONFLICT,
+                    // Refused by role: 403; a move nobody may make: 422.
+                    Err(_) if allowed(Actor::Staff, from, to).is_ok() => StatusCode::FORBIDDEN,
+                    Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                assert_eq!(status, expected, "{actor:?} {from:?} -> {to:?}: {body}");
+                if status == StatusCode::OK {
+                    assert_eq!(body["ticket"]["status"], to.as_str());
+                } else {
+                    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+                }
+            }
+        }
+    }
+    // The menu offers exactly the allowed moves.
+    for from in ALL {
+        force_status(&app, id, from.as_str(), None).await;
+        let (_, offered) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/tickets/{id}/transitions"),
+                Some(&p.ann),
+                None,
+            )
+            .await;
+        let offered: Vec<&str> = offered
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = ALL
+            .iter()
+            .filter(|to| allowed(Actor::Customer, from, **to).is_ok())
+            .map(|to| to.as_str())
+            .collect();
+        assert_eq!(offered, expected, "{from:?}");
+    }
+}
+
+#[tokio::test]
+async fn archiving_after_fourteen_days_on_a_set_clock() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let mut ids = Vec::new();
+    for (subject, days) in [("Closed fifteen days ago", 15), ("Closed thirteen days ago", 13)] {
+        let (_, t) = file(&app, &p.ann, ticket(subject, "normal")).await;
+        let id = t["ticket"]["id"].as_i64().unwrap();
+        force_status(&app, id, "closed", Some(days)).await;
+        ids.push(id);
+    }
+    let archived = parley::portal::workflow::archive_closed(&app.state.db, chrono::Duration::days(14))
+        .await
+        .unwrap();
+    assert_eq!(archived, 1);
+    let status_of = async |id: i64| {
+        let (_, t) = app
+            .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&p.sam), None)
+            .await;
+        t["ticket"]["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status_of(ids[0]).await, "archived");
+    assert_eq!(status_of(ids[1]).await, "closed");
+    // Running again archives nothing more; the other one goes once its day comes.
+    assert_eq!(
+        parley::portal::workflow::archive_closed(&app.state.db, chrono::Duration::days(14))
+            .await
+            .unwrap(),
+        0
+    );
+    force_status(&app, ids[1], "closed", Some(14)).await;
+    assert_eq!(
+        parley::portal::workflow::archive_closed(&app.state.db, chrono::Duration::days(14))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(status_of(ids[1]).await, "archived");
+}
+
+#[tokio::test]
+async fn visibility_on_every_ticket_route() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let form = reqwest::multipart::Form::new()
+        .text("subject", "Acme's private trouble")
+        .text("priority", "normal")
+        .text("description", "Only Acme and support may read this.")
+        .part("files", part("private.txt", b"private"));
+    let (_, t) = multipart(&app, "/api/v1/tickets", &p.ann, form).await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let file_id = t["attachments"][0]["id"].as_i64().unwrap();
+    let (_, me) = app.call(Method::GET, "/api/v1/me", Some(&p.sam), None).await;
+    let sam_id = me["id"].as_i64().unwrap();
+    // Every route of one ticket, and what each caller gets: the contact and staff go in
+    // (staff-only changes refuse the contact with 403), another customer's contact gets
+    // 404 everywhere, a colleague who is not a contact 403 everywhere (the portal is not
+    // theirs at all, whichever number they try), and a missing ticket is 404 for all.
+    let routes: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/api/v1/tickets/{id}"), None),
+        (Method::GET, format!("/api/v1/tickets/{id}/transitions"), None),
+        (
+            Method::GET,
+            format!("/api/v1/tickets/{id}/attachments/{file_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{id}/notes"),
+            Some(json!({"body": "A note from the matrix"})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/tickets/{id}/status"),
+            Some(json!({"status": "closed"})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/tickets/{id}/priority"),
+            Some(json!({"priority": "high"})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/tickets/{id}/assignee"),
+            Some(json!({"assignee_id": sam_id})),
+        ),
+    ];
+    let staff_only = |path: &str| path.ends_with("/priority") || path.ends_with("/assignee");
+    for (method, path, body) in &routes {
+        for (who, token) in [("gil", &p.gil), ("bob", &p.bob), ("ann", &p.ann), ("sam", &p.sam)] {
+            // Ann closes the ticket; staff then reopen it.
+            let body = match (who, path.ends_with("/status")) {
+                ("sam", true) => Some(json!({"status": "open"})),
+                _ => body.clone(),
+            };
+            let res = app
+                .api()
+                .request(method.clone(), app.url(path))
+                .bearer_auth(token)
+                .json(body.as_ref().unwrap_or(&Value::Null))
+                .send()
+                .await
+                .unwrap();
+            let expected = match who {
+                "gil" => StatusCode::NOT_FOUND,
+                "bob" => StatusCode::FORBIDDEN,
+                "ann" if staff_only(path) => StatusCode::FORBIDDEN,
+                _ => res.status(),
+            };
+            assert_eq!(res.status(), expected, "{who} {method} {path}");
+            if matches!(who, "ann" | "sam") && !(who == "ann" && staff_only(path)) {
+                assert!(
+                    res.status().is_success(),
+                    "{who} {method} {path}: {}",
+                    res.status()
+                );
+            }
+        }
+        let missing = path.replacen(&format!("/tickets/{id}"), "/tickets/999999", 1);
+        for token in [&p.ann, &p.gil, &p.sam] {
+            let res = app
+                .api()
+                .request(method.clone(), app.url(&missing))
+                .bearer_auth(token)
+                .json(body.as_ref().unwrap_or(&Value::Null))
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                matches!(res.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+                "{method} {missing}: {}",
+                res.status()
+            );
+        }
+    }
+    // Attaching follows the same rule.
+    let attach = format!("/api/v1/tickets/{id}/attachments");
+    for (token, expected) in [(&p.gil, StatusCode::NOT_FOUND), (&p.bob, StatusCode::FORBIDDEN)] {
+        let form = reqwest::multipart::Form::new().part("files", part("x.txt", b"x"));
+        let (status, _) = multipart(&app, &attach, token, form).await;
+        assert_eq!(status, expected);
+    }
+    // The pages too.
+    let mut gil = app.browser();
+    gil.login("gil@globex.test", PW).await;
+    for path in [
+        format!("/portal/tickets/{id}"),
+        format!("/portal/tickets/{id}/attachments/{file_id}"),
+    ] {
+        assert_eq!(gil.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let (_, list) = gil.page("/portal/tickets").await;
+    assert!(!list.contains("Acme's private trouble"));
+}

@@ -188,20 +188,21 @@ pub async fn set_priority(
     input: PriorityInput,
 ) -> Result<(), AppError> {
     let who = access(user)?;
-    if !who.is_staff() {
-        return Err(AppError::Forbidden(
-            "Only staff change a ticket's priority; say in a note why it is more urgent.".into(),
-        ));
-    }
-    let to = Priority::parse(&input.priority)
-        .ok_or_else(|| AppError::field("priority", "Choose Critical, High or Normal."))?;
+    let to = Priority::parse(&input.priority);
     let me = user.id;
     let notices = Notices::of(state);
     state
         .db
         .write(move |c| {
+            // Someone else's ticket is not found, whatever they meant to do with it.
             let t = visible(c, who, id)?;
+            if !who.is_staff() {
+                return Err(AppError::Forbidden(
+                    "Only staff change a ticket's priority; say in a note why it is more urgent.".into(),
+                ));
+            }
             not_archived(&t)?;
+            let to = to.ok_or_else(|| AppError::field("priority", "Choose Critical, High or Normal."))?;
             if t.priority == to.as_str() {
                 return Err(AppError::field(
                     "priority",
@@ -232,15 +233,16 @@ pub async fn set_priority(
 /// Assigns the ticket to a staff member, or unassigns it (staff).
 pub async fn assign(state: &AppState, user: &AuthUser, id: i64, input: AssignInput) -> Result<(), AppError> {
     let who = access(user)?;
-    if who != Access::Staff {
-        return Err(AppError::Forbidden("Only staff assign tickets.".into()));
-    }
     let me = user.id;
     let notices = Notices::of(state);
     state
         .db
         .write(move |c| {
+            // Someone else's ticket is not found, whatever they meant to do with it.
             let t = visible(c, who, id)?;
+            if who != Access::Staff {
+                return Err(AppError::Forbidden("Only staff assign tickets.".into()));
+            }
             not_archived(&t)?;
             let name = match input.assignee_id {
                 None => None,
