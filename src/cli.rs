@@ -9,7 +9,7 @@ use anyhow::Context;
 use crate::accounts::Role;
 use crate::accounts::service::{OperatorUser, upsert_operator_user};
 use crate::app::{AppState, serve};
-use crate::config::{Command, Settings, UserCommand, UserCreateArgs};
+use crate::config::{Command, MailCommand, Settings, UserCommand, UserCreateArgs};
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -26,6 +26,7 @@ pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Re
         Command::CheckConfig => check_config(&mut settings),
         Command::Import { file } => import(&settings, &file),
         Command::Reindex => reindex(&settings),
+        Command::Mail(MailCommand::Ingest) => mail_ingest(settings).await,
     }
 }
 
@@ -156,6 +157,32 @@ fn check_config(settings: &mut Settings) -> anyhow::Result<()> {
     crate::mail::Mailer::from_settings(settings)?;
     println!("The configuration is valid.");
     Ok(())
+}
+
+async fn mail_ingest(settings: Settings) -> anyhow::Result<()> {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .take(crate::portal::inbound::MAX_MESSAGE as u64 + 1)
+        .read_to_end(&mut raw)?;
+    let state = tokio::task::spawn_blocking(move || -> anyhow::Result<crate::app::AppState> {
+        let db = open(&settings)?;
+        crate::app::prepare(&db)?;
+        crate::app::AppState::new(settings, db)
+    })
+    .await??;
+    match crate::portal::inbound::ingest(&state, &raw).await {
+        Ok(o) => {
+            let ticket = o.ticket_id.map(|t| format!(" #{t}")).unwrap_or_default();
+            let reason = o.reason.map(|r| format!(": {r}")).unwrap_or_default();
+            println!("{}{ticket}{reason}", o.outcome);
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("parley: could not take the message in, try again later: {e}");
+            std::process::exit(75);
+        }
+    }
 }
 
 fn reindex(settings: &Settings) -> anyhow::Result<()> {

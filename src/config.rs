@@ -46,6 +46,19 @@ pub enum Command {
     /// Build a new search index from the database beside the serving one, then swap
     /// it in (a running server follows within a second).
     Reindex,
+    /// Mail received for the support address.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+/// `parley mail ...`
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Take in one message (RFC 822) from standard input, as an MTA delivers to a
+    /// program: a ticket, a note on the ticket it answers, or refused with a reason.
+    /// Exits 0 when the message was dealt with (refusals included), 75 (EX_TEMPFAIL)
+    /// when Parley could not, so that the MTA tries again.
+    Ingest,
 }
 
 /// `parley user ...`
@@ -175,6 +188,10 @@ pub struct SettingsArgs {
     /// (mail is still queued).
     #[arg(long, env = "PARLEY_SEND_MAIL", default_value = "on", global = true)]
     pub send_mail: String,
+    /// Secret a mail service sends as `Authorization: Bearer <secret>` when it posts a
+    /// received message to /api/v1/inbound-mail; without it the webhook is closed.
+    #[arg(long, env = "PARLEY_INBOUND_MAIL_TOKEN", global = true)]
+    pub inbound_mail_token: Option<String>,
     /// What a signup from an unknown company domain does: pending (an admin approves the
     /// new organization) or refuse.
     #[arg(
@@ -419,6 +436,8 @@ pub struct Settings {
     pub public_feeds: bool,
     /// Whether this process delivers the mail outbox.
     pub send_mail: bool,
+    /// The secret of the inbound-mail webhook, when it is open.
+    pub inbound_mail_token: Option<Secret>,
     /// Memory for the topic page cache; 0 turns it off.
     pub page_cache_bytes: u64,
     /// Closed tickets are archived this many days after closing.
@@ -568,6 +587,17 @@ impl Settings {
                 * 1024,
             public_feeds: parse_switch(&args.public_feeds, "PARLEY_PUBLIC_FEEDS", "public-feeds")?,
             send_mail: parse_switch(&args.send_mail, "PARLEY_SEND_MAIL", "send-mail")?,
+            inbound_mail_token: match args.inbound_mail_token.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(t) if t.len() < 24 => {
+                    return Err(bad(
+                        "PARLEY_INBOUND_MAIL_TOKEN",
+                        "inbound-mail-token",
+                        "use at least 24 characters, for example from `openssl rand -hex 24`",
+                    ));
+                }
+                Some(t) => Some(Secret::new(t.to_string())),
+            },
             archive_after_days: parse_number(
                 &args.archive_after_days,
                 0,

@@ -148,14 +148,18 @@ impl Keys {
 
     /// Whether `submitted` is the form token of `cookie_value`, compared in constant time.
     pub fn csrf_matches(&self, cookie_value: &str, submitted: &str) -> bool {
-        let expected = self.csrf_token(cookie_value);
-        expected.len() == submitted.len()
-            && expected
-                .bytes()
-                .zip(submitted.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        same_secret(&self.csrf_token(cookie_value), submitted)
     }
+}
+
+/// Whether two secrets are equal, compared in constant time (for their length).
+pub fn same_secret(expected: &str, submitted: &str) -> bool {
+    expected.len() == submitted.len()
+        && expected
+            .bytes()
+            .zip(submitted.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 #[cfg(test)]

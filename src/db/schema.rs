@@ -342,6 +342,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    inbound_mail (id) {
+        id -> BigInt,
+        message_id -> Nullable<Text>,
+        from_address -> Text,
+        subject -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        ticket_id -> Nullable<BigInt>,
+        size -> BigInt,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     business_calendar (id) {
         id -> BigInt,
         zone -> Text,
@@ -396,4 +410,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_attachments,
     announcements,
     mail_outbox,
+    inbound_mail,
 );

@@ -6,6 +6,7 @@ use super::attachments;
 use super::calendar::{self, CalendarForm};
 use super::catalog::{self, NameInput};
 use super::dashboard::{self, AnnouncementInput};
+use super::inbound;
 use super::reports;
 use super::tickets::{self, ListQuery, TicketInput};
 use super::workflow::{self, AssignInput, NoteInput, PriorityInput, StatusInput};
@@ -26,6 +27,8 @@ crate::api_routes! {
     get "/api/v1/tickets/{id}/attachments/{attachment}" => attachment,
     get "/api/v1/reports/sla" => sla_report,
     get "/api/v1/reports/sla.csv" => sla_report_csv,
+    post "/api/v1/inbound-mail" => inbound_mail,
+    get "/api/v1/admin/inbound-mail" => received_mail,
     get "/api/v1/portal/dashboard" => dashboard,
     get "/api/v1/announcements" => list_announcements,
     post "/api/v1/announcements" => create_announcement,
@@ -461,4 +464,53 @@ async fn sla_report_csv(
 ) -> Result<HttpResponse, AppError> {
     let report = reports::sla(&state, &user, &query).await?;
     Ok(reports::csv_response(&report))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/inbound-mail",
+    tag = "portal",
+    summary = "Takes in one received message (the raw RFC 822 text), as a mail service's webhook: a ticket from a known sender, a note on the ticket it answers, or refused with a reason. Authenticated with `Authorization: Bearer <PARLEY_INBOUND_MAIL_TOKEN>`.",
+    request_body(content = String, content_type = "message/rfc822", description = "The message as received"),
+    responses((status = 200, description = "What became of it", body = inbound::Outcome)),
+    security(())
+)]
+async fn inbound_mail(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let Some(secret) = &state.settings.inbound_mail_token else {
+        return Err(AppError::forbidden(
+            "Inbound mail is not set up: set PARLEY_INBOUND_MAIL_TOKEN and send it as a bearer token.",
+        ));
+    };
+    let sent = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !crate::keys::same_secret(sent.trim(), secret.expose()) {
+        return Err(AppError::Unauthorized(
+            "Send the inbound-mail secret as 'Authorization: Bearer <secret>'.".into(),
+        ));
+    }
+    let raw = payload
+        .to_bytes_limited(inbound::MAX_MESSAGE)
+        .await
+        .map_err(|_| AppError::BadRequest("The message is larger than 25 MiB.".into()))?
+        .map_err(|e| AppError::BadRequest(format!("The message could not be read: {e}")))?;
+    Ok(HttpResponse::Ok().json(inbound::ingest(&state, &raw).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/inbound-mail",
+    tag = "admin",
+    summary = "The last 200 messages received by mail, with what became of each (admins).",
+    responses((status = 200, description = "Newest first", body = Vec<inbound::Received>))
+)]
+async fn received_mail(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(inbound::received(&state, &user).await?))
 }

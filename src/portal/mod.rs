@@ -9,6 +9,7 @@
 //! - [`dashboard`]: the front page and the announcements on it;
 //! - [`reports`]: SLA attainment and first-response times for staff, also as CSV;
 //! - [`alerts`]: mail to staff an hour before a first response is due, and at the breach;
+//! - [`inbound`]: tickets and notes by mail;
 //! - [`notices`]: who is mailed about which ticket event;
 //! - [`attachments`]: files on tickets, served only to those who see the ticket;
 //! - `pages.rs`, `api.rs`: the portal pages and the JSON API.
@@ -19,6 +20,7 @@ pub mod attachments;
 pub mod calendar;
 pub mod catalog;
 pub mod dashboard;
+pub mod inbound;
 pub mod notices;
 pub mod pages;
 pub mod reports;

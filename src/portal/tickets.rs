@@ -85,6 +85,17 @@ pub async fn create(
     input: TicketInput,
     files: Vec<crate::files::Upload>,
 ) -> Result<Filed, AppError> {
+    create_from(state, user, input, files, "web").await
+}
+
+/// Files a ticket that came by `source` (web or email).
+pub async fn create_from(
+    state: &AppState,
+    user: &AuthUser,
+    input: TicketInput,
+    files: Vec<crate::files::Upload>,
+    source: &'static str,
+) -> Result<Filed, AppError> {
     let who = access(user)?;
     let mut errors = FieldErrors::new();
     let subject = input.subject.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -182,7 +193,7 @@ pub async fn create(
                 tickets::subject.eq(&subject),
                 tickets::description_markdown.eq(&description),
                 tickets::description_html.eq(html.as_str()),
-                tickets::source.eq("web"),
+                tickets::source.eq(source),
                 tickets::flagged.eq(flagged),
                 tickets::follows_ticket_id.eq(input.follows_ticket_id),
                 tickets::sla_due_at.eq(due),
