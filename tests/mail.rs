@@ -400,3 +400,62 @@ async fn sla_alerts_go_to_staff_once_per_due_time() {
     due_in(-20).await;
     assert_eq!(alerts().await, 0);
 }
+
+#[tokio::test]
+async fn followers_hear_of_a_ticket_and_can_stop() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.contact("cy@acme.test", "Acme").await;
+    app.contact("gil@globex.test", "Globex").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let cy = app.token("cy@acme.test", PW).await;
+    let gil = app.token("gil@globex.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let (_, t) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": "Reports load slowly", "priority": "normal", "description": "Every report takes a minute."})),
+        )
+        .await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    assert_eq!(t["following"], true);
+    let follow = async |token: &str, on: bool| {
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/tickets/{id}/following"),
+            Some(token),
+            Some(json!({"following": on})),
+        )
+        .await
+    };
+    // A colleague who is a contact follows; another customer cannot even find it.
+    let (status, seen) = follow(&cy, true).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen["following"], true);
+    assert_eq!(follow(&gil, true).await.0, StatusCode::NOT_FOUND);
+    let status_to = async |status: &str| {
+        let (s, v) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/tickets/{id}/status"),
+                Some(&sam),
+                Some(json!({"status": status})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    };
+    status_to("in_progress").await;
+    // The requester stops following: the next change reaches Cy only.
+    follow(&ann, false).await;
+    status_to("customer_pending").await;
+    let mails = mails_once_delivered(&app, 4).await;
+    let ann_mails = to(&mails, "ann@acme.test");
+    let cy_mails = to(&mails, "cy@acme.test");
+    assert_eq!(ann_mails.len(), 2, "receipt and the first change: {ann_mails:#?}");
+    assert_eq!(cy_mails.len(), 2, "{cy_mails:#?}");
+    assert!(cy_mails[1].contains("Customer Pending"));
+    assert!(to(&mails, "gil@globex.test").is_empty());
+}

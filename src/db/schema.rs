@@ -356,6 +356,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    ticket_followers (ticket_id, user_id) {
+        ticket_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     business_calendar (id) {
         id -> BigInt,
         zone -> Text,
@@ -411,4 +419,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     announcements,
     mail_outbox,
     inbound_mail,
+    ticket_followers,
 );

@@ -6,6 +6,7 @@ use super::attachments;
 use super::calendar::{self, CalendarForm};
 use super::catalog::{self, NameInput};
 use super::dashboard::{self, AnnouncementInput};
+use super::followers;
 use super::inbound;
 use super::reports;
 use super::tickets::{self, ListQuery, TicketInput};
@@ -23,6 +24,7 @@ crate::api_routes! {
     post "/api/v1/tickets/{id}/notes" => add_note,
     put "/api/v1/tickets/{id}/priority" => set_priority,
     put "/api/v1/tickets/{id}/assignee" => assign,
+    put "/api/v1/tickets/{id}/following" => follow,
     post "/api/v1/tickets/{id}/attachments" => attach,
     get "/api/v1/tickets/{id}/attachments/{attachment}" => attachment,
     get "/api/v1/reports/sla" => sla_report,
@@ -513,4 +515,24 @@ async fn inbound_mail(
 )]
 async fn received_mail(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(inbound::received(&state, &user).await?))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/tickets/{id}/following",
+    tag = "portal",
+    summary = "Follows a ticket (its events come by mail) or stops following it.",
+    params(("id" = i64, Path, description = "The ticket")),
+    request_body = followers::FollowInput,
+    responses((status = 200, description = "The ticket", body = tickets::TicketView))
+)]
+async fn follow(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<followers::FollowInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    followers::set(&state, &user, id, body.following).await?;
+    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
 }

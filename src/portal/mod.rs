@@ -9,6 +9,7 @@
 //! - [`dashboard`]: the front page and the announcements on it;
 //! - [`reports`]: SLA attainment and first-response times for staff, also as CSV;
 //! - [`alerts`]: mail to staff an hour before a first response is due, and at the breach;
+//! - [`followers`]: who follows a ticket and hears of it by mail;
 //! - [`inbound`]: tickets and notes by mail;
 //! - [`notices`]: who is mailed about which ticket event;
 //! - [`attachments`]: files on tickets, served only to those who see the ticket;
@@ -20,6 +21,7 @@ pub mod attachments;
 pub mod calendar;
 pub mod catalog;
 pub mod dashboard;
+pub mod followers;
 pub mod inbound;
 pub mod notices;
 pub mod pages;

@@ -2,9 +2,12 @@
 //! who hears of what.
 //!
 //! - **created**: the requester, as a receipt with the ticket's number;
-//! - **assigned**: the new assignee and the requester;
-//! - **status**, **priority**, public **note**: the requester and the assignee;
-//! - internal **note**: staff only (the assignee), never a customer.
+//! - **assigned**, **status**, **priority**, public **note**: the ticket's followers
+//!   (the requester, unless they stopped, and whoever chose to follow) and the assignee;
+//! - internal **note**: staff only (the assignee, staff followers), never a customer.
+//!
+//! A follower who may no longer see the ticket (no longer an authorized contact of its
+//! customer) is not mailed.
 //!
 //! Nobody is mailed about their own action, but for the receipt. Every mail of a
 //! ticket threads under one root (`In-Reply-To`/`References` `<ticket-N@host>`), and
@@ -59,13 +62,21 @@ struct View<'a> {
     link: String,
 }
 
-/// A person who may be mailed: id, name, address, role.
-type Person = (i64, String, String, String);
+/// A person who may be mailed: id, name, address, role, organization, authorized
+/// contact.
+type Person = (i64, String, String, String, Option<i64>, bool);
 
 fn person(c: &mut AnyConnection, id: i64) -> Result<Option<Person>, AppError> {
     Ok(users::table
         .filter(users::id.eq(id))
-        .select((users::id, users::display_name, users::email, users::role))
+        .select((
+            users::id,
+            users::display_name,
+            users::email,
+            users::role,
+            users::organization_id,
+            users::authorized_contact,
+        ))
         .load(c)?
         .pop())
 }
@@ -116,14 +127,14 @@ pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<
         // Attachments and the system's archiving are not mailed.
         _ => return Ok(()),
     };
-    let mut recipients: Vec<i64> = Vec::new();
-    match event.kind.as_str() {
-        "created" => recipients.push(t.requester_id),
-        _ => {
-            recipients.push(t.requester_id);
-            recipients.extend(t.assignee_id);
-        }
+    let mut recipients: Vec<i64> = match event.kind.as_str() {
+        "created" => vec![t.requester_id],
+        _ => super::followers::of_ticket(c, t.id)?,
+    };
+    if event.kind != "created" {
+        recipients.extend(t.assignee_id);
     }
+    recipients.sort_unstable();
     recipients.dedup();
     let host = notices.host();
     let link = notices
@@ -135,11 +146,13 @@ pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<
         if event.kind != "created" && Some(id) == event.actor_id {
             continue;
         }
-        let Some((id, name, email, role)) = person(c, id)? else {
+        let Some((id, name, email, role, organization, contact)) = person(c, id)? else {
             continue;
         };
         let staff = matches!(role.as_str(), "staff" | "admin");
-        if !event.public && !staff {
+        // Only those who may still see the ticket; internal events only to staff.
+        let sees = staff || (contact && organization == Some(t.organization_id));
+        if !sees || (!event.public && !staff) {
             continue;
         }
         let view = View {

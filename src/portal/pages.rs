@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/tickets/{id}/note", web::post().to(add_note))
         .route("/portal/tickets/{id}/priority", web::post().to(set_priority))
         .route("/portal/tickets/{id}/assign", web::post().to(assign))
+        .route("/portal/tickets/{id}/follow", web::post().to(follow))
         .route("/portal/tickets/{id}/attachments", web::post().to(attach))
         .route(
             "/portal/tickets/{id}/attachments/{attachment}",
@@ -522,4 +523,22 @@ async fn reports_csv(
 ) -> Result<HttpResponse, AppError> {
     let report = reports::sla(&state, &user, &query).await?;
     Ok(reports::csv_response(&report))
+}
+
+#[derive(Deserialize)]
+struct FollowForm {
+    /// "on" to follow, anything else to stop.
+    #[serde(default)]
+    following: String,
+}
+
+async fn follow(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<FollowForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    super::followers::set(&state, &user, id, form.following == "on").await?;
+    Ok(see_other(&format!("/portal/tickets/{id}")))
 }

@@ -214,6 +214,7 @@ pub async fn create_from(
                 Some(priority.as_str()),
                 None,
             )?;
+            super::followers::add(c, id, requester)?;
             super::notices::queue(c, &notices, created)?;
             super::attachments::record(c, id, requester, &files)?;
             Ok(Filed {
@@ -501,11 +502,14 @@ pub struct TicketView {
     /// Archived tickets take no more changes.
     pub archived: bool,
     pub attachments: Vec<super::attachments::AttachmentView>,
+    /// Whether the reader follows the ticket (hears of its events by mail).
+    pub following: bool,
 }
 
 /// A ticket with its log, for someone who may see it.
 pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketView, AppError> {
     let who = access(user)?;
+    let me = user.id;
     state
         .db
         .read(move |c| {
@@ -585,8 +589,10 @@ pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketVie
             };
             let st = Status::parse(&t.status).unwrap_or(Status::Open);
             let attachments = super::attachments::of_ticket(c, id)?;
+            let following = super::followers::follows(c, id, me)?;
             Ok(TicketView {
                 attachments,
+                following,
                 description_html: SafeHtml::from_stored(t.description_html.clone()),
                 status_label: st.label().into(),
                 customer,

@@ -1,0 +1,78 @@
+//! Who follows a ticket: its requester from the start, and any authorized contact of the
+//! customer or member of staff who chooses to. Followers hear of the ticket's events by
+//! mail (see `notices`).
+
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::access;
+use super::tickets::visible;
+use crate::app::AppState;
+use crate::db::schema::ticket_followers;
+use crate::db::{AnyConnection, now};
+use crate::error::AppError;
+use crate::web::AuthUser;
+use crate::with_backend;
+
+/// Follow or stop following.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct FollowInput {
+    pub following: bool,
+}
+
+/// Makes `user_id` a follower of the ticket (no-op when already one).
+pub fn add(c: &mut AnyConnection, ticket_id: i64, user_id: i64) -> Result<(), AppError> {
+    let values = (
+        ticket_followers::ticket_id.eq(ticket_id),
+        ticket_followers::user_id.eq(user_id),
+        ticket_followers::created_at.eq(now()),
+    );
+    with_backend!(c, |c| diesel::insert_into(ticket_followers::table)
+        .values(values)
+        .on_conflict((ticket_followers::ticket_id, ticket_followers::user_id))
+        .do_nothing()
+        .execute(c))?;
+    Ok(())
+}
+
+/// The followers of a ticket.
+pub fn of_ticket(c: &mut AnyConnection, ticket_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(ticket_followers::table
+        .filter(ticket_followers::ticket_id.eq(ticket_id))
+        .order(ticket_followers::created_at.asc())
+        .select(ticket_followers::user_id)
+        .load(c)?)
+}
+
+/// Whether `user_id` follows the ticket.
+pub fn follows(c: &mut AnyConnection, ticket_id: i64, user_id: i64) -> Result<bool, AppError> {
+    Ok(ticket_followers::table
+        .filter(ticket_followers::ticket_id.eq(ticket_id))
+        .filter(ticket_followers::user_id.eq(user_id))
+        .count()
+        .get_result::<i64>(c)?
+        > 0)
+}
+
+/// Follows or stops following a ticket the user may see.
+pub async fn set(state: &AppState, user: &AuthUser, ticket_id: i64, following: bool) -> Result<(), AppError> {
+    let who = access(user)?;
+    let me = user.id;
+    state
+        .db
+        .write(move |c| {
+            visible(c, who, ticket_id)?;
+            if following {
+                add(c, ticket_id, me)
+            } else {
+                diesel::delete(
+                    ticket_followers::table
+                        .filter(ticket_followers::ticket_id.eq(ticket_id))
+                        .filter(ticket_followers::user_id.eq(me)),
+                )
+                .execute(c)?;
+                Ok(())
+            }
+        })
+        .await
+}
