@@ -173,6 +173,14 @@ impl FormParts {
     }
 }
 
+/// Whether a request's body is a multipart form.
+fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"))
+}
+
 /// Reads a form that a page posts either as multipart (with files) or urlencoded
 /// (without), as its `Content-Type` says.
 pub async fn form_parts(
@@ -181,12 +189,7 @@ pub async fn form_parts(
     payload: actix_web::web::Payload,
     rules: FileRules,
 ) -> Result<FormParts, AppError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if content_type.starts_with("multipart/form-data") {
+    if is_multipart(req) {
         return store
             .read_form(actix_multipart::Multipart::new(req.headers(), payload), rules)
             .await;
@@ -211,12 +214,7 @@ pub async fn json_or_multipart<T: serde::de::DeserializeOwned>(
     rules: FileRules,
     max_json: usize,
 ) -> Result<(T, Vec<Upload>), AppError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if content_type.starts_with("multipart/form-data") {
+    if is_multipart(req) {
         let parts = store
             .read_form(actix_multipart::Multipart::new(req.headers(), payload), rules)
             .await?;

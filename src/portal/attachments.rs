@@ -93,6 +93,16 @@ pub async fn attach(
         .await
 }
 
+/// Refuses (404, or 403 outside the portal) before an upload is read when the ticket is
+/// not the user's to change: one primary-key lookup, not the whole ticket page.
+pub async fn may_attach(state: &AppState, user: &AuthUser, ticket_id: i64) -> Result<(), AppError> {
+    let who = access(user)?;
+    state
+        .db
+        .read(move |c| not_archived(&visible(c, who, ticket_id)?).map(|_| ()))
+        .await
+}
+
 /// The files of a ticket already known to be visible, oldest first.
 pub fn of_ticket(c: &mut AnyConnection, ticket_id: i64) -> Result<Vec<AttachmentView>, AppError> {
     let rows: Vec<(i64, String, i64, String, String, NaiveDateTime, String)> = ticket_attachments::table

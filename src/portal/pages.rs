@@ -319,8 +319,8 @@ async fn attach(
     form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    // Refuse before reading any bytes when the ticket is not the user's to see.
-    tickets::get(&state, &user, id).await?;
+    // Refuse before reading any bytes when the ticket is not the caller's to change.
+    attachments::may_attach(&state, &user, id).await?;
     let parts = state.files.read_form(form, attachments::rules(&state)).await?;
     let done = match parts.check() {
         Ok(parts) => attachments::attach(&state, &user, id, parts.files).await,
