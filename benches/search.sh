@@ -39,8 +39,10 @@ for b in bodies:
         continue
     n = rng.choice([1, 1, 2, 2, 3])
     queries.append(" ".join(rng.sample(words, min(n, len(words)))))
-queries += ["ERR-1042", "0x80004005", "HTTP 502", "4.2.1", "backup timeout", "proxy ssl"]
-queries += [q[:2] + q[3] + q[2] + q[4:] for q in queries[:20] if len(q) > 5 and " " not in q]
+# 180 from posts, then codes, versions, product pairs and misspellings (two letters
+# swapped in single words), so that every kind of query is in the 200.
+typos = [q[:2] + q[3] + q[2] + q[4:] for q in queries if len(q) > 5 and " " not in q][:14]
+queries = queries[:180] + ["ERR-1042", "0x80004005", "HTTP 502", "4.2.1", "backup timeout", "proxy ssl"] + typos
 queries = queries[:200]
 with open(f"{work}/queries.txt", "w") as f:
     f.write("\n".join(queries) + "\n")

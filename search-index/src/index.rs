@@ -66,7 +66,13 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
         let (schema, fields) = schema::build();
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(TantivyError::from)?;
-        let index = Index::open_or_create(mmap, schema)?;
+        let mut index = Index::open_or_create(mmap, schema)?;
+        // A query walks the segments on up to as many threads as there are cores, so
+        // that one search is not bound to one core while the others idle.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        if threads > 1 {
+            index.set_multithread_executor(threads)?;
+        }
         index.tokenizers().register(STEMMED, schema::stemmed());
         index.tokenizers().register(EXACT, schema::exact());
         index.tokenizers().register(CODES, schema::codes());

@@ -9,9 +9,11 @@
 //! - [`schema`]: the fields of a post and how text is cut into terms;
 //! - [`SearchIndex`] and its one [`Writer`], whose commits record the last change
 //!   applied, and readers that reload on commit;
-//! - [`query`]: search with filters, snippets and counts, suggestions, similar topics.
+//! - [`query`]: search with filters, snippets and counts, suggestions, similar topics;
+//!   `plan`: how a broad or misspelled query is run fast on a large index.
 
 pub mod index;
+mod plan;
 pub mod query;
 pub mod schema;
 

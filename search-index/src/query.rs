@@ -20,6 +20,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DateTime, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
 
 use crate::index::{SearchError, SearchIndex};
+use crate::plan::{self, Fixes};
 use crate::schema::{self, Fields};
 
 /// Most results one page may ask for.
@@ -107,12 +108,12 @@ pub struct Suggestion {
 
 /// Pieces of the text of a query: words, and phrases in double quotes.
 #[derive(Debug, PartialEq)]
-enum Piece {
+pub(crate) enum Piece {
     Word(String),
     Phrase(String),
 }
 
-fn pieces(text: &str) -> Vec<Piece> {
+pub(crate) fn pieces(text: &str) -> Vec<Piece> {
     let mut out = Vec::new();
     for (i, part) in text.split('"').enumerate() {
         if i % 2 == 1 {
@@ -156,11 +157,21 @@ fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     ))
 }
 
-/// Builds the text part of a query; `None` when the text has no searchable word.
-fn text_query(f: &Fields, text: &str, mode: Match, title_only: bool) -> Option<Box<dyn Query>> {
-    let mut stemmed = schema::stemmed();
+/// Builds the text part of a query, with misspelled stems replaced by `fixes`; `None`
+/// when the text has no searchable word.
+///
+/// Every word must match (any word, in [`Match::AnyWord`]), in the title, the body or
+/// the exact title. A code (`ERR-1042`, `4.2.1`) must match whole in the exact fields;
+/// only when that finds nothing do the looser modes also take it as a phrase of its
+/// parts (`ERR 1042`).
+fn text_query(
+    f: &Fields,
+    text: &str,
+    mode: Match,
+    title_only: bool,
+    fixes: &Fixes,
+) -> Option<Box<dyn Query>> {
     let mut exact = schema::exact();
-    let mut codes = schema::codes();
     let mut clauses: Vec<Clause> = Vec::new();
     let occur = if mode == Match::AnyWord {
         Occur::Should
@@ -172,18 +183,26 @@ fn text_query(f: &Fields, text: &str, mode: Match, title_only: bool) -> Option<B
             Piece::Word(w) => (w.as_str(), false),
             Piece::Phrase(p) => (p.as_str(), true),
         };
-        let stems = schema::terms(&mut stemmed, words);
+        let (mut stems, code) = plan::analyze(words);
         if stems.is_empty() {
             continue;
         }
-        let mut options = vec![boosted(phrase_or_term(f.title, &stems), 3.0)];
-        if !title_only {
-            options.push(phrase_or_term(f.body, &stems));
+        let fixed = match stems.as_mut_slice() {
+            [stem] if !is_phrase => fixes.get(stem).map(|fix| *stem = fix.clone()).is_some(),
+            _ => false,
+        };
+        let whole_code = !is_phrase && stems.len() > 1 && code.is_some();
+        let mut options = Vec::new();
+        if !(whole_code && mode == Match::AllWords) {
+            options.push(boosted(phrase_or_term(f.title, &stems), 3.0));
+            if !title_only {
+                options.push(phrase_or_term(f.body, &stems));
+            }
         }
         let exacts = schema::terms(&mut exact, words);
-        if !is_phrase && exacts.len() == 1 {
+        if !is_phrase && !fixed && exacts.len() == 1 {
             options.push(boosted(term(f.title_exact, &exacts[0]), 4.0));
-            if !title_only && schema::terms(&mut codes, words).len() == 1 {
+            if !title_only && code.is_some() {
                 options.push(boosted(term(f.body_exact, &exacts[0]), 1.5));
             }
         }
@@ -206,7 +225,35 @@ fn text_query(f: &Fields, text: &str, mode: Match, title_only: bool) -> Option<B
     }
 }
 
+/// What a snippet marks: every word's stems in the body (a code's parts, a phrase's
+/// words, a misspelling's correction), whichever field the query matched them in.
+fn highlights(f: &Fields, text: &str, fixes: &Fixes) -> BooleanQuery {
+    let mut out: Vec<Clause> = Vec::new();
+    for piece in pieces(text) {
+        let (Piece::Word(words) | Piece::Phrase(words)) = &piece;
+        let (mut stems, _) = plan::analyze(words);
+        for stem in stems.iter_mut() {
+            if let Some(fix) = fixes.get(stem) {
+                *stem = fix.clone();
+            }
+        }
+        if !stems.is_empty() {
+            out.push((Occur::Should, phrase_or_term(f.body, &stems)));
+        }
+    }
+    BooleanQuery::new(out)
+}
+
+/// The filters of a query, each scoring nothing: they choose posts, and must not
+/// change how the chosen ones rank.
 fn filters(f: &Fields, q: &SearchQuery, with_category: bool) -> Vec<Clause> {
+    filter_clauses(f, q, with_category)
+        .into_iter()
+        .map(|(occur, q)| (occur, boosted(q, 0.0)))
+        .collect()
+}
+
+fn filter_clauses(f: &Fields, q: &SearchQuery, with_category: bool) -> Vec<Clause> {
     let mut out: Vec<Clause> = Vec::new();
     if with_category && !q.categories.is_empty() {
         out.push((
@@ -255,29 +302,34 @@ fn combine(text: Option<Box<dyn Query>>, filters: Vec<Clause>) -> Box<dyn Query>
 }
 
 /// Past this many likely matches, totals and counts per category are estimated.
-const EXACT_COUNT_LIMIT: f64 = 20_000.0;
+const EXACT_COUNT_LIMIT: f64 = 5_000.0;
 
 /// About how many posts the words of `text` match, from how many posts each word is
-/// in (title or body), taking the words as independent: cheap, from the term
-/// dictionary alone.
-fn likely_matches(searcher: &tantivy::Searcher, f: &Fields, text: &str, mode: Match) -> f64 {
+/// in (title or body; a code, whole in the exact fields), taking the words as
+/// independent: cheap, from the term dictionary alone.
+fn likely_matches(searcher: &tantivy::Searcher, f: &Fields, text: &str, mode: Match, fixes: &Fixes) -> f64 {
     let n = searcher.num_docs().max(1) as f64;
-    let mut stemmed = schema::stemmed();
     let df = |field: Field, t: &str| searcher.doc_freq(&Term::from_field_text(field, t)).unwrap_or(0) as f64;
     let mut shares = Vec::new();
     for piece in pieces(text) {
         let words = match &piece {
             Piece::Word(w) | Piece::Phrase(w) => w.as_str(),
         };
-        let stems = schema::terms(&mut stemmed, words);
-        // Several stems (a phrase, a code cut in parts): the rarest bounds them.
-        let rarest = stems
-            .iter()
-            .map(|s| (df(f.body, s) + df(f.title, s)).min(n))
-            .fold(f64::INFINITY, f64::min);
-        if rarest.is_finite() {
-            shares.push(rarest / n);
-        }
+        let (stems, code) = plan::analyze(words);
+        let posts = match (&piece, stems.as_slice(), code) {
+            (_, [], _) => continue,
+            (Piece::Word(_), [_, _, ..], Some(code)) => df(f.body_exact, &code) + df(f.title_exact, &code),
+            (Piece::Word(_), [stem], _) => {
+                let stem = fixes.get(stem).unwrap_or(stem);
+                df(f.body, stem) + df(f.title, stem)
+            }
+            // Several stems (a phrase): the rarest bounds them.
+            _ => stems
+                .iter()
+                .map(|s| df(f.body, s) + df(f.title, s))
+                .fold(f64::INFINITY, f64::min),
+        };
+        shares.push(posts.min(n) / n);
     }
     if shares.is_empty() {
         return n;
@@ -288,6 +340,10 @@ fn likely_matches(searcher: &tantivy::Searcher, f: &Fields, text: &str, mode: Ma
     };
     share * n
 }
+
+/// Past this many likely matches, an every-word query finds its candidates with
+/// pruned single-field queries first (see `plan`).
+const NARROW_FROM: f64 = 2_000.0;
 
 /// How many of the best matches by text alone are re-ranked with the community lifts.
 const RERANK_WINDOW: usize = 100;
@@ -311,16 +367,30 @@ fn lift(votes: i64, accepted: bool, official: bool) -> Score {
 }
 
 /// A page of results: the best `RERANK_WINDOW` (or more, for deep pages) by BM25,
-/// found with block-max WAND so that common words do not mean scoring every match,
 /// then re-ranked with [`lift`].
+///
+/// With `narrow` (the units of `query`), the best of each narrowing query are the
+/// candidates, and `query`'s score is computed on them alone: a broad query then costs
+/// a few pruned walks of posting lists instead of scoring every one of its matches. Without, `query` is scored over every
+/// match (tantivy prunes what it can).
 fn top_ranked(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
+    narrow: Option<&[plan::Unit]>,
     limit: usize,
     offset: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let window = (offset + limit).max(RERANK_WINDOW);
-    let found = searcher.search(query, &TopDocs::with_limit(window).order_by_score())?;
+    let found = match narrow {
+        None => searcher.search(query, &TopDocs::with_limit(window).order_by_score())?,
+        Some(units) => {
+            let chosen = plan::candidates(searcher, units, window)?;
+            let mut scored = plan::rescore(searcher, units, &chosen)?;
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            scored.truncate(window);
+            scored
+        }
+    };
     let mut lifted = Vec::with_capacity(found.len());
     for (score, address) in found {
         let ff = searcher.segment_reader(address.segment_ord).fast_fields();
@@ -482,7 +552,8 @@ impl SearchIndex {
         let searcher = self.reader().searcher();
         let limit = q.limit.clamp(1, MAX_LIMIT);
         let offset = q.offset.min(MAX_OFFSET);
-        if !q.text.trim().is_empty() && text_query(f, &q.text, Match::AllWords, false).is_none() {
+        let none = Fixes::new();
+        if !q.text.trim().is_empty() && text_query(f, &q.text, Match::AllWords, false, &none).is_none() {
             // Only punctuation: nothing to look for.
             return Ok(Results {
                 total: 0,
@@ -492,26 +563,48 @@ impl SearchIndex {
                 approximate: false,
             });
         }
+        let filtered = !filters(f, q, true).is_empty();
+        // Every word as typed; then, if some word is in no post, every word with those
+        // corrected; then every word forgiving typos anywhere; then any word.
         let mut chosen = None;
-        for mode in [Match::AllWords, Match::Typos, Match::AnyWord] {
-            let text = text_query(f, &q.text, mode, false);
+        for attempt in 0..4 {
+            let (mode, strict, fixes) = match attempt {
+                0 => (Match::AllWords, true, none.clone()),
+                1 => {
+                    let fixes = plan::corrections(&searcher, f, &q.text)?;
+                    if fixes.is_empty() {
+                        continue;
+                    }
+                    (Match::Typos, true, fixes)
+                }
+                2 => (Match::Typos, false, none.clone()),
+                _ => (Match::AnyWord, false, none.clone()),
+            };
+            let query_mode = if strict { Match::AllWords } else { mode };
+            let text = text_query(f, &q.text, query_mode, false, &fixes);
             let has_text = text.is_some();
             let query = combine(text, filters(f, q, true));
-            let top = top_ranked(&searcher, &*query, limit, offset)?;
+            let units = if strict {
+                plan::units(f, &q.text, &fixes)
+            } else {
+                None
+            };
+            let likely = likely_matches(&searcher, f, &q.text, query_mode, &fixes);
+            let narrow = units.as_deref().filter(|_| !filtered && likely > NARROW_FROM);
+            let top = top_ranked(&searcher, &*query, narrow, limit, offset)?;
             if !top.is_empty() || !has_text || mode == Match::AnyWord {
-                chosen = Some((query, top, mode));
+                chosen = Some((top, mode, strict, fixes, units, likely));
                 break;
             }
         }
-        let Some((query, top, matched)) = chosen else {
-            unreachable!("the last mode always chooses")
+        let Some((top, matched, strict, fixes, units, likely)) = chosen else {
+            unreachable!("the last attempt always chooses")
         };
         // The total and the counts per category need every match, but no scores:
         // tantivy then only walks the posting lists. When the words are so common that
         // even that is long, they are counted in one of 64 buckets of posts (an even
         // sample fixed by post id) and scaled up.
-        let approximate =
-            matched != Match::Typos && likely_matches(&searcher, f, &q.text, matched) > EXACT_COUNT_LIMIT;
+        let approximate = strict && likely > EXACT_COUNT_LIMIT;
         let sampled = |query: Box<dyn Query>| -> Box<dyn Query> {
             if approximate {
                 Box::new(BooleanQuery::new(vec![
@@ -529,21 +622,38 @@ impl SearchIndex {
             }
         };
         let scale = if approximate { schema::BUCKETS as usize } else { 1 };
-        let (total, counts) = if q.categories.is_empty() {
-            searcher.search(&*sampled(query.box_clone()), &(Count, CategoryCounts))?
-        } else {
-            let unfiltered = combine(text_query(f, &q.text, matched, false), filters(f, q, false));
-            (
-                searcher.search(&*sampled(query.box_clone()), &Count)?,
-                searcher.search(&*sampled(unfiltered), &CategoryCounts)?,
-            )
+        let parts: Vec<Option<Box<dyn Query>>> = match &units {
+            Some(units) => plan::counting(units).into_iter().map(Some).collect(),
+            None => vec![text_query(
+                f,
+                &q.text,
+                if strict { Match::AllWords } else { matched },
+                false,
+                &fixes,
+            )],
         };
+        let mut total = 0;
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for part in parts {
+            let counted = sampled(combine(part.as_ref().map(|p| p.box_clone()), filters(f, q, true)));
+            let part_counts = if q.categories.is_empty() {
+                let (n, c) = searcher.search(&*counted, &(Count, CategoryCounts))?;
+                total += n;
+                c
+            } else {
+                total += searcher.search(&*counted, &Count)?;
+                searcher.search(&*sampled(combine(part, filters(f, q, false))), &CategoryCounts)?
+            };
+            for (k, v) in part_counts {
+                *counts.entry(k).or_insert(0) += v;
+            }
+        }
         // A sample can miss what the page shows: never say fewer than that.
         let total = (total * scale).max(offset + top.len());
         let counts: HashMap<String, u64> = counts.into_iter().map(|(k, v)| (k, v * scale as u64)).collect();
         let mut categories: Vec<(String, u64)> = counts.into_iter().collect();
         categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, f.body)?;
+        let mut snippets = SnippetGenerator::create(&searcher, &highlights(f, &q.text, &fixes), f.body)?;
         snippets.set_max_num_chars(240);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -615,7 +725,7 @@ impl SearchIndex {
                 Occur::Must
             };
             let mut clauses: Vec<Clause> = Vec::new();
-            if let Some(text) = text_query(f, &words.join(" "), mode, true) {
+            if let Some(text) = text_query(f, &words.join(" "), mode, true, &Fixes::new()) {
                 clauses.push((occur, text));
             }
             if let Some(p) = &prefix {
@@ -654,7 +764,7 @@ impl SearchIndex {
     pub fn similar(&self, topic_id: u64, title: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
         let f = self.fields();
         let searcher = self.reader().searcher();
-        let Some(text) = text_query(f, title, Match::AnyWord, false) else {
+        let Some(text) = text_query(f, title, Match::AnyWord, false, &Fixes::new()) else {
             return Ok(Vec::new());
         };
         let query = BooleanQuery::new(vec![
