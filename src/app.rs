@@ -89,6 +89,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::admin::configure)
         .configure(crate::search::configure)
         .configure(crate::portal::configure)
+        .configure(crate::notify::configure)
         .configure(crate::openapi::configure);
 }
 
@@ -146,6 +147,7 @@ pub fn serve(
     if state.settings.send_mail {
         crate::outbox::start(state.db.clone(), state.mailer.clone());
     }
+    crate::notify::mail::start(state.db.clone(), crate::notify::Mailing::of(&state));
     let archiving = state.clone();
     actix_web::rt::spawn(async move {
         let after = chrono::Duration::days(archiving.settings.archive_after_days as i64);

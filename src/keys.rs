@@ -21,6 +21,8 @@ pub enum Purpose {
     Session,
     VerifyEmail,
     ResetPassword,
+    /// A link in notification mail that turns that mail off.
+    Unsubscribe,
 }
 
 /// The claims of every token Parley signs.
@@ -46,6 +48,7 @@ pub enum LinkError {
 }
 
 /// The keys, derived once at start.
+#[derive(Clone)]
 pub struct Keys {
     jwt_enc: EncodingKey,
     jwt_dec: DecodingKey,

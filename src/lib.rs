@@ -38,6 +38,8 @@ pub mod admin;
 pub mod demo;
 /// The community forum: categories, topics, posts, votes and accepted answers.
 pub mod forum;
+/// Forum notifications: the in-site list, watches, mail at once or as a digest.
+pub mod notify;
 /// The support portal: tickets, statuses, SLAs on a business calendar.
 pub mod portal;
 /// Search: the tantivy replica of the public forum, its indexer, pages and API.

@@ -123,6 +123,13 @@ impl Mailer {
                 HeaderName::new_from_ascii_str("List-Unsubscribe"),
                 format!("<{address}>"),
             ));
+            // A web address takes the one-click POST of RFC 8058.
+            if address.starts_with("http") {
+                message.headers_mut().insert_raw(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_string(),
+                ));
+            }
         }
         match self {
             Self::Smtp { transport, .. } => {

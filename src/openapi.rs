@@ -47,7 +47,8 @@ macro_rules! api_routes {
         (name = "forum", description = "Categories, topics, posts, votes, ideas, releases, moderation"),
         (name = "portal", description = "Support tickets: filing, statuses, notes, priority, assignment"),
         (name = "search", description = "Full-text search and suggestions while typing"),
-        (name = "admin", description = "Organizations, users and refused domains (admins)"),
+        (name = "admin", description = "Organizations, users, refused domains and team lists (admins)"),
+        (name = "notifications", description = "Notifications, watched topics and categories, followed products, mail settings"),
     )
 )]
 struct ApiDoc;
@@ -120,6 +121,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::admin::api::Doc::openapi());
     doc.merge(crate::search::api::Doc::openapi());
     doc.merge(crate::portal::api::Doc::openapi());
+    doc.merge(crate::notify::api::Doc::openapi());
     // Once every module's routes are in: the common answers go on each of them.
     utoipa::Modify::modify(&Common, &mut doc);
     doc
@@ -133,6 +135,7 @@ pub fn routes() -> Vec<(&'static str, &'static str)> {
         crate::admin::api::ROUTES,
         crate::search::api::ROUTES,
         crate::portal::api::ROUTES,
+        crate::notify::api::ROUTES,
     ]
     .concat()
 }

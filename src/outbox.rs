@@ -78,20 +78,25 @@ struct Row {
     attempts: i32,
 }
 
-/// Claims up to [`BATCH`] messages that are due (or whose sender's lease ran out).
-fn claim(c: &mut AnyConnection, at: NaiveDateTime) -> Result<Vec<Row>, AppError> {
+/// Claims up to [`BATCH`] messages that are due (or whose sender's lease ran out), or
+/// only the message `only`.
+fn claim(c: &mut AnyConnection, at: NaiveDateTime, only: Option<i64>) -> Result<Vec<Row>, AppError> {
     let due = mail_outbox::status
         .eq("pending")
         .and(mail_outbox::next_attempt_at.le(at))
         .or(mail_outbox::status
             .eq("sending")
             .and(mail_outbox::lease_until.lt(at)));
-    let ids: Vec<i64> = mail_outbox::table
+    let mut q = mail_outbox::table
         .filter(due)
         .order(mail_outbox::id.asc())
         .select(mail_outbox::id)
         .limit(BATCH)
-        .load(c)?;
+        .into_boxed();
+    if let Some(id) = only {
+        q = q.filter(mail_outbox::id.eq(id));
+    }
+    let ids: Vec<i64> = q.load(c)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -143,7 +148,37 @@ pub struct Round {
 /// Delivers what is due: claims, sends, records each outcome. Called by the background
 /// task; tests call it to deliver at once.
 pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<Round, AppError> {
-    let rows = db.write(|c| claim(c, now())).await?;
+    deliver(db, mailer, None).await
+}
+
+/// Queues `mail` in a transaction of its own and, when this node sends mail, delivers
+/// it at once: account mail that a person waits for (a confirmation or reset link).
+/// Queued first, it is never lost: should the attempt fail, it is retried like any
+/// other message.
+pub async fn queue_now(
+    db: &Db,
+    mailer: &Mailer,
+    send: bool,
+    event_key: String,
+    mail: Mail,
+) -> Result<(), AppError> {
+    let id: i64 = db
+        .write(move |c| {
+            enqueue(c, &event_key, &mail)?;
+            Ok(mail_outbox::table
+                .filter(mail_outbox::event_key.eq(&event_key))
+                .select(mail_outbox::id)
+                .first(c)?)
+        })
+        .await?;
+    if send {
+        deliver(db, mailer, Some(id)).await?;
+    }
+    Ok(())
+}
+
+async fn deliver(db: &Db, mailer: &Mailer, only: Option<i64>) -> Result<Round, AppError> {
+    let rows = db.write(move |c| claim(c, now(), only)).await?;
     let mut round = Round::default();
     for row in rows {
         let outcome = match crate::mail::mailbox(&row.to_name, &row.to_address) {

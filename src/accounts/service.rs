@@ -85,6 +85,7 @@ pub fn to_auth_user(
         organization_status,
         authorized_contact: u.authorized_contact,
         verified: u.email_verified_at.is_some(),
+        unread_notifications: u.unread_notifications,
         session_epoch: u.session_epoch,
         created_at: u.created_at,
     }
@@ -413,7 +414,15 @@ async fn try_send_verification(state: &AppState, user: &AuthUser) -> anyhow::Res
         mailbox(&user.display_name, &user.email)?,
         &view,
     )?;
-    state.mailer.send(mail).await
+    let key = format!("verify:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
+    account_mail(state, key, mail).await
+}
+
+/// Account mail goes through the outbox and, on a node that sends, out at once.
+async fn account_mail(state: &AppState, key: String, mail: Mail) -> anyhow::Result<()> {
+    crate::outbox::queue_now(&state.db, &state.mailer, state.settings.send_mail, key, mail)
+        .await
+        .map_err(|e| anyhow::anyhow!("queueing account mail: {e:?}"))
 }
 
 /// Sends the verification mail again, within the reset rate limit.
@@ -570,7 +579,8 @@ pub async fn request_password_reset(state: &AppState, email: &str, client_ip: &s
             mailbox(&user.display_name, &user.email)?,
             &view,
         )?;
-        state.mailer.send(mail).await
+        let key = format!("reset:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
+        account_mail(state, key, mail).await
     }
     .await;
     if let Err(e) = result {

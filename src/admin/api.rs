@@ -21,6 +21,8 @@ crate::api_routes! {
     get "/api/v1/admin/blocked-domains" => list_blocked,
     post "/api/v1/admin/blocked-domains" => add_blocked,
     delete "/api/v1/admin/blocked-domains/{id}" => remove_blocked,
+    get "/api/v1/admin/teams" => list_teams,
+    put "/api/v1/admin/teams/{slug}" => update_team,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -207,4 +209,34 @@ async fn remove_blocked(
 ) -> Result<HttpResponse, AppError> {
     service::remove_blocked_domain(&state, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/teams",
+    tag = "admin",
+    summary = "The team lists mailed about every Critical ticket, with their members.",
+    responses((status = 200, description = "The teams", body = Vec<super::teams::TeamResource>))
+)]
+async fn list_teams(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(super::teams::list_teams(&state, &user).await?))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/teams/{slug}",
+    tag = "admin",
+    summary = "Sets a team's members (staff accounts, by address) and its list address.",
+    params(("slug" = String, Path, description = "support, infrastructure, framework or customer-success")),
+    request_body = super::teams::TeamChange,
+    responses((status = 200, description = "The team", body = super::teams::TeamResource))
+)]
+async fn update_team(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    slug: web::Path<String>,
+    body: web::Json<super::teams::TeamChange>,
+) -> Result<HttpResponse, AppError> {
+    let team = super::teams::update_team(&state, &user, slug.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(team))
 }

@@ -1,4 +1,4 @@
-//! Admin pages: users, organizations, refused domains.
+//! Admin pages: users, organizations, refused domains, team lists, received mail.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -27,7 +27,92 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/organizations/{id}/refuse", web::post().to(refuse))
         .route("/admin/domains", web::get().to(domains))
         .route("/admin/domains", web::post().to(add_domain))
-        .route("/admin/domains/{id}/delete", web::post().to(remove_domain));
+        .route("/admin/domains/{id}/delete", web::post().to(remove_domain))
+        .route("/admin/teams", web::get().to(teams))
+        .route("/admin/teams/{slug}", web::post().to(update_team))
+        .route("/admin/inbound-mail", web::get().to(received_mail));
+}
+
+#[derive(Serialize)]
+struct TeamsPage {
+    teams: Vec<super::teams::TeamResource>,
+    /// The team whose form came back with errors, and what was typed in it.
+    failed: Option<String>,
+    form: TeamForm,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct TeamForm {
+    /// Addresses, one per line or separated by commas.
+    #[serde(default)]
+    members: String,
+    #[serde(default)]
+    list_address: String,
+}
+
+async fn teams(state: web::Data<AppState>, ctx: PageCtx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let teams = super::teams::list_teams(&state, &me).await?;
+    ctx.render(
+        "admin/teams.html",
+        &TeamsPage {
+            teams,
+            failed: None,
+            form: TeamForm::default(),
+            errors: FieldErrors::new(),
+        },
+    )
+}
+
+async fn update_team(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    form: web::Form<TeamForm>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, form) = (slug.into_inner(), form.into_inner());
+    let change = super::teams::TeamChange {
+        members: Some(
+            form.members
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+        list_address: Some(form.list_address.clone()),
+    };
+    match super::teams::update_team(&state, &me, slug.clone(), change).await {
+        Ok(_) => Ok(see_other("/admin/teams?notice=saved")),
+        Err(AppError::Invalid { fields, .. }) => {
+            let teams = super::teams::list_teams(&state, &me).await?;
+            ctx.render_status(
+                crate::web::page::form_status(&fields),
+                "admin/teams.html",
+                &TeamsPage {
+                    teams,
+                    failed: Some(slug),
+                    form,
+                    errors: fields,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Serialize)]
+struct ReceivedPage {
+    messages: Vec<crate::portal::inbound::Received>,
+}
+
+async fn received_mail(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let messages = crate::portal::inbound::received(&state, &me).await?;
+    ctx.render("admin/inbound_mail.html", &ReceivedPage { messages })
 }
 
 #[derive(Serialize)]

@@ -466,7 +466,10 @@ async fn notify_approved(state: &AppState, org: &OrganizationResource) {
         let sent = async {
             let mail =
                 Mail::from_templates(&state.templates, "org_approved", mailbox(&name, &email)?, &view)?;
-            state.mailer.send(mail).await
+            let key = format!("org-approved:{org_id}:{}", email.to_lowercase());
+            crate::outbox::queue_now(&state.db, &state.mailer, state.settings.send_mail, key, mail)
+                .await
+                .map_err(|e| anyhow::anyhow!("queueing the approval mail: {e:?}"))
         }
         .await;
         if let Err(e) = sent {

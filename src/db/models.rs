@@ -56,6 +56,10 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub username: Option<String>,
+    /// `immediate`, `digest` or `off`: how notifications come by mail.
+    pub notify_email: String,
+    pub digest_sent_at: Option<NaiveDateTime>,
+    pub unread_notifications: i64,
 }
 
 /// A new user account.

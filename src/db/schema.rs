@@ -34,6 +34,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         username -> Nullable<Text>,
+        notify_email -> Text,
+        digest_sent_at -> Nullable<Timestamp>,
+        unread_notifications -> BigInt,
     }
 }
 
@@ -364,6 +367,65 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        event_key -> Text,
+        topic_id -> BigInt,
+        post_id -> Nullable<BigInt>,
+        actor_id -> Nullable<BigInt>,
+        title -> Text,
+        detail -> Nullable<Text>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+        mailed -> Bool,
+    }
+}
+
+diesel::table! {
+    topic_watches (user_id, topic_id) {
+        user_id -> BigInt,
+        topic_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    category_watches (user_id, category_id) {
+        user_id -> BigInt,
+        category_id -> BigInt,
+        level -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product_follows (user_id, product) {
+        user_id -> BigInt,
+        product -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        list_address -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, user_id) {
+        team_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
     business_calendar (id) {
         id -> BigInt,
         zone -> Text,
@@ -377,6 +439,14 @@ diesel::table! {
 
 diesel::joinable!(organization_domains -> organizations (organization_id));
 diesel::joinable!(flags -> posts (post_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(notifications -> topics (topic_id));
+diesel::joinable!(topic_watches -> users (user_id));
+diesel::joinable!(topic_watches -> topics (topic_id));
+diesel::joinable!(category_watches -> categories (category_id));
+diesel::joinable!(category_watches -> users (user_id));
+diesel::joinable!(product_follows -> users (user_id));
+diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(downloads -> topics (topic_id));
 diesel::joinable!(topics -> categories (category_id));
 diesel::joinable!(posts -> topics (topic_id));
@@ -420,4 +490,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     inbound_mail,
     ticket_followers,
+    teams,
+    team_members,
+    notifications,
+    topic_watches,
+    category_watches,
+    product_follows,
 );

@@ -151,6 +151,7 @@ pub async fn set_status(
         return Err(AppError::field("response", "Keep the response under 64 KiB."));
     }
     let staff_id = user.id;
+    let mailing = crate::notify::Mailing::of(state);
     state
         .db
         .write(move |c| {
@@ -171,7 +172,11 @@ pub async fn set_status(
                     topics::updated_at.eq(t),
                 ))
                 .execute(c)?;
-            outbox(c, "topic", topic.id, "upsert")
+            outbox(c, "topic", topic.id, "upsert")?;
+            if topic.status.as_deref() != Some(status.as_str()) {
+                crate::notify::service::on_idea_status(c, &mailing, topic.id, &status, staff_id)?;
+            }
+            Ok(())
         })
         .await
 }

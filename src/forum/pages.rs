@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::cache;
 use super::categories::{self, CategoryView, kind_of};
 use super::ideas::{self, IdeaView, StatusChange};
-use super::posts::{self, History, PostEdit, Replied};
+use super::posts::{self, History, PostEdit};
 use super::reading::ReaderPage;
 use super::topics::{self, Moderation, TopicInput, TopicList, TopicQuery};
 use super::views::{PostView, TopicCard};
@@ -51,20 +51,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/t/{id}/attach", web::post().to(attach))
         .route("/review/{post_id}", web::post().to(decide))
         .route("/releases/{product}.atom", web::get().to(feed_product));
-}
-
-/// Where a post is shown: its topic page, at the post.
-fn post_url(r: &Replied) -> String {
-    let page = if r.number <= 1 {
-        1
-    } else {
-        (r.number - 2) / topics::POSTS_PER_PAGE + 1
-    };
-    if page > 1 {
-        format!("/t/{}?page={page}#post-{}", r.topic_id, r.id)
-    } else {
-        format!("/t/{}#post-{}", r.topic_id, r.id)
-    }
 }
 
 #[derive(Serialize)]
@@ -443,7 +429,7 @@ async fn reply(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     match posts::reply(&state, &user, id, &form.body).await {
-        Ok(r) => Ok(see_other(&post_url(&r))),
+        Ok(r) => Ok(see_other(&posts::post_place(&r))),
         Err(AppError::Invalid { fields, .. }) => {
             // Back on the last page, where the reply form is, with what was typed.
             let draft = Draft {
@@ -558,7 +544,7 @@ async fn edit(
             .map(|t| t.split(',').map(str::to_string).collect()),
     };
     match posts::edit(&state, &user, id, change).await {
-        Ok(r) => Ok(see_other(&post_url(&r))),
+        Ok(r) => Ok(see_other(&posts::post_place(&r))),
         Err(AppError::Invalid { fields, .. }) => {
             let topic_id = posts::history(&state, &user, id).await?.topic_id;
             ctx.render_status(
@@ -586,7 +572,7 @@ async fn delete(
     Ok(see_other(&if r.number == 1 {
         "/".to_string()
     } else {
-        post_url(&r)
+        posts::post_place(&r)
     }))
 }
 

@@ -23,7 +23,7 @@ fn kind_of_topic(c: &mut AnyConnection, topic: &Topic) -> Result<Kind, AppError>
     Ok(Kind::parse(&kind).unwrap_or(Kind::Questions))
 }
 
-fn live_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {
+pub(crate) fn live_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {
     let topic: Topic = topics::table.find(topic_id).select(Topic::as_select()).first(c)?;
     if topic.deleted_at.is_some() {
         return Err(AppError::NotFound);
@@ -45,6 +45,34 @@ pub struct Replied {
     pub number: i64,
 }
 
+/// Where a post is shown: its topic page, at the post.
+pub fn post_place(r: &Replied) -> String {
+    let page = if r.number <= 1 {
+        1
+    } else {
+        (r.number - 2) / super::topics::POSTS_PER_PAGE + 1
+    };
+    if page > 1 {
+        format!("/t/{}?page={page}#post-{}", r.topic_id, r.id)
+    } else {
+        format!("/t/{}#post-{}", r.topic_id, r.id)
+    }
+}
+
+/// The number of a post in its topic (1 opens it).
+pub async fn number_of(state: &AppState, post_id: i64) -> Result<i64, AppError> {
+    state
+        .db
+        .read(move |c| Ok(posts::table.find(post_id).select(posts::number).first(c)?))
+        .await
+}
+
+/// The title of a live topic, for a reader.
+pub async fn topic_title(state: &AppState, user: &AuthUser, topic_id: i64) -> Result<String, AppError> {
+    super::require_read(user)?;
+    state.db.read(move |c| Ok(live_topic(c, topic_id)?.title)).await
+}
+
 /// Replies to a topic (an answer, in Questions & Answers).
 pub async fn reply(
     state: &AppState,
@@ -56,6 +84,7 @@ pub async fn reply(
     let body = check_body(body)?;
     super::check_post_rate(state, user)?;
     let (user_id, staff) = (user.id, user.is_staff());
+    let mailing = crate::notify::Mailing::of(state);
     state
         .db
         .write(move |c| {
@@ -99,6 +128,7 @@ pub async fn reply(
                 ))
                 .execute(c)?;
             outbox(c, "post", id, "upsert")?;
+            crate::notify::service::on_post(c, &mailing, id, &rendered.mentions)?;
             Ok(Replied { id, topic_id, number })
         })
         .await
@@ -331,6 +361,7 @@ pub async fn accept(
 ) -> Result<Replied, AppError> {
     require_post(user)?;
     let (user_id, staff) = (user.id, user.is_staff());
+    let mailing = crate::notify::Mailing::of(state);
     state
         .db
         .write(move |c| {
@@ -364,6 +395,9 @@ pub async fn accept(
                 ))
                 .execute(c)?;
             outbox(c, "topic", topic.id, "upsert")?;
+            if accepted == Some(post.id) && topic.accepted_post_id != Some(post.id) {
+                crate::notify::service::on_accept(c, &mailing, post.id, user_id)?;
+            }
             Ok(Replied {
                 id: post.id,
                 topic_id: topic.id,

@@ -157,6 +157,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
     let (title, body, tags) = (title?, body?, tags?);
     super::check_post_rate(state, user)?;
     let (user_id, staff) = (user.id, user.is_staff());
+    let mailing = crate::notify::Mailing::of(state);
     state
         .db
         .write(move |c| {
@@ -215,6 +216,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
                 ))
                 .execute(c)?;
             outbox(c, "topic", topic.id, "upsert")?;
+            crate::notify::service::on_post(c, &mailing, post_id, &rendered.mentions)?;
             Ok(Created {
                 id: topic.id,
                 slug,

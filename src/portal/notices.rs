@@ -9,6 +9,9 @@
 //! A follower who may no longer see the ticket (no longer an authorized contact of its
 //! customer) is not mailed.
 //!
+//! A ticket filed Critical, or raised to Critical, is also mailed to every member of
+//! the team lists and to each team's list address (`admin::teams`).
+//!
 //! Nobody is mailed about their own action, but for the receipt. Every mail of a
 //! ticket threads under one root (`In-Reply-To`/`References` `<ticket-N@host>`), and
 //! its subject carries `[#N]`, which is how a reply by mail finds its ticket.
@@ -127,6 +130,10 @@ pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<
         // Attachments and the system's archiving are not mailed.
         _ => return Ok(()),
     };
+    let raised = event.kind == "priority" && event.to_value.as_deref() == Some("critical");
+    if raised || (event.kind == "created" && t.priority == "critical") {
+        queue_critical(c, notices, &event, &t, &customer, &actor_name, raised)?;
+    }
     let mut recipients: Vec<i64> = match event.kind.as_str() {
         "created" => vec![t.requester_id],
         _ => super::followers::of_ticket(c, t.id)?,
@@ -177,6 +184,62 @@ pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<
         mail.message_id = Some(format!("<ticket-{}.{}.{}@{host}>", t.id, event.id, id));
         mail.in_reply_to = Some(format!("<ticket-{}@{host}>", t.id));
         crate::outbox::enqueue(c, &format!("ticket-event:{}:{}", event.id, id), &mail)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct CriticalView<'a> {
+    name: &'a str,
+    actor: &'a str,
+    raised: bool,
+    production_down: bool,
+    ticket_id: i64,
+    subject: &'a str,
+    customer: &'a str,
+    status: String,
+    due: String,
+    link: String,
+}
+
+/// Mails a Critical ticket to the team lists, once per address and event.
+fn queue_critical(
+    c: &mut AnyConnection,
+    notices: &Notices,
+    event: &TicketEvent,
+    t: &Ticket,
+    customer: &str,
+    actor: &str,
+    raised: bool,
+) -> Result<(), AppError> {
+    let host = notices.host();
+    let link = notices
+        .base_url
+        .join(&format!("/portal/tickets/{}", t.id))
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    for (name, address) in crate::admin::teams::critical_recipients(c)? {
+        let Ok(to) = mailbox(&name, &address) else {
+            continue;
+        };
+        let view = CriticalView {
+            name: &name,
+            actor,
+            raised,
+            production_down: super::says_production_down(&t.subject),
+            ticket_id: t.id,
+            subject: &t.subject,
+            customer,
+            status: label(Some(&t.status)),
+            due: t.sla_due_at.format("%Y-%m-%d %H:%M").to_string(),
+            link: link.clone(),
+        };
+        let mut mail = Mail::from_templates(&notices.templates, "critical_ticket", to, &view)
+            .map_err(AppError::Internal)?;
+        // The outbox makes the Message-ID from the event key, one per address.
+        mail.in_reply_to = Some(format!("<ticket-{}@{host}>", t.id));
+        let key = format!("ticket-critical:{}:{}", event.id, address.to_lowercase());
+        crate::outbox::enqueue(c, &key, &mail)?;
     }
     Ok(())
 }

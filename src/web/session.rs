@@ -37,6 +37,8 @@ pub struct AuthUser {
     pub organization_status: Option<String>,
     pub authorized_contact: bool,
     pub verified: bool,
+    /// Notifications not read yet, shown in the header.
+    pub unread_notifications: i64,
     #[serde(skip)]
     pub session_epoch: i64,
     pub created_at: chrono::NaiveDateTime,

@@ -1,0 +1,58 @@
+//! Forum notifications: what happened to what a person cares about (replies to their
+//! topics and to topics they watch, @mentions, an accepted answer, watched categories,
+//! the status of ideas they voted for, releases of products they follow), shown in
+//! the site's list with an unread count in the header and mailed at once or in a
+//! daily digest, as each person chooses; one click in any mail turns it off.
+
+pub mod api;
+pub mod mail;
+pub mod pages;
+pub mod service;
+pub mod settings;
+
+use std::sync::Arc;
+
+use crate::keys::Keys;
+use crate::web::templates::Templates;
+
+/// What building notification mail needs from the application.
+#[derive(Clone)]
+pub struct Mailing {
+    pub templates: Arc<Templates>,
+    pub base_url: url::Url,
+    pub keys: Keys,
+}
+
+impl Mailing {
+    pub fn of(state: &crate::app::AppState) -> Self {
+        Self {
+            templates: state.templates.clone(),
+            base_url: state.settings.base_url.clone(),
+            keys: state.keys.clone(),
+        }
+    }
+}
+
+/// Mounts the notification pages and API.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    api::configure(cfg);
+    pages::configure(cfg);
+}
+
+/// Turns off the notification mail of the person an unsubscribe link names.
+pub async fn unsubscribe(state: &crate::app::AppState, token: &str) -> Result<(), crate::error::AppError> {
+    let claims = state
+        .keys
+        .verify(crate::keys::Purpose::Unsubscribe, token)
+        .map_err(|_| {
+            crate::error::AppError::BadRequest(
+                "This unsubscribe link is not valid; change your mail settings under Notifications instead."
+                    .into(),
+            )
+        })?;
+    let user_id = claims.sub;
+    state
+        .db
+        .write(move |c| settings::set_email_in(c, user_id, "off"))
+        .await
+}

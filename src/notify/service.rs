@@ -1,0 +1,295 @@
+//! Who hears of what happens in the forum, decided and recorded in the transaction of
+//! the event itself: one notification per person and event, the person's unread count,
+//! and, for those who want mail at once, the message in the outbox.
+//!
+//! | event | who is notified (never the person who did it) |
+//! | --- | --- |
+//! | a reply | the topic's author (`reply`), its watchers (`watched_topic`), watchers of its category for every post (`watched_category`) |
+//! | a new topic | watchers of its category, for new topics or every post (`watched_category`); a release: followers of its product (`release`) |
+//! | an @mention in either | the person mentioned (`mention`), in place of the above |
+//! | an accepted answer | the answer's author, and the asker when someone else accepted (`accepted`) |
+//! | an idea's new status | its author and everyone who voted for it (`idea_status`) |
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+
+use super::Mailing;
+use crate::db::schema::{
+    categories, category_watches, notifications, posts, product_follows, topic_votes, topic_watches, topics,
+    users,
+};
+use crate::db::{AnyConnection, now};
+use crate::error::AppError;
+use crate::with_backend;
+
+/// Kinds, from the most to the least direct: when one event concerns a person in
+/// several ways, the first applies.
+const PRECEDENCE: [&str; 7] = [
+    "mention",
+    "accepted",
+    "reply",
+    "idea_status",
+    "release",
+    "watched_topic",
+    "watched_category",
+];
+
+/// The people an event concerns, each with the most direct reason.
+#[derive(Default)]
+struct Recipients(BTreeMap<i64, &'static str>);
+
+impl Recipients {
+    fn add(&mut self, user: i64, kind: &'static str) {
+        let rank = |k: &str| PRECEDENCE.iter().position(|p| *p == k).unwrap_or(usize::MAX);
+        let entry = self.0.entry(user).or_insert(kind);
+        if rank(kind) < rank(entry) {
+            *entry = kind;
+        }
+    }
+
+    fn extend(&mut self, users: impl IntoIterator<Item = i64>, kind: &'static str) {
+        for u in users {
+            self.add(u, kind);
+        }
+    }
+}
+
+/// What every notification of one event shares.
+struct Event<'a> {
+    key: String,
+    topic_id: i64,
+    post_id: Option<i64>,
+    actor_id: i64,
+    title: &'a str,
+    detail: Option<&'a str>,
+}
+
+/// A topic as notifications need it.
+#[derive(Queryable)]
+struct TopicFacts {
+    user_id: i64,
+    title: String,
+    category_id: i64,
+    parent_id: Option<i64>,
+    product: Option<String>,
+    kind: String,
+}
+
+fn topic_facts(c: &mut AnyConnection, topic_id: i64) -> Result<TopicFacts, AppError> {
+    Ok(topics::table
+        .inner_join(categories::table)
+        .filter(topics::id.eq(topic_id))
+        .select((
+            topics::user_id,
+            topics::title,
+            topics::category_id,
+            categories::parent_id,
+            topics::product,
+            categories::kind,
+        ))
+        .first(c)?)
+}
+
+fn users_by_handle(c: &mut AnyConnection, handles: &[String]) -> Result<Vec<i64>, AppError> {
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::username.eq_any(handles))
+        .select(users::id)
+        .load(c)?)
+}
+
+fn category_watchers(
+    c: &mut AnyConnection,
+    t: &TopicFacts,
+    every_post_only: bool,
+) -> Result<Vec<i64>, AppError> {
+    let mut ids = vec![t.category_id];
+    ids.extend(t.parent_id);
+    let mut q = category_watches::table
+        .filter(category_watches::category_id.eq_any(ids))
+        .select(category_watches::user_id)
+        .into_boxed();
+    if every_post_only {
+        q = q.filter(category_watches::level.eq("all_posts"));
+    }
+    Ok(q.load(c)?)
+}
+
+/// A post was written (`number` 1 opens a topic). Called in the post's transaction.
+pub fn on_post(
+    c: &mut AnyConnection,
+    m: &Mailing,
+    post_id: i64,
+    mentions: &[String],
+) -> Result<(), AppError> {
+    let (topic_id, number, author): (i64, i64, i64) = posts::table
+        .find(post_id)
+        .select((posts::topic_id, posts::number, posts::user_id))
+        .first(c)?;
+    let t = topic_facts(c, topic_id)?;
+    let mut to = Recipients::default();
+    if number == 1 {
+        to.extend(category_watchers(c, &t, false)?, "watched_category");
+        if let (Some(product), "releases") = (&t.product, t.kind.as_str()) {
+            let followers: Vec<i64> = product_follows::table
+                .filter(product_follows::product.eq(product.to_lowercase()))
+                .select(product_follows::user_id)
+                .load(c)?;
+            to.extend(followers, "release");
+        }
+        // Whoever opens a topic watches it.
+        watch_topic_in(c, author, topic_id, true)?;
+    } else {
+        to.extend(category_watchers(c, &t, true)?, "watched_category");
+        let watchers: Vec<i64> = topic_watches::table
+            .filter(topic_watches::topic_id.eq(topic_id))
+            .select(topic_watches::user_id)
+            .load(c)?;
+        to.extend(watchers, "watched_topic");
+        to.add(t.user_id, "reply");
+    }
+    to.extend(users_by_handle(c, mentions)?, "mention");
+    let event = Event {
+        key: format!("post:{post_id}"),
+        topic_id,
+        post_id: Some(post_id),
+        actor_id: author,
+        title: &t.title,
+        detail: None,
+    };
+    record(c, m, &event, to)
+}
+
+/// An answer was accepted by `actor`. Called in the acceptance's transaction.
+pub fn on_accept(c: &mut AnyConnection, m: &Mailing, post_id: i64, actor: i64) -> Result<(), AppError> {
+    let (topic_id, answerer): (i64, i64) = posts::table
+        .find(post_id)
+        .select((posts::topic_id, posts::user_id))
+        .first(c)?;
+    let t = topic_facts(c, topic_id)?;
+    let mut to = Recipients::default();
+    to.add(answerer, "accepted");
+    to.add(t.user_id, "accepted");
+    let event = Event {
+        key: format!("accepted:{post_id}"),
+        topic_id,
+        post_id: Some(post_id),
+        actor_id: actor,
+        title: &t.title,
+        detail: None,
+    };
+    record(c, m, &event, to)
+}
+
+/// An idea's status changed to `status` (its name, as stored). Called in the change's
+/// transaction.
+pub fn on_idea_status(
+    c: &mut AnyConnection,
+    m: &Mailing,
+    topic_id: i64,
+    status: &str,
+    actor: i64,
+) -> Result<(), AppError> {
+    let t = topic_facts(c, topic_id)?;
+    let mut to = Recipients::default();
+    let voters: Vec<i64> = topic_votes::table
+        .filter(topic_votes::topic_id.eq(topic_id))
+        .select(topic_votes::user_id)
+        .load(c)?;
+    to.extend(voters, "idea_status");
+    to.add(t.user_id, "idea_status");
+    let event = Event {
+        key: format!(
+            "idea-status:{topic_id}:{status}:{}",
+            now().and_utc().timestamp_micros()
+        ),
+        topic_id,
+        post_id: None,
+        actor_id: actor,
+        title: &t.title,
+        detail: Some(status),
+    };
+    record(c, m, &event, to)
+}
+
+/// Writes one notification per recipient (none for the actor, none twice for one
+/// event), counts it unread, and settles its mail: queued now for those who want mail
+/// at once, left for the digest, or marked as needing none.
+fn record(c: &mut AnyConnection, m: &Mailing, event: &Event<'_>, to: Recipients) -> Result<(), AppError> {
+    let at = now();
+    for (user_id, kind) in to.0 {
+        if user_id == event.actor_id {
+            continue;
+        }
+        let values = (
+            notifications::user_id.eq(user_id),
+            notifications::kind.eq(kind),
+            notifications::event_key.eq(&event.key),
+            notifications::topic_id.eq(event.topic_id),
+            notifications::post_id.eq(event.post_id),
+            notifications::actor_id.eq(Some(event.actor_id)),
+            notifications::title.eq(event.title),
+            notifications::detail.eq(event.detail),
+            notifications::created_at.eq(at),
+            notifications::mailed.eq(false),
+        );
+        let inserted: Vec<i64> = with_backend!(c, |c| diesel::insert_into(notifications::table)
+            .values(values)
+            .on_conflict((notifications::user_id, notifications::event_key))
+            .do_nothing()
+            .returning(notifications::id)
+            .get_results(c))?;
+        let Some(id) = inserted.first().copied() else {
+            continue;
+        };
+        diesel::update(users::table.find(user_id))
+            .set(users::unread_notifications.eq(users::unread_notifications + 1))
+            .execute(c)?;
+        let (pref, verified): (String, Option<chrono::NaiveDateTime>) = users::table
+            .find(user_id)
+            .select((users::notify_email, users::email_verified_at))
+            .first(c)?;
+        match (pref.as_str(), verified.is_some()) {
+            ("immediate", true) => {
+                super::mail::queue_one(c, m, id)?;
+                settle(c, &[id])?;
+            }
+            ("digest", true) => {}
+            _ => settle(c, &[id])?,
+        }
+    }
+    Ok(())
+}
+
+/// Marks notifications as needing no more mail.
+pub(crate) fn settle(c: &mut AnyConnection, ids: &[i64]) -> Result<(), AppError> {
+    diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
+        .set(notifications::mailed.eq(true))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Watches a topic (every new post) or stops.
+pub(crate) fn watch_topic_in(
+    c: &mut AnyConnection,
+    user_id: i64,
+    topic_id: i64,
+    watching: bool,
+) -> Result<(), AppError> {
+    if watching {
+        with_backend!(c, |c| diesel::insert_into(topic_watches::table)
+            .values((
+                topic_watches::user_id.eq(user_id),
+                topic_watches::topic_id.eq(topic_id),
+                topic_watches::created_at.eq(now()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    } else {
+        diesel::delete(topic_watches::table.find((user_id, topic_id))).execute(c)?;
+    }
+    Ok(())
+}
