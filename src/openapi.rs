@@ -122,6 +122,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::search::api::Doc::openapi());
     doc.merge(crate::portal::api::Doc::openapi());
     doc.merge(crate::notify::api::Doc::openapi());
+    doc.merge(crate::portal::escalate_api::Doc::openapi());
     // Once every module's routes are in: the common answers go on each of them.
     utoipa::Modify::modify(&Common, &mut doc);
     doc
@@ -136,6 +137,7 @@ pub fn routes() -> Vec<(&'static str, &'static str)> {
         crate::search::api::ROUTES,
         crate::portal::api::ROUTES,
         crate::notify::api::ROUTES,
+        crate::portal::escalate_api::ROUTES,
     ]
     .concat()
 }

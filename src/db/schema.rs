@@ -409,6 +409,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    links (id) {
+        id -> BigInt,
+        from_kind -> Text,
+        from_id -> BigInt,
+        relation -> Text,
+        to_kind -> Text,
+        to_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> BigInt,
         slug -> Text,
@@ -496,4 +509,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     topic_watches,
     category_watches,
     product_follows,
+    links,
 );

@@ -59,6 +59,8 @@ pub struct PageData {
     pub pages: i64,
     pub idea: Option<super::ideas::IdeaView>,
     pub downloads: Vec<Download>,
+    /// The ticket a question was escalated to (escalating bumps the revision).
+    pub escalated_ticket: Option<i64>,
 }
 
 /// Which page of which topic, for which kind of reader.

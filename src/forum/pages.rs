@@ -122,7 +122,7 @@ struct NewTopicPage {
     errors: FieldErrors,
 }
 
-async fn new_topic_page(
+pub(crate) async fn new_topic_page(
     state: &AppState,
     ctx: &PageCtx,
     slug: String,
@@ -352,11 +352,23 @@ async fn topic_page(
     // The layout (header, notices) is rendered per request around a mark where the
     // body goes; the body and the replies are copied in once, with the reader's CSRF
     // token, and never pass through the template engine.
+    // What this reader sees of an escalation: per request, as it depends on who reads.
+    let escalation = match data.escalated_ticket {
+        Some(t) => Some(crate::portal::escalate::banner(state, user, t, data.topic_user_id).await?),
+        None => None,
+    };
+    let can_escalate = data.is_question
+        && data.escalated_ticket.is_none()
+        && !data.deleted
+        && (staff || user.id == data.topic_user_id);
     let layout = ctx.render_string(
         "forum/topic.html",
         &TopicLayout {
             title: &data.topic.title,
             body_mark: BODY_MARK,
+            topic_id: data.topic.id,
+            escalation,
+            can_escalate,
         },
     )?;
     let token = &ctx.csrf_token;
@@ -382,6 +394,10 @@ async fn topic_page(
 struct TopicLayout<'a> {
     title: &'a str,
     body_mark: &'static str,
+    topic_id: i64,
+    escalation: Option<crate::portal::escalate::Banner>,
+    /// Staff, or the asker: the Escalate button (contacts file; others learn whom to ask).
+    can_escalate: bool,
 }
 
 /// Where the body goes in a topic page's layout.

@@ -277,6 +277,11 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
     } else {
         Vec::new()
     };
+    let escalated_ticket = if kind == Kind::Questions {
+        crate::portal::escalate::escalated_ticket(c, topic.id)?
+    } else {
+        None
+    };
     Ok(PageData {
         revision: topic.revision,
         generation: next_generation(),
@@ -294,6 +299,7 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
         pages,
         idea,
         downloads,
+        escalated_ticket,
     })
 }
 

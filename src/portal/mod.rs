@@ -21,6 +21,9 @@ pub mod attachments;
 pub mod calendar;
 pub mod catalog;
 pub mod dashboard;
+pub mod escalate;
+pub mod escalate_api;
+pub mod escalate_pages;
 pub mod followers;
 pub mod inbound;
 pub mod notices;
@@ -84,6 +87,8 @@ pub fn access(user: &AuthUser) -> Result<Access, AppError> {
 /// Mounts the portal pages and API.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     api::configure(cfg);
+    escalate_api::configure(cfg);
+    escalate_pages::configure(cfg);
     pages::configure(cfg);
 }
 

@@ -111,6 +111,8 @@ struct PriorityChoice {
 
 #[derive(Serialize)]
 struct NewPage {
+    /// The community question being escalated, when the form escalates one.
+    escalating: Option<Escalating>,
     form: TicketInput,
     errors: FieldErrors,
     choices: tickets::FormChoices,
@@ -124,12 +126,31 @@ struct NewQuery {
     follows: Option<i64>,
 }
 
+/// The question a ticket form escalates.
+#[derive(Serialize)]
+pub(crate) struct Escalating {
+    pub topic_id: i64,
+    pub title: String,
+}
+
 async fn new_page(
     state: &AppState,
     ctx: &PageCtx,
     user: &CurrentUser,
     form: TicketInput,
     errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    ticket_form(state, ctx, user, form, errors, None).await
+}
+
+/// The new-ticket form, or the escalation form of a question (the same fields).
+pub(crate) async fn ticket_form(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    form: TicketInput,
+    errors: FieldErrors,
+    escalating: Option<Escalating>,
 ) -> Result<HttpResponse, AppError> {
     let status = crate::web::page::form_status(&errors);
     let choices = tickets::choices(state, user).await?;
@@ -149,6 +170,7 @@ async fn new_page(
         status,
         "portal/new.html",
         &NewPage {
+            escalating,
             form,
             errors,
             choices,

@@ -96,6 +96,29 @@ pub async fn create_from(
     files: Vec<crate::files::Upload>,
     source: &'static str,
 ) -> Result<Filed, AppError> {
+    file(state, user, input, files, source, None).await
+}
+
+/// Files the ticket of an escalated community question and links the two in the same
+/// transaction (a conflict when the question was escalated meanwhile).
+pub async fn create_linked(
+    state: &AppState,
+    user: &AuthUser,
+    input: TicketInput,
+    files: Vec<crate::files::Upload>,
+    topic_id: i64,
+) -> Result<Filed, AppError> {
+    file(state, user, input, files, "escalation", Some(topic_id)).await
+}
+
+async fn file(
+    state: &AppState,
+    user: &AuthUser,
+    input: TicketInput,
+    files: Vec<crate::files::Upload>,
+    source: &'static str,
+    escalated_from: Option<i64>,
+) -> Result<Filed, AppError> {
     let who = access(user)?;
     let mut errors = FieldErrors::new();
     let subject = input.subject.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -215,6 +238,10 @@ pub async fn create_from(
                 None,
             )?;
             super::followers::add(c, id, requester)?;
+            // The link shows on the ticket page; the log keeps to its six kinds.
+            if let Some(topic_id) = escalated_from {
+                super::escalate::link_escalation(c, topic_id, id, requester)?;
+            }
             super::notices::queue(c, &notices, created)?;
             super::attachments::record(c, id, requester, &files)?;
             Ok(Filed {
@@ -504,6 +531,17 @@ pub struct TicketView {
     pub attachments: Vec<super::attachments::AttachmentView>,
     /// Whether the reader follows the ticket (hears of its events by mail).
     pub following: bool,
+    /// The community question this ticket was escalated from.
+    pub community: Option<CommunityLink>,
+}
+
+/// The community question behind a ticket.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CommunityLink {
+    pub topic_id: i64,
+    pub title: String,
+    /// Staff may publish the solution back to it now (the ticket is solved or closed).
+    pub publishable: bool,
 }
 
 /// A ticket with its log, for someone who may see it.
@@ -590,9 +628,22 @@ pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketVie
             let st = Status::parse(&t.status).unwrap_or(Status::Open);
             let attachments = super::attachments::of_ticket(c, id)?;
             let following = super::followers::follows(c, id, me)?;
+            let community = match super::escalate::escalated_from(c, id)? {
+                Some(topic_id) => Some(CommunityLink {
+                    topic_id,
+                    title: crate::db::schema::topics::table
+                        .find(topic_id)
+                        .select(crate::db::schema::topics::title)
+                        .first(c)?,
+                    publishable: who.is_staff()
+                        && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived),
+                }),
+                None => None,
+            };
             Ok(TicketView {
                 attachments,
                 following,
+                community,
                 description_html: SafeHtml::from_stored(t.description_html.clone()),
                 status_label: st.label().into(),
                 customer,

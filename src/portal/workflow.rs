@@ -286,3 +286,20 @@ pub async fn archive_closed(db: &Db, after: Duration) -> Result<usize, AppError>
     })
     .await
 }
+
+/// The latest public note written by staff on a ticket: the solution to offer back to
+/// the community.
+pub fn latest_staff_note(c: &mut AnyConnection, ticket_id: i64) -> Result<Option<String>, AppError> {
+    use crate::db::schema::{ticket_events, users};
+    Ok(ticket_events::table
+        .inner_join(users::table.on(ticket_events::actor_id.eq(users::id.nullable())))
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .filter(ticket_events::kind.eq("note"))
+        .filter(ticket_events::public.eq(true))
+        .filter(users::role.eq_any(["staff", "admin"]))
+        .order(ticket_events::id.desc())
+        .select(ticket_events::body_markdown)
+        .first::<Option<String>>(c)
+        .optional()?
+        .flatten())
+}

@@ -1,0 +1,105 @@
+//! The escalation API: a question becomes a ticket; a solved ticket's answer goes
+//! back to its question.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::escalate;
+use super::tickets::{self, TicketInput};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::web::ApiUser;
+
+crate::api_routes! {
+    post "/api/v1/topics/{id}/escalate" => escalate_topic,
+    post "/api/v1/tickets/{id}/publish" => publish_solution,
+}
+
+/// The fields of the ticket; any left out are filled in from the question (the
+/// asker's organization, Normal, the title, the question quoted with a link back).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+struct EscalateInput {
+    organization_id: Option<i64>,
+    priority: Option<String>,
+    environment_id: Option<i64>,
+    application_id: Option<i64>,
+    keyword_id: Option<i64>,
+    subject: Option<String>,
+    description: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/topics/{id}/escalate",
+    tag = "portal",
+    summary = "Escalates a question to a ticket (its asker as an authorized contact, or staff), linked both ways. A second call returns the same ticket with 200.",
+    params(("id" = i64, Path, description = "The question")),
+    request_body = EscalateInput,
+    responses(
+        (status = 201, description = "The new ticket", body = tickets::TicketView),
+        (status = 200, description = "The ticket the question was already escalated to", body = tickets::TicketView)
+    )
+)]
+async fn escalate_topic(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: Option<web::Json<EscalateInput>>,
+) -> Result<HttpResponse, AppError> {
+    let topic_id = id.into_inner();
+    let given = body.map(web::Json::into_inner).unwrap_or_default();
+    let (q, _) = escalate::who_may(&state, &user, topic_id).await?;
+    let draft = escalate::draft(&state, &q);
+    let input = TicketInput {
+        organization_id: given.organization_id.or(draft.organization_id),
+        priority: given.priority.unwrap_or(draft.priority),
+        environment_id: given.environment_id,
+        application_id: given.application_id,
+        keyword_id: given.keyword_id,
+        subject: given.subject.unwrap_or(draft.subject),
+        description: given.description.unwrap_or(draft.description),
+        ..TicketInput::default()
+    };
+    let (filed, created) = escalate::escalate(&state, &user, topic_id, input, Vec::new()).await?;
+    let view = tickets::get(&state, &user, filed.id).await?;
+    Ok(if created {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct PublishInput {
+    /// The answer as it will read in the question; the latest public note by staff
+    /// when left out.
+    body: Option<String>,
+    /// Mark it as the accepted answer.
+    #[serde(default)]
+    accept: bool,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/publish",
+    tag = "portal",
+    summary = "Publishes a solved ticket's solution to the question it was escalated from, as a reply by the staff member, optionally accepted (staff).",
+    params(("id" = i64, Path, description = "The ticket")),
+    request_body = PublishInput,
+    responses((status = 201, description = "The reply in the question", body = crate::forum::posts::Replied))
+)]
+async fn publish_solution(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<PublishInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let text = match body.body {
+        Some(b) => b,
+        None => escalate::publishable(&state, &user, id).await?.solution,
+    };
+    let replied = escalate::publish(&state, &user, id, &text, body.accept).await?;
+    Ok(HttpResponse::Created().json(replied))
+}
