@@ -90,6 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::search::configure)
         .configure(crate::portal::configure)
         .configure(crate::notify::configure)
+        .configure(crate::status::configure)
         .configure(crate::openapi::configure);
 }
 

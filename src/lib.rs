@@ -44,3 +44,5 @@ pub mod notify;
 pub mod portal;
 /// Search: the tantivy replica of the public forum, its indexer, pages and API.
 pub mod search;
+/// The public system status page: components, incidents, subscriptions.
+pub mod status;

@@ -48,6 +48,7 @@ macro_rules! api_routes {
         (name = "portal", description = "Support tickets: filing, statuses, notes, priority, assignment"),
         (name = "search", description = "Full-text search and suggestions while typing"),
         (name = "admin", description = "Organizations, users, refused domains and team lists (admins)"),
+        (name = "status", description = "The system status page: components, incidents, subscriptions"),
         (name = "notifications", description = "Notifications, watched topics and categories, followed products, mail settings"),
     )
 )]
@@ -123,6 +124,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::portal::api::Doc::openapi());
     doc.merge(crate::notify::api::Doc::openapi());
     doc.merge(crate::portal::escalate_api::Doc::openapi());
+    doc.merge(crate::status::api::Doc::openapi());
     // Once every module's routes are in: the common answers go on each of them.
     utoipa::Modify::modify(&Common, &mut doc);
     doc
@@ -138,6 +140,7 @@ pub fn routes() -> Vec<(&'static str, &'static str)> {
         crate::portal::api::ROUTES,
         crate::notify::api::ROUTES,
         crate::portal::escalate_api::ROUTES,
+        crate::status::api::ROUTES,
     ]
     .concat()
 }

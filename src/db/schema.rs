@@ -422,6 +422,69 @@ diesel::table! {
 }
 
 diesel::table! {
+    status_components (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        position -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        title -> Text,
+        kind -> Text,
+        impact -> Text,
+        state -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_components (incident_id, component_id) {
+        incident_id -> BigInt,
+        component_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_updates (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        state -> Text,
+        body_markdown -> Text,
+        body_html -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_subscriptions (id) {
+        id -> BigInt,
+        email -> Text,
+        token -> Text,
+        all_components -> Bool,
+        confirmed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_subscription_components (subscription_id, component_id) {
+        subscription_id -> BigInt,
+        component_id -> BigInt,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> BigInt,
         slug -> Text,
@@ -453,6 +516,10 @@ diesel::table! {
 diesel::joinable!(organization_domains -> organizations (organization_id));
 diesel::joinable!(flags -> posts (post_id));
 diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(incident_components -> incidents (incident_id));
+diesel::joinable!(incident_components -> status_components (component_id));
+diesel::joinable!(incident_updates -> incidents (incident_id));
+diesel::joinable!(status_subscription_components -> status_subscriptions (subscription_id));
 diesel::joinable!(notifications -> topics (topic_id));
 diesel::joinable!(topic_watches -> users (user_id));
 diesel::joinable!(topic_watches -> topics (topic_id));
@@ -510,4 +577,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     category_watches,
     product_follows,
     links,
+    status_components,
+    incidents,
+    incident_components,
+    incident_updates,
+    status_subscriptions,
+    status_subscription_components,
 );

@@ -320,6 +320,8 @@ pub struct Dashboard {
     /// Tickets still waiting for their first response, soonest due first.
     pub due_soon: Vec<DueTicket>,
     pub staff: bool,
+    /// Incidents and maintenance affecting systems now (the status page).
+    pub incidents: Vec<crate::status::service::IncidentView>,
 }
 
 /// The dashboard for a user: announcements for everyone who reads the community; the
@@ -329,6 +331,7 @@ pub async fn dashboard(state: &AppState, user: &AuthUser) -> Result<Dashboard, A
     let who = access(user);
     let org = user.organization_id;
     let staff = user.is_staff();
+    let incidents = crate::status::service::active(state).await?;
     state
         .db
         .read(move |c| {
@@ -352,6 +355,7 @@ pub async fn dashboard(state: &AppState, user: &AuthUser) -> Result<Dashboard, A
                 open_by_status,
                 due_soon,
                 staff,
+                incidents,
             })
         })
         .await

@@ -113,6 +113,8 @@ struct PriorityChoice {
 struct NewPage {
     /// The community question being escalated, when the form escalates one.
     escalating: Option<Escalating>,
+    /// Incidents open now, shown above the form before anyone files.
+    incidents: Vec<crate::status::service::IncidentView>,
     form: TicketInput,
     errors: FieldErrors,
     choices: tickets::FormChoices,
@@ -171,6 +173,7 @@ pub(crate) async fn ticket_form(
         "portal/new.html",
         &NewPage {
             escalating,
+            incidents: crate::status::service::active(state).await?,
             form,
             errors,
             choices,

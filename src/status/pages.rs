@@ -1,0 +1,309 @@
+//! Status pages: the public page and its feed, subscribing, confirming and
+//! unsubscribing, and the staff page that reports incidents.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::service::{self, NewComponent, NewIncident, NewUpdate, StatusPage};
+use super::subscriptions::{self, SubscribeInput};
+use crate::app::AppState;
+use crate::error::{AppError, FieldErrors};
+use crate::web::page::see_other;
+use crate::web::{CurrentUser, PageCtx};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/status", web::get().to(status))
+        .route("/status.atom", web::get().to(feed))
+        .route("/status/subscribe", web::post().to(subscribe))
+        .route("/status/confirm", web::get().to(confirm))
+        .route("/status/unsubscribe", web::get().to(unsubscribe_page))
+        .route("/status/unsubscribe", web::post().to(unsubscribe))
+        .route("/status/manage", web::get().to(manage))
+        .route("/status/manage/incidents", web::post().to(open_incident))
+        .route("/status/manage/incidents/{id}", web::post().to(add_update))
+        .route("/status/manage/components", web::post().to(add_component));
+}
+
+/// A subscription form as typed: the components are checkboxes.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct SubscribeForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Serialize)]
+struct Page {
+    status: StatusPage,
+    form: SubscribeForm,
+    errors: FieldErrors,
+    subscribed: bool,
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &PageCtx,
+    form: SubscribeForm,
+    errors: FieldErrors,
+    subscribed: bool,
+) -> Result<HttpResponse, AppError> {
+    let status = service::page(state).await?;
+    ctx.render_status(
+        crate::web::page::form_status(&errors),
+        "status/index.html",
+        &Page {
+            status,
+            form,
+            errors,
+            subscribed,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct Done {
+    subscribed: Option<String>,
+}
+
+async fn status(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    q: web::Query<Done>,
+) -> Result<HttpResponse, AppError> {
+    render(
+        &state,
+        &ctx,
+        SubscribeForm::default(),
+        FieldErrors::new(),
+        q.subscribed.is_some(),
+    )
+    .await
+}
+
+async fn feed(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(super::feed::feed(&state).await?))
+}
+
+async fn subscribe(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    // Checkboxes repeat `components`; read the pairs as they come.
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let email = pairs
+        .iter()
+        .find(|(k, _)| k == "email")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let components: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "components")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let ip = crate::web::client_ip(&req, state.settings.trust_proxy);
+    let input = SubscribeInput {
+        email: email.clone(),
+        components,
+    };
+    match subscriptions::subscribe(&state, input, &ip).await {
+        Ok(()) => Ok(see_other("/status?subscribed=1#subscribe")),
+        Err(AppError::Invalid { fields, .. }) => {
+            render(&state, &ctx, SubscribeForm { email }, fields, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Serialize)]
+struct Outcome {
+    what: &'static str,
+    token: String,
+}
+
+async fn confirm(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
+    subscriptions::confirm(&state, &q.token).await?;
+    ctx.render(
+        "status/outcome.html",
+        &Outcome {
+            what: "confirmed",
+            token: String::new(),
+        },
+    )
+}
+
+async fn unsubscribe_page(ctx: PageCtx, q: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+    ctx.render(
+        "status/outcome.html",
+        &Outcome {
+            what: "ask",
+            token: q.into_inner().token,
+        },
+    )
+}
+
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    form: web::Form<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
+    subscriptions::unsubscribe(&state, &form.token).await?;
+    ctx.render(
+        "status/outcome.html",
+        &Outcome {
+            what: "unsubscribed",
+            token: String::new(),
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct ManagePage {
+    status: StatusPage,
+    is_admin: bool,
+    incident: NewIncident,
+    update: NewUpdate,
+    /// The incident whose update form came back with errors.
+    failed: Option<i64>,
+    component: Option<String>,
+    errors: FieldErrors,
+}
+
+async fn manage_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    form: (NewIncident, NewUpdate, Option<i64>, Option<String>),
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    crate::forum::require_staff(user, "report incidents")?;
+    let status = service::page(state).await?;
+    let (incident, update, failed, component) = form;
+    ctx.render_status(
+        crate::web::page::form_status(&errors),
+        "status/manage.html",
+        &ManagePage {
+            status,
+            is_admin: user.is_admin(),
+            incident,
+            update,
+            failed,
+            component,
+            errors,
+        },
+    )
+}
+
+async fn manage(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let blank = (NewIncident::default(), NewUpdate::default(), None, None);
+    manage_page(&state, &ctx, &user, blank, FieldErrors::new()).await
+}
+
+async fn open_incident(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let input = NewIncident {
+        title: field("title"),
+        kind: field("kind"),
+        impact: field("impact"),
+        components: pairs
+            .iter()
+            .filter(|(k, _)| k == "components")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        body: field("body"),
+        starts_at: Some(field("starts_at")),
+        ends_at: Some(field("ends_at")),
+    };
+    match service::open_incident(&state, &user, input.clone()).await {
+        Ok(i) => Ok(see_other(&format!(
+            "/status/manage?notice=saved#incident-{}",
+            i.id
+        ))),
+        Err(AppError::Invalid { fields, .. }) => {
+            manage_page(
+                &state,
+                &ctx,
+                &user,
+                (input, NewUpdate::default(), None, None),
+                fields,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_update(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<NewUpdate>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    match service::add_update(&state, &user, id, form.clone()).await {
+        Ok(_) => Ok(see_other(&format!("/status/manage?notice=saved#incident-{id}"))),
+        Err(AppError::Invalid { fields, .. }) => {
+            manage_page(
+                &state,
+                &ctx,
+                &user,
+                (NewIncident::default(), form, Some(id), None),
+                fields,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_component(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    form: web::Form<NewComponent>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    match service::add_component(&state, &user, form.clone()).await {
+        Ok(_) => Ok(see_other("/status/manage?notice=saved")),
+        Err(AppError::Invalid { fields, .. }) => {
+            let blank = (
+                NewIncident::default(),
+                NewUpdate::default(),
+                None,
+                Some(form.name),
+            );
+            manage_page(&state, &ctx, &user, blank, fields).await
+        }
+        Err(e) => Err(e),
+    }
+}
