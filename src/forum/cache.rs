@@ -61,6 +61,8 @@ pub struct PageData {
     pub downloads: Vec<Download>,
     /// The ticket a question was escalated to (escalating bumps the revision).
     pub escalated_ticket: Option<i64>,
+    /// Links to other topics (duplicates, releases, articles), both ways.
+    pub links: Vec<crate::portal::links::LinkView>,
 }
 
 /// Which page of which topic, for which kind of reader.

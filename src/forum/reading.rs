@@ -277,6 +277,7 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
     } else {
         Vec::new()
     };
+    let links = crate::portal::links::of_topic(c, topic.id)?;
     let escalated_ticket = if kind == Kind::Questions {
         crate::portal::escalate::escalated_ticket(c, topic.id)?
     } else {
@@ -300,6 +301,7 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
         idea,
         downloads,
         escalated_ticket,
+        links,
     })
 }
 

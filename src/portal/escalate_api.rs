@@ -1,5 +1,6 @@
-//! The escalation API: a question becomes a ticket; a solved ticket's answer goes
-//! back to its question.
+//! The escalation and links API: a question becomes a ticket; a solved ticket's
+//! answer goes back to its question; staff link threads, tickets, ideas, releases and
+//! articles.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -13,6 +14,9 @@ use crate::web::ApiUser;
 crate::api_routes! {
     post "/api/v1/topics/{id}/escalate" => escalate_topic,
     post "/api/v1/tickets/{id}/publish" => publish_solution,
+    get "/api/v1/links" => list_links,
+    post "/api/v1/links" => add_link,
+    delete "/api/v1/links/{id}" => remove_link,
 }
 
 /// The fields of the ticket; any left out are filled in from the question (the
@@ -102,4 +106,64 @@ async fn publish_solution(
     };
     let replied = escalate::publish(&state, &user, id, &text, body.accept).await?;
     Ok(HttpResponse::Created().json(replied))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LinkQuery {
+    /// `topic` or `ticket`.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    id: i64,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/links",
+    tag = "portal",
+    summary = "Every link of a topic or a ticket, both ways (staff).",
+    params(LinkQuery),
+    responses((status = 200, description = "The links", body = Vec<super::links::LinkView>))
+)]
+async fn list_links(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<LinkQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    Ok(HttpResponse::Ok().json(super::links::of(&state, &user, q.kind, q.id).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/links",
+    tag = "portal",
+    summary = "Links two things (staff): duplicate_of, fixed_in a release (an idea becomes Shipped and its voters hear of it; a ticket gets a note), answered_by an article.",
+    request_body = super::links::NewLink,
+    responses((status = 201, description = "The link", body = super::links::LinkView))
+)]
+async fn add_link(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<super::links::NewLink>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(super::links::add(&state, &user, body.into_inner()).await?))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/links/{id}",
+    tag = "portal",
+    summary = "Removes a link (staff); an escalation stays.",
+    params(("id" = i64, Path, description = "The link")),
+    responses((status = 204, description = "Removed"))
+)]
+async fn remove_link(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    super::links::remove(&state, &user, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -26,6 +26,7 @@ pub mod escalate_api;
 pub mod escalate_pages;
 pub mod followers;
 pub mod inbound;
+pub mod links;
 pub mod notices;
 pub mod pages;
 pub mod reports;
