@@ -98,6 +98,8 @@ pub fn populate(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     };
     crate::db::write_transaction(c, |c| crate::forum::demo::populate(c, staff, alice, bob))
         .map_err(|e| anyhow::anyhow!("demo content: {e:?}"))?;
+    crate::db::write_transaction(c, |c| crate::status::demo::demo(c, staff))
+        .map_err(|e| anyhow::anyhow!("demo status page: {e:?}"))?;
     Ok(out)
 }
 

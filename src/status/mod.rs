@@ -4,7 +4,9 @@
 //! dashboard and above the ticket forms, before anyone files.
 
 pub mod api;
+pub mod demo;
 pub mod feed;
+pub mod incidents;
 pub mod pages;
 pub mod service;
 pub mod subscriptions;

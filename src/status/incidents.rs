@@ -1,0 +1,353 @@
+//! Writing the status page: components (admins), incidents and maintenance with
+//! their updates (staff), each update mailed to subscribers in its transaction.
+
+use std::collections::HashSet;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::service::{
+    ComponentView, INCIDENT_STATES, IncidentView, MAINTENANCE_STATES, build_page, is_final, load_incidents,
+};
+use crate::app::AppState;
+use crate::db::schema::{incident_components, incident_updates, incidents, status_components};
+use crate::db::{AnyConnection, now};
+use crate::error::{AppError, FieldErrors};
+use crate::web::AuthUser;
+use crate::with_backend;
+
+/// A new component (admins).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct NewComponent {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Adds a component (admins).
+pub async fn add_component(
+    state: &AppState,
+    user: &AuthUser,
+    input: NewComponent,
+) -> Result<ComponentView, AppError> {
+    user.require_admin()?;
+    let name = input.name.trim().to_string();
+    if name.chars().count() < 2 || name.chars().count() > 80 {
+        return Err(AppError::field(
+            "name",
+            "Name the component in 2 to 80 characters.",
+        ));
+    }
+    let slug = crate::forum::slugify(&name);
+    let description = input.description.trim().to_string();
+    state
+        .db
+        .write(move |c| {
+            let position: Option<i64> = status_components::table
+                .select(diesel::dsl::max(status_components::position))
+                .first(c)?;
+            let inserted = with_backend!(c, |c| diesel::insert_into(status_components::table)
+                .values((
+                    status_components::slug.eq(&slug),
+                    status_components::name.eq(&name),
+                    status_components::description.eq(&description),
+                    status_components::position.eq(position.unwrap_or(0) + 1),
+                    status_components::created_at.eq(now()),
+                ))
+                .returning(status_components::id)
+                .get_result::<i64>(c));
+            let id = match inserted {
+                Ok(id) => id,
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    return Err(AppError::field(
+                        "name",
+                        format!("There is already a component named {name}."),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            build_page(c)?
+                .components
+                .into_iter()
+                .find(|x| x.id == id)
+                .ok_or(AppError::NotFound)
+        })
+        .await
+}
+
+/// A new incident or maintenance window (staff).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct NewIncident {
+    #[serde(default)]
+    pub title: String,
+    /// `incident` (default) or `maintenance`.
+    #[serde(default)]
+    pub kind: String,
+    /// `degraded`, `partial_outage` or `major_outage` (`maintenance` for maintenance).
+    #[serde(default)]
+    pub impact: String,
+    /// Slugs of the components it touches.
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// The first update, in markdown.
+    #[serde(default)]
+    pub body: String,
+    /// Maintenance: when it begins and ends (`YYYY-MM-DDTHH:MM`, UTC).
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub ends_at: Option<String>,
+}
+
+fn time(field: &str, raw: &Option<String>, errors: &mut FieldErrors) -> Option<NaiveDateTime> {
+    let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    let parsed = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"));
+    match parsed {
+        Ok(t) => Some(t),
+        Err(_) => {
+            errors.insert(
+                field.into(),
+                vec![format!("'{raw}' is not a time; use YYYY-MM-DDTHH:MM (UTC).")],
+            );
+            None
+        }
+    }
+}
+
+fn check_body(body: &str, errors: &mut FieldErrors) {
+    let n = body.trim().chars().count();
+    if n < 3 {
+        errors.insert(
+            "body".into(),
+            vec!["Say in a few words what is happening.".into()],
+        );
+    } else if body.len() > 20_000 {
+        errors.insert(
+            "body".into(),
+            vec!["Keep an update under 20,000 characters.".into()],
+        );
+    }
+}
+
+/// Opens an incident or schedules maintenance, with its first update, and mails the
+/// subscribers of its components in the same transaction.
+pub async fn open_incident(
+    state: &AppState,
+    user: &AuthUser,
+    input: NewIncident,
+) -> Result<IncidentView, AppError> {
+    crate::forum::require_staff(user, "report incidents")?;
+    let mut errors = FieldErrors::new();
+    let title = input.title.trim().to_string();
+    if title.chars().count() < 3 || title.chars().count() > 200 {
+        errors.insert(
+            "title".into(),
+            vec!["Give it a title of 3 to 200 characters.".into()],
+        );
+    }
+    let kind = match input.kind.trim() {
+        "" | "incident" => "incident",
+        "maintenance" => "maintenance",
+        other => {
+            errors.insert(
+                "kind".into(),
+                vec![format!("'{other}' is not a kind; use incident or maintenance.")],
+            );
+            "incident"
+        }
+    };
+    let impact = if kind == "maintenance" {
+        "maintenance".to_string()
+    } else {
+        let i = input.impact.trim().to_string();
+        if !["degraded", "partial_outage", "major_outage"].contains(&i.as_str()) {
+            errors.insert(
+                "impact".into(),
+                vec!["Choose the impact: degraded, partial_outage or major_outage.".into()],
+            );
+        }
+        i
+    };
+    if input.components.is_empty() {
+        errors.insert(
+            "components".into(),
+            vec!["Choose the components it touches.".into()],
+        );
+    }
+    check_body(&input.body, &mut errors);
+    let starts = time("starts_at", &input.starts_at, &mut errors);
+    let ends = time("ends_at", &input.ends_at, &mut errors);
+    if kind == "maintenance" && starts.is_none() && !errors.contains_key("starts_at") {
+        errors.insert(
+            "starts_at".into(),
+            vec!["Say when the maintenance begins.".into()],
+        );
+    }
+    if let (Some(s), Some(e)) = (starts, ends)
+        && e <= s
+    {
+        errors.insert(
+            "ends_at".into(),
+            vec!["The end must come after the beginning.".into()],
+        );
+    }
+    let (me, body, slugs) = (user.id, input.body.clone(), input.components.clone());
+    let mailing = crate::notify::Mailing::of(state);
+    state
+        .db
+        .write(move |c| {
+            let found: Vec<(i64, String)> = status_components::table
+                .filter(status_components::slug.eq_any(&slugs))
+                .select((status_components::id, status_components::slug))
+                .load(c)?;
+            let unknown: Vec<&String> = slugs
+                .iter()
+                .filter(|s| !found.iter().any(|f| &f.1 == *s))
+                .collect();
+            if !unknown.is_empty() {
+                errors.insert(
+                    "components".into(),
+                    vec![format!(
+                        "No component is called {}.",
+                        unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    )],
+                );
+            }
+            if !errors.is_empty() {
+                return Err(AppError::fields(errors));
+            }
+            let at = now();
+            let first_state = if kind == "maintenance" {
+                "scheduled"
+            } else {
+                "investigating"
+            };
+            let id: i64 = with_backend!(c, |c| diesel::insert_into(incidents::table)
+                .values((
+                    incidents::title.eq(&title),
+                    incidents::kind.eq(kind),
+                    incidents::impact.eq(&impact),
+                    incidents::state.eq(first_state),
+                    incidents::starts_at.eq(starts.unwrap_or(at)),
+                    incidents::ends_at.eq(ends),
+                    incidents::created_by.eq(Some(me)),
+                    incidents::created_at.eq(at),
+                ))
+                .returning(incidents::id)
+                .get_result(c))?;
+            for (component, _) in &found {
+                diesel::insert_into(incident_components::table)
+                    .values((
+                        incident_components::incident_id.eq(id),
+                        incident_components::component_id.eq(component),
+                    ))
+                    .execute(c)?;
+            }
+            record_update(c, &mailing, id, first_state, &body, me)?;
+            one(c, id)
+        })
+        .await
+}
+
+/// An update to an incident: its new state and what is known.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct NewUpdate {
+    /// Incident: investigating, identified, monitoring, resolved. Maintenance:
+    /// scheduled, in_progress, completed.
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// Adds an update (staff) and mails it to the subscribers of the incident's
+/// components, in one transaction. A resolved incident or completed maintenance
+/// takes no more updates.
+pub async fn add_update(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    input: NewUpdate,
+) -> Result<IncidentView, AppError> {
+    crate::forum::require_staff(user, "update incidents")?;
+    let me = user.id;
+    let mailing = crate::notify::Mailing::of(state);
+    state
+        .db
+        .write(move |c| {
+            let (kind, current): (String, String) = incidents::table
+                .find(id)
+                .select((incidents::kind, incidents::state))
+                .first(c)?;
+            if is_final(&current) {
+                return Err(AppError::Conflict(
+                    "This incident is over; open a new one if it happens again.".into(),
+                ));
+            }
+            let allowed: &[&str] = if kind == "maintenance" {
+                &MAINTENANCE_STATES
+            } else {
+                &INCIDENT_STATES
+            };
+            let new_state = input.state.trim().to_lowercase();
+            let mut errors = FieldErrors::new();
+            if !allowed.contains(&new_state.as_str()) {
+                errors.insert(
+                    "state".into(),
+                    vec![format!("Choose one of: {}.", allowed.join(", "))],
+                );
+            }
+            check_body(&input.body, &mut errors);
+            if !errors.is_empty() {
+                return Err(AppError::fields(errors));
+            }
+            let at = now();
+            diesel::update(incidents::table.find(id))
+                .set((
+                    incidents::state.eq(&new_state),
+                    incidents::resolved_at.eq(is_final(&new_state).then_some(at)),
+                ))
+                .execute(c)?;
+            record_update(c, &mailing, id, &new_state, &input.body, me)?;
+            one(c, id)
+        })
+        .await
+}
+
+fn record_update(
+    c: &mut AnyConnection,
+    m: &crate::notify::Mailing,
+    incident_id: i64,
+    state: &str,
+    body: &str,
+    by: i64,
+) -> Result<(), AppError> {
+    let html = crate::markdown::render(body, &HashSet::new()).html;
+    let update_id: i64 = with_backend!(c, |c| diesel::insert_into(incident_updates::table)
+        .values((
+            incident_updates::incident_id.eq(incident_id),
+            incident_updates::state.eq(state),
+            incident_updates::body_markdown.eq(body),
+            incident_updates::body_html.eq(html.as_str()),
+            incident_updates::created_by.eq(Some(by)),
+            incident_updates::created_at.eq(now()),
+        ))
+        .returning(incident_updates::id)
+        .get_result(c))?;
+    let incident = one(c, incident_id)?;
+    super::subscriptions::mail_update(c, m, &incident, update_id, state, body)
+}
+
+fn one(c: &mut AnyConnection, id: i64) -> Result<IncidentView, AppError> {
+    let since = now() - Duration::days(36_500);
+    load_incidents(c, since)?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or(AppError::NotFound)
+}
