@@ -5,18 +5,12 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, ok};
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const PW: &str = "operator password 1";
-
-async fn ok(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> Value {
-    let (status, v) = app.call(method, path, Some(token), body).await;
-    assert!(status.is_success(), "{path}: {status} {v}");
-    v
-}
 
 async fn ask(app: &TestApp, token: &str, title: &str) -> (i64, String) {
     let body = json!({"category": "questions", "title": title, "body": "The nightly export stops at 40%.\nLogs say timeout."});

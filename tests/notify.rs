@@ -6,22 +6,16 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, delivered, ok};
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PW: &str = "operator password 1";
 
 async fn person(app: &TestApp, email: &str, role: Role) -> String {
     app.user_with_role(email, role, None).await;
     app.token(email, PW).await
-}
-
-async fn ok(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> Value {
-    let (status, v) = app.call(method, path, Some(token), body).await;
-    assert!(status.is_success(), "{path}: {status} {v}");
-    v
 }
 
 /// The kinds of someone's notifications, newest first.
@@ -39,14 +33,6 @@ async fn unread(app: &TestApp, token: &str) -> i64 {
     ok(app, token, Method::GET, "/api/v1/notifications", None).await["unread"]
         .as_i64()
         .unwrap()
-}
-
-/// Delivers queued mail now and returns every mail on disk.
-async fn delivered(app: &TestApp) -> Vec<String> {
-    parley::outbox::deliver_due(&app.state.db, &app.state.mailer)
-        .await
-        .unwrap();
-    app.mails()
 }
 
 fn to<'a>(mails: &'a [String], address: &str) -> Vec<&'a String> {

@@ -6,18 +6,12 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, delivered, ok};
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const PW: &str = "operator password 1";
-
-async fn ok(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> Value {
-    let (status, v) = app.call(method, path, Some(token), body).await;
-    assert!(status.is_success(), "{path}: {status} {v}");
-    v
-}
 
 async fn public_status(app: &TestApp) -> Value {
     let res = app.api().get(app.url("/api/v1/status")).send().await.unwrap();
@@ -33,13 +27,6 @@ fn state_of(status: &Value, slug: &str) -> String {
         .find(|c| c["slug"] == slug)
         .map(|c| c["state"].as_str().unwrap().to_string())
         .unwrap()
-}
-
-async fn delivered(app: &TestApp) -> Vec<String> {
-    parley::outbox::deliver_due(&app.state.db, &app.state.mailer)
-        .await
-        .unwrap();
-    app.mails()
 }
 
 fn count_to(mails: &[String], address: &str, needle: &str) -> usize {

@@ -284,19 +284,35 @@ pub async fn remove(state: &AppState, user: &AuthUser, id: i64) -> Result<(), Ap
 }
 
 /// The links of a topic that its readers may see: those whose other end is a topic
-/// (tickets are private), both ways. For topic pages.
+/// (tickets are private), both ways, escalations aside. For topic pages.
 pub fn of_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Vec<LinkView>, AppError> {
+    Ok(links_of(c, "topic", topic_id)?
+        .into_iter()
+        .filter(|l| l.relation != "escalated_to")
+        .filter(|l| {
+            if l.outgoing {
+                l.to.kind == "topic"
+            } else {
+                l.from.kind == "topic"
+            }
+        })
+        .collect())
+}
+
+/// Every link of a topic or a ticket, for staff (the API).
+pub async fn of(state: &AppState, user: &AuthUser, kind: String, id: i64) -> Result<Vec<LinkView>, AppError> {
+    crate::forum::require_staff(user, "see every link")?;
+    state.db.read(move |c| links_of(c, &kind, id)).await
+}
+
+/// Every link of one end, both ways, each with the other end's title and address.
+fn links_of(c: &mut AnyConnection, kind: &str, id: i64) -> Result<Vec<LinkView>, AppError> {
     let rows: Vec<(i64, String, i64, String, String, i64)> = links::table
-        .filter(links::relation.ne("escalated_to"))
         .filter(
             links::from_kind
-                .eq("topic")
-                .and(links::from_id.eq(topic_id))
-                .and(links::to_kind.eq("topic"))
-                .or(links::to_kind
-                    .eq("topic")
-                    .and(links::to_id.eq(topic_id))
-                    .and(links::from_kind.eq("topic"))),
+                .eq(kind)
+                .and(links::from_id.eq(id))
+                .or(links::to_kind.eq(kind).and(links::to_id.eq(id))),
         )
         .order(links::id.asc())
         .select((
@@ -309,14 +325,29 @@ pub fn of_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Vec<LinkView>, A
         ))
         .load(c)?;
     let mut out = Vec::new();
-    for (id, from_kind, from_id, relation, to_kind, to_id) in rows {
-        let outgoing = from_id == topic_id;
-        let other = if outgoing { to_id } else { from_id };
-        let Ok((_, title, _, _)) = topic_kind(c, other) else {
-            continue;
+    for (lid, from_kind, from_id, relation, to_kind, to_id) in rows {
+        let outgoing = from_kind == kind && from_id == id;
+        let (other_kind, other) = if outgoing {
+            (to_kind.as_str(), to_id)
+        } else {
+            (from_kind.as_str(), from_id)
+        };
+        let (title, url) = if other_kind == "ticket" {
+            let s: Option<String> = tickets::table
+                .find(other)
+                .select(tickets::subject)
+                .first(c)
+                .optional()?;
+            (s.unwrap_or_default(), format!("/portal/tickets/{other}"))
+        } else {
+            match topic_kind(c, other) {
+                Ok(t) => (t.1, format!("/t/{other}")),
+                // A deleted topic: its links are not shown.
+                Err(_) => continue,
+            }
         };
         out.push(LinkView {
-            id,
+            id: lid,
             relation,
             from: End {
                 kind: from_kind,
@@ -327,72 +358,9 @@ pub fn of_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Vec<LinkView>, A
                 id: to_id,
             },
             title,
-            url: format!("/t/{other}"),
+            url,
             outgoing,
         });
     }
     Ok(out)
-}
-
-/// Every link of a topic or a ticket, for staff (the API).
-pub async fn of(state: &AppState, user: &AuthUser, kind: String, id: i64) -> Result<Vec<LinkView>, AppError> {
-    crate::forum::require_staff(user, "see every link")?;
-    state
-        .db
-        .read(move |c| {
-            let rows: Vec<(i64, String, i64, String, String, i64)> = links::table
-                .filter(
-                    links::from_kind
-                        .eq(&kind)
-                        .and(links::from_id.eq(id))
-                        .or(links::to_kind.eq(&kind).and(links::to_id.eq(id))),
-                )
-                .order(links::id.asc())
-                .select((
-                    links::id,
-                    links::from_kind,
-                    links::from_id,
-                    links::relation,
-                    links::to_kind,
-                    links::to_id,
-                ))
-                .load(c)?;
-            let mut out = Vec::new();
-            for (lid, from_kind, from_id, relation, to_kind, to_id) in rows {
-                let outgoing = from_kind == kind && from_id == id;
-                let (other_kind, other) = if outgoing {
-                    (to_kind.clone(), to_id)
-                } else {
-                    (from_kind.clone(), from_id)
-                };
-                let (title, url) = if other_kind == "ticket" {
-                    let s: Option<String> = tickets::table
-                        .find(other)
-                        .select(tickets::subject)
-                        .first(c)
-                        .optional()?;
-                    (s.unwrap_or_default(), format!("/portal/tickets/{other}"))
-                } else {
-                    let t = topic_kind(c, other).map(|t| t.1).unwrap_or_default();
-                    (t, format!("/t/{other}"))
-                };
-                out.push(LinkView {
-                    id: lid,
-                    relation,
-                    from: End {
-                        kind: from_kind,
-                        id: from_id,
-                    },
-                    to: End {
-                        kind: to_kind,
-                        id: to_id,
-                    },
-                    title,
-                    url,
-                    outgoing,
-                });
-            }
-            Ok(out)
-        })
-        .await
 }

@@ -440,3 +440,24 @@ pub fn decode_qp(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Calls the API and insists on success; the answer's JSON.
+pub async fn ok(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let (status, v) = app.call(method, path, Some(token), body).await;
+    assert!(status.is_success(), "{path}: {status} {v}");
+    v
+}
+
+/// Delivers the queued mail now; every mail on disk, decoded.
+pub async fn delivered(app: &TestApp) -> Vec<String> {
+    parley::outbox::deliver_due(&app.state.db, &app.state.mailer)
+        .await
+        .unwrap();
+    app.mails()
+}
