@@ -23,6 +23,8 @@ pub enum Purpose {
     ResetPassword,
     /// A link in notification mail that turns that mail off.
     Unsubscribe,
+    /// A link in ticket mail that stops following that ticket (`email` names it).
+    UnfollowTicket,
 }
 
 /// The claims of every token Parley signs.

@@ -683,3 +683,70 @@ async fn admins_manage_teams_and_read_received_mail_in_pages() {
     assert_eq!(sam.page("/admin/teams").await.0, StatusCode::FORBIDDEN);
     assert_eq!(sam.page("/admin/inbound-mail").await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn one_click_in_ticket_mail_stops_following_the_ticket() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let (_, t) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": "Reports are empty", "priority": "normal", "description": "Since Monday every report is empty."})),
+        )
+        .await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let note = |body: &str| json!({"body": body});
+    let path = format!("/api/v1/tickets/{id}/notes");
+    app.call(Method::POST, &path, Some(&sam), Some(note("Which report?")))
+        .await;
+    let mails = mails_once_delivered(&app, 2).await;
+    let mail = to(&mails, "ann@acme.test").pop().unwrap();
+    assert!(
+        mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{mail}"
+    );
+    let link = mail
+        .lines()
+        .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
+        .map(|l| l.trim_end_matches('>').to_string())
+        .unwrap();
+    let api = link
+        .split_once("/api/")
+        .map(|(_, p)| format!("/api/{p}"))
+        .unwrap();
+    assert!(api.starts_with("/api/v1/ticket-mail/unfollow?token="), "{api}");
+    let res = app
+        .api()
+        .post(app.url(&api))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .api()
+        .post(app.url("/api/v1/ticket-mail/unfollow?token=forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let before = to(&app.mails(), "ann@acme.test").len();
+    app.call(Method::POST, &path, Some(&sam), Some(note("Still there?")))
+        .await;
+    let mails = mails_once_delivered(&app, before + 1).await;
+    assert_eq!(
+        to(&mails, "ann@acme.test").len(),
+        before,
+        "no longer following, no more mail"
+    );
+    let view = app
+        .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&ann), None)
+        .await
+        .1;
+    assert_eq!(view["following"], false);
+}

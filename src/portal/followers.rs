@@ -76,3 +76,54 @@ pub async fn set(state: &AppState, user: &AuthUser, ticket_id: i64, following: b
         })
         .await
 }
+
+/// The signed link in ticket mail that stops `user_id` following `ticket_id`: valid a
+/// year, no sign-in (the token is the proof).
+pub fn unfollow_link(
+    keys: &crate::keys::Keys,
+    base: &url::Url,
+    ticket_id: i64,
+    user_id: i64,
+) -> Option<String> {
+    let claims = crate::keys::Keys::claims(
+        crate::keys::Purpose::UnfollowTicket,
+        user_id,
+        0,
+        Some(ticket_id.to_string()),
+        std::time::Duration::from_secs(365 * 24 * 3600),
+    );
+    let token = keys.sign(&claims).ok()?;
+    base.join(&format!("/api/v1/ticket-mail/unfollow?token={token}"))
+        .ok()
+        .map(|u| u.to_string())
+}
+
+/// Stops following the ticket an unfollow link names.
+pub async fn unfollow_by_link(state: &AppState, token: &str) -> Result<(), AppError> {
+    let claims = state
+        .keys
+        .verify(crate::keys::Purpose::UnfollowTicket, token)
+        .map_err(|_| {
+            AppError::BadRequest(
+                "This link is not valid; stop following on the ticket's page instead.".into(),
+            )
+        })?;
+    let ticket_id: i64 = claims
+        .email
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| AppError::BadRequest("This link names no ticket.".into()))?;
+    let user_id = claims.sub;
+    state
+        .db
+        .write(move |c| {
+            diesel::delete(
+                ticket_followers::table
+                    .filter(ticket_followers::ticket_id.eq(ticket_id))
+                    .filter(ticket_followers::user_id.eq(user_id)),
+            )
+            .execute(c)?;
+            Ok(())
+        })
+        .await
+}

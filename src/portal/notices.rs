@@ -34,6 +34,7 @@ use crate::web::templates::Templates;
 pub struct Notices {
     pub templates: Arc<Templates>,
     pub base_url: url::Url,
+    pub keys: crate::keys::Keys,
 }
 
 impl Notices {
@@ -41,6 +42,7 @@ impl Notices {
         Self {
             templates: state.templates.clone(),
             base_url: state.settings.base_url.clone(),
+            keys: state.keys.clone(),
         }
     }
 
@@ -63,6 +65,8 @@ struct View<'a> {
     priority: &'a str,
     status: &'a str,
     link: String,
+    /// The link that stops following the ticket, for followers who are not its assignee.
+    unfollow: Option<String>,
 }
 
 /// A person who may be mailed: id, name, address, role, organization, authorized
@@ -175,6 +179,9 @@ pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<
             priority: &t.priority,
             status: &label(Some(&t.status)),
             link: link.clone(),
+            unfollow: (Some(id) != t.assignee_id)
+                .then(|| super::followers::unfollow_link(&notices.keys, &notices.base_url, t.id, id))
+                .flatten(),
         };
         let Ok(to) = mailbox(&name, &email) else {
             continue;
@@ -183,6 +190,7 @@ pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<
             .map_err(AppError::Internal)?;
         mail.message_id = Some(format!("<ticket-{}.{}.{}@{host}>", t.id, event.id, id));
         mail.in_reply_to = Some(format!("<ticket-{}@{host}>", t.id));
+        mail.list_unsubscribe = view.unfollow.clone();
         crate::outbox::enqueue(c, &format!("ticket-event:{}:{}", event.id, id), &mail)?;
     }
     Ok(())
