@@ -374,6 +374,10 @@ async fn links_between_threads_tickets_ideas_releases_and_articles() {
     .await;
     assert!(t.to_string().contains("Fixed in Widget 4.3.0"), "{t}");
 
+    // An article from a ticket waits for its solution (any ticket, escalated or not).
+    let (status, _) = sam_b.page(&format!("/portal/tickets/{ticket}/article")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
     // A question answered by an article: both pages show it.
     ok(
         &app,

@@ -367,3 +367,48 @@ pub async fn publish(
     }
     Ok(replied)
 }
+
+/// A Knowledge Share article drafted from a solved ticket (staff): the subject as the
+/// title, the problem as described, and the latest public note by staff as the
+/// solution, for staff to rewrite without the customer's details.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleDraft {
+    pub title: String,
+    pub body: String,
+}
+
+/// The article draft of a solved or closed ticket, escalated from the community or not.
+pub async fn article_draft(
+    state: &AppState,
+    user: &AuthUser,
+    ticket_id: i64,
+) -> Result<ArticleDraft, AppError> {
+    if !user.is_staff() {
+        return Err(AppError::forbidden(
+            "Only staff write Knowledge Share articles from tickets.",
+        ));
+    }
+    state
+        .db
+        .read(move |c| {
+            let (subject, description, status): (String, String, String) = tickets_t::table
+                .find(ticket_id)
+                .select((
+                    tickets_t::subject,
+                    tickets_t::description_markdown,
+                    tickets_t::status,
+                ))
+                .first(c)?;
+            if !solved(&status) {
+                return Err(AppError::Conflict(
+                    "Write an article once the ticket is at Solution Provided/Monitoring or Closed.".into(),
+                ));
+            }
+            let solution = super::workflow::latest_staff_note(c, ticket_id)?.unwrap_or_default();
+            Ok(ArticleDraft {
+                body: format!("## The problem\n\n{description}\n\n## The solution\n\n{solution}\n"),
+                title: subject,
+            })
+        })
+        .await
+}

@@ -168,14 +168,11 @@ async fn article(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let p = escalate::publishable(&state, &user, id.into_inner()).await?;
+    let draft = escalate::article_draft(&state, &user, id.into_inner()).await?;
     let form = crate::forum::topics::TopicInput {
         category: "knowledge".into(),
-        title: p.topic_title.clone(),
-        body: format!(
-            "## The problem\n\n{}\n\n## The solution\n\n{}\n",
-            p.topic_title, p.solution
-        ),
+        title: draft.title,
+        body: draft.body,
         ..Default::default()
     };
     crate::forum::pages::new_topic_page(

@@ -533,6 +533,8 @@ pub struct TicketView {
     pub following: bool,
     /// The community question this ticket was escalated from.
     pub community: Option<CommunityLink>,
+    /// Staff may start a Knowledge Share article from it (it is solved or closed).
+    pub can_write_article: bool,
 }
 
 /// The community question behind a ticket.
@@ -640,10 +642,13 @@ pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketVie
                 }),
                 None => None,
             };
+            let can_write_article =
+                who.is_staff() && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived);
             Ok(TicketView {
                 attachments,
                 following,
                 community,
+                can_write_article,
                 description_html: SafeHtml::from_stored(t.description_html.clone()),
                 status_label: st.label().into(),
                 customer,
