@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::service::{self, NewComponent, NewIncident, NewUpdate};
+use super::service::{self, ComponentChange, NewComponent, NewIncident, NewUpdate};
 use super::subscriptions::{self, SubscribeInput};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -16,6 +16,8 @@ crate::api_routes! {
     post "/api/v1/status/incidents" => open_incident,
     post "/api/v1/status/incidents/{id}/updates" => add_update,
     post "/api/v1/admin/status/components" => add_component,
+    patch "/api/v1/admin/status/components/{slug}" => update_component,
+    delete "/api/v1/admin/status/components/{slug}" => remove_component,
 }
 
 #[utoipa::path(
@@ -123,4 +125,40 @@ async fn add_component(
     body: web::Json<NewComponent>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Created().json(service::add_component(&state, &user, body.into_inner()).await?))
+}
+
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/status/components/{slug}",
+    tag = "status",
+    summary = "Renames, describes or moves a component (admins).",
+    params(("slug" = String, Path, description = "The component")),
+    request_body = ComponentChange,
+    responses((status = 200, description = "The component", body = service::ComponentView))
+)]
+async fn update_component(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    slug: web::Path<String>,
+    body: web::Json<ComponentChange>,
+) -> Result<HttpResponse, AppError> {
+    let c = service::update_component(&state, &user, slug.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(c))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/status/components/{slug}",
+    tag = "status",
+    summary = "Removes a component (admins); its past incidents stay.",
+    params(("slug" = String, Path, description = "The component")),
+    responses((status = 204, description = "Removed"))
+)]
+async fn remove_component(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    service::remove_component(&state, &user, slug.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -80,6 +80,78 @@ pub async fn add_component(
         .await
 }
 
+/// Changes to a component (admins); missing fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ComponentChange {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Its place in the list, from 1.
+    pub position: Option<i64>,
+}
+
+/// Renames, describes or moves a component (admins).
+pub async fn update_component(
+    state: &AppState,
+    user: &AuthUser,
+    slug: String,
+    change: ComponentChange,
+) -> Result<ComponentView, AppError> {
+    user.require_admin()?;
+    if let Some(n) = &change.name
+        && (n.trim().chars().count() < 2 || n.trim().chars().count() > 80)
+    {
+        return Err(AppError::field(
+            "name",
+            "Name the component in 2 to 80 characters.",
+        ));
+    }
+    state
+        .db
+        .write(move |c| {
+            let id: i64 = status_components::table
+                .filter(status_components::slug.eq(&slug))
+                .select(status_components::id)
+                .first(c)?;
+            if let Some(n) = &change.name {
+                diesel::update(status_components::table.find(id))
+                    .set(status_components::name.eq(n.trim()))
+                    .execute(c)?;
+            }
+            if let Some(d) = &change.description {
+                diesel::update(status_components::table.find(id))
+                    .set(status_components::description.eq(d.trim()))
+                    .execute(c)?;
+            }
+            if let Some(p) = change.position {
+                diesel::update(status_components::table.find(id))
+                    .set(status_components::position.eq(p))
+                    .execute(c)?;
+            }
+            build_page(c)?
+                .components
+                .into_iter()
+                .find(|x| x.id == id)
+                .ok_or(AppError::NotFound)
+        })
+        .await
+}
+
+/// Removes a component (admins); its incidents stay, without it.
+pub async fn remove_component(state: &AppState, user: &AuthUser, slug: String) -> Result<(), AppError> {
+    user.require_admin()?;
+    state
+        .db
+        .write(move |c| {
+            let n = diesel::delete(status_components::table.filter(status_components::slug.eq(&slug)))
+                .execute(c)?;
+            if n == 0 {
+                return Err(AppError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+}
+
 /// A new incident or maintenance window (staff).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NewIncident {

@@ -21,7 +21,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/status/manage", web::get().to(manage))
         .route("/status/manage/incidents", web::post().to(open_incident))
         .route("/status/manage/incidents/{id}", web::post().to(add_update))
-        .route("/status/manage/components", web::post().to(add_component));
+        .route("/status/manage/components", web::post().to(add_component))
+        .route(
+            "/status/manage/components/{slug}/delete",
+            web::post().to(remove_component),
+        );
 }
 
 /// A subscription form as typed: the components are checkboxes.
@@ -306,4 +310,13 @@ async fn add_component(
         }
         Err(e) => Err(e),
     }
+}
+
+async fn remove_component(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    service::remove_component(&state, &user, slug.into_inner()).await?;
+    Ok(see_other("/status/manage?notice=saved"))
 }

@@ -293,7 +293,10 @@ pub async fn active(state: &AppState) -> Result<Vec<IncidentView>, AppError> {
     Ok(page(state).await?.active)
 }
 
-pub use super::incidents::{NewComponent, NewIncident, NewUpdate, add_component, add_update, open_incident};
+pub use super::incidents::{
+    ComponentChange, NewComponent, NewIncident, NewUpdate, add_component, add_update, open_incident,
+    remove_component, update_component,
+};
 
 /// Component ids by slug, for subscriptions.
 pub fn component_ids(c: &mut AnyConnection, slugs: &[String]) -> Result<HashMap<String, i64>, AppError> {
