@@ -160,3 +160,35 @@ document.querySelectorAll("[data-suggest-for]").forEach((box) => {
     }, 150);
   });
 });
+
+// Incidents that begin while a ticket is being written: the form looks again every
+// 30 seconds and when it is about to be sent, and names any incident it did not show
+// yet, so that the person can follow it instead of filing.
+document.querySelectorAll("[data-incidents-live]").forEach((box) => {
+  const shown = new Set((box.dataset.shown || "").split(",").filter(Boolean));
+  const form = box.closest("form") || document.querySelector("form[enctype]");
+  const look = async () => {
+    try {
+      const res = await fetch("/api/v1/status");
+      if (!res.ok) return;
+      const status = await res.json();
+      for (const i of status.active) {
+        if (shown.has(String(i.id))) continue;
+        shown.add(String(i.id));
+        const p = document.createElement("p");
+        p.className = "banner warn";
+        p.setAttribute("role", "status");
+        const link = document.createElement("a");
+        link.href = "/status#incident-" + i.id;
+        link.textContent = "follow it on the status page";
+        p.append("Just reported: " + i.title + " (" + i.component_names.join(", ") + "). If this is what you see, ", link, ".");
+        box.append(p);
+        box.hidden = false;
+      }
+    } catch (_) {
+      /* The status is a nicety; filing works without it. */
+    }
+  };
+  setInterval(look, 30000);
+  if (form) form.addEventListener("focusin", () => look(), { once: true });
+});
