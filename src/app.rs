@@ -148,7 +148,7 @@ pub fn serve(
     if state.settings.send_mail {
         crate::outbox::start(state.db.clone(), state.mailer.clone());
     }
-    crate::notify::mail::start(state.db.clone(), crate::notify::Mailing::of(&state));
+    crate::notify::mail::start(state.db.clone(), crate::mail::MailContext::of(&state));
     let archiving = state.clone();
     actix_web::rt::spawn(async move {
         let after = chrono::Duration::days(archiving.settings.archive_after_days as i64);
@@ -167,7 +167,7 @@ pub fn serve(
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            let notices = crate::portal::notices::Notices::of(&alerting);
+            let notices = crate::mail::MailContext::of(&alerting);
             if let Err(e) = crate::portal::alerts::run(&alerting.db, notices).await {
                 tracing::warn!(error = ?e, "SLA alerts");
             }

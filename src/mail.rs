@@ -14,6 +14,38 @@ use serde::Serialize;
 use crate::config::{Settings, SmtpTls};
 use crate::web::templates::Templates;
 
+/// What building mail in a transaction needs from the application: the templates,
+/// the site's address for links, and the keys that sign links such as unsubscribe.
+#[derive(Clone)]
+pub struct MailContext {
+    pub templates: std::sync::Arc<Templates>,
+    pub base_url: url::Url,
+    pub keys: crate::keys::Keys,
+}
+
+impl MailContext {
+    pub fn of(state: &crate::app::AppState) -> Self {
+        Self {
+            templates: state.templates.clone(),
+            base_url: state.settings.base_url.clone(),
+            keys: state.keys.clone(),
+        }
+    }
+
+    /// The absolute address of `path` on this site, for a link in a mail.
+    pub fn url(&self, path: &str) -> String {
+        self.base_url
+            .join(path)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+
+    /// The host that names this site in Message-IDs.
+    pub fn host(&self) -> String {
+        self.base_url.host_str().unwrap_or("parley").to_string()
+    }
+}
+
 /// Where mail goes.
 #[derive(Clone)]
 pub enum Mailer {

@@ -335,6 +335,10 @@ pub fn analyze(c: &mut AnyConnection) -> diesel::QueryResult<()> {
 /// Turns a unique-constraint violation on `constraint` into a 422 on `field`.
 pub trait ResultExt<T> {
     fn on_unique(self, constraint: &str, field: &str, message: &str) -> Result<T, AppError>;
+
+    /// Turns any unique violation into `err`: for an insert whose only unique rules
+    /// all mean "it is there already" (a link, an escalation).
+    fn on_duplicate(self, err: impl FnOnce() -> AppError) -> Result<T, AppError>;
 }
 
 impl<T> ResultExt<T> for Result<T, diesel::result::Error> {
@@ -346,6 +350,14 @@ impl<T> ResultExt<T> for Result<T, diesel::result::Error> {
             {
                 Err(AppError::field(field, message))
             }
+            other => other.map_err(AppError::from),
+        }
+    }
+
+    fn on_duplicate(self, err: impl FnOnce() -> AppError) -> Result<T, AppError> {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Err(err()),
             other => other.map_err(AppError::from),
         }
     }

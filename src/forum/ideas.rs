@@ -151,7 +151,7 @@ pub async fn set_status(
         return Err(AppError::field("response", "Keep the response under 64 KiB."));
     }
     let staff_id = user.id;
-    let mailing = crate::notify::Mailing::of(state);
+    let mailing = crate::mail::MailContext::of(state);
     state
         .db
         .write(move |c| {

@@ -84,7 +84,7 @@ pub async fn reply(
     let body = check_body(body)?;
     super::check_post_rate(state, user)?;
     let (user_id, staff) = (user.id, user.is_staff());
-    let mailing = crate::notify::Mailing::of(state);
+    let mailing = crate::mail::MailContext::of(state);
     state
         .db
         .write(move |c| {
@@ -361,7 +361,7 @@ pub async fn accept(
 ) -> Result<Replied, AppError> {
     require_post(user)?;
     let (user_id, staff) = (user.id, user.is_staff());
-    let mailing = crate::notify::Mailing::of(state);
+    let mailing = crate::mail::MailContext::of(state);
     state
         .db
         .write(move |c| {

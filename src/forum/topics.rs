@@ -157,7 +157,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
     let (title, body, tags) = (title?, body?, tags?);
     super::check_post_rate(state, user)?;
     let (user_id, staff) = (user.id, user.is_staff());
-    let mailing = crate::notify::Mailing::of(state);
+    let mailing = crate::mail::MailContext::of(state);
     state
         .db
         .write(move |c| {

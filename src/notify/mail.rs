@@ -9,11 +9,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::Mailing;
 use crate::db::schema::{notifications, users};
 use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::keys::{Keys, Purpose};
+use crate::mail::MailContext;
 use crate::mail::{Mail, mailbox};
 
 /// How long an unsubscribe link works.
@@ -68,7 +68,7 @@ struct DigestView<'a> {
 
 /// The signed links that turn a person's notification mail off: the page a person
 /// opens from the mail's text, and the address mail programs post to for one click.
-pub fn unsubscribe_links(m: &Mailing, user_id: i64) -> Result<(String, String), AppError> {
+pub fn unsubscribe_links(m: &MailContext, user_id: i64) -> Result<(String, String), AppError> {
     let token = m.keys.sign(&Keys::claims(
         Purpose::Unsubscribe,
         user_id,
@@ -77,18 +77,14 @@ pub fn unsubscribe_links(m: &Mailing, user_id: i64) -> Result<(String, String), 
         UNSUBSCRIBE_TTL,
     ))?;
     Ok((
-        absolute(m, &format!("/unsubscribe?token={token}")),
-        absolute(m, &format!("/api/v1/unsubscribe?token={token}")),
+        m.url(&format!("/unsubscribe?token={token}")),
+        m.url(&format!("/api/v1/unsubscribe?token={token}")),
     ))
 }
 
-fn absolute(m: &Mailing, path: &str) -> String {
-    m.base_url.join(path).map(|u| u.to_string()).unwrap_or_default()
-}
-
 /// Opening it marks the notification read and goes to the post.
-fn line_link(m: &Mailing, line: &Line) -> String {
-    absolute(m, &format!("/notifications/{}/open", line.id))
+fn line_link(m: &MailContext, line: &Line) -> String {
+    m.url(&format!("/notifications/{}/open", line.id))
 }
 
 fn load_lines(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Line>, AppError> {
@@ -116,43 +112,37 @@ fn recipient(c: &mut AnyConnection, user_id: i64) -> Result<(String, String), Ap
         .first(c)?)
 }
 
-/// Queues the mail of one notification, in the caller's transaction.
-pub fn queue_one(c: &mut AnyConnection, m: &Mailing, id: i64) -> Result<(), AppError> {
-    let user_id: i64 = notifications::table
-        .find(id)
-        .select(notifications::user_id)
-        .first(c)?;
-    let Some(line) = load_lines(c, &[id])?.pop() else {
-        return Ok(());
-    };
-    let excerpt: Option<String> = match line.post_id {
-        Some(p) => crate::db::schema::posts::table
-            .find(p)
-            .select(crate::db::schema::posts::body_markdown)
-            .first::<String>(c)
-            .optional()?
-            .map(|b| crate::markdown::excerpt(&b, 400)),
-        None => None,
-    };
-    let (name, email) = recipient(c, user_id)?;
-    let Ok(to) = mailbox(&name, &email) else {
+/// Someone a notification is for: id, name, address, mail choice, verified.
+pub type Person = (i64, String, String, String, bool);
+
+/// Queues the mail of one notification, in the caller's transaction, from what the
+/// event already read.
+pub fn queue_one(
+    c: &mut AnyConnection,
+    m: &MailContext,
+    person: &Person,
+    line: &Line,
+    excerpt: Option<&str>,
+) -> Result<(), AppError> {
+    let (user_id, name, email) = (person.0, &person.1, &person.2);
+    let Ok(to) = mailbox(name, email) else {
         return Ok(());
     };
     let (unsubscribe, one_click) = unsubscribe_links(m, user_id)?;
     let view = OneView {
-        name: &name,
+        name,
         line: LineView {
-            link: line_link(m, &line),
-            line: &line,
+            link: line_link(m, line),
+            line,
         },
-        excerpt,
-        settings: absolute(m, "/notifications/settings"),
+        excerpt: excerpt.map(str::to_string),
+        settings: m.url("/notifications/settings"),
         unsubscribe,
     };
     let mut mail =
         Mail::from_templates(&m.templates, "notification", to, &view).map_err(AppError::Internal)?;
     mail.list_unsubscribe = Some(one_click);
-    crate::outbox::enqueue(c, &format!("notify:{id}"), &mail)?;
+    crate::outbox::enqueue(c, &format!("notify:{}", line.id), &mail)?;
     Ok(())
 }
 
@@ -160,7 +150,7 @@ pub fn queue_one(c: &mut AnyConnection, m: &Mailing, id: i64) -> Result<(), AppE
 /// last one is a day old or more, and who has notifications not yet mailed. Each
 /// digest is queued with the notifications it settles, in one transaction per person,
 /// so a restart neither loses nor repeats one. Returns how many were queued.
-pub async fn send_due_digests(db: &Db, m: &Mailing) -> Result<usize, AppError> {
+pub async fn send_due_digests(db: &Db, m: &MailContext) -> Result<usize, AppError> {
     let m = m.clone();
     db.write(move |c| {
         let cutoff = now() - DIGEST_EVERY;
@@ -187,7 +177,7 @@ pub async fn send_due_digests(db: &Db, m: &Mailing) -> Result<usize, AppError> {
     .await
 }
 
-fn queue_digest(c: &mut AnyConnection, m: &Mailing, user_id: i64) -> Result<(), AppError> {
+fn queue_digest(c: &mut AnyConnection, m: &MailContext, user_id: i64) -> Result<(), AppError> {
     let ids: Vec<i64> = notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::mailed.eq(false))
@@ -224,7 +214,7 @@ fn queue_digest(c: &mut AnyConnection, m: &Mailing, user_id: i64) -> Result<(), 
             })
             .collect(),
         more: ids.len() as i64 - shown.len() as i64,
-        settings: absolute(m, "/notifications/settings"),
+        settings: m.url("/notifications/settings"),
         unsubscribe,
     };
     let mut mail = Mail::from_templates(&m.templates, "digest", to, &view).map_err(AppError::Internal)?;
@@ -236,7 +226,7 @@ fn queue_digest(c: &mut AnyConnection, m: &Mailing, user_id: i64) -> Result<(), 
 }
 
 /// Starts the digest task: looks for due digests every ten minutes.
-pub fn start(db: Db, m: Mailing) {
+pub fn start(db: Db, m: MailContext) {
     actix_web::rt::spawn(async move {
         loop {
             if let Err(e) = send_due_digests(&db, &m).await {

@@ -10,29 +10,6 @@ pub mod pages;
 pub mod service;
 pub mod settings;
 
-use std::sync::Arc;
-
-use crate::keys::Keys;
-use crate::web::templates::Templates;
-
-/// What building notification mail needs from the application.
-#[derive(Clone)]
-pub struct Mailing {
-    pub templates: Arc<Templates>,
-    pub base_url: url::Url,
-    pub keys: Keys,
-}
-
-impl Mailing {
-    pub fn of(state: &crate::app::AppState) -> Self {
-        Self {
-            templates: state.templates.clone(),
-            base_url: state.settings.base_url.clone(),
-            keys: state.keys.clone(),
-        }
-    }
-}
-
 /// Mounts the notification pages and API.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     api::configure(cfg);

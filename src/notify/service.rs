@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 
-use super::Mailing;
 use crate::db::schema::{
     categories, category_watches, notifications, posts, product_follows, topic_votes, topic_watches, topics,
     users,
 };
 use crate::db::{AnyConnection, now};
 use crate::error::AppError;
+use crate::mail::MailContext;
 use crate::with_backend;
 
 /// Kinds, from the most to the least direct: when one event concerns a person in
@@ -121,7 +121,7 @@ fn category_watchers(
 /// A post was written (`number` 1 opens a topic). Called in the post's transaction.
 pub fn on_post(
     c: &mut AnyConnection,
-    m: &Mailing,
+    m: &MailContext,
     post_id: i64,
     mentions: &[String],
 ) -> Result<(), AppError> {
@@ -164,7 +164,7 @@ pub fn on_post(
 }
 
 /// An answer was accepted by `actor`. Called in the acceptance's transaction.
-pub fn on_accept(c: &mut AnyConnection, m: &Mailing, post_id: i64, actor: i64) -> Result<(), AppError> {
+pub fn on_accept(c: &mut AnyConnection, m: &MailContext, post_id: i64, actor: i64) -> Result<(), AppError> {
     let (topic_id, answerer): (i64, i64) = posts::table
         .find(post_id)
         .select((posts::topic_id, posts::user_id))
@@ -188,7 +188,7 @@ pub fn on_accept(c: &mut AnyConnection, m: &Mailing, post_id: i64, actor: i64) -
 /// transaction.
 pub fn on_idea_status(
     c: &mut AnyConnection,
-    m: &Mailing,
+    m: &MailContext,
     topic_id: i64,
     status: &str,
     actor: i64,
@@ -218,14 +218,42 @@ pub fn on_idea_status(
 /// Writes one notification per recipient (none for the actor, none twice for one
 /// event), counts it unread, and settles its mail: queued now for those who want mail
 /// at once, left for the digest, or marked as needing none.
-fn record(c: &mut AnyConnection, m: &Mailing, event: &Event<'_>, to: Recipients) -> Result<(), AppError> {
+fn record(c: &mut AnyConnection, m: &MailContext, event: &Event<'_>, to: Recipients) -> Result<(), AppError> {
+    let ids: Vec<i64> = to.0.keys().copied().filter(|u| *u != event.actor_id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    // Everything the mails need, read once for the whole event.
+    let people: Vec<super::mail::Person> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((
+            users::id,
+            users::display_name,
+            users::email,
+            users::notify_email,
+            users::email_verified_at.is_not_null(),
+        ))
+        .load(c)?;
+    let actor: Option<String> = users::table
+        .find(event.actor_id)
+        .select(users::display_name)
+        .first(c)
+        .optional()?;
+    let excerpt: Option<String> = match event.post_id {
+        Some(p) => posts::table
+            .find(p)
+            .select(posts::body_markdown)
+            .first::<String>(c)
+            .optional()?
+            .map(|b| crate::markdown::excerpt(&b, 400)),
+        None => None,
+    };
     let at = now();
-    for (user_id, kind) in to.0 {
-        if user_id == event.actor_id {
-            continue;
-        }
+    let (mut counted, mut settled) = (Vec::new(), Vec::new());
+    for person in &people {
+        let kind = to.0.get(&person.0).copied().unwrap_or("reply");
         let values = (
-            notifications::user_id.eq(user_id),
+            notifications::user_id.eq(person.0),
             notifications::kind.eq(kind),
             notifications::event_key.eq(&event.key),
             notifications::topic_id.eq(event.topic_id),
@@ -245,23 +273,30 @@ fn record(c: &mut AnyConnection, m: &Mailing, event: &Event<'_>, to: Recipients)
         let Some(id) = inserted.first().copied() else {
             continue;
         };
-        diesel::update(users::table.find(user_id))
-            .set(users::unread_notifications.eq(users::unread_notifications + 1))
-            .execute(c)?;
-        let (pref, verified): (String, Option<chrono::NaiveDateTime>) = users::table
-            .find(user_id)
-            .select((users::notify_email, users::email_verified_at))
-            .first(c)?;
-        match (pref.as_str(), verified.is_some()) {
+        counted.push(person.0);
+        match (person.3.as_str(), person.4) {
             ("immediate", true) => {
-                super::mail::queue_one(c, m, id)?;
-                settle(c, &[id])?;
+                let line = super::mail::Line {
+                    id,
+                    kind: kind.to_string(),
+                    title: event.title.to_string(),
+                    detail: event.detail.map(str::to_string),
+                    actor: actor.clone(),
+                    topic_id: event.topic_id,
+                    post_id: event.post_id,
+                    created_at: at,
+                };
+                super::mail::queue_one(c, m, person, &line, excerpt.as_deref())?;
+                settled.push(id);
             }
             ("digest", true) => {}
-            _ => settle(c, &[id])?,
+            _ => settled.push(id),
         }
     }
-    Ok(())
+    diesel::update(users::table.filter(users::id.eq_any(&counted)))
+        .set(users::unread_notifications.eq(users::unread_notifications + 1))
+        .execute(c)?;
+    settle(c, &settled)
 }
 
 /// Marks notifications as needing no more mail.

@@ -6,10 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::notices::Notices;
 use crate::db::schema::{organizations, tickets, users};
 use crate::db::{Db, now};
 use crate::error::AppError;
+use crate::mail::MailContext;
 use crate::mail::{Mail, mailbox};
 
 /// How long before the due time the first alert goes.
@@ -31,7 +31,7 @@ struct View<'a> {
 }
 
 /// Queues the alerts now due; returns how many messages were queued.
-pub async fn run(db: &Db, notices: Notices) -> Result<usize, AppError> {
+pub async fn run(db: &Db, notices: MailContext) -> Result<usize, AppError> {
     db.write(move |c| {
         let at = now();
         type Row = (i64, String, String, String, NaiveDateTime, Option<i64>);

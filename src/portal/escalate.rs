@@ -20,7 +20,7 @@ use super::status::Status;
 use super::tickets::{self, Filed, TicketInput};
 use crate::app::AppState;
 use crate::db::schema::{categories, links, posts, tickets as tickets_t, topics, users};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, ResultExt, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 
@@ -174,6 +174,19 @@ pub async fn escalate(
     files: Vec<crate::files::Upload>,
 ) -> Result<(Filed, bool), AppError> {
     let (q, may) = who_may(state, user, topic_id).await?;
+    escalate_checked(state, user, &q, &may, input, files).await
+}
+
+/// [`escalate`] for a question already read and checked with [`who_may`].
+pub async fn escalate_checked(
+    state: &AppState,
+    user: &AuthUser,
+    q: &Question,
+    may: &May,
+    input: TicketInput,
+    files: Vec<crate::files::Upload>,
+) -> Result<(Filed, bool), AppError> {
+    let topic_id = q.topic_id;
     if let May::AskAContact { .. } = may {
         return Err(AppError::forbidden(
             "Only an authorized contact of your organization can open a ticket; ask one of them to escalate this question.",
@@ -234,13 +247,7 @@ pub(crate) fn link_escalation(
             links::created_at.eq(now()),
         ))
         .execute(c);
-    match inserted {
-        Ok(_) => {}
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            return Err(AppError::Conflict("This question was already escalated.".into()));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    inserted.on_duplicate(|| AppError::Conflict("This question was already escalated.".into()))?;
     crate::forum::touch(c, topic_id)
 }
 

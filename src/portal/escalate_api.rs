@@ -53,7 +53,7 @@ async fn escalate_topic(
 ) -> Result<HttpResponse, AppError> {
     let topic_id = id.into_inner();
     let given = body.map(web::Json::into_inner).unwrap_or_default();
-    let (q, _) = escalate::who_may(&state, &user, topic_id).await?;
+    let (q, may) = escalate::who_may(&state, &user, topic_id).await?;
     let draft = escalate::draft(&state, &q);
     let input = TicketInput {
         organization_id: given.organization_id.or(draft.organization_id),
@@ -65,7 +65,7 @@ async fn escalate_topic(
         description: given.description.unwrap_or(draft.description),
         ..TicketInput::default()
     };
-    let (filed, created) = escalate::escalate(&state, &user, topic_id, input, Vec::new()).await?;
+    let (filed, created) = escalate::escalate_checked(&state, &user, &q, &may, input, Vec::new()).await?;
     let view = tickets::get(&state, &user, filed.id).await?;
     Ok(if created {
         HttpResponse::Created().json(view)

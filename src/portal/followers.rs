@@ -79,12 +79,7 @@ pub async fn set(state: &AppState, user: &AuthUser, ticket_id: i64, following: b
 
 /// The signed link in ticket mail that stops `user_id` following `ticket_id`: valid a
 /// year, no sign-in (the token is the proof).
-pub fn unfollow_link(
-    keys: &crate::keys::Keys,
-    base: &url::Url,
-    ticket_id: i64,
-    user_id: i64,
-) -> Option<String> {
+pub fn unfollow_link(m: &crate::mail::MailContext, ticket_id: i64, user_id: i64) -> Option<String> {
     let claims = crate::keys::Keys::claims(
         crate::keys::Purpose::UnfollowTicket,
         user_id,
@@ -92,10 +87,8 @@ pub fn unfollow_link(
         Some(ticket_id.to_string()),
         std::time::Duration::from_secs(365 * 24 * 3600),
     );
-    let token = keys.sign(&claims).ok()?;
-    base.join(&format!("/api/v1/ticket-mail/unfollow?token={token}"))
-        .ok()
-        .map(|u| u.to_string())
+    let token = m.keys.sign(&claims).ok()?;
+    Some(m.url(&format!("/api/v1/ticket-mail/unfollow?token={token}")))
 }
 
 /// Stops following the ticket an unfollow link names.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::db::schema::{categories, links, tickets, topics};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, ResultExt, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 use crate::with_backend;
@@ -107,9 +107,7 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
         return Err(AppError::field("to", "A thing cannot be linked to itself."));
     }
     let me = user.id;
-    let notices = super::notices::Notices::of(state);
-    let mailing = crate::notify::Mailing::of(state);
-    let base = state.settings.base_url.clone();
+    let mail = crate::mail::MailContext::of(state);
     state
         .db
         .write(move |c| {
@@ -162,16 +160,8 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
                 ))
                 .returning(links::id)
                 .get_result::<i64>(c));
-            let id = match inserted {
-                Ok(id) => id,
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
-                    return Err(AppError::Conflict("These two are already linked so.".into()));
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let id =
+                inserted.on_duplicate(|| AppError::Conflict("These two are already linked so.".into()))?;
             for end in [&input.from, &input.to] {
                 if end.kind == "topic" {
                     crate::forum::touch(c, end.id)?;
@@ -183,10 +173,7 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
                     (Some(p), Some(v)) => format!("{p} {v}"),
                     _ => release_title.clone(),
                 };
-                let url = base
-                    .join(&format!("/t/{}", input.to.id))
-                    .map(|u| u.to_string())
-                    .unwrap_or_default();
+                let url = mail.url(&format!("/t/{}", input.to.id));
                 match from_kind.as_str() {
                     "ticket" => {
                         let text = format!("Fixed in {name}: {url}");
@@ -201,7 +188,7 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
                             None,
                             Some((&text, html.as_str())),
                         )?;
-                        super::notices::queue(c, &notices, note)?;
+                        super::notices::queue(c, &mail, note)?;
                     }
                     "ideas" => {
                         let status: Option<String> = topics::table
@@ -222,13 +209,7 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
                                 ))
                                 .execute(c)?;
                             crate::forum::outbox(c, "topic", input.from.id, "upsert")?;
-                            crate::notify::service::on_idea_status(
-                                c,
-                                &mailing,
-                                input.from.id,
-                                "shipped",
-                                me,
-                            )?;
+                            crate::notify::service::on_idea_status(c, &mail, input.from.id, "shipped", me)?;
                         }
                     }
                     _ => {}

@@ -16,8 +16,6 @@
 //! ticket threads under one root (`In-Reply-To`/`References` `<ticket-N@host>`), and
 //! its subject carries `[#N]`, which is how a reply by mail finds its ticket.
 
-use std::sync::Arc;
-
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -26,30 +24,7 @@ use crate::db::AnyConnection;
 use crate::db::models::{Ticket, TicketEvent};
 use crate::db::schema::{organizations, ticket_events, tickets, users};
 use crate::error::AppError;
-use crate::mail::{Mail, mailbox};
-use crate::web::templates::Templates;
-
-/// What queueing ticket mail needs from the application.
-#[derive(Clone)]
-pub struct Notices {
-    pub templates: Arc<Templates>,
-    pub base_url: url::Url,
-    pub keys: crate::keys::Keys,
-}
-
-impl Notices {
-    pub fn of(state: &crate::app::AppState) -> Self {
-        Self {
-            templates: state.templates.clone(),
-            base_url: state.settings.base_url.clone(),
-            keys: state.keys.clone(),
-        }
-    }
-
-    fn host(&self) -> String {
-        self.base_url.host_str().unwrap_or("parley").to_string()
-    }
-}
+use crate::mail::{Mail, MailContext, mailbox};
 
 #[derive(Serialize)]
 struct View<'a> {
@@ -95,7 +70,7 @@ fn label(value: Option<&str>) -> String {
 }
 
 /// Queues the mail of one ticket event, in the caller's transaction.
-pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<(), AppError> {
+pub fn queue(c: &mut AnyConnection, notices: &MailContext, event_id: i64) -> Result<(), AppError> {
     let event: TicketEvent = ticket_events::table
         .find(event_id)
         .select(TicketEvent::as_select())
@@ -148,11 +123,7 @@ pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<
     recipients.sort_unstable();
     recipients.dedup();
     let host = notices.host();
-    let link = notices
-        .base_url
-        .join(&format!("/portal/tickets/{}", t.id))
-        .map(|u| u.to_string())
-        .unwrap_or_default();
+    let link = notices.url(&format!("/portal/tickets/{}", t.id));
     for id in recipients {
         if event.kind != "created" && Some(id) == event.actor_id {
             continue;
@@ -180,7 +151,7 @@ pub fn queue(c: &mut AnyConnection, notices: &Notices, event_id: i64) -> Result<
             status: &label(Some(&t.status)),
             link: link.clone(),
             unfollow: (Some(id) != t.assignee_id)
-                .then(|| super::followers::unfollow_link(&notices.keys, &notices.base_url, t.id, id))
+                .then(|| super::followers::unfollow_link(notices, t.id, id))
                 .flatten(),
         };
         let Ok(to) = mailbox(&name, &email) else {
@@ -213,7 +184,7 @@ struct CriticalView<'a> {
 /// Mails a Critical ticket to the team lists, once per address and event.
 fn queue_critical(
     c: &mut AnyConnection,
-    notices: &Notices,
+    notices: &MailContext,
     event: &TicketEvent,
     t: &Ticket,
     customer: &str,
@@ -221,11 +192,7 @@ fn queue_critical(
     raised: bool,
 ) -> Result<(), AppError> {
     let host = notices.host();
-    let link = notices
-        .base_url
-        .join(&format!("/portal/tickets/{}", t.id))
-        .map(|u| u.to_string())
-        .unwrap_or_default();
+    let link = notices.url(&format!("/portal/tickets/{}", t.id));
     for (name, address) in crate::admin::teams::critical_recipients(c)? {
         let Ok(to) = mailbox(&name, &address) else {
             continue;

@@ -182,7 +182,7 @@ async fn file(
         (false, _) => (chosen, false),
     };
     let requester = user.id;
-    let notices = super::notices::Notices::of(state);
+    let notices = crate::mail::MailContext::of(state);
     state
         .db
         .write(move |c| {

@@ -5,7 +5,7 @@ use chrono::Duration;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::notices::{self, Notices};
+use super::notices;
 use super::sla::{self, Priority};
 use super::status::{self, Actor, Status};
 use super::tickets::{event, visible};
@@ -15,6 +15,7 @@ use crate::db::models::Ticket;
 use crate::db::schema::{tickets, users};
 use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
+use crate::mail::MailContext;
 use crate::web::AuthUser;
 
 /// A status move.
@@ -76,7 +77,7 @@ pub(super) fn touch(c: &mut AnyConnection, id: i64) -> Result<(), AppError> {
 /// (the system's archiving mails nobody).
 fn move_to(
     c: &mut AnyConnection,
-    notices: Option<&Notices>,
+    notices: Option<&MailContext>,
     t: &Ticket,
     actor: Option<i64>,
     from: Status,
@@ -118,7 +119,7 @@ pub async fn set_status(
     let to = Status::parse(&input.status)
         .ok_or_else(|| AppError::field("status", format!("'{}' is not a status.", input.status.trim())))?;
     let me = user.id;
-    let notices = Notices::of(state);
+    let notices = MailContext::of(state);
     state
         .db
         .write(move |c| {
@@ -149,7 +150,7 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
         return Err(AppError::Forbidden("Only staff write internal notes.".into()));
     }
     let me = user.id;
-    let notices = Notices::of(state);
+    let notices = MailContext::of(state);
     state
         .db
         .write(move |c| {
@@ -190,7 +191,7 @@ pub async fn set_priority(
     let who = access(user)?;
     let to = Priority::parse(&input.priority);
     let me = user.id;
-    let notices = Notices::of(state);
+    let notices = MailContext::of(state);
     state
         .db
         .write(move |c| {
@@ -234,7 +235,7 @@ pub async fn set_priority(
 pub async fn assign(state: &AppState, user: &AuthUser, id: i64, input: AssignInput) -> Result<(), AppError> {
     let who = access(user)?;
     let me = user.id;
-    let notices = Notices::of(state);
+    let notices = MailContext::of(state);
     state
         .db
         .write(move |c| {

@@ -3,16 +3,17 @@
 
 use std::collections::HashSet;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::service::{
-    ComponentView, INCIDENT_STATES, IncidentView, MAINTENANCE_STATES, build_page, is_final, load_incidents,
+    ComponentView, INCIDENT_STATES, IncidentView, MAINTENANCE_STATES, Which, build_page, is_final,
+    load_incidents,
 };
 use crate::app::AppState;
 use crate::db::schema::{incident_components, incident_updates, incidents, status_components};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, ResultExt, now};
 use crate::error::{AppError, FieldErrors};
 use crate::web::AuthUser;
 use crate::with_backend;
@@ -58,19 +59,11 @@ pub async fn add_component(
                 ))
                 .returning(status_components::id)
                 .get_result::<i64>(c));
-            let id = match inserted {
-                Ok(id) => id,
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
-                    return Err(AppError::field(
-                        "name",
-                        format!("There is already a component named {name}."),
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let id = inserted.on_unique(
+                "status_components_slug_key",
+                "name",
+                &format!("There is already a component named {name}."),
+            )?;
             build_page(c)?
                 .components
                 .into_iter()
@@ -270,7 +263,7 @@ pub async fn open_incident(
         );
     }
     let (me, body, slugs) = (user.id, input.body.clone(), input.components.clone());
-    let mailing = crate::notify::Mailing::of(state);
+    let mailing = crate::mail::MailContext::of(state);
     state
         .db
         .write(move |c| {
@@ -321,8 +314,7 @@ pub async fn open_incident(
                     ))
                     .execute(c)?;
             }
-            record_update(c, &mailing, id, first_state, &body, me)?;
-            one(c, id)
+            record_update(c, &mailing, id, first_state, &body, me)
         })
         .await
 }
@@ -349,7 +341,7 @@ pub async fn add_update(
 ) -> Result<IncidentView, AppError> {
     crate::forum::require_staff(user, "update incidents")?;
     let me = user.id;
-    let mailing = crate::notify::Mailing::of(state);
+    let mailing = crate::mail::MailContext::of(state);
     state
         .db
         .write(move |c| {
@@ -386,20 +378,19 @@ pub async fn add_update(
                     incidents::resolved_at.eq(is_final(&new_state).then_some(at)),
                 ))
                 .execute(c)?;
-            record_update(c, &mailing, id, &new_state, &input.body, me)?;
-            one(c, id)
+            record_update(c, &mailing, id, &new_state, &input.body, me)
         })
         .await
 }
 
 fn record_update(
     c: &mut AnyConnection,
-    m: &crate::notify::Mailing,
+    m: &crate::mail::MailContext,
     incident_id: i64,
     state: &str,
     body: &str,
     by: i64,
-) -> Result<(), AppError> {
+) -> Result<IncidentView, AppError> {
     let html = crate::markdown::render(body, &HashSet::new()).html;
     let update_id: i64 = with_backend!(c, |c| diesel::insert_into(incident_updates::table)
         .values((
@@ -413,13 +404,10 @@ fn record_update(
         .returning(incident_updates::id)
         .get_result(c))?;
     let incident = one(c, incident_id)?;
-    super::subscriptions::mail_update(c, m, &incident, update_id, state, body)
+    super::subscriptions::mail_update(c, m, &incident, update_id, state, body)?;
+    Ok(incident)
 }
 
 fn one(c: &mut AnyConnection, id: i64) -> Result<IncidentView, AppError> {
-    let since = now() - Duration::days(36_500);
-    load_incidents(c, since)?
-        .into_iter()
-        .find(|i| i.id == id)
-        .ok_or(AppError::NotFound)
+    load_incidents(c, Which::One(id))?.pop().ok_or(AppError::NotFound)
 }

@@ -28,6 +28,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// A form body read as its pairs, in order: checkboxes repeat their name, which the
+/// form extractor (one value per field) cannot take.
+struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    fn of(body: &[u8]) -> Self {
+        Self(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, or empty.
+    fn one(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every value of `name`.
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
 /// A subscription form as typed: the components are checkboxes.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 struct SubscribeForm {
@@ -95,18 +123,9 @@ async fn subscribe(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    // Checkboxes repeat `components`; read the pairs as they come.
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let email = pairs
-        .iter()
-        .find(|(k, _)| k == "email")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let components: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "components")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let form = Pairs::of(&body);
+    let email = form.one("email");
+    let components = form.all("components");
     let ip = crate::web::client_ip(&req, state.settings.trust_proxy);
     let input = SubscribeInput {
         email: email.clone(),
@@ -225,26 +244,15 @@ async fn open_incident(
     user: CurrentUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let form = Pairs::of(&body);
     let input = NewIncident {
-        title: field("title"),
-        kind: field("kind"),
-        impact: field("impact"),
-        components: pairs
-            .iter()
-            .filter(|(k, _)| k == "components")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        body: field("body"),
-        starts_at: Some(field("starts_at")),
-        ends_at: Some(field("ends_at")),
+        title: form.one("title"),
+        kind: form.one("kind"),
+        impact: form.one("impact"),
+        components: form.all("components"),
+        body: form.one("body"),
+        starts_at: Some(form.one("starts_at")),
+        ends_at: Some(form.one("ends_at")),
     };
     match service::open_incident(&state, &user, input.clone()).await {
         Ok(i) => Ok(see_other(&format!(

@@ -121,16 +121,27 @@ type IncidentRow = (
     Option<NaiveDateTime>,
 );
 
-pub(crate) fn load_incidents(
-    c: &mut AnyConnection,
-    since: NaiveDateTime,
-) -> Result<Vec<IncidentView>, AppError> {
-    let rows: Vec<IncidentRow> = incidents::table
-        .filter(
+/// Which incidents to load.
+pub(crate) enum Which {
+    /// Open ones, and those resolved since then.
+    Since(NaiveDateTime),
+    /// Open ones only.
+    Open,
+    One(i64),
+}
+
+pub(crate) fn load_incidents(c: &mut AnyConnection, which: Which) -> Result<Vec<IncidentView>, AppError> {
+    let mut q = incidents::table.into_boxed();
+    q = match which {
+        Which::Since(since) => q.filter(
             incidents::resolved_at
                 .is_null()
                 .or(incidents::resolved_at.ge(since)),
-        )
+        ),
+        Which::Open => q.filter(incidents::resolved_at.is_null()),
+        Which::One(id) => q.filter(incidents::id.eq(id)),
+    };
+    let rows: Vec<IncidentRow> = q
         .order(incidents::starts_at.desc())
         .select((
             incidents::id,
@@ -213,7 +224,7 @@ pub(crate) fn build_page(c: &mut AnyConnection) -> Result<StatusPage, AppError> 
     let today = at.date();
     let first_day = today - Duration::days(HISTORY_DAYS - 1);
     let since = first_day.and_hms_opt(0, 0, 0).unwrap_or(at);
-    let all = load_incidents(c, since)?;
+    let all = load_incidents(c, Which::Since(since))?;
     let components: Vec<(i64, String, String, String)> = status_components::table
         .order((status_components::position.asc(), status_components::id.asc()))
         .select((
@@ -290,7 +301,15 @@ pub(crate) fn build_page(c: &mut AnyConnection) -> Result<StatusPage, AppError> 
 /// The incidents that affect something now: for the portal's dashboard and the
 /// ticket forms.
 pub async fn active(state: &AppState) -> Result<Vec<IncidentView>, AppError> {
-    Ok(page(state).await?.active)
+    state
+        .db
+        .read(|c| {
+            Ok(load_incidents(c, Which::Open)?
+                .into_iter()
+                .filter(IncidentView::active)
+                .collect())
+        })
+        .await
 }
 
 pub use super::incidents::{

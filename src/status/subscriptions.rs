@@ -12,8 +12,8 @@ use crate::app::AppState;
 use crate::db::schema::{incident_components, status_subscription_components, status_subscriptions};
 use crate::db::{AnyConnection, now};
 use crate::error::AppError;
+use crate::mail::MailContext;
 use crate::mail::{Mail, mailbox};
-use crate::notify::Mailing;
 use crate::with_backend;
 
 /// What a subscription form sends.
@@ -32,11 +32,8 @@ struct ConfirmMail<'a> {
     components: &'a [String],
 }
 
-fn link(m: &Mailing, path: &str, token: &str) -> String {
-    m.base_url
-        .join(&format!("{path}?token={token}"))
-        .map(|u| u.to_string())
-        .unwrap_or_default()
+fn link(m: &MailContext, path: &str, token: &str) -> String {
+    m.url(&format!("{path}?token={token}"))
 }
 
 /// Takes a subscription: a new address (or one not confirmed yet) gets the
@@ -51,7 +48,7 @@ pub async fn subscribe(state: &AppState, input: SubscribeInput, client_ip: &str)
         &[&format!("status-ip:{client_ip}"), &format!("status:{email}")],
     )?;
     let slugs = input.components.clone();
-    let mailing = Mailing::of(state);
+    let mailing = MailContext::of(state);
     let (confirmed, token, names) = state
         .db
         .write(move |c| {
@@ -174,7 +171,7 @@ struct UpdateMail<'a> {
 /// the update's transaction.
 pub fn mail_update(
     c: &mut AnyConnection,
-    m: &Mailing,
+    m: &MailContext,
     incident: &IncidentView,
     update_id: i64,
     state: &str,
