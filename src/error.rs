@@ -210,7 +210,7 @@ pub async fn render_errors(
         AppError::LoginRequired { next } => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, login_redirect(next)))
             .finish(),
-        other => error_page(res.request(), other),
+        other => error_page(res.request(), other).await,
     };
     Ok(res.into_response(response).map_into_right_body())
 }
@@ -236,7 +236,7 @@ struct ErrorPage {
     fields: Option<FieldErrors>,
 }
 
-fn error_page(req: &actix_web::HttpRequest, e: &AppError) -> HttpResponse {
+async fn error_page(req: &actix_web::HttpRequest, e: &AppError) -> HttpResponse {
     let status = e.status_code();
     let mut builder = HttpResponse::build(status);
     if let AppError::RateLimited { retry_after } = e {
@@ -252,10 +252,24 @@ fn error_page(req: &actix_web::HttpRequest, e: &AppError) -> HttpResponse {
         403 | 404 | 422 | 429 | 500 => format!("errors/{}.html", status.as_u16()),
         _ => "errors/generic.html".to_string(),
     };
-    let rendered = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.templates.render_plain(&template, &view))
-        .unwrap_or_else(|| Err(anyhow::anyhow!("no application state")));
+    // A 4xx page keeps the reader's own header (signed in, their links); a 5xx may come
+    // from the database being away, so it is drawn without looking the reader up.
+    let reader = if status.is_client_error() {
+        <crate::web::page::PageCtx as actix_web::FromRequest>::extract(req)
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let rendered = match reader {
+        Some(ctx) => ctx
+            .render_string(&template, &view)
+            .map_err(|e| anyhow::anyhow!("{e}")),
+        None => req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.templates.render_plain(&template, &view))
+            .unwrap_or_else(|| Err(anyhow::anyhow!("no application state"))),
+    };
     match rendered {
         Ok(html) => builder.content_type("text/html; charset=utf-8").body(html),
         Err(err) => {

@@ -336,13 +336,20 @@ impl FileStore {
     ) -> Result<FormParts, AppError> {
         let mut parts = FormParts::default();
         while let Some(field) = form.next().await {
-            let mut field = field.map_err(unreadable)?;
+            let field = field.map_err(unreadable)?;
             let name = field.name().unwrap_or_default().to_string();
+            // A browser sends a file input with no file chosen as a part with an empty
+            // file name and no bytes: that is "no file", not a file named "file".
+            let raw_filename = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(|f| f.trim().to_string());
+            // A finished field panics when polled again; fused, it keeps answering None.
+            let mut field = field.fuse();
             if name == rules.field {
-                let filename = field
-                    .content_disposition()
-                    .and_then(|d| d.get_filename())
-                    .map(clean_filename)
+                let filename = raw_filename
+                    .filter(|f| !f.is_empty())
+                    .map(|f| clean_filename(&f))
                     .unwrap_or_default();
                 let refusal = if filename.is_empty() {
                     None

@@ -428,3 +428,69 @@ async fn links_between_threads_tickets_ideas_releases_and_articles() {
     .await;
     assert_eq!(all.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_contact_escalates_a_colleagues_question_from_the_page() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    let mut ann = app.contact("ann@acme.test", "Acme").await;
+    let mut bob_b = app
+        .user_with_role("bob@acme.test", Role::Member, Some("Acme"))
+        .await;
+    let bob = app.token("bob@acme.test", PW).await;
+    let mut carl = app.contact("carl@other.test", "Other").await;
+
+    let (q, slug) = ask(&app, &bob, "Reports time out after the upgrade").await;
+    let page = format!("/t/{q}/{slug}");
+    // Bob, not a contact, is told who can escalate it; that person can.
+    let (status, html) = bob_b.page(&format!("/escalate/t/{q}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Operator Made"), "names the contacts: {html}");
+    let (_, html) = ann.page(&page).await;
+    assert!(
+        html.contains(&format!("/escalate/t/{q}")),
+        "Ann sees Escalate: {html}"
+    );
+    let (_, html) = carl.page(&page).await;
+    assert!(
+        !html.contains("/escalate/t/"),
+        "a contact of another customer does not"
+    );
+    let (status, _) = carl.page(&format!("/escalate/t/{q}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Ann sends the filled-in form as a browser does: no file chosen is an empty part.
+    let (status, form) = ann.page(&format!("/escalate/t/{q}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("Reports time out after the upgrade"));
+    let res = ann
+        .post_multipart(
+            &format!("/escalate/t/{q}"),
+            &[
+                ("subject", "Reports time out after the upgrade"),
+                ("priority", "normal"),
+                ("environment_id", ""),
+                ("application_id", ""),
+                ("keyword_id", ""),
+                ("description", "Bob's question, escalated by Ann."),
+                ("action", "submit"),
+            ],
+            &[("files", None)],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let ticket_url = common::location(&res);
+    assert!(ticket_url.starts_with("/portal/tickets/"), "{ticket_url}");
+    // The thread shows Ann the ticket, as it shows the asker.
+    let (_, html) = ann.page(&page).await;
+    assert!(
+        html.contains("Escalated to support: <a href=\"/portal/tickets/"),
+        "{html}"
+    );
+    let (_, html) = bob_b.page(&page).await;
+    assert!(html.contains("Escalated to support"), "{html}");
+}

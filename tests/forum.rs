@@ -395,6 +395,18 @@ async fn deleting_posts_and_topics() {
     )
     .await;
 
+    // The page offers only what the reader may do: the asker may edit the question but
+    // not delete it once answered; the answerer may delete the answer.
+    let mut ann_b = app.browser();
+    ann_b.login("ann@acme.test", PW).await;
+    let (_, html) = ann_b.page(&format!("/t/{tid}/x")).await;
+    assert!(html.contains("/edit\">Edit</a>"), "{html}");
+    assert!(!html.contains("/delete\""), "no Delete for the asker: {html}");
+    let mut bo_b = app.browser();
+    bo_b.login("bo@acme.test", PW).await;
+    let (_, html) = bo_b.page(&format!("/t/{tid}/x")).await;
+    assert!(html.contains(&format!("/p/{rid}/delete\"")), "{html}");
+
     let (status, _) = app
         .call(Method::DELETE, &format!("/api/v1/posts/{rid}"), Some(&ann), None)
         .await;
@@ -1096,25 +1108,68 @@ async fn release_downloads_and_feeds() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
-    // Staff upload from the page too (multipart, CSRF token in the address).
+    // Staff add downloads from the page too, as a browser sends the form (the token
+    // first, the file input always present): an uploaded file, and a link with no file.
     let mut staff_browser = app.browser();
     staff_browser.login("sam@vendor.test", PW).await;
     let (_, html) = staff_browser.page(&format!("/t/{widget}/x")).await;
-    let token = common::csrf_in(&html).unwrap();
-    let form = reqwest::multipart::Form::new().text("label", "Checksums").part(
-        "file",
-        reqwest::multipart::Part::bytes(b"sums".to_vec()).file_name("SHA256SUMS.txt"),
+    assert!(!html.contains("csrf_token="), "no token in a form's address");
+    let res = staff_browser
+        .post_multipart(
+            &format!("/t/{widget}/downloads"),
+            &[("label", "Checksums"), ("url", "")],
+            &[("file", Some(("SHA256SUMS.txt", b"sums")))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = staff_browser
+        .post_multipart(
+            &format!("/t/{widget}/downloads"),
+            &[
+                ("label", "Mirror"),
+                ("url", "https://mirror.example.com/widget.tar.gz"),
+            ],
+            &[("file", None)],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
     );
     let res = staff_browser
+        .post_multipart(
+            &format!("/t/{widget}/downloads"),
+            &[("label", "Nothing"), ("url", "")],
+            &[("file", None)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Choose a file to upload, or give a link.")
+    );
+    // Without the token the form is refused, wherever the token would have been.
+    let form = reqwest::multipart::Form::new()
+        .text("label", "Forged")
+        .text("url", "https://evil.example.com/x");
+    let res = staff_browser
         .client
-        .post(app.url(&format!("/t/{widget}/downloads?csrf_token={token}")))
+        .post(app.url(&format!("/t/{widget}/downloads")))
         .multipart(form)
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let (_, html) = staff_browser.page(&format!("/t/{widget}/x")).await;
     assert!(html.contains("Checksums") && html.contains("4 B"), "{html}");
+    assert!(
+        html.contains("mirror.example.com") && !html.contains("Forged"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -1426,24 +1481,43 @@ async fn attachments_in_posts() {
     );
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 
-    // Without JavaScript: the attach form brings the topic back with the markdown in the reply box.
+    // Without JavaScript: Attach posts the whole reply form with the file, and the topic
+    // comes back with the draft typed so far and the file's markdown after it.
     let tid = topic["topic"]["id"].as_i64().unwrap();
     let (_, html) = b.page(&format!("/t/{tid}/x")).await;
-    let token = common::csrf_in(&html).unwrap();
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"log line".to_vec()).file_name("agent.log"),
-    );
+    assert!(html.contains(r#"formaction="/t/"#), "{html}");
     let res = b
-        .client
-        .post(app.url(&format!("/t/{tid}/attach?csrf_token={token}")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+        .post_multipart(
+            &format!("/t/{tid}/attach"),
+            &[("body", "The agent stops here, see the log:")],
+            &[("file", Some(("agent.log", b"log line")))],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains("[agent.log](&#x2F;files&#x2F;"), "{html}");
+    assert!(
+        html.contains("The agent stops here, see the log:\n\n[agent.log](&#x2F;files&#x2F;"),
+        "{html}"
+    );
+    // No file chosen, or a refused one: the draft comes back as it was, with the reason.
+    for (file, reason) in [
+        (None, "Choose a file to attach."),
+        (
+            Some(("run.sh", &b"rm"[..])),
+            "run.sh is not a type you can attach",
+        ),
+    ] {
+        let res = b
+            .post_multipart(
+                &format!("/t/{tid}/attach"),
+                &[("body", "Keep my draft")],
+                &[("file", file)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Keep my draft") && html.contains(reason), "{html}");
+    }
 }
 
 #[tokio::test]
@@ -1472,6 +1546,25 @@ async fn uploads_from_a_browser_need_the_csrf_token() {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    // A forged token in the first part, or the real one only after the file.
+    let (_, html) = b.page(&format!("/t/{widget}/x")).await;
+    let token = common::csrf_in(&html).unwrap();
+    for form in [
+        reqwest::multipart::Form::new().text("csrf_token", "forged").part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a.txt"),
+        ),
+        form().text("csrf_token", token),
+    ] {
+        let res = b
+            .client
+            .post(app.url(&format!("/t/{widget}/downloads")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
     // The JSON API with the session cookie but no X-CSRF-Token header.
     let res = b

@@ -441,6 +441,11 @@ async fn the_portal_pages_work_without_javascript() {
     let (status, html) = bob.page("/portal/tickets").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("authorized contacts"));
+    // Error pages keep the reader's own header: signed in, with their links.
+    assert!(html.contains("Sign out") && !html.contains(">Sign up<"), "{html}");
+    let (status, html) = bob.page("/t/987654/gone").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Sign out") && !html.contains(">Sign up<"), "{html}");
     let (status, form) = ann.page("/portal/tickets/new").await;
     assert_eq!(status, StatusCode::OK);
     for promise in ["2 hours", "1 business day", "2 business days"] {
@@ -494,6 +499,16 @@ async fn the_portal_pages_work_without_javascript() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The status menu offers moves but chooses none: sending it untouched changes nothing.
+    let (_, page) = ann.page(&format!("/portal/tickets/{id}")).await;
+    assert!(page.contains(r#"<option value="" selected>"#), "{page}");
+    let res = ann
+        .post(&format!("/portal/tickets/{id}/status"), &[("status", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Choose the status"));
+    let (_, page) = ann.page(&format!("/portal/tickets/{id}")).await;
+    assert!(!page.contains("changed the status"), "{page}");
     let res = ann
         .post(&format!("/portal/tickets/{id}/status"), &[("status", "closed")])
         .await;
@@ -502,6 +517,71 @@ async fn the_portal_pages_work_without_javascript() {
     assert!(page.contains("Firefox") && page.contains("closed"));
     let (_, list) = ann.page("/portal/tickets?status=closed").await;
     assert!(list.contains("Dashboard is blank"));
+    assert!(list.contains("<h1>Closed tickets</h1>"), "{list}");
+
+    // The form as a browser sends it: multipart, token first, and a file input left
+    // empty sent as a part with an empty name. Both buttons file the ticket when files
+    // were chosen; "Upload" without any asks for them and keeps what was typed.
+    let fields = |action: &'static str| {
+        [
+            ("subject", "Exports fail on Mondays"),
+            ("priority", "normal"),
+            ("environment_id", ""),
+            ("description", "Every Monday the export stops with ERR-7."),
+            ("action", action),
+        ]
+    };
+    let res = ann
+        .post_multipart("/portal/tickets/new", &fields("submit"), &[("files", None)])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let res = ann
+        .post_multipart("/portal/tickets/new", &fields("upload"), &[("files", None)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Choose the files to upload") && html.contains("Every Monday the export"));
+    let res = ann
+        .post_multipart(
+            "/portal/tickets/new",
+            &fields("upload"),
+            &[
+                ("files", Some(("monday.log", b"ERR-7 at 02:00"))),
+                ("files", Some(("page.png", b"\x89PNG"))),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let with_files = common::location(&res).split('?').next().unwrap().to_string();
+    let (_, page) = ann.page(&with_files).await;
+    assert!(page.contains("monday.log") && page.contains("page.png"), "{page}");
+    // A refused file sends the form back filled in.
+    let res = ann
+        .post_multipart(
+            "/portal/tickets/new",
+            &fields("submit"),
+            &[("files", Some(("tool.exe", b"MZ")))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("tool.exe is not a type") && html.contains("Every Monday the export"));
+    // The ticket page's upload with no file chosen asks for one.
+    let res = ann
+        .post_multipart(&format!("{with_files}/attachments"), &[], &[("files", None)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Choose at least one file"));
 }
 
 fn part(name: &str, bytes: &[u8]) -> reqwest::multipart::Part {

@@ -46,6 +46,8 @@ pub struct PageData {
     pub topic: TopicCard,
     /// The topic's author, who may accept answers.
     pub topic_user_id: i64,
+    /// The author's organization, whose authorized contacts may escalate a question.
+    pub topic_user_org: Option<i64>,
     pub locked: bool,
     pub deleted: bool,
     pub accepted_post_id: Option<i64>,
@@ -259,6 +261,7 @@ pub fn reader_bits(p: &super::reading::Mine, staff: bool) -> u8 {
         | (p.can_accept as u8) << 1
         | (p.can_edit as u8) << 2
         | (staff as u8) << 3
+        | (p.can_delete as u8) << 6
         | match p.my_vote {
             1 => 1 << 4,
             -1 => 1 << 5,

@@ -356,13 +356,16 @@ async fn topic_page(
     // token, and never pass through the template engine.
     // What this reader sees of an escalation: per request, as it depends on who reads.
     let escalation = match data.escalated_ticket {
-        Some(t) => Some(crate::portal::escalate::banner(state, user, t, data.topic_user_id).await?),
+        Some(t) => Some(
+            crate::portal::escalate::banner(state, user, t, data.topic_user_id, data.topic_user_org).await?,
+        ),
         None => None,
     };
     let can_escalate = data.is_question
         && data.escalated_ticket.is_none()
         && !data.deleted
-        && (staff || user.id == data.topic_user_id);
+        && (user.id == data.topic_user_id
+            || crate::portal::escalate::may_file_for(user, data.topic_user_id, data.topic_user_org));
     let layout = ctx.render_string(
         "forum/topic.html",
         &TopicLayout {
@@ -908,13 +911,27 @@ async fn attach(
     form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let draft = match super::uploads::attach(&state, &user, form).await {
-        Ok(a) => Draft {
+    super::require_post(&user)?;
+    // The whole reply form comes with the file, so the draft typed so far comes back
+    // with the file's markdown after it.
+    let parts = state.files.read_form(form, super::uploads::rules(&state)).await?;
+    let typed = parts.fields.get("body").cloned().unwrap_or_default();
+    let recorded = if parts.refused.is_empty() {
+        super::uploads::record(&state, &user, parts.files.into_iter().next()).await
+    } else {
+        Err(AppError::fields(parts.refused))
+    };
+    let draft = match recorded {
+        Ok(a) if typed.trim().is_empty() => Draft {
             body: format!("{}\n\n", a.markdown),
             errors: FieldErrors::new(),
         },
+        Ok(a) => Draft {
+            body: format!("{}\n\n{}\n", typed.trim_end(), a.markdown),
+            errors: FieldErrors::new(),
+        },
         Err(AppError::Invalid { fields, .. }) => Draft {
-            body: String::new(),
+            body: typed,
             errors: fields,
         },
         Err(e) => return Err(e),

@@ -47,6 +47,7 @@ pub struct TopicPage {
 pub struct Mine {
     pub my_vote: i32,
     pub can_edit: bool,
+    pub can_delete: bool,
     pub can_vote: bool,
     pub can_accept: bool,
 }
@@ -70,6 +71,7 @@ impl ReaderPage {
         PostView {
             my_vote: m.my_vote,
             can_edit: m.can_edit,
+            can_delete: m.can_delete,
             can_vote: m.can_vote,
             can_accept: m.can_accept,
             ..self.data.posts[i].0.clone()
@@ -260,6 +262,7 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
                 edited_at: p.edited_at,
                 created_at: p.created_at,
                 can_edit: false,
+                can_delete: false,
                 can_vote: false,
                 can_accept: false,
                 author: author(a),
@@ -278,10 +281,16 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
         Vec::new()
     };
     let links = crate::portal::links::of_topic(c, topic.id)?;
-    let escalated_ticket = if kind == Kind::Questions {
-        crate::portal::escalate::escalated_ticket(c, topic.id)?
+    let (escalated_ticket, topic_user_org) = if kind == Kind::Questions {
+        (
+            crate::portal::escalate::escalated_ticket(c, topic.id)?,
+            users::table
+                .find(topic.user_id)
+                .select(users::organization_id)
+                .first::<Option<i64>>(c)?,
+        )
     } else {
-        None
+        (None, None)
     };
     Ok(PageData {
         revision: topic.revision,
@@ -289,6 +298,7 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
         loaded_at: Instant::now(),
         topic: card,
         topic_user_id: topic.user_id,
+        topic_user_org,
         locked: topic.locked,
         deleted: topic.deleted_at.is_some(),
         accepted_post_id: topic.accepted_post_id,
@@ -344,9 +354,12 @@ fn for_reader(c: &mut AnyConnection, data: Arc<PageData>, viewer: Viewer) -> Res
         .iter()
         .map(|(p, author_id)| {
             let live = !p.deleted;
+            let can_edit = live && can_post && (staff || *author_id == id);
             Mine {
                 my_vote: votes.get(&p.id).copied().unwrap_or(0),
-                can_edit: live && can_post && (staff || *author_id == id),
+                can_edit,
+                // The same rule as `topics::delete_topic` keeps on write.
+                can_delete: can_edit && (staff || p.number > 1 || data.topic.reply_count == 0),
                 can_vote: live && can_post && *author_id != id,
                 can_accept: live && can_accept && p.number > 1,
             }

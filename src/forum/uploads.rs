@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::db::now;
 use crate::db::schema::uploads;
 use crate::error::AppError;
-use crate::files::{Upload, attachment_rules, content_type_for, is_image};
+use crate::files::{FileRules, Upload, attachment_rules, content_type_for, is_image};
 use crate::web::AuthUser;
 
 /// An attached file and the markdown to put in a post.
@@ -23,16 +23,27 @@ pub struct Attached {
     pub sha256: String,
 }
 
+/// What a post's attachment form may upload: one image or document.
+pub fn rules(state: &AppState) -> FileRules {
+    attachment_rules("file", state.settings.max_upload_bytes, 1)
+}
+
 /// Reads the `file` field of a multipart form, checks its type and size, stores it and
 /// records it.
 pub async fn attach(state: &AppState, user: &AuthUser, form: Multipart) -> Result<Attached, AppError> {
     require_post(user)?;
+    let parts = state.files.read_form(form, rules(state)).await?.check()?;
+    record(state, user, parts.files.into_iter().next()).await
+}
+
+/// Records a file read from a form (checked against [`rules`]) as the user's upload.
+pub async fn record(state: &AppState, user: &AuthUser, upload: Option<Upload>) -> Result<Attached, AppError> {
+    require_post(user)?;
     super::check_post_rate(state, user)?;
-    let rules = attachment_rules("file", state.settings.max_upload_bytes, 1);
     let Some(Upload {
         filename,
         stored: file,
-    }) = state.files.read_form(form, rules).await?.check()?.files.pop()
+    }) = upload
     else {
         return Err(AppError::field("file", "Choose a file to attach."));
     };

@@ -74,6 +74,8 @@ pub struct PostView {
     pub edited_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub can_edit: bool,
+    /// Editing is not deleting: an opening post with replies is deleted by staff only.
+    pub can_delete: bool,
     pub can_vote: bool,
     pub can_accept: bool,
 }

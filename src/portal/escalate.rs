@@ -110,27 +110,36 @@ pub fn escalated_from(c: &mut AnyConnection, ticket_id: i64) -> Result<Option<i6
         .optional()?)
 }
 
-/// Who may escalate this question: staff, or its asker as an authorized contact.
+/// Whether `user` may open the ticket of a question themselves: staff, or an
+/// authorized contact of an approved customer who asked it or whose organization the
+/// asker belongs to (a contact files on behalf of colleagues).
+pub fn may_file_for(user: &AuthUser, asker_id: i64, asker_organization: Option<i64>) -> bool {
+    match super::access(user) {
+        Ok(super::Access::Staff) => true,
+        Ok(super::Access::Contact { organization_id }) => {
+            asker_id == user.id || asker_organization == Some(organization_id)
+        }
+        Err(_) => false,
+    }
+}
+
+/// Who may escalate this question: staff, its asker as an authorized contact, or an
+/// authorized contact of the asker's organization.
 pub async fn who_may(state: &AppState, user: &AuthUser, topic_id: i64) -> Result<(Question, May), AppError> {
     crate::forum::require_read(user)?;
-    let (me, org, staff, contact) = (
-        user.id,
-        user.organization_id,
-        user.is_staff(),
-        super::access(user).is_ok(),
-    );
+    let (me, org) = (user.id, user.organization_id);
+    let q = state.db.read(move |c| question(c, topic_id)).await?;
+    if may_file_for(user, q.asker_id, q.asker_organization) {
+        return Ok((q, May::Yes));
+    }
+    if q.asker_id != me {
+        return Err(AppError::forbidden(
+            "Only the person who asked, an authorized contact of their organization, or staff can escalate a question to a ticket.",
+        ));
+    }
     state
         .db
         .read(move |c| {
-            let q = question(c, topic_id)?;
-            if staff || (contact && q.asker_id == me) {
-                return Ok((q, May::Yes));
-            }
-            if q.asker_id != me {
-                return Err(AppError::forbidden(
-                    "Only the person who asked, or staff, can escalate a question to a ticket.",
-                ));
-            }
             let contacts: Vec<String> = match org {
                 Some(org) => users::table
                     .filter(users::organization_id.eq(org))
@@ -266,8 +275,9 @@ pub async fn banner(
     user: &AuthUser,
     ticket_id: i64,
     asker_id: i64,
+    asker_organization: Option<i64>,
 ) -> Result<Banner, AppError> {
-    if !(user.is_staff() || user.id == asker_id) {
+    if !(user.id == asker_id || may_file_for(user, asker_id, asker_organization)) {
         return Ok(Banner {
             ticket_id: None,
             status: None,

@@ -48,7 +48,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Serialize)]
 struct ListPage {
-    title: &'static str,
     archived: bool,
     query: ListQuery,
     tickets: Vec<TicketRow>,
@@ -67,11 +66,6 @@ async fn list_page(
     ctx.render(
         "portal/list.html",
         &ListPage {
-            title: if archived {
-                "Archived tickets"
-            } else {
-                "Current tickets"
-            },
             archived,
             query,
             tickets,

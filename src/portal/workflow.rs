@@ -22,6 +22,7 @@ use crate::web::AuthUser;
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct StatusInput {
     /// One of the statuses the ticket page offers.
+    #[serde(default)]
     pub status: String,
 }
 
@@ -116,6 +117,12 @@ pub async fn set_status(
     input: StatusInput,
 ) -> Result<(), AppError> {
     let who = access(user)?;
+    if input.status.trim().is_empty() {
+        return Err(AppError::field(
+            "status",
+            "Choose the status to move the ticket to.",
+        ));
+    }
     let to = Status::parse(&input.status)
         .ok_or_else(|| AppError::field("status", format!("'{}' is not a status.", input.status.trim())))?;
     let me = user.id;

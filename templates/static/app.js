@@ -43,12 +43,14 @@ document.querySelectorAll("textarea[data-preview]").forEach((area) => {
 });
 
 // Attaching a file: upload it at once and put its markdown where the cursor is, keeping
-// what was typed. Without JavaScript the form posts and the page comes back with it.
-document.querySelectorAll("form[data-attach]").forEach((form) => {
-  const area = document.getElementById(form.dataset.attach);
-  const input = form.querySelector('input[type="file"]');
-  if (!area || !input) return;
-  form.addEventListener("submit", async (event) => {
+// what was typed. Without JavaScript the Attach button posts the whole reply form with
+// the file, and the page comes back with the draft and the file's markdown in it.
+document.querySelectorAll("[data-attach]").forEach((box) => {
+  const area = document.getElementById(box.dataset.attach);
+  const input = box.querySelector('input[type="file"]');
+  const button = box.querySelector("[data-attach-button]");
+  if (!area || !input || !button) return;
+  button.addEventListener("click", async (event) => {
     if (!input.files.length) return;
     event.preventDefault();
     const data = new FormData();
@@ -176,7 +178,7 @@ document.querySelectorAll("[data-incidents-live]").forEach((box) => {
         if (shown.has(String(i.id))) continue;
         shown.add(String(i.id));
         const p = document.createElement("p");
-        p.className = "banner warn";
+        p.className = "banner severity-" + i.impact;
         p.setAttribute("role", "status");
         const link = document.createElement("a");
         link.href = "/status#incident-" + i.id;

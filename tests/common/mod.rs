@@ -336,6 +336,9 @@ impl Drop for TestApp {
 }
 
 /// A cookie-keeping client that fills in CSRF tokens as a browser's forms would.
+/// A chosen file of a form: its name and bytes.
+pub type FilePart<'a> = (&'a str, &'a [u8]);
+
 pub struct Browser {
     pub base: String,
     pub client: reqwest::Client,
@@ -383,6 +386,43 @@ impl Browser {
             .post(format!("{}{}", self.base, path))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a multipart form the way a browser sends one: the CSRF token as the first
+    /// part (where the page's forms put it), the text fields, then each file input, and a
+    /// file input with no file chosen as a part with an empty file name and no bytes.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, Option<FilePart<'_>>)],
+    ) -> Response {
+        if self.csrf.is_none() {
+            self.page("/login").await;
+        }
+        let token = self.csrf.clone().expect("a CSRF token");
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (name, file) in files {
+            let part = match file {
+                Some((filename, bytes)) => {
+                    reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(filename.to_string())
+                }
+                None => reqwest::multipart::Part::bytes(Vec::new())
+                    .file_name("")
+                    .mime_str("application/octet-stream")
+                    .unwrap(),
+            };
+            form = form.part(name.to_string(), part);
+        }
+        self.client
+            .post(format!("{}{}", self.base, path))
+            .multipart(form)
             .send()
             .await
             .unwrap()
