@@ -28,6 +28,7 @@ impl Templates {
             .map_err(|e| anyhow::anyhow!("compiling templates: {e:?}"))?;
         tera.register_filter("datetime", datetime);
         tera.register_filter("filesize", filesize);
+        tera.register_filter("minutes", minutes);
         Ok(Self { tera })
     }
 
@@ -77,6 +78,25 @@ fn filesize(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Resu
     Ok(tera::Value::String(human_size(value.as_u64().unwrap_or(0))))
 }
 
+fn minutes(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(human_minutes(value.as_i64().unwrap_or(0))))
+}
+
+/// A span of minutes for people, to the two largest units ("1 day 4 h", "3 h 5 min",
+/// "12 min"); negative spans are shown by their length.
+pub fn human_minutes(minutes: i64) -> String {
+    let m = minutes.unsigned_abs();
+    let (days, hours, mins) = (m / 1440, m % 1440 / 60, m % 60);
+    let day_word = if days == 1 { "day" } else { "days" };
+    match (days, hours, mins) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} {day_word}"),
+        (d, h, _) => format!("{d} {day_word} {h} h"),
+    }
+}
+
 /// A byte count for people.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
@@ -95,6 +115,17 @@ pub fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_of_minutes() {
+        assert_eq!(human_minutes(0), "0 min");
+        assert_eq!(human_minutes(12), "12 min");
+        assert_eq!(human_minutes(120), "2 h");
+        assert_eq!(human_minutes(185), "3 h 5 min");
+        assert_eq!(human_minutes(1440), "1 day");
+        assert_eq!(human_minutes(2878), "1 day 23 h");
+        assert_eq!(human_minutes(-3000), "2 days 2 h");
+    }
 
     #[test]
     fn sizes() {
