@@ -56,6 +56,9 @@ enum Record {
         body: String,
         #[serde(default)]
         created_at: Option<String>,
+        /// The accepted answer of its question.
+        #[serde(default)]
+        accepted: bool,
     },
 }
 
@@ -80,6 +83,7 @@ struct PendingPost {
     user_id: i64,
     body: String,
     created_at: NaiveDateTime,
+    accepted: bool,
 }
 
 /// Imports records from `input`, reporting progress through `progress(lines_done)`.
@@ -168,6 +172,7 @@ pub fn run(db: &Db, input: impl BufRead, mut progress: impl FnMut(u64)) -> anyho
                 author,
                 body,
                 created_at,
+                accepted,
             } => {
                 let Some(&(topic_id, _)) = topic_ids.get(&topic) else {
                     skip(&mut summary, number, format!("unknown topic {topic}"));
@@ -189,6 +194,7 @@ pub fn run(db: &Db, input: impl BufRead, mut progress: impl FnMut(u64)) -> anyho
                     user_id,
                     body,
                     created_at: parse_time(created_at.as_deref()).unwrap_or_else(now),
+                    accepted,
                 });
                 if pending.len() >= BATCH {
                     flush_numbered(c, &mut pending, &mut next_number, &mut summary)?;
@@ -324,6 +330,7 @@ fn flush_numbered(
     let batch = std::mem::take(pending);
     write_transaction(c, |c| {
         let mut rows = Vec::with_capacity(batch.len());
+        let mut accepted = Vec::new();
         for p in &batch {
             let number = match next_number.get(&p.topic_id) {
                 Some(n) => *n,
@@ -337,6 +344,9 @@ fn flush_numbered(
                 }
             };
             next_number.insert(p.topic_id, number + 1);
+            if p.accepted {
+                accepted.push((p.topic_id, number));
+            }
             let html = render_body(c, &p.body)?.html.into_string();
             rows.push((
                 posts::topic_id.eq(p.topic_id),
@@ -352,6 +362,16 @@ fn flush_numbered(
             with_backend!(c, |c| diesel::insert_into(posts::table)
                 .values(chunk.to_vec())
                 .execute(c))?;
+        }
+        for (topic_id, number) in accepted {
+            let post_id: i64 = posts::table
+                .filter(posts::topic_id.eq(topic_id))
+                .filter(posts::number.eq(number))
+                .select(posts::id)
+                .first(c)?;
+            diesel::update(topics::table.find(topic_id))
+                .set(topics::accepted_post_id.eq(Some(post_id)))
+                .execute(c)?;
         }
         Ok(())
     })?;

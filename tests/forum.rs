@@ -1309,7 +1309,7 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
         r#"{"type":"user","email":"bo@old.test","name":"Bo"}"#,
         r#"{"type":"user","email":"not an address","name":"X"}"#,
         r#"{"type":"topic","id":"q1","category":"questions","title":"How do I rotate keys?","body":"Using **4.2**","author":"ann@old.test","tags":["keys"],"created_at":"2024-05-01T10:00:00Z"}"#,
-        r#"{"type":"post","topic":"q1","author":"bo@old.test","body":"Run `rotate` <script>alert(1)</script>","created_at":"2024-05-01T11:00:00Z"}"#,
+        r#"{"type":"post","topic":"q1","author":"bo@old.test","body":"Run `rotate` <script>alert(1)</script>","created_at":"2024-05-01T11:00:00Z","accepted":true}"#,
         r#"{"type":"post","topic":"q1","author":"ann@old.test","body":"Thanks!"}"#,
         r#"{"type":"post","topic":"nope","author":"ann@old.test","body":"lost"}"#,
         r#"{"type":"topic","id":"q2","category":"nowhere","title":"Somewhere else","body":"x y","author":"ann@old.test"}"#,
@@ -1353,6 +1353,7 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
             None,
         )
         .await;
+    assert_eq!(page["accepted"]["id"], page["replies"][0]["id"], "{page}");
     let reply = page["replies"][0]["html"].as_str().unwrap();
     assert!(
         reply.contains("<code>rotate</code>") && !reply.contains("<script"),
