@@ -315,7 +315,66 @@ async fn queries_filters_counts_and_suggestions() {
         .unwrap()
         .to_string();
     let (_, topic_page) = b.page(first.split('#').next().unwrap()).await;
-    assert!(topic_page.contains("Similar topics"), "{topic_page}");
+    assert!(
+        !topic_page.contains("Similar topics"),
+        "nothing else is about installers: {topic_page}"
+    );
+    // Similar topics share what the topic is about; unrelated ones stay out.
+    let halfway = post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Windows installer fails halfway",
+        "Setup stops at 40% every time.",
+    )
+    .await;
+    eventually(&app, &ann, "q=halfway", |f| f["total"] == 1).await;
+    let (_, suggested) = app
+        .call(
+            Method::GET,
+            "/api/v1/search/suggest?q=the%20installer%20fails%20on%20windows",
+            Some(&ann),
+            None,
+        )
+        .await;
+    let titles: Vec<&str> = suggested
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles[..2],
+        [
+            "Windows installer fails halfway",
+            "Installer fails with 0x80004005"
+        ]
+    );
+    assert!(suggested[0]["share"].as_f64().unwrap() > 0.9, "{suggested}");
+    assert!(!titles.contains(&"Proxy answers HTTP 502"), "{titles:?}");
+    // (A page keeps its similar topics for a few minutes: a new topic's page is fresh.)
+    let (_, topic_page) = b
+        .page(&format!(
+            "/t/{}/{}",
+            halfway["topic"]["id"],
+            halfway["topic"]["slug"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        topic_page.contains("Similar topics") && topic_page.contains(">Installer fails with 0x80004005<"),
+        "{topic_page}"
+    );
+    assert!(!topic_page.contains(">Proxy answers HTTP 502<"), "{topic_page}");
+    // A question nothing here answers gets no suggestion, however many common words it shares.
+    let (_, suggested) = app
+        .call(
+            Method::GET,
+            "/api/v1/search/suggest?q=how%20do%20I%20rotate%20kubernetes%20certificates%20after%20the%20upgrade",
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(suggested, json!([]), "{suggested}");
 }
 
 #[tokio::test]

@@ -15,10 +15,12 @@
 pub mod index;
 mod plan;
 pub mod query;
+pub mod related;
 pub mod schema;
 
 pub use index::{PostDoc, SearchError, SearchIndex, Writer};
 pub use query::{Hit, Match, Results, SearchQuery, Suggestion};
+pub use related::{Related, SHOWN_SHARE};
 
 use std::fs;
 use std::io::{self, Write};

@@ -529,7 +529,7 @@ fn u64_of(doc: &TantivyDocument, field: Field) -> u64 {
     doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or_default()
 }
 
-fn suggestion(f: &Fields, doc: &TantivyDocument) -> Suggestion {
+pub(crate) fn suggestion(f: &Fields, doc: &TantivyDocument) -> Suggestion {
     Suggestion {
         topic_id: u64_of(doc, f.topic_id),
         title: text_of(doc, f.topic_title),

@@ -32,16 +32,19 @@ async fn search(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct SuggestQuery {
-    /// The title typed so far; its last word may be unfinished.
+    /// The title typed so far, or a title and description (up to 2,000 characters).
     #[serde(default)]
     q: String,
+    /// Also the threads under the cut that the forms show (for tuning it).
+    #[serde(default)]
+    all: bool,
 }
 
 #[utoipa::path(
     get,
     path = "/api/v1/search/suggest",
     tag = "search",
-    summary = "Up to 8 threads and articles whose title matches a title being typed.",
+    summary = "Up to 8 threads and articles that may answer a question or ticket being typed, with their score; only those that clear the calibrated cut unless `all`.",
     params(SuggestQuery),
     responses((status = 200, description = "Matching topics, best first", body = Vec<service::SuggestionView>))
 )]
@@ -50,5 +53,5 @@ async fn suggest(
     user: ApiUser,
     query: web::Query<SuggestQuery>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::suggest(&state, &user, &query.q).await?))
+    Ok(HttpResponse::Ok().json(service::suggest(&state, &user, &query.q, query.all).await?))
 }

@@ -106,6 +106,11 @@ pub struct SuggestionView {
     pub solved: bool,
     pub official: bool,
     pub votes: i64,
+    /// How well the thread matches: BM25 over its title, question and accepted answer.
+    pub score: f32,
+    /// The part of the question's weight the thread holds, 0 to 1: the forms show a
+    /// thread only from `search_index::SHOWN_SHARE` up.
+    pub share: f32,
 }
 
 fn index(state: &AppState) -> Result<search_index::SearchIndex, AppError> {
@@ -304,7 +309,8 @@ fn post_url(topic_id: u64, slug: &str, post_id: u64, number: u64) -> String {
     }
 }
 
-fn suggestion_view(s: search_index::Suggestion) -> SuggestionView {
+fn suggestion_view(r: search_index::Related) -> SuggestionView {
+    let s = r.thread;
     SuggestionView {
         url: format!("/t/{}/{}", s.topic_id, s.slug),
         topic_id: s.topic_id,
@@ -314,19 +320,39 @@ fn suggestion_view(s: search_index::Suggestion) -> SuggestionView {
         solved: s.solved,
         official: s.official,
         votes: s.votes,
+        score: r.score,
+        share: r.share,
     }
 }
 
-/// Up to 8 threads and articles whose title matches what is being typed.
-pub async fn suggest(state: &AppState, user: &AuthUser, q: &str) -> Result<Vec<SuggestionView>, AppError> {
+/// The most text of a question or ticket that suggestions read.
+const MAX_SUGGEST_TEXT: usize = 2000;
+
+/// Up to 8 threads and articles that may answer what is being typed (a title, or a
+/// title and description), those that clear the calibrated cut unless `all`.
+pub async fn suggest(
+    state: &AppState,
+    user: &AuthUser,
+    q: &str,
+    all: bool,
+) -> Result<Vec<SuggestionView>, AppError> {
     require_read(user)?;
-    let q: String = q.chars().take(MAX_QUERY).collect();
+    let q: String = q.chars().take(MAX_SUGGEST_TEXT).collect();
     if q.trim().chars().count() < 2 {
         return Ok(Vec::new());
     }
     let index = index(state)?;
-    let found = off_thread(move || index.suggest(&q, 8)).await?;
-    Ok(found.into_iter().map(suggestion_view).collect())
+    let found = off_thread(move || index.related(&q, None, 8)).await?;
+    Ok(shown(found, all))
+}
+
+/// The threads that clear the cut (all of them when asked), as views.
+fn shown(found: Vec<search_index::Related>, all: bool) -> Vec<SuggestionView> {
+    found
+        .into_iter()
+        .filter(|r| all || r.share >= search_index::SHOWN_SHARE)
+        .map(suggestion_view)
+        .collect()
 }
 
 /// How long a topic's similar topics are kept before they are looked up again.
@@ -355,8 +381,8 @@ pub async fn similar(state: &AppState, topic_id: i64, title: &str) -> super::Sim
     };
     let title = title.to_string();
     let found: super::SimilarTopics =
-        match off_thread(move || index.similar(topic_id as u64, &title, 5)).await {
-            Ok(found) => std::sync::Arc::new(found.into_iter().map(suggestion_view).collect()),
+        match off_thread(move || index.related(&title, Some(topic_id as u64), 5)).await {
+            Ok(found) => std::sync::Arc::new(shown(found, false)),
             Err(e) => {
                 tracing::warn!(error = ?e, "similar topics");
                 return Default::default();

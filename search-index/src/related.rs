@@ -1,0 +1,326 @@
+//! Threads that may already answer a question being written: what the ask and ticket
+//! forms show while people type, and the similar topics of a topic page.
+//!
+//! A question in a person's own words rarely repeats a thread's title, so every word
+//! counts on its own (none is required), over the title, the question and the accepted
+//! answer of each thread, scored by BM25 and summed per thread. Words that carry no
+//! meaning ("how", "the", "in") are left out unless nothing else is left; a word the
+//! index does not know is read as the nearest one it does, and a word it knows is never
+//! changed. Codes and versions match whole in the exact fields, and by their parts.
+//!
+//! Each thread also gets a **share**: the part of the question's weight (the inverse
+//! document frequency of its words) that the thread holds. A word nothing holds (the
+//! "kubernetes" of a question the forum cannot answer) keeps its full weight, so a
+//! thread that shares only the common words of such a question has a small share. The
+//! forms show a thread only when its share clears [`SHOWN_SHARE`], which is calibrated on
+//! the labelled questions of `benches/relevance/`: nothing rather than something
+//! unrelated.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Term};
+use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
+
+use crate::index::{SearchError, SearchIndex};
+use crate::plan::{self, analyze};
+use crate::query::{Piece, Suggestion, pieces, suggestion};
+use crate::schema::Fields;
+
+/// A thread's share of a question's weight under which the forms show nothing.
+pub const SHOWN_SHARE: f32 = 0.5;
+/// How much more a word counts in the title than in a body.
+const TITLE_WEIGHT: Score = 3.0;
+/// Most words of a question that are looked up.
+const MAX_TERMS: usize = 32;
+/// Posts (openings and accepted answers) read before threads are ranked.
+const WINDOW: usize = 200;
+
+/// A thread that may answer, with its score and share (0 to 1).
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub thread: Suggestion,
+    pub score: f32,
+    pub share: f32,
+}
+
+/// Words that say how a question is asked, not what it is about.
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "being",
+    "but", "by", "can", "could", "did", "do", "does", "doing", "done", "for", "from", "get", "gets",
+    "getting", "got", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "if",
+    "im", "in", "into", "is", "it", "its", "just", "me", "my", "need", "of", "on", "or", "our", "please",
+    "she", "should", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these", "they",
+    "this", "those", "to", "too", "trying", "us", "use", "using", "want", "was", "way", "we", "were", "what",
+    "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your",
+];
+
+/// A word of a question: the terms that find it (field, term, boost) and its weight in
+/// the share.
+type LookedUp = (Vec<(Field, Term, Score)>, f32);
+
+/// One word of a question, as the index holds it.
+struct Word {
+    /// Stemmed terms, each looked up in the title and the bodies.
+    stems: Vec<String>,
+    /// The whole code or version, looked up in the exact fields.
+    code: Option<String>,
+}
+
+fn words_of(text: &str) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut stop = Vec::new();
+    for piece in pieces(text) {
+        let raw = match piece {
+            Piece::Word(w) => w,
+            Piece::Phrase(p) => p,
+        };
+        for word in raw.split_whitespace() {
+            let (stems, code) = analyze(word);
+            let stems: Vec<String> = stems.into_iter().filter(|s| seen.insert(s.clone())).collect();
+            if stems.is_empty() && code.is_none() {
+                continue;
+            }
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            let item = Word { stems, code };
+            if code_is_none(&item) && STOPWORDS.contains(&bare.as_str()) {
+                stop.push(item);
+            } else {
+                out.push(item);
+            }
+        }
+    }
+    if out.is_empty() {
+        out = stop;
+    }
+    out.truncate(MAX_TERMS);
+    out
+}
+
+fn code_is_none(w: &Word) -> bool {
+    w.code.is_none()
+}
+
+impl SearchIndex {
+    /// Threads (questions, articles, ideas, releases: by their opening post) that may
+    /// answer `text`, best first, with their score and share; `exclude` leaves one
+    /// topic out (the one being read). The caller applies [`SHOWN_SHARE`].
+    pub fn related(
+        &self,
+        text: &str,
+        exclude: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Related>, SearchError> {
+        let f = self.fields();
+        let searcher = self.reader().searcher();
+        let words = words_of(text);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Unknown words read as the nearest known one; known words stay as they are.
+        let fixes = plan::corrections(&searcher, f, text)?;
+        let total_docs = searcher.num_docs().max(1) as f32;
+        let idf = |n: u64| ((total_docs - n as f32 + 0.5) / (n as f32 + 0.5) + 1.0).ln();
+        let unknown_idf = idf(0);
+        // Each word: the terms that find it and its weight in the share.
+        let mut looked_up: Vec<LookedUp> = Vec::new();
+        for w in &words {
+            let mut terms = Vec::new();
+            let mut df = 0u64;
+            for stem in &w.stems {
+                let stem = fixes.get(stem).unwrap_or(stem);
+                let body = Term::from_field_text(f.body, stem);
+                df = df.max(searcher.doc_freq(&body)?);
+                terms.push((f.title, Term::from_field_text(f.title, stem), TITLE_WEIGHT));
+                terms.push((f.body, body, 1.0));
+            }
+            if let Some(code) = &w.code {
+                let exact = Term::from_field_text(f.body_exact, code);
+                df = df.max(searcher.doc_freq(&exact)?);
+                terms.push((
+                    f.title_exact,
+                    Term::from_field_text(f.title_exact, code),
+                    TITLE_WEIGHT,
+                ));
+                terms.push((f.body_exact, exact, 1.0));
+            }
+            let weight = if df == 0 { unknown_idf } else { idf(df) };
+            looked_up.push((terms, weight));
+        }
+        let total_weight: f32 = looked_up.iter().map(|(_, w)| w).sum();
+        let should: Vec<(Occur, Box<dyn Query>)> = looked_up
+            .iter()
+            .flat_map(|(terms, _)| terms.iter())
+            .map(|(_, term, boost)| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, *boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let either = |field: Field| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_u64(field, 1),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, Box::new(BooleanQuery::new(should))),
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, either(f.opening)),
+                    (Occur::Should, either(f.accepted)),
+                ])),
+            ),
+        ];
+        if let Some(t) = exclude {
+            clauses.push((
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.topic_id, t),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(WINDOW).order_by_score(),
+        )?;
+
+        // Per thread: its summed score and the posts of it that were found.
+        let mut threads: HashMap<u64, (Score, Vec<DocAddress>, Option<DocAddress>)> = HashMap::new();
+        for (score, addr) in top {
+            let segment = searcher.segment_reader(addr.segment_ord);
+            let ff = segment.fast_fields();
+            let topic = ff.u64("topic_id")?.first(addr.doc_id).unwrap_or_default();
+            let opening = ff.u64("opening")?.first(addr.doc_id) == Some(1);
+            let entry = threads.entry(topic).or_insert((0.0, Vec::new(), None));
+            entry.0 += score;
+            entry.1.push(addr);
+            if opening {
+                entry.2 = Some(addr);
+            }
+        }
+        let mut ranked: Vec<(u64, Score, Vec<DocAddress>, Option<DocAddress>)> = threads
+            .into_iter()
+            .map(|(t, (s, docs, opening))| (t, s, docs, opening))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit.clamp(1, 20));
+
+        let mut out = Vec::with_capacity(ranked.len());
+        for (topic, score, docs, opening) in ranked {
+            let mut held = 0.0;
+            for (terms, weight) in &looked_up {
+                let mut found = false;
+                for addr in &docs {
+                    if found {
+                        break;
+                    }
+                    let segment = searcher.segment_reader(addr.segment_ord);
+                    for (field, term, _) in terms {
+                        if holds(segment, *field, term, addr.doc_id)? {
+                            found = true;
+                            break;
+                        }
+                    }
+                }
+                if found {
+                    held += weight;
+                }
+            }
+            // The thread's card comes from its opening post, found or not.
+            let card = match opening {
+                Some(addr) => searcher.doc(addr)?,
+                None => match self.opening_of(&searcher, f, topic)? {
+                    Some(doc) => doc,
+                    None => continue,
+                },
+            };
+            out.push(Related {
+                thread: suggestion(f, &card),
+                score,
+                share: if total_weight > 0.0 {
+                    held / total_weight
+                } else {
+                    0.0
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    fn opening_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        f: &Fields,
+        topic: u64,
+    ) -> Result<Option<tantivy::TantivyDocument>, SearchError> {
+        let q = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.topic_id, topic),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.opening, 1),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        match searcher
+            .search(&q, &TopDocs::with_limit(1).order_by_score())?
+            .first()
+        {
+            Some((_, addr)) => Ok(Some(searcher.doc(*addr)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Whether post `doc` of `segment` holds `term` in `field`.
+fn holds(segment: &tantivy::SegmentReader, field: Field, term: &Term, doc: DocId) -> tantivy::Result<bool> {
+    let Some(mut postings) = segment
+        .inverted_index(field)?
+        .read_postings(term, IndexRecordOption::Basic)?
+    else {
+        return Ok(false);
+    };
+    // A list starts on its first post, and seeking never goes back.
+    let at = if postings.doc() >= doc {
+        postings.doc()
+    } else {
+        postings.seek(doc)
+    };
+    Ok(at != TERMINATED && at == doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopwords_go_unless_nothing_else_is_left() {
+        let stems =
+            |text: &str| -> Vec<String> { words_of(text).into_iter().flat_map(|w| w.stems).collect() };
+        assert_eq!(
+            stems("How do I round a number in Perl?"),
+            ["round", "number", "perl"]
+        );
+        assert_eq!(stems("what is this"), ["what", "is", "this"]);
+        let codes: Vec<Option<String>> = words_of("list.sort() fails with ERR-1042")
+            .into_iter()
+            .map(|w| w.code)
+            .collect();
+        assert!(codes.contains(&Some("err-1042".into())), "{codes:?}");
+        assert_eq!(stems("list.sort() fails")[..2], ["list", "sort"]);
+    }
+}
