@@ -31,7 +31,7 @@ use crate::schema::Fields;
 /// A thread's share of a question's weight under which the forms show nothing.
 pub const SHOWN_SHARE: f32 = 0.5;
 /// How much more a word counts in the title than in a body.
-const TITLE_WEIGHT: Score = 3.0;
+const TITLE_WEIGHT: Score = 1.0;
 /// Most words of a question that are looked up.
 const MAX_TERMS: usize = 32;
 /// Posts (openings and accepted answers) read before threads are ranked.

@@ -1,0 +1,185 @@
+'use strict';
+// Signing up, confirming the address, signing in and resetting a password, by a
+// person at a customer company; and what the home page offers once signed in.
+
+const assert = require('node:assert/strict');
+const { setup } = require('./lib/browser');
+const { Mailbox } = require('./lib/mail');
+const { unique } = require('./lib/util');
+const { assertMain } = require('./lib/forum');
+
+const { flow, phonePass } = setup();
+
+async function signOut(run, page) {
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Sign out' }));
+  await run.checkPage(page);
+}
+
+async function signupFlow(run, { js }) {
+  const page = await run.open(null, { js });
+  const tag = unique();
+  const name = `Casey ${tag}`;
+  const password = `correct horse ${tag} staple`;
+
+  // A visitor who is not signed in is sent to sign in, and finds the way to sign up.
+  await run.goto(page, '/');
+  assert.match(new URL(page.url()).pathname, /^\/login/, 'the home page asks an anonymous visitor to sign in');
+  await run.clickAndWait(page, page.getByRole('banner').getByRole('link', { name: 'Sign up' }));
+  await run.checkPage(page);
+  assert.equal(new URL(page.url()).pathname, '/signup');
+
+  // A free-webmail address is refused with the reason, and what was typed stays.
+  const webmail = `casey.${tag}@gmail.com`;
+  await page.getByLabel('Work email').fill(webmail);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Sign up' }));
+  await run.checkPage(page);
+  await assertMain(page, /company email address/i, 'the refusal says to use a company address');
+  await assertMain(page, /gmail\.com/, 'the refusal names the refused domain');
+  assert.equal(await page.getByLabel('Work email').inputValue(), webmail, 'the refused address is kept in the form');
+  assert.equal(await page.getByLabel('Your name').inputValue(), name, 'the name is kept in the form');
+
+  // A company address signs up; the confirmation link comes by mail.
+  const email = `casey.${tag}@acme.test`;
+  const before = run.mail.mark();
+  await page.getByLabel('Work email').fill(email);
+  if (!(await page.getByLabel('Password').inputValue())) await page.getByLabel('Password').fill(password);
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Sign up' }));
+  await run.checkPage(page);
+  await assertMain(page, /we sent a link to your address/i, 'signing up says a confirmation link was mailed');
+  const account = { email, password, name };
+  run.suite.remember(`new-${js ? 'js' : 'nojs'}`, account);
+  run.actAs(page, `new-${js ? 'js' : 'nojs'}`);
+
+  const confirm = await run.mail.waitFor({ to: email, subject: /confirm your address/i, after: before });
+  await page.goto(Mailbox.link(confirm, '/verify'));
+  await run.checkPage(page);
+  await assertMain(page, /your address is confirmed/i, 'the mailed link confirms the address');
+
+  // Signing out and in again with the chosen password.
+  await signOut(run, page);
+  run.actAs(page, 'anonymous');
+  await run.signIn(page, account);
+  run.actAs(page, `new-${js ? 'js' : 'nojs'}`);
+  await page.getByRole('banner').getByRole('link', { name }).waitFor();
+  await signOut(run, page);
+  run.actAs(page, 'anonymous');
+
+  // Forgotten password: the mailed link sets a new one, which then signs in.
+  await run.goto(page, '/login');
+  await run.clickAndWait(page, page.getByRole('link', { name: 'Forgot your password?' }));
+  await run.checkPage(page);
+  const beforeReset = run.mail.mark();
+  await page.getByLabel('Email').fill(email);
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Send the link' }));
+  await run.checkPage(page);
+  await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
+  const reset = await run.mail.waitFor({ to: email, subject: /reset your parley password/i, after: beforeReset });
+  await page.goto(Mailbox.link(reset, '/password/reset'));
+  await run.checkPage(page);
+  const newPassword = `battery ${tag} new horse`;
+  await page.getByLabel('New password').fill(newPassword);
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Save the password' }));
+  await run.checkPage(page);
+  await assertMain(page, /your password is changed/i, 'the reset says the password is changed');
+  account.password = newPassword;
+
+  if (await page.getByRole('button', { name: 'Sign out' }).count()) await signOut(run, page);
+  run.actAs(page, 'anonymous');
+
+  // The old password no longer works; the new one does.
+  await run.goto(page, '/login');
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+  await run.checkPage(page);
+  assert.equal(new URL(page.url()).pathname, '/login', 'the old password is refused after a reset');
+  await run.signIn(page, account);
+  run.actAs(page, `new-${js ? 'js' : 'nojs'}`);
+  await page.getByRole('banner').getByRole('link', { name }).waitFor();
+}
+
+flow('sign up (webmail refused, company address), confirm, sign in, reset the password', (run) =>
+  signupFlow(run, { js: true }));
+
+flow('sign up, confirm, sign in and reset the password with JavaScript off', (run) =>
+  signupFlow(run, { js: false }));
+
+flow('the home page leads to asking a question and to filing a ticket', async (run) => {
+  const page = await run.open('alice');
+  await run.goto(page, '/');
+
+  const ask = page.getByRole('link', { name: 'Ask a question' });
+  assert.ok(await ask.count(), 'the home page has an "Ask a question" link');
+  await run.clickAndWait(page, ask.first());
+  await run.checkPage(page);
+  await page.getByRole('heading', { name: 'Ask a question' }).waitFor();
+
+  await run.goto(page, '/');
+  const ticket = page.getByRole('link', { name: 'New ticket' });
+  assert.ok(await ticket.count(), 'the home page has a "New ticket" link for an authorized contact');
+  await run.clickAndWait(page, ticket.first());
+  await run.checkPage(page);
+  await page.getByRole('heading', { name: 'New ticket' }).waitFor();
+});
+
+flow('the roadmap is found from the home page through the Ideas category', async (run) => {
+  const page = await run.open('bob');
+  await run.goto(page, '/');
+  await run.clickAndWait(page, page.getByRole('link', { name: 'Ideas & Feature Requests' }));
+  await run.checkPage(page);
+  await run.clickAndWait(page, page.getByRole('link', { name: 'Roadmap' }));
+  await run.checkPage(page);
+  await page.getByRole('heading', { name: 'Roadmap' }).waitFor();
+  await page.getByRole('link', { name: /Dark mode for the dashboard/ }).waitFor();
+});
+
+flow('a signed-in member who opens a missing or forbidden page still sees the signed-in header', async (run) => {
+  const page = await run.open('bob');
+  const missing = await page.goto('/t/987654');
+  await run.checkPage(page);
+  assert.equal(missing.status(), 404);
+  const header = page.getByRole('banner');
+  assert.ok(await header.getByRole('link', { name: 'Bob Brown' }).count(), 'the 404 page shows the member signed in (their name in the header)');
+  assert.ok(await header.getByRole('button', { name: 'Sign out' }).count(), 'the 404 page offers "Sign out"');
+
+  // An admin page is forbidden to a member.
+  const forbidden = await page.goto('/admin/users');
+  await run.checkPage(page);
+  assert.equal(forbidden.status(), 403);
+  assert.ok(await header.getByRole('link', { name: 'Bob Brown' }).count(), 'the 403 page shows the member signed in (their name in the header)');
+  assert.ok(await header.getByRole('button', { name: 'Sign out' }).count(), 'the 403 page offers "Sign out"');
+});
+
+flow('the admin pages as an admin', async (run) => {
+  const page = await run.open('admin');
+  await run.goto(page, '/');
+  await run.clickAndWait(page, page.getByRole('banner').getByRole('link', { name: 'Admin', exact: true }));
+  await run.checkPage(page);
+  const tabs = page.getByRole('navigation', { name: 'Administration' });
+  for (const name of ['Organizations', 'Refused domains', 'Teams', 'Received mail', 'Users']) {
+    await run.clickAndWait(page, tabs.getByRole('link', { name, exact: true }));
+    await run.checkPage(page);
+  }
+  await run.clickAndWait(page, page.getByRole('banner').getByRole('link', { name: 'Ada Admin' }));
+  await run.checkPage(page);
+});
+
+flow("a member's own pages: account, notifications and their settings", async (run) => {
+  for (const who of ['alice', 'bob']) {
+    const page = await run.open(who);
+    const name = who === 'alice' ? 'Alice Anders' : 'Bob Brown';
+    await run.clickAndWait(page, page.getByRole('banner').getByRole('link', { name, exact: true }));
+    await run.checkPage(page);
+    await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+    await run.clickAndWait(page, page.getByRole('banner').getByRole('link', { name: /^Notifications/ }));
+    await run.checkPage(page);
+    await run.clickAndWait(page, page.getByRole('link', { name: 'Mail and what you watch' }));
+    await run.checkPage(page);
+    await run.clickAndWait(page, page.getByRole('banner').getByRole('link', { name: 'Status', exact: true }));
+    await run.checkPage(page);
+  }
+});
+
+phonePass();
