@@ -273,6 +273,7 @@ def main():
                                                       "postgres://postgres@127.0.0.1:5432/postgres"))
     ap.add_argument("--no-similar", action="store_true", help="skip the topic-page pass")
     ap.add_argument("--misses", type=int, default=0, help="print this many misses of each system")
+    ap.add_argument("--dump", help="write each question's uncut suggestions and shares to this file")
     args = ap.parse_args()
     binary = args.bin or next(
         (p for p in (os.path.join(ROOT, "target", "release", "parley"),
@@ -336,15 +337,21 @@ def main():
     finally:
         parley.close()
 
+    if args.dump:
+        with open(args.dump, "w", encoding="utf-8") as f:
+            json.dump([{"q": q["q"], "answers": q["answers"], "shown": raw.get(q["q"], [])} for q in questions], f)
     print()
-    print("The cut on the share, from the uncut suggestions: right thread shown in the top 5, "
-          "and questions nothing answers left without any suggestion")
+    print("The cut, from the uncut suggestions: shown when one of the first five holds at least "
+          "this share of the question (then threads under 0.2 are left out)")
     print("| share at least | top 5 | top 1 | nothing answers: shows nothing |")
     print("| --- | --- | --- | --- |")
-    for cut in (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8):
+    for cut in (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7):
         r5 = r1 = n = silent = none = 0
         for item in questions:
-            shown = [t for t, share in raw.get(item["q"], []) if share >= cut]
+            found = raw.get(item["q"], [])
+            shown = [t for t, share in found if share >= 0.2 or cut == 0.0]
+            if not any(share >= cut for _, share in found[:5]):
+                shown = []
             if item["answers"]:
                 n += 1
                 r5 += any(t in item["answers"] for t in shown[:5])

@@ -116,11 +116,11 @@ fn queries(c: &mut Criterion) {
         group.bench_function(name, |b| b.iter(|| index.search(&q).unwrap()));
     }
     group.finish();
-    c.bench_function("suggest partial title", |b| {
-        b.iter(|| index.suggest("backup ti", 8).unwrap())
+    c.bench_function("suggest a question", |b| {
+        b.iter(|| index.related("how do I fix the backup timeout", None, 8).unwrap())
     });
     c.bench_function("similar topics", |b| {
-        b.iter(|| index.similar(1, "backup timeout after upgrade", 5).unwrap())
+        b.iter(|| index.related("backup timeout after upgrade", Some(1), 5).unwrap())
     });
 }
 

@@ -20,7 +20,7 @@ pub mod schema;
 
 pub use index::{PostDoc, SearchError, SearchIndex, Writer};
 pub use query::{Hit, Match, Results, SearchQuery, Suggestion};
-pub use related::{Related, SHOWN_SHARE};
+pub use related::{Related, shown};
 
 use std::fs;
 use std::io::{self, Write};

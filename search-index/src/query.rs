@@ -12,8 +12,7 @@ use std::ops::Bound;
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -404,25 +403,6 @@ fn top_ranked(
     Ok(lifted.into_iter().skip(offset).take(limit).collect())
 }
 
-/// BM25 lifted by what the community said, over every match: for the small sets of
-/// suggestions and similar topics.
-fn ranked(limit: usize, offset: usize) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
-    TopDocs::with_limit(limit.max(1))
-        .and_offset(offset)
-        .tweak_score(move |segment: &SegmentReader| {
-            let ff = segment.fast_fields();
-            let votes = ff.i64("votes").ok().map(|c| c.first_or_default_col(0));
-            let accepted = ff.u64("accepted").ok().map(|c| c.first_or_default_col(0));
-            let official = ff.u64("official").ok().map(|c| c.first_or_default_col(0));
-            move |doc: DocId, score: Score| {
-                let v = votes.as_ref().map_or(0, |c| c.get_val(doc));
-                let a = accepted.as_ref().is_some_and(|c| c.get_val(doc) == 1);
-                let o = official.as_ref().is_some_and(|c| c.get_val(doc) == 1);
-                score * lift(v, a, o)
-            }
-        })
-}
-
 /// Counts matches per category.
 struct CategoryCounts;
 
@@ -706,89 +686,6 @@ impl SearchIndex {
             matched,
             approximate,
         })
-    }
-
-    /// Up to `limit` topics whose title matches `partial`, the last word as a prefix:
-    /// what to show while someone types a question or a ticket's subject.
-    pub fn suggest(&self, partial: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
-        let f = self.fields();
-        let searcher = self.reader().searcher();
-        let mut words: Vec<&str> = partial.split_whitespace().take(16).collect();
-        let ends_word = partial.ends_with(char::is_whitespace);
-        let last = if ends_word { None } else { words.pop() };
-        let mut exact = schema::exact();
-        let prefix = last.and_then(|w| schema::terms(&mut exact, w).pop());
-        for mode in [Match::AllWords, Match::Typos, Match::AnyWord] {
-            let occur = if mode == Match::AnyWord {
-                Occur::Should
-            } else {
-                Occur::Must
-            };
-            let mut clauses: Vec<Clause> = Vec::new();
-            if let Some(text) = text_query(f, &words.join(" "), mode, true, &Fixes::new()) {
-                clauses.push((occur, text));
-            }
-            if let Some(p) = &prefix {
-                let mut q = PhrasePrefixQuery::new(vec![Term::from_field_text(f.title_exact, p)]);
-                q.set_max_expansions(200);
-                clauses.push((occur, Box::new(q)));
-            }
-            if clauses.is_empty() {
-                return Ok(Vec::new());
-            }
-            let query = BooleanQuery::new(vec![
-                (
-                    Occur::Must,
-                    Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>,
-                ),
-                (
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_field_u64(f.opening, 1),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
-            ]);
-            let top = searcher.search(&query, &ranked(limit.clamp(1, 20), 0))?;
-            if !top.is_empty() || mode == Match::AnyWord {
-                return top
-                    .into_iter()
-                    .map(|(_, a)| Ok(suggestion(f, &searcher.doc(a)?)))
-                    .collect();
-            }
-        }
-        Ok(Vec::new())
-    }
-
-    /// Up to `limit` other topics whose opening posts resemble `title`.
-    pub fn similar(&self, topic_id: u64, title: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
-        let f = self.fields();
-        let searcher = self.reader().searcher();
-        let Some(text) = text_query(f, title, Match::AnyWord, false, &Fixes::new()) else {
-            return Ok(Vec::new());
-        };
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, text),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.opening, 1),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-            (
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.topic_id, topic_id),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]);
-        searcher
-            .search(&query, &ranked(limit.clamp(1, 20), 0))?
-            .into_iter()
-            .map(|(_, a)| Ok(suggestion(f, &searcher.doc(a)?)))
-            .collect()
     }
 }
 

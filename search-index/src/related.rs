@@ -11,10 +11,11 @@
 //! Each thread also gets a **share**: the part of the question's weight (the inverse
 //! document frequency of its words) that the thread holds. A word nothing holds (the
 //! "kubernetes" of a question the forum cannot answer) keeps its full weight, so a
-//! thread that shares only the common words of such a question has a small share. The
-//! forms show a thread only when its share clears [`SHOWN_SHARE`], which is calibrated on
-//! the labelled questions of `benches/relevance/`: nothing rather than something
-//! unrelated.
+//! thread that shares only the common words of such a question has a small share.
+//! Threads are ordered by score and share together. The forms show threads only when
+//! one of the first five holds at least [`SHOWN_SHARE`] of the question, and then leave
+//! out those under [`KEPT_SHARE`] ([`shown`]): nothing rather than something unrelated.
+//! Both are calibrated on the labelled questions of `benches/relevance/`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,12 +29,27 @@ use crate::plan::{self, analyze};
 use crate::query::{Piece, Suggestion, pieces, suggestion};
 use crate::schema::Fields;
 
-/// A thread's share of a question's weight under which the forms show nothing.
-pub const SHOWN_SHARE: f32 = 0.5;
+/// The share one of the first five threads must hold for the forms to show any.
+pub const SHOWN_SHARE: f32 = 0.45;
+/// The share under which a thread is left out of a list that is shown.
+pub const KEPT_SHARE: f32 = 0.2;
+
+/// What the forms show of `found`: nothing when no thread among the first five holds
+/// [`SHOWN_SHARE`] of the question, else the threads that hold at least [`KEPT_SHARE`].
+pub fn shown(found: Vec<Related>) -> Vec<Related> {
+    if !found.iter().take(5).any(|r| r.share >= SHOWN_SHARE) {
+        return Vec::new();
+    }
+    found.into_iter().filter(|r| r.share >= KEPT_SHARE).collect()
+}
 /// How much more a word counts in the title than in a body.
 const TITLE_WEIGHT: Score = 1.0;
 /// Most words of a question that are looked up.
 const MAX_TERMS: usize = 32;
+/// How strongly the share orders threads beside their score (0: by score alone).
+const SHARE_POWER: f32 = 1.0;
+/// Threads, per result asked for, whose share is weighed before the final order.
+const CANDIDATES_PER_RESULT: usize = 4;
 /// Posts (openings and accepted answers) read before threads are ranked.
 const WINDOW: usize = 200;
 
@@ -210,9 +226,13 @@ impl SearchIndex {
             .map(|(t, (s, docs, opening))| (t, s, docs, opening))
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(limit.clamp(1, 20));
+        let limit = limit.clamp(1, 20);
+        ranked.truncate(limit * CANDIDATES_PER_RESULT);
 
-        let mut out = Vec::with_capacity(ranked.len());
+        // Each candidate's share, then the order by score and share together: a thread
+        // that repeats one common word in its question and answer does not pass one
+        // that holds the question's rare words.
+        let mut scored = Vec::with_capacity(ranked.len());
         for (topic, score, docs, opening) in ranked {
             let mut held = 0.0;
             for (terms, weight) in &looked_up {
@@ -233,6 +253,21 @@ impl SearchIndex {
                     held += weight;
                 }
             }
+            let share = if total_weight > 0.0 {
+                held / total_weight
+            } else {
+                0.0
+            };
+            scored.push((topic, score, share, opening));
+        }
+        scored.sort_by(|a, b| {
+            (b.1 * b.2.powf(SHARE_POWER))
+                .total_cmp(&(a.1 * a.2.powf(SHARE_POWER)))
+                .then(a.0.cmp(&b.0))
+        });
+        scored.truncate(limit);
+        let mut out = Vec::with_capacity(scored.len());
+        for (topic, score, share, opening) in scored {
             // The thread's card comes from its opening post, found or not.
             let card = match opening {
                 Some(addr) => searcher.doc(addr)?,
@@ -244,11 +279,7 @@ impl SearchIndex {
             out.push(Related {
                 thread: suggestion(f, &card),
                 score,
-                share: if total_weight > 0.0 {
-                    held / total_weight
-                } else {
-                    0.0
-                },
+                share,
             });
         }
         Ok(out)

@@ -200,16 +200,25 @@ fn snippets_mark_the_words_and_escape_the_text() {
 }
 
 #[test]
-fn suggestions_complete_the_last_word_and_similar_topics_exclude_the_topic() {
+fn related_threads_rank_by_every_word_and_similar_topics_exclude_the_topic() {
     let (_d, index) = forum();
-    let s = index.suggest("backups fai", 8).unwrap();
-    assert_eq!(s[0].topic_id, 1);
-    let s = index.suggest("instal", 8).unwrap();
-    assert_eq!(s[0].topic_id, 2);
-    assert!(index.suggest("   ", 8).unwrap().is_empty());
-    let similar = index.similar(1, "Backups failing after upgrade", 5).unwrap();
-    assert!(!similar.iter().any(|s| s.topic_id == 1));
-    assert!(similar.iter().any(|s| s.topic_id == 6 || s.topic_id == 5));
+    let s = index.related("backups fail", None, 8).unwrap();
+    assert_eq!(s[0].thread.topic_id, 1);
+    let s = index.related("instal", None, 8).unwrap();
+    assert_eq!(s[0].thread.topic_id, 2);
+    assert!(index.related("   ", None, 8).unwrap().is_empty());
+    let similar = index
+        .related("Backups failing after upgrade", Some(1), 5)
+        .unwrap();
+    assert!(!similar.iter().any(|s| s.thread.topic_id == 1));
+    assert!(
+        similar
+            .iter()
+            .any(|s| s.thread.topic_id == 6 || s.thread.topic_id == 5)
+    );
+    // Shares run from 0 to 1, best first by score.
+    assert!(similar.iter().all(|s| (0.0..=1.0).contains(&s.share)));
+    assert!(similar.windows(2).all(|w| w[0].score >= w[1].score));
 }
 
 #[test]

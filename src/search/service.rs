@@ -108,8 +108,8 @@ pub struct SuggestionView {
     pub votes: i64,
     /// How well the thread matches: BM25 over its title, question and accepted answer.
     pub score: f32,
-    /// The part of the question's weight the thread holds, 0 to 1: the forms show a
-    /// thread only from `search_index::SHOWN_SHARE` up.
+    /// The part of the question's weight the thread holds, 0 to 1 (see
+    /// `search_index::shown` for what the forms show).
     pub share: f32,
 }
 
@@ -348,11 +348,8 @@ pub async fn suggest(
 
 /// The threads that clear the cut (all of them when asked), as views.
 fn shown(found: Vec<search_index::Related>, all: bool) -> Vec<SuggestionView> {
-    found
-        .into_iter()
-        .filter(|r| all || r.share >= search_index::SHOWN_SHARE)
-        .map(suggestion_view)
-        .collect()
+    let found = if all { found } else { search_index::shown(found) };
+    found.into_iter().map(suggestion_view).collect()
 }
 
 /// How long a topic's similar topics are kept before they are looked up again.
