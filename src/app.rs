@@ -189,7 +189,6 @@ pub fn serve(
             .default_service(web::to(|| async {
                 Err::<HttpResponse, AppError>(AppError::NotFound)
             }))
-            .wrap(from_fn(crate::error::catch_panics))
             .wrap(from_fn(csrf::protect))
             .wrap(from_fn(crate::error::render_errors))
             .wrap(headers::security_headers(https))

@@ -215,25 +215,6 @@ pub async fn render_errors(
     Ok(res.into_response(response).map_into_right_body())
 }
 
-/// Turns a handler's panic into a 500 (drawn as the error page by [`render_errors`])
-/// instead of a dropped connection, which a browser shows as an empty page and may
-/// answer by sending the form again.
-pub async fn catch_panics(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    use futures_util::FutureExt;
-    let http = req.request().clone();
-    match std::panic::AssertUnwindSafe(next.call(req)).catch_unwind().await {
-        Ok(res) => res.map(ServiceResponse::map_into_left_body),
-        Err(_) => {
-            let e = AppError::Internal(anyhow::anyhow!("a handler panicked on {}", http.path()));
-            let response = HttpResponse::from_error(e);
-            Ok(ServiceResponse::new(http, response).map_into_right_body())
-        }
-    }
-}
-
 /// `/login?next=...`, keeping only local paths.
 pub fn login_redirect(next: &str) -> String {
     let next = crate::web::safe_next(next);
