@@ -64,7 +64,7 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
   npm ci --no-audit --no-fund
 fi
 
-bin="${PARLEY_BIN:-$root/target/debug/parley}"
+bin="${PARLEY_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/parley}"
 if [ "$build" = auto ]; then
   if [ -n "${PARLEY_BIN:-}" ]; then
     build=no
