@@ -1606,3 +1606,113 @@ async fn the_releases_page_lists_newest_first() {
     let older_at = html.find("Widget 1.0.0 released").unwrap();
     assert!(newer_at < older_at);
 }
+
+/// The statuses of `n` calls made at the same moment.
+async fn at_once<F, Fut>(n: usize, call: F) -> Vec<StatusCode>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = (StatusCode, Value)>,
+{
+    futures_util::future::join_all((0..n).map(call))
+        .await
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect()
+}
+
+#[tokio::test]
+async fn many_writers_on_one_row_get_answers_not_errors() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let ann = member(&app, "ann@acme.test").await;
+    let mut people = Vec::new();
+    for i in 0..16 {
+        people.push(member(&app, &format!("writer{i}@acme.test")).await);
+    }
+    let topic = ask(&app, &ann, "Sixteen people answer at once", "body", &[]).await;
+    let tid = topic["topic"]["id"].as_i64().unwrap();
+
+    // Sixteen replies to one topic: each gets its own number, none is lost.
+    let statuses = at_once(16, |i| reply(&app, &people[i], tid, "an answer from someone")).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
+        .await;
+    assert_eq!(page["topic"]["reply_count"], 16, "{page}");
+    let mut numbers: Vec<i64> = page["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_i64().unwrap())
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (2..=17).collect::<Vec<_>>());
+    let answer = page["replies"][0]["id"].as_i64().unwrap();
+
+    // One person's vote sent sixteen times at once (a double click, many times over)
+    // counts once; sixteen people's votes count sixteen times.
+    let app = &app;
+    let vote = |token: String, value: i64| async move {
+        let path = format!("/api/v1/posts/{answer}/vote");
+        app.call(Method::PUT, &path, Some(&token), Some(json!({"value": value})))
+            .await
+    };
+    let statuses = at_once(16, |_| vote(ann.clone(), 1)).await;
+    assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+    // Its author among the sixteen may not vote on it: one 403.
+    let statuses = at_once(16, |i| vote(people[i].clone(), 1)).await;
+    assert_eq!(
+        statuses.iter().filter(|s| s.is_success()).count(),
+        15,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::FORBIDDEN).count(),
+        1,
+        "{statuses:?}"
+    );
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
+        .await;
+    let score = page["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == answer)
+        .unwrap()["score"]
+        .clone();
+    assert_eq!(score, 16, "{page}");
+
+    // The asker accepts while others unaccept and accept again: one answer is accepted.
+    let statuses = at_once(16, |i| {
+        let path = format!("/api/v1/posts/{}/accept", page["replies"][i % 4]["id"]);
+        let ann = ann.clone();
+        async move { app.call(Method::POST, &path, Some(&ann), None).await }
+    })
+    .await;
+    assert!(
+        statuses
+            .iter()
+            .all(|s| s.is_success() || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    let (_, after) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
+        .await;
+    assert!(after["accepted"]["id"].is_i64(), "{after}");
+
+    // An idea voted by sixteen people at once, and by one person sixteen times.
+    let idea = suggest(app, &ann, "Dark mode for the dashboard").await;
+    let idea_vote = |token: String| async move {
+        let path = format!("/api/v1/topics/{idea}/vote");
+        app.call(Method::PUT, &path, Some(&token), Some(json!({"value": 1})))
+            .await
+    };
+    let statuses = at_once(16, |i| idea_vote(people[i].clone())).await;
+    assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+    let statuses = at_once(16, |_| idea_vote(ann.clone())).await;
+    assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{idea}"), Some(&ann), None)
+        .await;
+    assert_eq!(page["idea"]["votes"], 17, "{page}");
+}

@@ -6,6 +6,7 @@
 //! which compiles the same body once per backend. No other module matches on the
 //! backend.
 
+pub mod locks;
 mod memo;
 pub mod models;
 pub mod schema;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::views::{self, TopicCard, TopicRow, author_columns, category_columns};
 use super::{Kind, outbox, render_body, require_post, require_read, require_staff};
 use crate::app::AppState;
+use crate::db::locks::{Row, lock};
 use crate::db::models::Topic;
 use crate::db::schema::{categories, topic_votes, topics, users};
 use crate::db::{AnyConnection, now};
@@ -92,6 +93,7 @@ pub async fn vote(
     state
         .db
         .write(move |c| {
+            lock(c, Row::Topic(topic_id))?;
             let topic = idea(c, topic_id)?;
             if topic.merged_into_id.is_some() {
                 return Err(AppError::Conflict(
@@ -155,6 +157,7 @@ pub async fn set_status(
     state
         .db
         .write(move |c| {
+            lock(c, Row::Topic(topic_id))?;
             let topic = idea(c, topic_id)?;
             let html = response
                 .as_deref()
@@ -191,6 +194,9 @@ pub async fn merge(state: &AppState, user: &AuthUser, from: i64, into: i64) -> R
     state
         .db
         .write(move |c| {
+            // Both ideas, in one order, so that two merges never wait on each other.
+            lock(c, Row::Topic(from.min(into)))?;
+            lock(c, Row::Topic(from.max(into)))?;
             let source = idea(c, from)?;
             let target = idea(c, into).map_err(|e| match e {
                 AppError::NotFound => AppError::field("into", format!("There is no idea {into}.")),

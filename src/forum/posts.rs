@@ -8,6 +8,7 @@ use super::topics::{check_tags, delete_topic, set_tags};
 use super::views::{Author, AuthorRow, author, author_columns};
 use super::{Kind, check_body, check_title, outbox, render_body, require_post, require_read};
 use crate::app::AppState;
+use crate::db::locks::{Row, lock};
 use crate::db::models::{NewPost, Post, PostRevision, Topic};
 use crate::db::schema::{categories, post_revisions, post_votes, posts, topics, users};
 use crate::db::{AnyConnection, now};
@@ -29,6 +30,15 @@ pub(crate) fn live_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, 
         return Err(AppError::NotFound);
     }
     Ok(topic)
+}
+
+/// [`live_post`] for a writer: the post and then its topic locked first, so that what is
+/// read is what the other writers of them left (see `db::locks`).
+fn locked_post(c: &mut AnyConnection, post_id: i64) -> Result<(Post, Topic), AppError> {
+    lock(c, Row::Post(post_id))?;
+    let topic_id: i64 = posts::table.find(post_id).select(posts::topic_id).first(c)?;
+    lock(c, Row::Topic(topic_id))?;
+    live_post(c, post_id)
 }
 
 fn live_post(c: &mut AnyConnection, post_id: i64) -> Result<(Post, Topic), AppError> {
@@ -88,6 +98,8 @@ pub async fn reply(
     state
         .db
         .write(move |c| {
+            // The reply's number is the topic's highest plus one: one writer at a time.
+            lock(c, Row::Topic(topic_id))?;
             let topic = live_topic(c, topic_id)?;
             if topic.locked && !staff {
                 return Err(AppError::forbidden("This topic is locked; only staff can reply."));
@@ -158,7 +170,7 @@ pub async fn edit(
     state
         .db
         .write(move |c| {
-            let (post, topic) = live_post(c, post_id)?;
+            let (post, topic) = locked_post(c, post_id)?;
             if post.deleted_at.is_some() {
                 return Err(AppError::Conflict(
                     "This post was deleted; it cannot be edited.".into(),
@@ -240,7 +252,7 @@ pub async fn delete(state: &AppState, user: &AuthUser, post_id: i64) -> Result<R
     state
         .db
         .write(move |c| {
-            let (post, topic) = live_post(c, post_id)?;
+            let (post, topic) = locked_post(c, post_id)?;
             let done = Replied {
                 id: post.id,
                 topic_id: topic.id,
@@ -298,7 +310,7 @@ pub async fn vote(
     state
         .db
         .write(move |c| {
-            let (post, topic) = live_post(c, post_id)?;
+            let (post, topic) = locked_post(c, post_id)?;
             if post.deleted_at.is_some() {
                 return Err(AppError::Conflict("This post was deleted.".into()));
             }
@@ -365,7 +377,7 @@ pub async fn accept(
     state
         .db
         .write(move |c| {
-            let (post, topic) = live_post(c, post_id)?;
+            let (post, topic) = locked_post(c, post_id)?;
             if kind_of_topic(c, &topic)? != Kind::Questions {
                 return Err(AppError::Conflict(
                     "Only answers in Questions & Answers can be accepted.".into(),
@@ -459,7 +471,7 @@ pub async fn history(state: &AppState, user: &AuthUser, post_id: i64) -> Result<
     state
         .db
         .read(move |c| {
-            let (post, topic) = live_post(c, post_id)?;
+            let (post, topic) = locked_post(c, post_id)?;
             if post.deleted_at.is_some() && !staff {
                 return Err(AppError::NotFound);
             }
@@ -505,7 +517,7 @@ pub async fn quote(state: &AppState, user: &AuthUser, post_id: i64) -> Result<(i
     state
         .db
         .read(move |c| {
-            let (post, topic) = live_post(c, post_id)?;
+            let (post, topic) = locked_post(c, post_id)?;
             if post.deleted_at.is_some() || post.hidden {
                 return Err(AppError::NotFound);
             }

@@ -11,6 +11,7 @@ use super::{
     Kind, check_body, check_title, outbox, render_body, require_post, require_read, require_staff, slugify,
 };
 use crate::app::AppState;
+use crate::db::locks::{Row, lock};
 use crate::db::models::{Category, NewPost, NewTopic, Topic};
 use crate::db::schema::{categories, posts, tags, topic_tags, topics, users};
 use crate::db::{AnyConnection, now};
@@ -506,6 +507,7 @@ pub async fn moderate(
     state
         .db
         .write(move |c| {
+            lock(c, Row::Topic(topic_id))?;
             let topic: Topic = topics::table.find(topic_id).select(Topic::as_select()).first(c)?;
             match action {
                 Moderation::Lock | Moderation::Unlock => {

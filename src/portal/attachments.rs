@@ -10,6 +10,7 @@ use super::workflow::{not_archived, touch};
 use super::{Access, access};
 use crate::app::AppState;
 use crate::db::AnyConnection;
+use crate::db::locks::{Row, lock};
 use crate::db::now;
 use crate::db::schema::{ticket_attachments, users};
 use crate::error::AppError;
@@ -85,6 +86,7 @@ pub async fn attach(
     state
         .db
         .write(move |c| {
+            lock(c, Row::Ticket(ticket_id))?;
             let t = visible(c, who, ticket_id)?;
             not_archived(&t)?;
             record(c, ticket_id, me, &files)?;

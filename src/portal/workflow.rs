@@ -11,6 +11,7 @@ use super::status::{self, Actor, Status};
 use super::tickets::{event, visible};
 use super::{Access, access};
 use crate::app::AppState;
+use crate::db::locks::{Row, lock};
 use crate::db::models::Ticket;
 use crate::db::schema::{tickets, users};
 use crate::db::{AnyConnection, Db, now};
@@ -130,6 +131,7 @@ pub async fn set_status(
     state
         .db
         .write(move |c| {
+            lock(c, Row::Ticket(id))?;
             let t = visible(c, who, id)?;
             let from = not_archived(&t)?;
             if let Err(why) = status::allowed(who.actor(), from, to) {
@@ -161,6 +163,7 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
     state
         .db
         .write(move |c| {
+            lock(c, Row::Ticket(id))?;
             let t = visible(c, who, id)?;
             let st = not_archived(&t)?;
             let html = crate::forum::render_body(c, &body)?.html;
@@ -203,6 +206,7 @@ pub async fn set_priority(
         .db
         .write(move |c| {
             // Someone else's ticket is not found, whatever they meant to do with it.
+            lock(c, Row::Ticket(id))?;
             let t = visible(c, who, id)?;
             if !who.is_staff() {
                 return Err(AppError::Forbidden(
@@ -247,6 +251,7 @@ pub async fn assign(state: &AppState, user: &AuthUser, id: i64, input: AssignInp
         .db
         .write(move |c| {
             // Someone else's ticket is not found, whatever they meant to do with it.
+            lock(c, Row::Ticket(id))?;
             let t = visible(c, who, id)?;
             if who != Access::Staff {
                 return Err(AppError::Forbidden("Only staff assign tickets.".into()));
