@@ -102,8 +102,24 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => Self::NotFound,
+            Error::NotFound => Self::NotFound,
+            // An id that names nothing: the person's mistake, said as a field to fix. The
+            // field comes from PostgreSQL's constraint name (`<table>_<column>_fkey`);
+            // SQLite does not say which reference failed.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                let field = match (info.table_name(), info.constraint_name()) {
+                    (Some(table), Some(constraint)) => constraint
+                        .strip_prefix(table)
+                        .and_then(|c| c.strip_prefix('_'))
+                        .and_then(|c| c.strip_suffix("_fkey"))
+                        .unwrap_or("id")
+                        .to_string(),
+                    _ => "id".to_string(),
+                };
+                Self::field(&field, "This names something that does not exist: check the id.")
+            }
             other => Self::Internal(other.into()),
         }
     }
@@ -278,5 +294,55 @@ async fn error_page(req: &actix_web::HttpRequest, e: &AppError) -> HttpResponse 
                 .content_type("text/plain; charset=utf-8")
                 .body(view.message)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind};
+
+    struct Info(Option<&'static str>, Option<&'static str>);
+
+    impl DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            "violates foreign key constraint"
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            self.0
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            self.1
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn field_of(info: Info) -> Vec<String> {
+        let e = diesel::result::Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, Box::new(info));
+        match AppError::from(e) {
+            AppError::Invalid { fields, .. } => fields.into_keys().collect(),
+            other => panic!("not a field error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_reference_to_nothing_is_a_field_to_fix() {
+        // PostgreSQL names the constraint; SQLite says only that one failed.
+        assert_eq!(
+            field_of(Info(Some("tickets"), Some("tickets_organization_id_fkey"))),
+            ["organization_id"]
+        );
+        assert_eq!(field_of(Info(None, None)), ["id"]);
     }
 }

@@ -1326,3 +1326,18 @@ async fn many_writers_on_one_ticket_get_answers_not_errors() {
     );
     assert!(statuses.iter().any(|s| s.is_success()), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn an_id_that_names_nothing_is_a_field_to_fix() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    let p = people(&app).await;
+    // Staff filing for a customer that does not exist.
+    let (status, problem) = file(
+        &app,
+        &p.sam,
+        json!({"organization_id": 987654, "subject": "For nobody at all", "priority": "normal", "description": "Who is this customer?"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem["errors"]["organization_id"].is_array(), "{problem}");
+}

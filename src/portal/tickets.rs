@@ -255,6 +255,17 @@ async fn file(
 
 /// Environment and application must be the customer's own; the keyword must exist.
 fn check_choices(c: &mut AnyConnection, organization_id: i64, input: &TicketInput) -> Result<(), AppError> {
+    // Staff choose the customer by id: one that names nothing is theirs to fix.
+    let customers: i64 = organizations::table
+        .filter(organizations::id.eq(organization_id))
+        .count()
+        .get_result(c)?;
+    if customers == 0 {
+        return Err(AppError::field(
+            "organization_id",
+            format!("There is no customer {organization_id}: choose one from the list."),
+        ));
+    }
     // How many of the chosen ids name a row this customer may use: 0 means refused.
     let env = input.environment_id.map(|e| {
         environments::table
