@@ -101,7 +101,7 @@ fn words_of(text: &str) -> Vec<Word> {
             }
             let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
             let item = Word { stems, code };
-            if code_is_none(&item) && STOPWORDS.contains(&bare.as_str()) {
+            if item.code.is_none() && STOPWORDS.contains(&bare.as_str()) {
                 stop.push(item);
             } else {
                 out.push(item);
@@ -113,10 +113,6 @@ fn words_of(text: &str) -> Vec<Word> {
     }
     out.truncate(MAX_TERMS);
     out
-}
-
-fn code_is_none(w: &Word) -> bool {
-    w.code.is_none()
 }
 
 impl SearchIndex {

@@ -358,8 +358,9 @@ fn for_reader(c: &mut AnyConnection, data: Arc<PageData>, viewer: Viewer) -> Res
             Mine {
                 my_vote: votes.get(&p.id).copied().unwrap_or(0),
                 can_edit,
-                // The same rule as `topics::delete_topic` keeps on write.
-                can_delete: can_edit && (staff || p.number > 1 || data.topic.reply_count == 0),
+                can_delete: can_edit
+                    && (p.number > 1
+                        || super::topics::may_delete_topic(staff, *author_id == id, data.topic.reply_count)),
                 can_vote: live && can_post && *author_id != id,
                 can_accept: live && can_accept && p.number > 1,
             }

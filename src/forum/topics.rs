@@ -568,9 +568,15 @@ fn move_counts(c: &mut AnyConnection, topic: &Topic, to: i64) -> Result<(), AppE
     Ok(())
 }
 
+/// Whether a whole topic may be deleted: by staff, or by its author while nobody
+/// replied. The topic page offers Delete by the same rule.
+pub fn may_delete_topic(staff: bool, author: bool, reply_count: i64) -> bool {
+    staff || (author && reply_count == 0)
+}
+
 /// Soft-deletes a whole topic (its author while nobody replied, or staff).
 pub fn delete_topic(c: &mut AnyConnection, user: &AuthUser, topic: &Topic) -> Result<(), AppError> {
-    if !(user.is_staff() || (topic.user_id == user.id && topic.reply_count == 0)) {
+    if !may_delete_topic(user.is_staff(), topic.user_id == user.id, topic.reply_count) {
         return Err(AppError::forbidden(
             "You can delete your topic while it has no replies; after that, ask staff.",
         ));
