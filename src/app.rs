@@ -52,7 +52,10 @@ impl AppState {
             domain_lists: DomainLists::load(),
             files: crate::files::FileStore::new(&settings.data_dir),
             topic_cache: std::sync::Arc::new(crate::forum::cache::TopicCache::new(settings.page_cache_bytes)),
-            search: std::sync::Arc::new(crate::search::Search::new(&settings.data_dir)),
+            search: std::sync::Arc::new(crate::search::Search::new(
+                &settings.data_dir,
+                settings.embedding_model.clone(),
+            )),
             sessions: Default::default(),
             category_index: crate::db::Memo::new(std::time::Duration::from_secs(1)),
             db,
@@ -145,6 +148,7 @@ pub fn serve(
     let metrics = metrics()?;
     let https = state.settings.secure_cookies();
     crate::search::indexer::start(state.search.clone(), state.db.clone())?;
+    crate::search::meaning::start(state.search.clone(), state.db.clone())?;
     if state.settings.send_mail {
         crate::outbox::start(state.db.clone(), state.mailer.clone());
     }

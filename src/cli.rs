@@ -143,6 +143,18 @@ fn check_config(settings: &mut Settings) -> anyhow::Result<()> {
         "rate limits      {}",
         if settings.rate_limits.enabled { "on" } else { "off" }
     );
+    match &settings.embedding_model {
+        Some(dir) => {
+            let started = std::time::Instant::now();
+            let (encoder, model) = crate::search::meaning::load(dir)?;
+            println!(
+                "related threads  by words and meaning: {model} ({} dimensions, loads in {:.1} s)",
+                encoder.dimensions(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        None => println!("related threads  by words alone (set PARLEY_EMBEDDING_MODEL to add meaning)"),
+    }
     let db = open(settings)?;
     let pending = db.pending_migrations()?;
     if pending.is_empty() {

@@ -188,6 +188,11 @@ pub struct SettingsArgs {
     /// (mail is still queued).
     #[arg(long, env = "PARLEY_SEND_MAIL", default_value = "on", global = true)]
     pub send_mail: String,
+    /// A sentence-embedding model folder (config.json, vocab.txt, model.safetensors of a
+    /// BERT encoder such as all-MiniLM-L6-v2): questions then find threads by meaning as
+    /// well as by words. Without it, related threads are found by words alone.
+    #[arg(long, env = "PARLEY_EMBEDDING_MODEL", global = true)]
+    pub embedding_model: Option<PathBuf>,
     /// Secret a mail service sends as `Authorization: Bearer <secret>` when it posts a
     /// received message to /api/v1/inbound-mail; without it the webhook is closed.
     #[arg(long, env = "PARLEY_INBOUND_MAIL_TOKEN", global = true)]
@@ -442,6 +447,8 @@ pub struct Settings {
     pub page_cache_bytes: u64,
     /// Closed tickets are archived this many days after closing.
     pub archive_after_days: u64,
+    /// The sentence-embedding model folder, when one is set.
+    pub embedding_model: Option<PathBuf>,
 }
 
 impl Settings {
@@ -585,6 +592,20 @@ impl Settings {
                 "max-upload-mb",
             )? * 1024
                 * 1024,
+            embedding_model: match &args.embedding_model {
+                Some(dir) if dir.as_os_str().is_empty() => None,
+                Some(dir) if !dir.join("config.json").is_file() => {
+                    return Err(bad(
+                        "PARLEY_EMBEDDING_MODEL",
+                        "embedding-model",
+                        format!(
+                            "{} is not a model folder (it has no config.json); leave it unset to find threads by words alone",
+                            dir.display()
+                        ),
+                    ));
+                }
+                other => other.clone(),
+            },
             public_feeds: parse_switch(&args.public_feeds, "PARLEY_PUBLIC_FEEDS", "public-feeds")?,
             send_mail: parse_switch(&args.send_mail, "PARLEY_SEND_MAIL", "send-mail")?,
             inbound_mail_token: match args.inbound_mail_token.as_deref().map(str::trim) {

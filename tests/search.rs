@@ -438,7 +438,7 @@ async fn a_restart_resumes_where_the_indexer_stopped_and_a_bad_index_is_rebuilt(
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(search(&app, &ann, "q=quota-beta").await["total"], 0);
     // A new process on the same data directory resumes from the recorded change.
-    let restarted = Arc::new(Search::new(app.data_dir.path()));
+    let restarted = Arc::new(Search::new(app.data_dir.path(), None));
     parley::search::indexer::start(restarted.clone(), app.state.db.clone()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -462,7 +462,7 @@ async fn a_restart_resumes_where_the_indexer_stopped_and_a_bad_index_is_rebuilt(
     // A pointer to nothing readable: the next start rebuilds from the database.
     let root = app.data_dir.path().join("search-index");
     std::fs::write(root.join("CURRENT"), "not-a-build").unwrap();
-    let rebuilt = Arc::new(Search::new(app.data_dir.path()));
+    let rebuilt = Arc::new(Search::new(app.data_dir.path(), None));
     assert!(rebuilt.index().is_none());
     parley::search::indexer::start(rebuilt.clone(), app.state.db.clone()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -512,4 +512,121 @@ async fn reindex_builds_beside_the_serving_index_and_swaps() {
     assert_eq!(search(&app, &ann, "q=licence-gamma").await["total"], 1);
     post_topic(&app, &ann, "questions", "Licence renewal", "licence-delta").await;
     eventually(&app, &ann, "q=licence-delta", |f| f["total"] == 1).await;
+}
+
+/// Suggestions until `done` holds: threads are embedded in the background.
+async fn suggested_until(app: &TestApp, token: &str, q: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let path = format!(
+        "/api/v1/search/suggest?q={}",
+        q.replace(' ', "+").replace('?', "%3F")
+    );
+    loop {
+        let (status, found) = app.call(Method::GET, &path, Some(token), None).await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        let found = found.as_array().cloned().unwrap_or_default();
+        if done(&found) {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "{q}: still {found:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// With a sentence-embedding model (the folder in PARLEY_TEST_EMBEDDING_MODEL, which
+/// `.ci/run` fetches with `embedding/fetch-model.sh`), a question finds the thread that
+/// answers it in other words, a new thread is found by meaning within seconds, nothing
+/// is shown for a question no thread answers, and a deleted thread is no longer offered.
+#[tokio::test]
+async fn questions_find_threads_by_meaning() {
+    let Some(model) = std::env::var_os("PARLEY_TEST_EMBEDDING_MODEL") else {
+        eprintln!("PARLEY_TEST_EMBEDDING_MODEL is not set: meaning is tested by .ci/run");
+        return;
+    };
+    let model = format!("--embedding-model={}", model.to_string_lossy());
+    let app = TestApp::spawn_with(&["--rate-limits=off", &model]).await;
+    let (ann, sam) = people(&app).await;
+    let restore = post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Restoring a deleted file from the nightly snapshot",
+        "Snapshots run at 2am. Copy the file back from /srv/snapshots/DATE/ and keep its owner.",
+    )
+    .await;
+    post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Proxy answers HTTP 502",
+        "Behind nginx every call fails.",
+    )
+    .await;
+    post_topic(
+        &app,
+        &ann,
+        "questions",
+        "Log rotation fills the disk",
+        "logrotate leaves huge files behind; use copytruncate.",
+    )
+    .await;
+    let restore_id = restore["topic"]["id"].as_i64().unwrap();
+
+    // No word of this question is in the thread: by words alone nothing would come.
+    let question = "how can I recover a document I removed by mistake";
+    let found = suggested_until(&app, &ann, &format!("{question}&all=true"), |f| {
+        f.first()
+            .is_some_and(|s| s["topic_id"] == restore_id && s["cosine"].as_f64().is_some_and(|c| c > 0.3))
+    })
+    .await;
+    assert_eq!(found[0]["share"], 0.0, "{found:?}");
+    // The way people ask it, the form shows that thread, and only that one.
+    let asked = "I deleted a file by accident, how do I get it back?";
+    let found = suggested_until(&app, &ann, asked, |f| !f.is_empty()).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["topic_id"], restore_id);
+    assert!(found[0]["fit"].as_f64().unwrap() >= 0.575, "{found:?}");
+    let (_, ready) = app.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(ready["meaning"]["state"], "ready", "{ready}");
+    assert_eq!(ready["meaning"]["threads"], 3, "{ready}");
+
+    // A question nothing answers shows nothing, though the uncut list has threads.
+    let unanswered = "what is the capital city of France";
+    let (_, none) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/search/suggest?q={}", unanswered.replace(' ', "+")),
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(none, json!([]));
+
+    // The vectors are stored once, for the model that made them.
+    let stored: Vec<(i64, String)> = {
+        use diesel::prelude::*;
+        use parley::db::schema::topic_vectors;
+        let mut c = app.state.db.get_read().unwrap();
+        topic_vectors::table
+            .select((topic_vectors::topic_id, topic_vectors::model))
+            .load(&mut *c)
+            .unwrap()
+    };
+    assert_eq!(stored.len(), 3);
+    assert!(
+        stored.iter().all(|(_, m)| m.starts_with("all-MiniLM-L6-v2-")),
+        "{stored:?}"
+    );
+
+    // A deleted thread is no longer offered.
+    let (status, body) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/topics/{restore_id}"),
+            Some(&sam),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    suggested_until(&app, &ann, asked, |f| f.is_empty()).await;
 }

@@ -109,6 +109,12 @@ class Parley:
             return res.read().decode()
 
     def wait_indexed(self, probe):
+        # With a model (PARLEY_EMBEDDING_MODEL), every thread is embedded first.
+        for _ in range(36000):
+            with urllib.request.urlopen(self.base + "/readyz", timeout=30) as res:
+                if json.loads(res.read()).get("meaning", {}).get("state") != "loading":
+                    break
+            time.sleep(0.1)
         for _ in range(600):
             try:
                 hits = self.call("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": probe}))
@@ -311,7 +317,7 @@ def main():
 
         def suggest_all(q):
             found = parley.call("GET", "/api/v1/search/suggest?" + urllib.parse.urlencode({"q": q, "all": "true"}))
-            raw[q] = [(ids.get(s["topic_id"]), s["share"]) for s in found]
+            raw[q] = [(ids.get(s["topic_id"]), s["share"], s["score"], s.get("cosine")) for s in found]
             return ext([s["topic_id"] for s in found])
 
         systems["Parley suggest (ask and ticket forms)"] = suggest
@@ -349,8 +355,8 @@ def main():
         r5 = r1 = n = silent = none = 0
         for item in questions:
             found = raw.get(item["q"], [])
-            shown = [t for t, share in found if share >= 0.2 or cut == 0.0]
-            if not any(share >= cut for _, share in found[:5]):
+            shown = [t for t, share, _, _ in found if share >= 0.2 or cut == 0.0]
+            if not any(share >= cut for _, share, _, _ in found[:5]):
                 shown = []
             if item["answers"]:
                 n += 1

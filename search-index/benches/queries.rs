@@ -117,10 +117,18 @@ fn queries(c: &mut Criterion) {
     }
     group.finish();
     c.bench_function("suggest a question", |b| {
-        b.iter(|| index.related("how do I fix the backup timeout", None, 8).unwrap())
+        b.iter(|| {
+            index
+                .related("how do I fix the backup timeout", None, None, 8)
+                .unwrap()
+        })
     });
     c.bench_function("similar topics", |b| {
-        b.iter(|| index.related("backup timeout after upgrade", Some(1), 5).unwrap())
+        b.iter(|| {
+            index
+                .related("backup timeout after upgrade", None, Some(1), 5)
+                .unwrap()
+        })
     });
 }
 

@@ -10,17 +10,21 @@
 //! - [`SearchIndex`] and its one [`Writer`], whose commits record the last change
 //!   applied, and readers that reload on commit;
 //! - [`query`]: search with filters, snippets and counts, suggestions, similar topics;
-//!   `plan`: how a broad or misspelled query is run fast on a large index.
+//!   `plan`: how a broad or misspelled query is run fast on a large index;
+//! - [`related`]: threads that may answer a question, by words and, given the threads'
+//!   [`Vectors`], by meaning.
 
 pub mod index;
 mod plan;
 pub mod query;
 pub mod related;
 pub mod schema;
+pub mod vectors;
 
 pub use index::{PostDoc, SearchError, SearchIndex, Writer};
 pub use query::{Hit, Match, Results, SearchQuery, Suggestion};
-pub use related::{Related, shown};
+pub use related::{Meaning, Related, shown};
+pub use vectors::Vectors;
 
 use std::fs;
 use std::io::{self, Write};

@@ -15,7 +15,16 @@
 //! Threads are ordered by score and share together. The forms show threads only when
 //! one of the first five holds at least [`SHOWN_SHARE`] of the question, and then leave
 //! out those under [`KEPT_SHARE`] ([`shown`]): nothing rather than something unrelated.
-//! Both are calibrated on the labelled questions of `benches/relevance/`.
+//!
+//! When the application has a sentence encoder, the question's meaning is compared
+//! with each thread's ([`Meaning`]): the threads nearest in meaning join those found by
+//! words, and every candidate is ranked by its **fit**, the cosine of the two meanings
+//! plus [`SHARE_WEIGHT`] times its share. Meaning finds the thread that says the same in
+//! other words; the share keeps a thread that names the question's rare words (an error
+//! code, a command) above one that is merely on the same subject. The forms then show
+//! threads only when the best fits at least [`SHOWN_FIT`], and leave out those under
+//! [`KEPT_FIT`]. Every figure here is calibrated on the labelled questions of
+//! `benches/relevance/` and checked on its held-out set.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,19 +37,44 @@ use crate::index::{SearchError, SearchIndex};
 use crate::plan::{self, analyze};
 use crate::query::{Piece, Suggestion, pieces, suggestion};
 use crate::schema::Fields;
+use crate::vectors::Vectors;
 
 /// The share one of the first five threads must hold for the forms to show any.
 pub const SHOWN_SHARE: f32 = 0.45;
 /// The share under which a thread is left out of a list that is shown.
 pub const KEPT_SHARE: f32 = 0.2;
 
-/// What the forms show of `found`: nothing when no thread among the first five holds
-/// [`SHOWN_SHARE`] of the question, else the threads that hold at least [`KEPT_SHARE`].
+/// How much the share adds to the cosine in a thread's fit.
+pub const SHARE_WEIGHT: f32 = 0.35;
+/// The fit the best thread must have for the forms to show any, when meaning is used.
+pub const SHOWN_FIT: f32 = 0.575;
+/// The fit under which a thread is left out of a list that is shown.
+pub const KEPT_FIT: f32 = 0.4;
+
+/// What the forms show of `found`: nothing when the best thread falls short of
+/// [`SHOWN_FIT`] (by meaning) or no thread among the first five holds [`SHOWN_SHARE`] of
+/// the question (by words alone); else the threads that clear [`KEPT_FIT`] or
+/// [`KEPT_SHARE`].
 pub fn shown(found: Vec<Related>) -> Vec<Related> {
+    let by_meaning = found.first().is_some_and(|r| r.cosine.is_some());
+    if by_meaning {
+        if found.first().is_none_or(|r| r.fit < SHOWN_FIT) {
+            return Vec::new();
+        }
+        return found.into_iter().filter(|r| r.fit >= KEPT_FIT).collect();
+    }
     if !found.iter().take(5).any(|r| r.share >= SHOWN_SHARE) {
         return Vec::new();
     }
     found.into_iter().filter(|r| r.share >= KEPT_SHARE).collect()
+}
+
+/// A question's meaning and the threads' meanings to compare it with.
+#[derive(Clone, Copy)]
+pub struct Meaning<'a> {
+    /// The question as a unit vector of the same model as `threads`.
+    pub query: &'a [f32],
+    pub threads: &'a Vectors,
 }
 /// How much more a word counts in the title than in a body.
 const TITLE_WEIGHT: Score = 1.0;
@@ -50,15 +84,22 @@ const MAX_TERMS: usize = 32;
 const SHARE_POWER: f32 = 1.0;
 /// Threads, per result asked for, whose share is weighed before the final order.
 const CANDIDATES_PER_RESULT: usize = 4;
+/// Threads nearest in meaning, per result asked for, that join the candidates.
+const NEAREST_PER_RESULT: usize = 3;
 /// Posts (openings and accepted answers) read before threads are ranked.
 const WINDOW: usize = 200;
 
-/// A thread that may answer, with its score and share (0 to 1).
+/// A thread that may answer, with its score, share (0 to 1), and when meaning was
+/// compared, its cosine with the question and its fit.
 #[derive(Debug, Clone)]
 pub struct Related {
     pub thread: Suggestion,
     pub score: f32,
     pub share: f32,
+    pub cosine: Option<f32>,
+    /// What the order follows: the cosine plus [`SHARE_WEIGHT`] times the share with
+    /// meaning, else the score weighed by the share.
+    pub fit: f32,
 }
 
 /// Words that say how a question is asked, not what it is about.
@@ -118,17 +159,20 @@ fn words_of(text: &str) -> Vec<Word> {
 impl SearchIndex {
     /// Threads (questions, articles, ideas, releases: by their opening post) that may
     /// answer `text`, best first, with their score and share; `exclude` leaves one
-    /// topic out (the one being read). The caller applies [`SHOWN_SHARE`].
+    /// topic out (the one being read). With `meaning`, threads near the question in
+    /// meaning join the candidates and the order follows the fit. The caller applies
+    /// [`shown`].
     pub fn related(
         &self,
         text: &str,
+        meaning: Option<Meaning<'_>>,
         exclude: Option<u64>,
         limit: usize,
     ) -> Result<Vec<Related>, SearchError> {
         let f = self.fields();
         let searcher = self.reader().searcher();
         let words = words_of(text);
-        if words.is_empty() {
+        if words.is_empty() && meaning.is_none() {
             return Ok(Vec::new());
         }
         // Unknown words read as the nearest known one; known words stay as they are.
@@ -173,35 +217,21 @@ impl SearchIndex {
                 )
             })
             .collect();
-        let either = |field: Field| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_u64(field, 1),
-                IndexRecordOption::Basic,
-            ))
-        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (Occur::Must, Box::new(BooleanQuery::new(should))),
-            (
-                Occur::Must,
-                Box::new(BooleanQuery::new(vec![
-                    (Occur::Should, either(f.opening)),
-                    (Occur::Should, either(f.accepted)),
-                ])),
-            ),
+            (Occur::Must, opening_or_accepted(f)),
         ];
         if let Some(t) = exclude {
-            clauses.push((
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.topic_id, t),
-                    IndexRecordOption::Basic,
-                )),
-            ));
+            clauses.push((Occur::MustNot, flag(f.topic_id, t)));
         }
-        let top = searcher.search(
-            &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(WINDOW).order_by_score(),
-        )?;
+        let top = if looked_up.is_empty() {
+            Vec::new()
+        } else {
+            searcher.search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(WINDOW).order_by_score(),
+            )?
+        };
 
         // Per thread: its summed score and the posts of it that were found.
         let mut threads: HashMap<u64, (Score, Vec<DocAddress>, Option<DocAddress>)> = HashMap::new();
@@ -224,6 +254,22 @@ impl SearchIndex {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let limit = limit.clamp(1, 20);
         ranked.truncate(limit * CANDIDATES_PER_RESULT);
+        if let Some(m) = meaning {
+            // Threads near in meaning that no word found: their opening post and
+            // accepted answer are read so that their share is weighed like the others'.
+            for (topic, _) in m.threads.nearest(m.query, limit * NEAREST_PER_RESULT, exclude) {
+                if ranked.iter().any(|r| r.0 == topic) {
+                    continue;
+                }
+                let docs = self.thread_posts(&searcher, f, topic)?;
+                let Some(&first) = docs.first() else { continue };
+                let opening = docs.iter().copied().find(|a| {
+                    let ff = searcher.segment_reader(a.segment_ord).fast_fields();
+                    ff.u64("opening").ok().and_then(|c| c.first(a.doc_id)) == Some(1)
+                });
+                ranked.push((topic, 0.0, docs, opening.or(Some(first))));
+            }
+        }
 
         // Each candidate's share, then the order by score and share together: a thread
         // that repeats one common word in its question and answer does not pass one
@@ -254,16 +300,17 @@ impl SearchIndex {
             } else {
                 0.0
             };
-            scored.push((topic, score, share, opening));
+            let cosine = meaning.map(|m| m.threads.cosine(m.query, topic).unwrap_or(0.0));
+            let fit = match cosine {
+                Some(c) => c + SHARE_WEIGHT * share,
+                None => score * share.powf(SHARE_POWER),
+            };
+            scored.push((topic, score, share, cosine, fit, opening));
         }
-        scored.sort_by(|a, b| {
-            (b.1 * b.2.powf(SHARE_POWER))
-                .total_cmp(&(a.1 * a.2.powf(SHARE_POWER)))
-                .then(a.0.cmp(&b.0))
-        });
+        scored.sort_by(|a, b| b.4.total_cmp(&a.4).then(a.0.cmp(&b.0)));
         scored.truncate(limit);
         let mut out = Vec::with_capacity(scored.len());
-        for (topic, score, share, opening) in scored {
+        for (topic, score, share, cosine, fit, opening) in scored {
             // The thread's card comes from its opening post, found or not.
             let card = match opening {
                 Some(addr) => searcher.doc(addr)?,
@@ -276,9 +323,29 @@ impl SearchIndex {
                 thread: suggestion(f, &card),
                 score,
                 share,
+                cosine,
+                fit,
             });
         }
         Ok(out)
+    }
+
+    /// The opening post and accepted answer of `topic`, as the index holds them.
+    fn thread_posts(
+        &self,
+        searcher: &tantivy::Searcher,
+        f: &Fields,
+        topic: u64,
+    ) -> Result<Vec<DocAddress>, SearchError> {
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, flag(f.topic_id, topic)),
+            (Occur::Must, opening_or_accepted(f)),
+        ]);
+        Ok(searcher
+            .search(&q, &TopDocs::with_limit(4).order_by_score())?
+            .into_iter()
+            .map(|(_, addr)| addr)
+            .collect())
     }
 
     fn opening_of(
@@ -288,20 +355,8 @@ impl SearchIndex {
         topic: u64,
     ) -> Result<Option<tantivy::TantivyDocument>, SearchError> {
         let q = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.topic_id, topic),
-                    IndexRecordOption::Basic,
-                )) as Box<dyn Query>,
-            ),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.opening, 1),
-                    IndexRecordOption::Basic,
-                )),
-            ),
+            (Occur::Must, flag(f.topic_id, topic)),
+            (Occur::Must, flag(f.opening, 1)),
         ]);
         match searcher
             .search(&q, &TopDocs::with_limit(1).order_by_score())?
@@ -311,6 +366,22 @@ impl SearchIndex {
             None => Ok(None),
         }
     }
+}
+
+/// Posts whose `field` is `value`.
+fn flag(field: Field, value: u64) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_u64(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// Opening posts and accepted answers: what a thread is found by.
+fn opening_or_accepted(f: &Fields) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Should, flag(f.opening, 1)),
+        (Occur::Should, flag(f.accepted, 1)),
+    ]))
 }
 
 /// Whether post `doc` of `segment` holds `term` in `field`.

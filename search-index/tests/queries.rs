@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use search_index::{Match, PostDoc, SearchError, SearchIndex, SearchQuery};
+use search_index::{Match, Meaning, PostDoc, SearchError, SearchIndex, SearchQuery, Vectors, shown};
 
 fn post(post_id: u64, topic_id: u64, number: u64, title: &str, body: &str) -> PostDoc {
     PostDoc {
@@ -202,13 +202,13 @@ fn snippets_mark_the_words_and_escape_the_text() {
 #[test]
 fn related_threads_rank_by_every_word_and_similar_topics_exclude_the_topic() {
     let (_d, index) = forum();
-    let s = index.related("backups fail", None, 8).unwrap();
+    let s = index.related("backups fail", None, None, 8).unwrap();
     assert_eq!(s[0].thread.topic_id, 1);
-    let s = index.related("instal", None, 8).unwrap();
+    let s = index.related("instal", None, None, 8).unwrap();
     assert_eq!(s[0].thread.topic_id, 2);
-    assert!(index.related("   ", None, 8).unwrap().is_empty());
+    assert!(index.related("   ", None, None, 8).unwrap().is_empty());
     let similar = index
-        .related("Backups failing after upgrade", Some(1), 5)
+        .related("Backups failing after upgrade", None, Some(1), 5)
         .unwrap();
     assert!(!similar.iter().any(|s| s.thread.topic_id == 1));
     assert!(
@@ -219,6 +219,67 @@ fn related_threads_rank_by_every_word_and_similar_topics_exclude_the_topic() {
     // Shares run from 0 to 1, best first by score.
     assert!(similar.iter().all(|s| (0.0..=1.0).contains(&s.share)));
     assert!(similar.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn meaning_finds_a_thread_without_its_words_and_the_cut_needs_meaning_to_agree() {
+    let (_d, index) = forum();
+    // Four directions of meaning: the proxy thread (3) and the log thread (4) have
+    // their own, the backup thread (1) a third; the fourth is nobody's.
+    let vectors = Vectors::new(4);
+    vectors.set(1, &[0.0, 0.0, 1.0, 0.0]);
+    vectors.set(3, &[1.0, 0.0, 0.0, 0.0]);
+    vectors.set(4, &[0.0, 1.0, 0.0, 0.0]);
+    let near_proxy = [0.96, 0.28, 0.0, 0.0];
+    let meaning = Meaning {
+        query: &near_proxy,
+        threads: &vectors,
+    };
+    // No word of the question is in the proxy thread, yet it comes first, with the log
+    // thread after it.
+    let found = index
+        .related("upstream keeps timing out", Some(meaning), None, 8)
+        .unwrap();
+    let order: Vec<u64> = found.iter().map(|r| r.thread.topic_id).collect();
+    assert_eq!(order[..2], [3, 4], "{found:?}");
+    assert!((found[0].cosine.unwrap() - 0.96).abs() < 1e-5);
+    assert_eq!(found[0].share, 0.0);
+    // The forms show the proxy thread (fit 0.96) and leave out the log thread (0.28).
+    let kept: Vec<u64> = shown(found).iter().map(|r| r.thread.topic_id).collect();
+    assert_eq!(kept, [3]);
+
+    // Every word of the backup thread, but a meaning that is nobody's: a share alone
+    // does not clear the cut.
+    let elsewhere = [0.0, 0.0, 0.0, 1.0];
+    let found = index
+        .related(
+            "backups fail",
+            Some(Meaning {
+                query: &elsewhere,
+                threads: &vectors,
+            }),
+            None,
+            8,
+        )
+        .unwrap();
+    assert_eq!(found[0].thread.topic_id, 1);
+    assert!(found[0].share > 0.9);
+    assert!(shown(found).is_empty());
+
+    // The topic being read is never its own similar topic, by meaning either.
+    let own = [0.0, 0.0, 1.0, 0.0];
+    let similar = index
+        .related(
+            "Backups failing after upgrade",
+            Some(Meaning {
+                query: &own,
+                threads: &vectors,
+            }),
+            Some(1),
+            5,
+        )
+        .unwrap();
+    assert!(!similar.iter().any(|r| r.thread.topic_id == 1));
 }
 
 #[test]

@@ -177,6 +177,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    topic_vectors (topic_id) {
+        topic_id -> BigInt,
+        model -> Text,
+        digest -> Text,
+        vector -> Binary,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     search_outbox (id) {
         id -> BigInt,
         entity -> Text,
@@ -555,6 +565,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     topic_tags,
     search_outbox,
+    topic_vectors,
     topic_votes,
     downloads,
     flags,

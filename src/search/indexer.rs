@@ -27,7 +27,7 @@ use super::Search;
 use super::docs::{self, Which};
 use super::rebuild::{self, WRITER_HEAP};
 use crate::db::Db;
-use crate::db::schema::search_outbox;
+use crate::db::schema::{posts, search_outbox};
 
 /// Outbox rows read per batch.
 const BATCH: i64 = 1000;
@@ -129,10 +129,10 @@ fn step(search: &Search, db: &Db, tail: &mut Option<Tail>) -> anyhow::Result<boo
         }
     }
     let Some(t) = tail.as_mut() else { return Ok(false) };
-    apply_batch(db, t)
+    apply_batch(db, t, &search.meaning)
 }
 
-fn apply_batch(db: &Db, t: &mut Tail) -> anyhow::Result<bool> {
+fn apply_batch(db: &Db, t: &mut Tail, meaning: &super::meaning::Meaning) -> anyhow::Result<bool> {
     let mut conn = db.get_read()?;
     let gaps: Vec<i64> = t.gaps.keys().copied().collect();
     let rows: Vec<(i64, String, i64)> = search_outbox::table
@@ -192,5 +192,13 @@ fn apply_batch(db: &Db, t: &mut Tail) -> anyhow::Result<bool> {
     }
     t.applied = t.gaps.keys().next().map_or(t.seen, |first| first - 1);
     t.writer.commit(t.applied)?;
+    if meaning.enabled() {
+        // A thread's meaning follows its title, question and accepted answer.
+        let of_posts: Vec<i64> = posts::table
+            .filter(posts::id.eq_any(&post_ids))
+            .select(posts::topic_id)
+            .load(&mut *conn)?;
+        meaning.touch(topic_ids.into_iter().chain(of_posts));
+    }
     Ok(!rows.is_empty())
 }

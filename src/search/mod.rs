@@ -10,6 +10,7 @@
 pub mod api;
 pub mod docs;
 pub mod indexer;
+pub mod meaning;
 pub mod pages;
 pub mod rebuild;
 pub mod service;
@@ -29,6 +30,8 @@ pub struct Search {
     similar: quick_cache::sync::Cache<i64, (std::time::Instant, SimilarTopics)>,
     /// The categories, with when they were read (see `service::category_list`).
     categories: crate::db::Memo<Vec<service::CategoryRow>>,
+    /// Threads by meaning, when a model is set.
+    pub meaning: meaning::Meaning,
 }
 
 /// Topics similar to one, shared between the pages that show them.
@@ -44,14 +47,16 @@ impl std::fmt::Debug for Search {
 
 impl Search {
     /// The index under `<data dir>/search-index`, opened if a current build is there;
-    /// otherwise the indexer builds one when it starts.
-    pub fn new(data_dir: &Path) -> Self {
+    /// otherwise the indexer builds one when it starts. With `model`, threads are also
+    /// found by meaning once [`meaning::start`] has run.
+    pub fn new(data_dir: &Path, model: Option<std::path::PathBuf>) -> Self {
         let search = Self {
             layout: IndexLayout::new(data_dir.join("search-index")),
             serving: RwLock::new(None),
             stop: AtomicBool::new(false),
             similar: quick_cache::sync::Cache::new(10_000),
             categories: crate::db::Memo::new(std::time::Duration::from_secs(5)),
+            meaning: meaning::Meaning::new(model),
         };
         if let Ok(IndexState::Current { dir }) = search.layout.state() {
             match SearchIndex::open(&dir).and_then(|i| i.validate().map(|()| i)) {
@@ -85,6 +90,7 @@ impl Search {
     /// Asks the indexer to stop after its current batch.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.meaning.touch([]);
     }
 
     fn stopping(&self) -> bool {

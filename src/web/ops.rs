@@ -12,7 +12,9 @@ pub async fn healthz() -> HttpResponse {
         .body("ok\n")
 }
 
-/// `GET /readyz`: the database answers and every migration is applied.
+/// `GET /readyz`: the database answers and every migration is applied. It also says
+/// whether threads are found by meaning yet (`off`, `loading`, `ready`), which does not
+/// decide readiness: until then they are found by words.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = match state.db.ping().await {
         Ok(()) => Ok(()),
@@ -37,6 +39,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         "status": if ready { "ready" } else { "not ready" },
         "database": show(&database),
         "migrations": show(&migrations),
+        "meaning": state.search.meaning.state(),
     });
     if ready {
         HttpResponse::Ok().json(body)
