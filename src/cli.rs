@@ -229,6 +229,24 @@ fn reindex(settings: &Settings) -> anyhow::Result<()> {
             String::new()
         }
     );
+    if let Some(dir) = &settings.embedding_model {
+        bar.reset();
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {percent}% of threads embedded ({eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let done = crate::search::meaning::backfill(&db, dir, &|p| match p {
+            Progress::Total(n) => bar.set_length(n),
+            Progress::At(n) => bar.set_position(n),
+        })?;
+        bar.finish_and_clear();
+        println!(
+            "{} threads have a vector of {} ({} computed, the others already stored) in {:.1} s.",
+            done.threads, done.model, done.embedded, done.seconds
+        );
+    }
     Ok(())
 }
 

@@ -79,6 +79,7 @@ fn columns(db: &Db) -> BTreeSet<(String, String, String, bool)> {
                 "boolean" | "bool" => "boolean",
                 "timestamp" | "timestamp without time zone" => "timestamp",
                 "date" => "date",
+                "blob" | "bytea" => "bytes",
                 other => panic!(
                     "{}.{} has a type the parity check does not know: {other}",
                     r.table_name, r.column_name

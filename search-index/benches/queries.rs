@@ -1,11 +1,13 @@
 //! The query paths on an index of 200,000 synthetic posts: search (a common word, a
-//! rare word, two words, an error code, a misspelling, a phrase), suggest and similar.
+//! rare word, two words, an error code, a misspelling, a phrase), suggest and similar,
+//! by words and with meaning (a random unit vector of 384 dimensions per thread), and
+//! the nearest threads by meaning among 100,000 and 1,000,000.
 //! Run with `cargo bench -p search-index`; figures in docs/BENCHMARKS.md.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use search_index::{PostDoc, SearchIndex, SearchQuery};
+use search_index::{Meaning, PostDoc, SearchIndex, SearchQuery, Vectors};
 
 const POSTS: u64 = 200_000;
 
@@ -132,9 +134,50 @@ fn queries(c: &mut Criterion) {
     });
 }
 
+/// Random unit vectors, one per thread from 1 to `threads`.
+fn vectors(threads: u64) -> Vectors {
+    let mut rng = Rng(11);
+    let vs = Vectors::new(384);
+    for t in 1..=threads {
+        let mut v: Vec<f32> = (0..384)
+            .map(|_| (rng.next() % 20_001) as f32 / 10_000.0 - 1.0)
+            .collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter_mut().for_each(|x| *x /= n);
+        vs.set(t, &v);
+    }
+    vs
+}
+
+fn meaning(c: &mut Criterion) {
+    let (_dir, index) = build();
+    // More vectors than threads do no harm: the extra ones are never read back.
+    let threads = vectors(100_000);
+    let query = threads.get(42).unwrap();
+    c.bench_function("suggest a question, with meaning", |b| {
+        b.iter(|| {
+            let m = Meaning {
+                query: &query,
+                threads: &threads,
+            };
+            index
+                .related("how do I fix the backup timeout", Some(m), None, 8)
+                .unwrap()
+        })
+    });
+    c.bench_function("nearest 24 of 100,000 threads", |b| {
+        b.iter(|| threads.nearest(&query, 24, None))
+    });
+    drop(threads);
+    let million = vectors(1_000_000);
+    c.bench_function("nearest 24 of 1,000,000 threads", |b| {
+        b.iter(|| million.nearest(&query, 24, None))
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30);
-    targets = queries
+    targets = queries, meaning
 }
 criterion_main!(benches);

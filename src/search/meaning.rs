@@ -185,6 +185,49 @@ pub fn load(dir: &std::path::Path) -> anyhow::Result<(Arc<Encoder>, String)> {
     Ok((Arc::new(encoder), id))
 }
 
+/// What [`backfill`] did.
+#[derive(Debug)]
+pub struct Backfilled {
+    pub model: String,
+    pub threads: usize,
+    pub embedded: u64,
+    pub seconds: f64,
+}
+
+/// Gives every public thread a vector of the model in `dir` now, in this process (what
+/// `parley reindex` does, so that a server starts with every thread findable by meaning).
+/// `progress` is told the highest topic id, then each topic id reached.
+pub fn backfill(
+    db: &Db,
+    dir: &std::path::Path,
+    progress: &dyn Fn(super::rebuild::Progress),
+) -> anyhow::Result<Backfilled> {
+    use super::rebuild::Progress;
+    let started = Instant::now();
+    let (encoder, model) = load(dir)?;
+    let m = Meaning::new(Some(dir.to_path_buf()));
+    let _ = m.vectors.set(Vectors::new(encoder.dimensions()));
+    let _ = m.encoder.set((encoder, model.clone()));
+    let highest: Option<i64> = {
+        let mut c = db.get_read()?;
+        topics::table
+            .select(diesel::dsl::max(topics::id))
+            .first(&mut *c)?
+    };
+    progress(Progress::Total(highest.unwrap_or(0).max(0) as u64));
+    let mut after = 0;
+    while let Some(next) = walk_step(&m, db, after)? {
+        progress(Progress::At(next.max(0) as u64));
+        after = next;
+    }
+    Ok(Backfilled {
+        model,
+        threads: m.vectors.get().map_or(0, Vectors::len),
+        embedded: m.embedded.load(Ordering::Relaxed),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -69,6 +69,9 @@ pub struct HitView {
     /// Escaped text with the matched words in `<mark>`.
     #[schema(value_type = String)]
     pub snippet_html: SafeHtml,
+    /// How well the post matches: BM25 over its title and body, times its boosts
+    /// (accepted answer, official article, votes); results come best first.
+    pub score: f32,
 }
 
 /// Matches in one category.
@@ -251,6 +254,7 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
             official: h.official,
             status: h.status,
             tags: h.tags,
+            score: h.score,
         })
         .collect();
     let categories = found
