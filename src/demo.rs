@@ -100,7 +100,40 @@ pub fn populate(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         .map_err(|e| anyhow::anyhow!("demo content: {e:?}"))?;
     crate::db::write_transaction(c, |c| crate::status::demo::demo(c, staff))
         .map_err(|e| anyhow::anyhow!("demo status page: {e:?}"))?;
+    drop(conn);
+    community(db)?;
     Ok(out)
+}
+
+/// Two hundred threads about the demo product (questions with accepted answers, a few
+/// unanswered, knowledge articles), written for the demo: enough that a question typed
+/// in a newcomer's own words finds the thread that answers it.
+const THREADS: &str = include_str!("demo/threads.jsonl");
+
+/// Imports [`THREADS`] once: a second start finds the first of them and leaves them be.
+fn community(db: &Db) -> anyhow::Result<()> {
+    use crate::db::schema::topics;
+    let first: serde_json::Value = serde_json::from_str(THREADS.lines().next().unwrap_or("{}"))?;
+    let title = first.get("title").and_then(|t| t.as_str()).unwrap_or_default();
+    let there: i64 = {
+        let mut c = db.get_read()?;
+        topics::table
+            .filter(topics::title.eq(title))
+            .count()
+            .get_result(&mut *c)?
+    };
+    if there > 0 {
+        return Ok(());
+    }
+    let summary = crate::import::run(db, THREADS.as_bytes(), |_| {})?;
+    if summary.skipped > 0 {
+        anyhow::bail!(
+            "demo threads: {} lines refused: {:?}",
+            summary.skipped,
+            summary.problems
+        );
+    }
+    Ok(())
 }
 
 /// Prints the demo accounts.

@@ -117,7 +117,14 @@ impl Encoder {
     /// The unit vector of `text`: the mean of its tokens' last hidden states, normalized.
     /// Cost grows with the text's length up to [`max_tokens`](Self::max_tokens).
     pub fn embed(&self, text: &str) -> Vec<f32> {
-        let ids = self.tokenizer.encode(text, self.max_tokens);
+        self.embed_start(text, self.max_tokens)
+    }
+
+    /// The unit vector of the first `tokens` tokens of `text` (at most
+    /// [`max_tokens`](Self::max_tokens)): a bound on the cost where time matters more
+    /// than the end of a long text.
+    pub fn embed_start(&self, text: &str, tokens: usize) -> Vec<f32> {
+        let ids = self.tokenizer.encode(text, tokens.clamp(2, self.max_tokens));
         let mut v = self.model.mean_pooled(&ids);
         normalize(&mut v);
         v

@@ -45,7 +45,7 @@ pub const SHOWN_SHARE: f32 = 0.45;
 pub const KEPT_SHARE: f32 = 0.2;
 
 /// How much the share adds to the cosine in a thread's fit.
-pub const SHARE_WEIGHT: f32 = 0.35;
+pub const SHARE_WEIGHT: f32 = 0.4;
 /// The fit the best thread must have for the forms to show any, when meaning is used.
 pub const SHOWN_FIT: f32 = 0.575;
 /// The fit under which a thread is left out of a list that is shown.

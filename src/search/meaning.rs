@@ -28,6 +28,11 @@ use crate::db::schema::{posts, topic_vectors, topics};
 const BATCH: i64 = 32;
 /// Question vectors kept, by question text.
 const QUERY_CACHE: usize = 4096;
+/// Tokens of a question read for its meaning: a question is asked in its first words,
+/// and its cost on the typing path grows with its length (about 12 ms for 8 words,
+/// 18 ms for 24, 36 ms for 64 on one core; BENCHMARKS.md). Reading 24, 32 or 48 tokens
+/// measured the same on the labelled questions.
+const QUERY_TOKENS: usize = 32;
 
 /// The model, the threads' vectors, and the threads waiting to be embedded.
 pub struct Meaning {
@@ -116,7 +121,7 @@ impl Meaning {
         let v = match self.queries.get(&key) {
             Some(v) => v,
             None => {
-                let v = Arc::new(encoder.embed(&key));
+                let v = Arc::new(encoder.embed_start(&key, QUERY_TOKENS));
                 self.queries.insert(key, v.clone());
                 v
             }

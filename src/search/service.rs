@@ -117,7 +117,7 @@ pub struct SuggestionView {
     /// The cosine of the question's meaning with the thread's, when meaning is compared
     /// (a model is set and every thread has been embedded).
     pub cosine: Option<f32>,
-    /// What the order follows: with meaning, the cosine plus 0.35 times the share; by
+    /// What the order follows: with meaning, the cosine plus 0.4 times the share; by
     /// words alone, the score weighed by the share.
     pub fit: f32,
 }
