@@ -1,6 +1,11 @@
 //! The meaning of each thread, as a unit vector from a sentence encoder, held in memory
 //! and searched by brute force: a dot product per thread is cheap next to encoding the
-//! question, and exact.
+//! question.
+//!
+//! Each vector is kept as 8-bit integers with one scale (its largest value maps to
+//! 127): a quarter of the memory of 32-bit floats, and a scan over every thread reads a
+//! quarter of the bytes, which is what bounds its speed. The cosines it gives are within
+//! about 0.01 of the exact ones.
 //!
 //! The vectors come from outside (the application computes them and keeps them in its
 //! database); this crate only keeps them and finds the nearest.
@@ -21,8 +26,24 @@ struct Inner {
     slots: HashMap<u64, usize>,
     /// Topic of each slot.
     topics: Vec<u64>,
-    /// Slot `i` is `data[i * dimensions..(i + 1) * dimensions]`.
-    data: Vec<f32>,
+    /// Slot `i` is `codes[i * dimensions..(i + 1) * dimensions]` times `scales[i]`.
+    codes: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+/// `v` as 8-bit codes and the scale that turns them back.
+fn quantize(v: &[f32]) -> (Vec<i8>, f32) {
+    let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 || !max.is_finite() {
+        return (vec![0; v.len()], 0.0);
+    }
+    let scale = max / 127.0;
+    (
+        v.iter()
+            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+            .collect(),
+        scale,
+    )
 }
 
 impl Vectors {
@@ -42,12 +63,17 @@ impl Vectors {
         if vector.len() != d || d == 0 {
             return;
         }
+        let (codes, scale) = quantize(vector);
         match g.slots.get(&topic).copied() {
-            Some(slot) => g.data[slot * d..(slot + 1) * d].copy_from_slice(vector),
+            Some(slot) => {
+                g.codes[slot * d..(slot + 1) * d].copy_from_slice(&codes);
+                g.scales[slot] = scale;
+            }
             None => {
                 let slot = g.topics.len();
                 g.topics.push(topic);
-                g.data.extend_from_slice(vector);
+                g.codes.extend_from_slice(&codes);
+                g.scales.push(scale);
                 g.slots.insert(topic, slot);
             }
         }
@@ -64,11 +90,13 @@ impl Vectors {
         if slot != last {
             let moved = g.topics[last];
             g.topics[slot] = moved;
-            g.data.copy_within(last * d..(last + 1) * d, slot * d);
+            g.codes.copy_within(last * d..(last + 1) * d, slot * d);
+            g.scales[slot] = g.scales[last];
             g.slots.insert(moved, slot);
         }
         g.topics.pop();
-        g.data.truncate(last * d);
+        g.scales.pop();
+        g.codes.truncate(last * d);
     }
 
     /// Threads with a vector.
@@ -85,7 +113,13 @@ impl Vectors {
         let g = self.inner.read().ok()?;
         let d = g.dimensions;
         let slot = *g.slots.get(&topic)?;
-        Some(g.data[slot * d..(slot + 1) * d].to_vec())
+        let scale = g.scales[slot];
+        Some(
+            g.codes[slot * d..(slot + 1) * d]
+                .iter()
+                .map(|&c| f32::from(c) * scale)
+                .collect(),
+        )
     }
 
     /// The cosine of `query` (a unit vector) with the vector of `topic`, if it has one.
@@ -93,7 +127,11 @@ impl Vectors {
         let g = self.inner.read().ok()?;
         let d = g.dimensions;
         let slot = *g.slots.get(&topic)?;
-        Some(dot(query, &g.data[slot * d..(slot + 1) * d]))
+        if query.len() != d {
+            return None;
+        }
+        let (q, qs) = quantize(query);
+        Some(dot(&q, &g.codes[slot * d..(slot + 1) * d]) as f32 * qs * g.scales[slot])
     }
 
     /// The `k` threads nearest `query`, nearest first, with their cosines.
@@ -105,11 +143,12 @@ impl Vectors {
         if query.len() != d || d == 0 || k == 0 {
             return Vec::new();
         }
+        let (q, qs) = quantize(query);
         // The best k so far, worst first once full.
         let mut best: Vec<(f32, u64)> = Vec::with_capacity(k + 1);
         let mut floor = f32::NEG_INFINITY;
-        for (slot, chunk) in g.data.chunks_exact(d).enumerate() {
-            let c = dot(query, chunk);
+        for (slot, chunk) in g.codes.chunks_exact(d).enumerate() {
+            let c = dot(&q, chunk) as f32 * qs * g.scales[slot];
             if c <= floor {
                 continue;
             }
@@ -129,27 +168,55 @@ impl Vectors {
     }
 }
 
-/// Dot product in eight lanes, which the compiler turns into vector instructions.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
+/// Dot product of two code vectors, in sixteen lanes of 32-bit sums, which the
+/// compiler turns into vector instructions.
+fn dot(a: &[i8], b: &[i8]) -> i32 {
+    let mut lanes = [0i32; 16];
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: i32 = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
         .sum();
     for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            lanes[i] += x[i] * y[i];
+        for i in 0..16 {
+            lanes[i] += i32::from(x[i]) * i32::from(y[i]);
         }
     }
-    lanes.iter().sum::<f32>() + tail
+    lanes.iter().sum::<i32>() + tail
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_keep_cosines_within_a_hundredth() {
+        let mut seed = 3u64;
+        let mut random = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % 2001) as f32 / 1000.0 - 1.0
+        };
+        let vs = Vectors::new(384);
+        let mut exact = Vec::new();
+        for t in 0..50 {
+            let v = unit(&(0..384).map(|_| random()).collect::<Vec<_>>());
+            vs.set(t, &v);
+            exact.push(v);
+        }
+        let q = unit(&(0..384).map(|_| random()).collect::<Vec<_>>());
+        for (t, v) in exact.iter().enumerate() {
+            let want: f32 = q.iter().zip(v).map(|(a, b)| a * b).sum();
+            let got = vs.cosine(&q, t as u64).unwrap();
+            assert!((want - got).abs() < 0.01, "{want} {got}");
+            let own = vs.cosine(v, t as u64).unwrap();
+            assert!((own - 1.0).abs() < 0.01, "{own}");
+        }
+        assert_eq!(quantize(&[0.0, 0.0]), (vec![0, 0], 0.0));
+    }
 
     fn unit(v: &[f32]) -> Vec<f32> {
         let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -170,10 +237,15 @@ mod tests {
         vs.remove(1);
         assert_eq!(vs.len(), 2);
         assert_eq!(vs.nearest(&q, 1, None)[0].0, 2);
-        assert!(vs.cosine(&q, 3).is_some_and(|c| c.abs() < 1e-6));
+        assert!(vs.cosine(&q, 3).is_some_and(|c| c.abs() < 0.01));
         assert!(vs.cosine(&q, 1).is_none());
         vs.set(2, &unit(&[0.0, 1.0, 0.0]));
         assert_eq!(vs.nearest(&unit(&[0.0, 1.0, 0.1]), 1, None)[0].0, 2);
-        assert_eq!(vs.get(2), Some(unit(&[0.0, 1.0, 0.0])));
+        let back = vs.get(2).unwrap();
+        assert!(
+            back.iter()
+                .zip(unit(&[0.0, 1.0, 0.0]))
+                .all(|(a, b)| (a - b).abs() < 0.01)
+        );
     }
 }
