@@ -205,6 +205,18 @@ pub fn run(db: &Db, input: impl BufRead, mut progress: impl FnMut(u64)) -> anyho
     }
     flush_numbered(c, &mut pending, &mut next_number, &mut summary)?;
     recount(c)?;
+    // The search index (and the threads' meaning) follow the outbox: a server whose
+    // index already exists picks the imported threads up as it does any change.
+    let imported: Vec<i64> = topic_ids.values().map(|(id, _)| *id).collect();
+    for chunk in imported.chunks(1000) {
+        crate::db::write_transaction(c, |c| {
+            for &id in chunk {
+                crate::forum::outbox(c, "topic", id, "upsert")?;
+            }
+            Ok(())
+        })
+        .map_err(|e| anyhow::anyhow!("recording the imported threads for search: {e:?}"))?;
+    }
     Ok(summary)
 }
 

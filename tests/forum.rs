@@ -1323,6 +1323,19 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
         "this is not json",
     ]
     .join("\n");
+    // The server's index is built before the import, so that the import must reach it
+    // as a change.
+    let token = member(&app, "reader@acme.test").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app
+        .call(Method::GET, "/api/v1/search?q=anything", Some(&token), None)
+        .await
+        .0
+        != StatusCode::OK
+    {
+        assert!(std::time::Instant::now() < deadline, "the index was not built");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let db = app.state.db.clone();
     let summary =
         tokio::task::spawn_blocking(move || parley::import::run(&db, lines.as_bytes(), |_| {}).unwrap())
@@ -1339,7 +1352,6 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
         summary.problems
     );
 
-    let token = member(&app, "reader@acme.test").await;
     let (_, list) = app
         .call(
             Method::GET,
@@ -1351,6 +1363,19 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
     let topic = &list["topics"][0];
     assert_eq!(topic["title"], "How do I rotate keys?");
     assert_eq!(topic["reply_count"], 2);
+    // The running server's index takes the imported thread in, as any change.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, found) = app
+            .call(Method::GET, "/api/v1/search?q=rotate+keys", Some(&token), None)
+            .await;
+        if status == StatusCode::OK && found["total"].as_u64() > Some(0) {
+            assert_eq!(found["hits"][0]["title"], "How do I rotate keys?");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{status} {found}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert_eq!(topic["tags"], json!(["keys"]));
     let (_, page) = app
         .call(

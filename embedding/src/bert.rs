@@ -20,6 +20,12 @@ pub struct Config {
     pub layer_norm_eps: f32,
     #[serde(default = "default_act")]
     pub hidden_act: String,
+    #[serde(default = "default_positions")]
+    pub position_embedding_type: String,
+}
+
+fn default_positions() -> String {
+    "absolute".into()
 }
 
 fn default_types() -> usize {
@@ -115,8 +121,17 @@ impl Bert {
                 config.num_attention_heads
             ));
         }
-        if !matches!(config.hidden_act.as_str(), "gelu" | "gelu_new") {
+        if config.hidden_act != "gelu" {
             return Err(format!("activation {} is not supported", config.hidden_act));
+        }
+        if config.position_embedding_type != "absolute" {
+            return Err(format!(
+                "position embeddings of type {} are not supported",
+                config.position_embedding_type
+            ));
+        }
+        if config.max_position_embeddings < 2 || config.vocab_size == 0 {
+            return Err("the model reads fewer than two tokens".into());
         }
         let types = matrix(
             t,

@@ -86,7 +86,7 @@ impl Encoder {
             .and_then(|raw| serde_json::from_slice::<serde_json::Value>(&raw).ok())
             .and_then(|v| v.get("max_seq_length").and_then(|n| n.as_u64()))
             .map_or(DEFAULT_MAX_TOKENS, |n| n as usize)
-            .min(model.max_positions());
+            .clamp(2, model.max_positions());
         if tokenizer.len() != model.vocab_size() {
             return Err(LoadError::invalid(
                 &vocab_path,
@@ -124,8 +124,18 @@ impl Encoder {
     /// [`max_tokens`](Self::max_tokens)): a bound on the cost where time matters more
     /// than the end of a long text.
     pub fn embed_start(&self, text: &str, tokens: usize) -> Vec<f32> {
-        let ids = self.tokenizer.encode(text, tokens.clamp(2, self.max_tokens));
-        let mut v = self.model.mean_pooled(&ids);
+        self.embed_ids(&self.tokens(text, tokens))
+    }
+
+    /// The token ids [`embed_start`](Self::embed_start) reads of `text`: what decides
+    /// its vector, and so a key to keep it by.
+    pub fn tokens(&self, text: &str, tokens: usize) -> Vec<u32> {
+        self.tokenizer.encode(text, tokens.clamp(2, self.max_tokens))
+    }
+
+    /// The unit vector of token ids from [`tokens`](Self::tokens).
+    pub fn embed_ids(&self, ids: &[u32]) -> Vec<f32> {
+        let mut v = self.model.mean_pooled(ids);
         normalize(&mut v);
         v
     }

@@ -28,6 +28,7 @@ impl Tensors {
             .ok_or("shorter than its header")?;
         let header_len = u64::from_le_bytes(len_bytes);
         if header_len > MAX_HEADER || 8 + header_len as usize > data.len() {
+            // (MAX_HEADER keeps the sum far from overflowing.)
             return Err(format!("header of {header_len} bytes does not fit the file"));
         }
         let base = 8 + header_len as usize;
@@ -52,7 +53,7 @@ impl Tensors {
             let [start, end] = offsets[..] else {
                 return Err(format!("{name}: no data offsets"));
             };
-            if start > end || base + end > data.len() {
+            if start > end || base.checked_add(end).is_none_or(|e| e > data.len()) {
                 return Err(format!("{name}: data past the end of the file"));
             }
             entries.insert(

@@ -43,17 +43,16 @@ impl Tokenizer {
         self.ids.len()
     }
 
-    /// The ids of `text` between the start and end markers, at most `max` in all.
+    /// The ids of `text` between the start and end markers, at most `max` in all. Only
+    /// as much of the text is read as the tokens need.
     pub fn encode(&self, text: &str, max: usize) -> Vec<u32> {
         let room = max.saturating_sub(2);
         let mut out = Vec::with_capacity(room.min(512) + 2);
         out.push(self.start);
-        for word in words(text) {
-            if out.len() > room {
-                break;
-            }
-            self.pieces(&word, &mut out);
-        }
+        words(text, |word| {
+            self.pieces(word, &mut out);
+            out.len() <= room
+        });
         out.truncate(room + 1);
         out.push(self.end);
         out
@@ -99,25 +98,25 @@ impl Tokenizer {
     }
 }
 
-/// The words of `text` as BERT's basic tokenizer cuts them: lower case, no accents, every
-/// punctuation mark and CJK ideograph a word of its own.
-fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// The words of `text` as BERT's basic tokenizer cuts them, given to `each` in order
+/// until it returns false: lower case, no accents, every punctuation mark and CJK
+/// ideograph a word of its own, control and invisible format characters dropped.
+fn words(text: &str, mut each: impl FnMut(&str) -> bool) {
     let mut cur = String::new();
-    let flush = |cur: &mut String, out: &mut Vec<String>| {
-        if !cur.is_empty() {
-            out.push(std::mem::take(cur));
-        }
-    };
     for c in text.chars() {
-        if c == '\0' || c == '\u{fffd}' || (c.is_control() && !c.is_whitespace()) {
+        if c == '\0' || c == '\u{fffd}' || (c.is_control() && !c.is_whitespace()) || is_format(c) {
             continue;
         }
-        if c.is_whitespace() {
-            flush(&mut cur, &mut out);
-        } else if is_punctuation(c) || is_cjk(c) {
-            flush(&mut cur, &mut out);
-            out.push(c.to_string());
+        if c.is_whitespace() || is_punctuation(c) || is_cjk(c) {
+            if !cur.is_empty() {
+                if !each(&cur) {
+                    return;
+                }
+                cur.clear();
+            }
+            if !c.is_whitespace() && !each(c.encode_utf8(&mut [0; 4])) {
+                return;
+            }
         } else {
             for l in c.to_lowercase() {
                 for d in l.nfd() {
@@ -128,16 +127,24 @@ fn words(text: &str) -> Vec<String> {
             }
         }
     }
-    flush(&mut cur, &mut out);
-    out
+    if !cur.is_empty() {
+        each(&cur);
+    }
+}
+
+/// Invisible format characters (zero-width spaces and joiners, soft hyphen, byte order
+/// mark, direction marks), which BERT's cleaning drops.
+fn is_format(c: char) -> bool {
+    matches!(c as u32, 0xad | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0xfeff)
 }
 
 /// ASCII symbols count as punctuation (as BERT has it), with Unicode's punctuation blocks.
 fn is_punctuation(c: char) -> bool {
     c.is_ascii_punctuation()
         || matches!(c as u32,
-            0xa1..=0xbf | 0x2010..=0x2027 | 0x2030..=0x205e | 0x3001..=0x3003 | 0x3008..=0x3011
-            | 0xff01..=0xff0f | 0xff1a..=0xff20)
+            0xa1 | 0xa7 | 0xab | 0xb6 | 0xb7 | 0xbb | 0xbf | 0x2010..=0x2027 | 0x2030..=0x205e
+            | 0x060c | 0x061b | 0x061f | 0x3001..=0x3003 | 0x3008..=0x3011
+            | 0xff01..=0xff0f | 0xff1a..=0xff20 | 0xff3b..=0xff40 | 0xff5b..=0xff65)
 }
 
 fn is_cjk(c: char) -> bool {
@@ -156,13 +163,34 @@ mod tests {
         Tokenizer::new(vocab).unwrap()
     }
 
+    fn all(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        words(text, |w| {
+            out.push(w.to_string());
+            true
+        });
+        out
+    }
+
     #[test]
     fn words_split_at_punctuation_lower_cased_without_accents() {
         assert_eq!(
-            words("How do I list.sort()?"),
+            all("How do I list.sort()?"),
             ["how", "do", "i", "list", ".", "sort", "(", ")", "?"]
         );
-        assert_eq!(words("Café\u{0}  ÉTÉ"), ["cafe", "ete"]);
+        assert_eq!(all("Café\u{0}  ÉTÉ"), ["cafe", "ete"]);
+        // Invisible characters are dropped; a degree sign is part of a word.
+        assert_eq!(
+            all("zero\u{200b}width soft\u{ad}hyphen 20°C"),
+            ["zerowidth", "softhyphen", "20°c"]
+        );
+        // Reading stops when the tokens are enough.
+        let mut seen = 0;
+        words("one two three four", |_| {
+            seen += 1;
+            seen < 2
+        });
+        assert_eq!(seen, 2);
     }
 
     #[test]

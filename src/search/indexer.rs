@@ -27,7 +27,7 @@ use super::Search;
 use super::docs::{self, Which};
 use super::rebuild::{self, WRITER_HEAP};
 use crate::db::Db;
-use crate::db::schema::{posts, search_outbox};
+use crate::db::schema::search_outbox;
 
 /// Outbox rows read per batch.
 const BATCH: i64 = 1000;
@@ -121,7 +121,9 @@ fn step(search: &Search, db: &Db, tail: &mut Option<Tail>) -> anyhow::Result<boo
             }
             Err(SearchError::Locked) => {
                 // Another process writes this index; its commits reach our readers.
+                // Its changes still reach this process's thread vectors.
                 *tail = None;
+                search.meaning.follow(db)?;
                 std::thread::sleep(Duration::from_secs(1));
                 return Ok(false);
             }
@@ -190,15 +192,13 @@ fn apply_batch(db: &Db, t: &mut Tail, meaning: &super::meaning::Meaning) -> anyh
             t.writer.add(doc)?;
         }
     }
+    // A thread's meaning follows its title, question and accepted answer: the threads
+    // changed are named before the batch counts as applied.
+    if meaning.enabled() {
+        let of_posts = super::meaning::topics_of_posts(&mut conn, &post_ids)?;
+        meaning.touch(topic_ids.iter().copied().chain(of_posts));
+    }
     t.applied = t.gaps.keys().next().map_or(t.seen, |first| first - 1);
     t.writer.commit(t.applied)?;
-    if meaning.enabled() {
-        // A thread's meaning follows its title, question and accepted answer.
-        let of_posts: Vec<i64> = posts::table
-            .filter(posts::id.eq_any(&post_ids))
-            .select(posts::topic_id)
-            .load(&mut *conn)?;
-        meaning.touch(topic_ids.into_iter().chain(of_posts));
-    }
     Ok(!rows.is_empty())
 }

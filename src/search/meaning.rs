@@ -45,7 +45,11 @@ pub struct Meaning {
     embedded: AtomicU64,
     pending: Mutex<BTreeSet<i64>>,
     wake: Condvar,
-    queries: quick_cache::sync::Cache<String, Arc<Vec<f32>>>,
+    /// Question vectors by the token ids read (so a longer question with the same
+    /// first tokens is not encoded again).
+    queries: quick_cache::sync::Cache<Vec<u32>, Arc<Vec<f32>>>,
+    /// The last `search_outbox` id looked at by [`Meaning::follow`].
+    followed: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Meaning {
@@ -76,6 +80,7 @@ impl Meaning {
             pending: Mutex::new(BTreeSet::new()),
             wake: Condvar::new(),
             queries: quick_cache::sync::Cache::new(QUERY_CACHE),
+            followed: std::sync::atomic::AtomicI64::new(-1),
         }
     }
 
@@ -117,17 +122,63 @@ impl Meaning {
         }
         let (encoder, _) = self.encoder.get()?;
         let vectors = self.vectors.get()?;
-        let key = text.trim().to_lowercase();
-        let v = match self.queries.get(&key) {
+        let ids = encoder.tokens(text, QUERY_TOKENS);
+        let v = match self.queries.get(&ids) {
             Some(v) => v,
             None => {
-                let v = Arc::new(encoder.embed_start(&key, QUERY_TOKENS));
-                self.queries.insert(key, v.clone());
+                let v = Arc::new(encoder.embed_ids(&ids));
+                self.queries.insert(ids, v.clone());
                 v
             }
         };
         Some((v, vectors))
     }
+
+    /// For a process whose indexer only reads (another process writes the index on the
+    /// same data directory): the threads changed since the last look, from the outbox,
+    /// are looked at again. The first call only marks where to start.
+    pub fn follow(&self, db: &Db) -> anyhow::Result<()> {
+        use crate::db::schema::search_outbox;
+        if !self.enabled() {
+            return Ok(());
+        }
+        let mut c = db.get_read()?;
+        let seen = self.followed.load(Ordering::Acquire);
+        if seen < 0 {
+            let top: Option<i64> = search_outbox::table
+                .select(diesel::dsl::max(search_outbox::id))
+                .first(&mut *c)?;
+            self.followed.store(top.unwrap_or(0), Ordering::Release);
+            return Ok(());
+        }
+        let rows: Vec<(i64, String, i64)> = search_outbox::table
+            .filter(search_outbox::id.gt(seen))
+            .order(search_outbox::id.asc())
+            .limit(1000)
+            .select((search_outbox::id, search_outbox::entity, search_outbox::entity_id))
+            .load(&mut *c)?;
+        let Some(last) = rows.last().map(|r| r.0) else {
+            return Ok(());
+        };
+        let topics: Vec<i64> = rows.iter().filter(|r| r.1 == "topic").map(|r| r.2).collect();
+        let posts: Vec<i64> = rows.iter().filter(|r| r.1 == "post").map(|r| r.2).collect();
+        let of_posts = topics_of_posts(&mut c, &posts)?;
+        self.touch(topics.into_iter().chain(of_posts));
+        self.followed.store(last, Ordering::Release);
+        Ok(())
+    }
+}
+
+/// The threads the posts `ids` belong to.
+pub fn topics_of_posts(c: &mut crate::db::AnyConnection, ids: &[i64]) -> anyhow::Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(posts::table
+        .filter(posts::id.eq_any(ids))
+        .select(posts::topic_id)
+        .distinct()
+        .load(c)?)
 }
 
 impl Meaning {
@@ -361,9 +412,14 @@ fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
         (texts, stored)
     };
     let mut fresh = Vec::new();
+    let mut gone = Vec::new();
     for &id in ids {
         let Some(text) = texts.get(&id) else {
+            // Deleted or hidden: nothing derived from its text is kept.
             vectors.remove(id as u64);
+            if stored.iter().any(|s| s.0 == id) {
+                gone.push(id);
+            }
             continue;
         };
         let digest = hex(&Sha256::digest(text.as_bytes()));
@@ -381,12 +437,15 @@ fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
             }
         }
     }
-    if fresh.is_empty() {
+    if fresh.is_empty() && gone.is_empty() {
         return Ok(());
     }
     let now = chrono::Utc::now().naive_utc();
     let mut c = db.get_write()?;
     c.transaction::<_, anyhow::Error, _>(|c| {
+        if !gone.is_empty() {
+            diesel::delete(topic_vectors::table.filter(topic_vectors::topic_id.eq_any(&gone))).execute(c)?;
+        }
         for (id, digest, bytes) in &fresh {
             let row = (
                 topic_vectors::topic_id.eq(id),
