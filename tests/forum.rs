@@ -1513,6 +1513,24 @@ async fn attachments_in_posts() {
             .starts_with("inline")
     );
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    // The same bytes attached by someone else under another name and type keep theirs;
+    // the first link keeps its own.
+    let res = send("notes.txt", png.to_vec()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["sha256"], attached["sha256"]);
+    let res = b.get(again["url"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains("notes.txt"), "{disposition}");
+    let res = b.get(&url).await;
+    assert_eq!(res.headers()["content-type"], "image/png");
 
     // Without JavaScript: Attach posts the whole reply form with the file, and the topic
     // comes back with the draft typed so far and the file's markdown after it.

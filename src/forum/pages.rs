@@ -751,8 +751,8 @@ async fn file(
     user: CurrentUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (sha256, _) = path.into_inner();
-    let name = super::releases::file_name(&state, &user, &sha256).await?;
+    let (sha256, asked) = path.into_inner();
+    let name = super::releases::file_name(&state, &user, &sha256, &asked).await?;
     state.files.serve(&req, &sha256, &name).await
 }
 

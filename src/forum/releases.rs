@@ -145,28 +145,41 @@ pub fn for_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Vec<Download>, 
         .load(c)?)
 }
 
-/// The name a stored file was uploaded under, when a reader may fetch it.
-pub async fn file_name(state: &AppState, user: &AuthUser, sha256: &str) -> Result<String, AppError> {
+/// The name a stored file is served under, when a reader may fetch it: the name in
+/// its address when that is a name it was uploaded under (files are stored by content,
+/// so the same bytes may be attached by several people under several names and types),
+/// else the first name it was uploaded under.
+pub async fn file_name(
+    state: &AppState,
+    user: &AuthUser,
+    sha256: &str,
+    asked: &str,
+) -> Result<String, AppError> {
     require_read(user)?;
     let sha = sha256.to_string();
+    let asked = asked.to_string();
     state
         .db
         .read(move |c| {
             use crate::db::schema::uploads;
-            let attached: Option<String> = uploads::table
+            let mut names: Vec<String> = uploads::table
                 .filter(uploads::sha256.eq(&sha))
+                .order(uploads::id.asc())
                 .select(uploads::filename)
-                .first(c)
-                .optional()?;
-            if let Some(name) = attached {
-                return Ok(name);
+                .load(c)?;
+            names.extend(
+                downloads::table
+                    .inner_join(topics::table)
+                    .filter(downloads::sha256.eq(&sha))
+                    .filter(topics::deleted_at.is_null())
+                    .order(downloads::id.asc())
+                    .select(downloads::filename.assume_not_null())
+                    .load::<String>(c)?,
+            );
+            if names.contains(&asked) {
+                return Ok(asked);
             }
-            Ok(downloads::table
-                .inner_join(topics::table)
-                .filter(downloads::sha256.eq(&sha))
-                .filter(topics::deleted_at.is_null())
-                .select(downloads::filename.assume_not_null())
-                .first::<String>(c)?)
+            names.into_iter().next().ok_or(AppError::NotFound)
         })
         .await
 }
