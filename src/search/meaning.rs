@@ -182,6 +182,13 @@ pub fn topics_of_posts(c: &mut crate::db::AnyConnection, ids: &[i64]) -> anyhow:
 }
 
 impl Meaning {
+    /// Puts a loaded encoder (and its model's name) to use, with an empty set of thread
+    /// vectors of its length.
+    fn install(&self, encoder: (Arc<Encoder>, String)) {
+        let _ = self.vectors.set(Vectors::new(encoder.0.dimensions()));
+        let _ = self.encoder.set(encoder);
+    }
+
     /// The vector of thread `topic` (computed from `title` if it has none yet) and the
     /// threads' vectors, once every thread has one.
     pub fn of_thread(&self, topic: i64, title: &str) -> Option<(Arc<Vec<f32>>, &Vectors)> {
@@ -211,9 +218,7 @@ pub fn start(search: Arc<Search>, db: Db) -> std::io::Result<()> {
                 }
             };
             tracing::info!(model = %encoder.1, seconds = started.elapsed().as_secs_f64(), "embedding model loaded");
-            let m = &search.meaning;
-            let _ = m.vectors.set(Vectors::new(encoder.0.dimensions()));
-            let _ = m.encoder.set(encoder);
+            search.meaning.install(encoder);
             run(&search, &db);
         })
         .map(|_| ())
@@ -262,8 +267,7 @@ pub fn backfill(
     let started = Instant::now();
     let (encoder, model) = load(dir)?;
     let m = Meaning::new(Some(dir.to_path_buf()));
-    let _ = m.vectors.set(Vectors::new(encoder.dimensions()));
-    let _ = m.encoder.set((encoder, model.clone()));
+    m.install((encoder, model.clone()));
     let highest: Option<i64> = {
         let mut c = db.get_read()?;
         topics::table
@@ -440,13 +444,19 @@ fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
     if fresh.is_empty() && gone.is_empty() {
         return Ok(());
     }
-    let now = chrono::Utc::now().naive_utc();
+    let now = crate::db::now();
     let mut c = db.get_write()?;
     c.transaction::<_, anyhow::Error, _>(|c| {
         if !gone.is_empty() {
             diesel::delete(topic_vectors::table.filter(topic_vectors::topic_id.eq_any(&gone))).execute(c)?;
         }
-        for (id, digest, bytes) in &fresh {
+        // A thread deleted meanwhile has no row to refer to: nothing to store for it.
+        let fresh_ids: Vec<i64> = fresh.iter().map(|f| f.0).collect();
+        let existing: Vec<i64> = topics::table
+            .filter(topics::id.eq_any(&fresh_ids))
+            .select(topics::id)
+            .load(c)?;
+        for (id, digest, bytes) in fresh.iter().filter(|f| existing.contains(&f.0)) {
             let row = (
                 topic_vectors::topic_id.eq(id),
                 topic_vectors::model.eq(model),
@@ -454,11 +464,6 @@ fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
                 topic_vectors::vector.eq(bytes),
                 topic_vectors::updated_at.eq(now),
             );
-            // A thread deleted meanwhile has no row to refer to: nothing to store.
-            let exists: i64 = topics::table.filter(topics::id.eq(id)).count().get_result(c)?;
-            if exists == 0 {
-                continue;
-            }
             crate::with_backend!(c, |c| diesel::insert_into(topic_vectors::table)
                 .values(row)
                 .on_conflict(topic_vectors::topic_id)
