@@ -193,6 +193,7 @@ pub fn serve(
             .default_service(web::to(|| async {
                 Err::<HttpResponse, AppError>(AppError::NotFound)
             }))
+            .wrap(from_fn(crate::web::characters::check))
             .wrap(from_fn(csrf::protect))
             .wrap(from_fn(crate::error::render_errors))
             .wrap(headers::security_headers(https))

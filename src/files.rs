@@ -384,6 +384,9 @@ impl FileStore {
             }
             let text = String::from_utf8(text)
                 .map_err(|_| AppError::field(&name, "This field is not valid UTF-8 text."))?;
+            if let Some(c) = crate::web::characters::first_refused(&text) {
+                return Err(AppError::field(&name, crate::web::characters::message(c)));
+            }
             parts.fields.insert(name, text);
         }
         Ok(parts)

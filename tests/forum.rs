@@ -1766,3 +1766,87 @@ async fn many_writers_on_one_row_get_answers_not_errors() {
         .await;
     assert_eq!(page["idea"]["votes"], 17, "{page}");
 }
+
+#[tokio::test]
+async fn control_characters_are_refused_naming_the_field_on_every_input() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let token = member(&app, "ann@acme.test").await;
+    let topic = ask(&app, &token, "Agent stops after the upgrade", "It stops.", &[]).await;
+    let tid = topic["topic"]["id"].as_i64().unwrap();
+    let field_of = |body: &Value| -> Vec<String> {
+        body["errors"]
+            .as_object()
+            .map(|f| f.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+
+    // JSON: the field is named by its path, whatever the route, signed in or not.
+    for (path, auth, body, field) in [
+        (
+            "/api/v1/topics".to_string(),
+            true,
+            json!({"category": "questions", "title": "Null\u{0} byte", "body": "x"}),
+            "title",
+        ),
+        (
+            format!("/api/v1/topics/{tid}/posts"),
+            true,
+            json!({"body": "escape \u{1b}[31m red"}),
+            "body",
+        ),
+        (
+            "/api/v1/auth/token".to_string(),
+            false,
+            json!({"email": "ann@acme.test\u{0}", "password": "x"}),
+            "email",
+        ),
+        (
+            "/api/v1/topics".to_string(),
+            true,
+            json!({"category": "questions", "title": "ok title", "body": "x", "tags": ["a", "b\u{ffff}"]}),
+            "tags[1]",
+        ),
+    ] {
+        let (status, answer) = app
+            .call(Method::POST, &path, auth.then_some(token.as_str()), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {answer}");
+        assert_eq!(field_of(&answer), [field], "{answer}");
+        assert!(answer.to_string().contains("Remove the"), "{answer}");
+    }
+    // The query string and the path.
+    for (path, field) in [("/api/v1/search?q=a%00b", "q"), ("/api/v1/topics/a%00b", "path")] {
+        let (status, answer) = app.call(Method::GET, path, Some(&token), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {answer}");
+        assert_eq!(field_of(&answer), [field], "{answer}");
+    }
+
+    // A page's form, urlencoded and multipart, and a page's address: a 422 page,
+    // nothing stored.
+    let mut b = app.browser();
+    b.login("ann@acme.test", PW).await;
+    let (status, html) = b.page(&format!("/t/{tid}/a%00b")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("U+0000"), "{html}");
+    let res = b
+        .post(&format!("/t/{tid}/reply"), &[("body", "a reply\u{0}")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("U+0000"));
+    let res = b
+        .post_multipart(
+            &format!("/t/{tid}/attach"),
+            &[("body", "see the log\u{0}")],
+            &[("file", Some(("agent.log", b"log\0line")))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, posts) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&token), None)
+        .await;
+    assert_eq!(posts["replies"].as_array().unwrap().len(), 0, "{posts}");
+
+    // Tabs and line breaks are text; a file's bytes are its own.
+    let (status, answer) = reply(&app, &token, tid, "col\tcol\r\nnext line").await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+}

@@ -262,3 +262,36 @@ async fn the_webhook_is_closed_without_a_secret() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn control_characters_in_mail_are_dropped_and_the_message_kept() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    let ann = app.token("ann@acme.test", PW).await;
+    // NUL cannot be stored by PostgreSQL: a message holding one in its subject and text
+    // is taken in without it, never refused or failed for its content.
+    let o = take(
+        &app,
+        &plain(
+            "ann@acme.test",
+            "Export\u{0} stops",
+            "nul1",
+            "The export\u{0} stops at 40%\u{7} every night.",
+        ),
+    )
+    .await;
+    assert_eq!(o.outcome, "ticket", "{o:?}");
+    assert!(
+        o.reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("2 control character"),
+        "{o:?}"
+    );
+    let t = ticket(&app, &ann, o.ticket_id.unwrap()).await;
+    assert_eq!(t["ticket"]["subject"], "Export stops");
+    assert_eq!(
+        t["ticket"]["description_markdown"],
+        "The export stops at 40% every night."
+    );
+}

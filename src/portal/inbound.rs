@@ -151,20 +151,22 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         };
         return record(state, None, "", "", refused(why.into()), raw.len()).await;
     };
-    let from = m
-        .from()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .unwrap_or_default()
-        .trim()
-        .to_lowercase();
-    let subject: String = m
-        .subject()
-        .unwrap_or_default()
+    // A control character in a header cannot be stored (NUL on PostgreSQL): it is
+    // dropped, so that no message is refused, or retried forever, for its content.
+    let clean = |text: &str| crate::web::characters::without_refused(text).0;
+    let from = clean(
+        m.from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default(),
+    )
+    .trim()
+    .to_lowercase();
+    let subject: String = clean(m.subject().unwrap_or_default())
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let message_id = m.message_id().map(str::to_string);
+    let message_id = m.message_id().map(clean);
     if let Some(id) = &message_id {
         let id = id.clone();
         let seen: Option<Option<i64>> = state
@@ -222,9 +224,17 @@ async fn decide(state: &AppState, m: &Message<'_>, from: &str, subject: &str) ->
         .await?
         .ok_or(AppError::NotFound)?;
     let body: Cow<str> = m.body_text(0).unwrap_or_default();
+    let (body, dropped) = crate::web::characters::without_refused(&body);
     let text = new_text(&body.replace("\r\n", "\n"));
     let (files, skipped) = attachments(state, m).await?;
-    let reason = (!skipped.is_empty()).then(|| format!("Attachments left out: {}.", skipped.join("; ")));
+    let mut notes = Vec::new();
+    if !skipped.is_empty() {
+        notes.push(format!("Attachments left out: {}.", skipped.join("; ")));
+    }
+    if dropped > 0 {
+        notes.push(format!("{dropped} control character(s) removed from the text."));
+    }
+    let reason = (!notes.is_empty()).then(|| notes.join(" "));
     if let Some(ticket_id) = answered_ticket(m, subject) {
         let exists = state
             .db

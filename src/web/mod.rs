@@ -1,8 +1,9 @@
 //! What every feature's handlers share: templates, sessions and the signed-in user,
-//! CSRF protection, rate limits, security headers, static assets and operations
-//! endpoints.
+//! CSRF protection, the characters text may hold, rate limits, security headers, static
+//! assets and operations endpoints.
 
 pub mod assets;
+pub mod characters;
 pub mod csrf;
 pub mod forms;
 pub mod headers;
