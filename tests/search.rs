@@ -382,6 +382,34 @@ async fn queries_filters_counts_and_suggestions() {
         )
         .await;
     assert_eq!(suggested, json!([]), "{suggested}");
+    // The search page shows the threads that answer a question above the posts, with the
+    // forms' ranking and cut, on the first page and in the category asked for.
+    let answers = |found: &Value| -> Vec<String> {
+        found["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let found = search(&app, &ann, "q=the+installer+fails+on+windows").await;
+    assert!(
+        answers(&found).contains(&"Windows installer fails halfway".to_string()),
+        "{found}"
+    );
+    let found = search(&app, &ann, "q=the+installer+fails+on+windows&category=ideas").await;
+    assert_eq!(found["answers"], json!([]), "{found}");
+    let found = search(&app, &ann, "q=the+installer+fails+on+windows&page=2").await;
+    assert_eq!(found["answers"], json!([]), "{found}");
+    let found = search(
+        &app,
+        &ann,
+        "q=how+do+I+rotate+kubernetes+certificates+after+the+upgrade",
+    )
+    .await;
+    assert_eq!(found["answers"], json!([]), "{found}");
+    let (_, html) = b.page("/search?q=the+installer+fails+on+windows").await;
+    assert!(html.contains("Threads that may answer this"), "{html}");
 }
 
 #[tokio::test]
@@ -610,6 +638,9 @@ async fn questions_find_threads_by_meaning() {
         )
         .await;
     assert_eq!(none, json!([]));
+    // The search page finds the thread by meaning too, above the posts.
+    let found = search(&app, &ann, &format!("q={}", asked.replace(' ', "+"))).await;
+    assert_eq!(found["answers"][0]["topic_id"], restore_id, "{found}");
 
     // The vectors are stored once, for the model that made them.
     let stored: Vec<(i64, String)> = {

@@ -311,14 +311,18 @@ def main():
             found = parley.call("GET", "/api/v1/search/suggest?" + urllib.parse.urlencode({"q": q}))
             return ext([s["topic_id"] for s in found])
 
-        def search(q):
-            # The search box takes 200 characters, as the API does.
+        def searched(q, answers):
+            # The search box takes 200 characters, as the API does. The page reads top
+            # down: the threads that may answer, then the posts.
             found = parley.call("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": q[:200]}))
-            seen = []
+            seen = [a["topic_id"] for a in found.get("answers", [])] if answers else []
             for h in found.get("hits", []):
                 if h["topic_id"] not in seen:
                     seen.append(h["topic_id"])
             return ext(seen)
+
+        search = lambda q: searched(q, True)
+        search_posts = lambda q: searched(q, False)
 
         raw = {}
 
@@ -330,6 +334,7 @@ def main():
         systems["Parley suggest (ask and ticket forms)"] = suggest
         systems["Parley suggest, no cut"] = suggest_all
         systems["Parley search API"] = search
+        systems["Parley search API, posts alone"] = search_posts
         systems["SQLite FTS5 bm25, title x10, words OR-ed"] = Fts5(threads).ask
         pg = None
         if pg_available(args.pg_url):
@@ -354,16 +359,29 @@ def main():
         with open(args.dump, "w", encoding="utf-8") as f:
             json.dump([{"q": q["q"], "answers": q["answers"], "shown": raw.get(q["q"], [])} for q in questions], f)
     print()
-    print("The cut, from the uncut suggestions: shown when one of the first five holds at least "
-          "this share of the question (then threads under 0.2 are left out)")
-    print("| share at least | top 5 | top 1 | nothing answers: shows nothing |")
+    by_meaning = any(c is not None for found in raw.values() for _, _, _, c in found)
+    if by_meaning:
+        # With meaning the forms show threads when the best fit (cosine plus 0.4 times
+        # the share) clears the cut, then leave out those under 0.4.
+        print("The cut, from the uncut suggestions: shown when the best thread's fit is at least")
+        fit = lambda share, cosine: (cosine or 0.0) + 0.4 * share
+        cuts = (0.0, 0.5, 0.55, 0.575, 0.6, 0.625, 0.65, 0.7)
+        keep = lambda share, cosine, cut: fit(share, cosine) >= 0.4 or cut == 0.0
+        best = lambda found: max((fit(s, c) for _, s, _, c in found), default=0.0)
+    else:
+        print("The cut, from the uncut suggestions: shown when one of the first five holds at least "
+              "this share of the question (then threads under 0.2 are left out)")
+        cuts = (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+        keep = lambda share, cosine, cut: share >= 0.2 or cut == 0.0
+        best = lambda found: max((s for _, s, _, _ in found[:5]), default=0.0)
+    print("| cut | top 5 | top 1 | nothing answers: shows nothing |")
     print("| --- | --- | --- | --- |")
-    for cut in (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7):
+    for cut in cuts:
         r5 = r1 = n = silent = none = 0
         for item in questions:
             found = raw.get(item["q"], [])
-            shown = [t for t, share, _, _ in found if share >= 0.2 or cut == 0.0]
-            if not any(share >= cut for _, share, _, _ in found[:5]):
+            shown = [t for t, share, _, cosine in found if keep(share, cosine, cut)]
+            if best(found) < cut:
                 shown = []
             if item["answers"]:
                 n += 1
@@ -372,7 +390,7 @@ def main():
             else:
                 none += 1
                 silent += not shown
-        print(f"| {cut:.2f} | {r5 / max(n, 1):.2f} | {r1 / max(n, 1):.2f} | {silent} of {none} |")
+        print(f"| {cut:.3f} | {r5 / max(n, 1):.2f} | {r1 / max(n, 1):.2f} | {silent} of {none} |")
     print()
     print("| system | right thread in top 5 | top 1 | MRR@10 | nothing answers: shows nothing | ms per question |")
     print("| --- | --- | --- | --- | --- | --- |")

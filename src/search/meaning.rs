@@ -50,6 +50,9 @@ pub struct Meaning {
     queries: quick_cache::sync::Cache<Vec<u32>, Arc<Vec<f32>>>,
     /// The last `search_outbox` id looked at by [`Meaning::follow`].
     followed: std::sync::atomic::AtomicI64,
+    /// Threads that embed at once: one in a server (the cores answer requests), every
+    /// core in `parley reindex`.
+    workers: usize,
 }
 
 impl std::fmt::Debug for Meaning {
@@ -81,6 +84,7 @@ impl Meaning {
             wake: Condvar::new(),
             queries: quick_cache::sync::Cache::new(QUERY_CACHE),
             followed: std::sync::atomic::AtomicI64::new(-1),
+            workers: 1,
         }
     }
 
@@ -266,7 +270,8 @@ pub fn backfill(
     use super::rebuild::Progress;
     let started = Instant::now();
     let (encoder, model) = load(dir)?;
-    let m = Meaning::new(Some(dir.to_path_buf()));
+    let mut m = Meaning::new(Some(dir.to_path_buf()));
+    m.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     m.install((encoder, model.clone()));
     let highest: Option<i64> = {
         let mut c = db.get_read()?;
@@ -395,6 +400,29 @@ pub fn thread_texts(c: &mut crate::db::AnyConnection, ids: &[i64]) -> anyhow::Re
 
 type Stored = (i64, String, String, Vec<u8>);
 
+/// The vectors of `texts`, in order, embedded by up to `workers` threads.
+fn embed_all(encoder: &Encoder, texts: &[&str], workers: usize) -> anyhow::Result<Vec<Vec<f32>>> {
+    let workers = workers.clamp(1, texts.len().max(1));
+    if workers == 1 {
+        return Ok(texts.iter().map(|t| encoder.embed(t)).collect());
+    }
+    let per = texts.len().div_ceil(workers);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = texts
+            .chunks(per)
+            .map(|part| s.spawn(move || part.iter().map(|t| encoder.embed(t)).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for part in parts {
+            out.extend(
+                part.join()
+                    .map_err(|_| anyhow::anyhow!("a thread embedding texts stopped"))?,
+            );
+        }
+        Ok(out)
+    })
+}
+
 /// Brings the vectors of `ids` up to date: read when stored for this model and text,
 /// computed and stored otherwise, forgotten for threads that are not public.
 fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
@@ -417,6 +445,7 @@ fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
     };
     let mut fresh = Vec::new();
     let mut gone = Vec::new();
+    let mut unknown: Vec<(i64, &str, String)> = Vec::new();
     for &id in ids {
         let Some(text) = texts.get(&id) else {
             // Deleted or hidden: nothing derived from its text is kept.
@@ -433,13 +462,14 @@ fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
             .map(|s| from_bytes(&s.3));
         match known {
             Some(v) if v.len() == encoder.dimensions() => vectors.set(id as u64, &v),
-            _ => {
-                let v = encoder.embed(text);
-                vectors.set(id as u64, &v);
-                m.embedded.fetch_add(1, Ordering::Relaxed);
-                fresh.push((id, digest, to_bytes(&v)));
-            }
+            _ => unknown.push((id, text, digest)),
         }
+    }
+    let texts: Vec<&str> = unknown.iter().map(|u| u.1).collect();
+    for ((id, _, digest), v) in unknown.into_iter().zip(embed_all(encoder, &texts, m.workers)?) {
+        vectors.set(id as u64, &v);
+        m.embedded.fetch_add(1, Ordering::Relaxed);
+        fresh.push((id, digest, to_bytes(&v)));
     }
     if fresh.is_empty() && gone.is_empty() {
         return Ok(());

@@ -17,6 +17,8 @@ use crate::web::AuthUser;
 
 /// Results per page.
 pub const PER_PAGE: usize = 20;
+/// Most threads shown above the posts as answering a search.
+const ANSWERS: usize = 5;
 /// Longest query accepted.
 const MAX_QUERY: usize = 200;
 
@@ -94,6 +96,11 @@ pub struct SearchResults {
     /// `all_words`, `typos` (a misspelled word was matched loosely) or `any_word`.
     pub matched: &'static str,
     pub hits: Vec<HitView>,
+    /// Threads that may answer the words as a question, shown above the posts: on the
+    /// first page of a search with words and no filter beyond category and solved state,
+    /// up to 5 threads by the ask form's ranking (meaning and words) that clear its cut;
+    /// otherwise empty.
+    pub answers: Vec<SuggestionView>,
     /// Matches per category, whatever category was chosen.
     pub categories: Vec<CategoryCount>,
 }
@@ -224,7 +231,31 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
         limit: PER_PAGE,
     };
     let index = index(state)?;
-    let found = off_thread(move || index.search(&query)).await?;
+    // The threads that answer a question are looked for beside the posts when they can
+    // be filtered as the posts are: by category and solved state.
+    let answering = page == 1
+        && !q.is_empty()
+        && [&p.tag, &p.product, &p.author, &p.since, &p.until]
+            .iter()
+            .all(|f| some(f).is_none());
+    let search = state.search.clone();
+    let (found, answers) = off_thread(move || {
+        let found = index.search(&query)?;
+        let answers = if answering {
+            let meaning = search.meaning.query(&query.text);
+            let related = related(&index, &query.text, meaning, None, ANSWERS * 2)?;
+            search_index::shown(related)
+                .into_iter()
+                .filter(|r| query.categories.is_empty() || query.categories.contains(&r.thread.category))
+                .filter(|r| query.solved.is_none_or(|s| s == r.thread.solved))
+                .take(ANSWERS)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok((found, answers))
+    })
+    .await?;
     let name_of = |slug: &str| {
         names
             .get(slug)
@@ -278,6 +309,7 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
             search_index::Match::AnyWord => "any_word",
         },
         hits,
+        answers: answers.into_iter().map(suggestion_view).collect(),
         categories,
     })
 }
@@ -357,14 +389,25 @@ pub async fn suggest(
     let search = state.search.clone();
     let found = off_thread(move || {
         let meaning = search.meaning.query(&q);
-        let m = meaning.as_ref().map(|(v, threads)| search_index::Meaning {
-            query: v.as_slice(),
-            threads,
-        });
-        index.related(&q, m, None, 8)
+        related(&index, &q, meaning, None, 8)
     })
     .await?;
     Ok(shown(found, all))
+}
+
+/// The threads related to `text`, compared by meaning too when its vector is given.
+fn related(
+    index: &search_index::SearchIndex,
+    text: &str,
+    meaning: Option<(std::sync::Arc<Vec<f32>>, &search_index::Vectors)>,
+    exclude: Option<u64>,
+    limit: usize,
+) -> Result<Vec<search_index::Related>, search_index::SearchError> {
+    let m = meaning.as_ref().map(|(v, threads)| search_index::Meaning {
+        query: v.as_slice(),
+        threads,
+    });
+    index.related(text, m, exclude, limit)
 }
 
 /// The threads that clear the cut (all of them when asked), as views.
@@ -401,11 +444,7 @@ pub async fn similar(state: &AppState, topic_id: i64, title: &str) -> super::Sim
     let search = state.search.clone();
     let found: super::SimilarTopics = match off_thread(move || {
         let meaning = search.meaning.of_thread(topic_id, &title);
-        let m = meaning.as_ref().map(|(v, threads)| search_index::Meaning {
-            query: v.as_slice(),
-            threads,
-        });
-        index.related(&title, m, Some(topic_id as u64), 5)
+        related(&index, &title, meaning, Some(topic_id as u64), 5)
     })
     .await
     {
