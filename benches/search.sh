@@ -5,6 +5,10 @@
 # them PostgreSQL full-text search (tsvector column, GIN index, ts_rank, top 20) on the
 # same posts and the same queries with pgbench. Usage:
 #   benches/search.sh [POSTS] [SECONDS per run, default 10]
+# With PARLEY_EMBEDDING_MODEL set (embedding/fetch-model.sh), reindex also embeds every
+# thread and the server compares meaning too; every query is then asked once, so that
+# each pays for its encoding as a new question typed would. SEARCH_BENCH_PG=0 skips the
+# PostgreSQL comparison.
 # Needs: cargo build --release, wrk, curl, python3; psql and pgbench for PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +34,8 @@ import random, re, sqlite3, sys, urllib.parse
 db, work = sys.argv[1], sys.argv[2]
 rng = random.Random(7)
 con = sqlite3.connect(db)
-bodies = [r[0] for r in con.execute("SELECT body_markdown FROM posts ORDER BY random() LIMIT 400")]
-titles = [r[0] for r in con.execute("SELECT title FROM topics ORDER BY random() LIMIT 200")]
+bodies = [r[0] for r in con.execute("SELECT body_markdown FROM posts ORDER BY random() LIMIT 4000")]
+titles = [r[0] for r in con.execute("SELECT title FROM topics ORDER BY random() LIMIT 5000")]
 queries = []
 for b in bodies:
     words = [w for w in re.findall(r"[a-z]{4,}", b.lower())]
@@ -40,25 +44,41 @@ for b in bodies:
     n = rng.choice([1, 1, 2, 2, 3])
     queries.append(" ".join(rng.sample(words, min(n, len(words)))))
 # 180 from posts, then codes, versions, product pairs and misspellings (two letters
-# swapped in single words), so that every kind of query is in the 200.
+# swapped in single words), so that every kind of query is in the first 200; then more
+# from posts, all different, for runs where a query is asked once.
 typos = [q[:2] + q[3] + q[2] + q[4:] for q in queries if len(q) > 5 and " " not in q][:14]
+rest = list(dict.fromkeys(queries[180:]))
 queries = queries[:180] + ["ERR-1042", "0x80004005", "HTTP 502", "4.2.1", "backup timeout", "proxy ssl"] + typos
-queries = queries[:200]
+queries = list(dict.fromkeys(queries[:200] + rest))[:4000]
 with open(f"{work}/queries.txt", "w") as f:
     f.write("\n".join(queries) + "\n")
 with open(f"{work}/search.paths", "w") as f:
     for q in queries:
         f.write("/api/v1/search?q=" + urllib.parse.quote(q) + "\n")
 with open(f"{work}/suggest.paths", "w") as f:
+    seen = set()
     for t in titles:
         words = t.split()[: rng.randint(1, 3)]
         words[-1] = words[-1][: max(2, len(words[-1]) - 2)]
-        f.write("/api/v1/search/suggest?q=" + urllib.parse.quote(" ".join(words)) + "\n")
+        q = " ".join(words)
+        if q not in seen:
+            seen.add(q)
+            f.write("/api/v1/search/suggest?q=" + urllib.parse.quote(q) + "\n")
 PY
+# Each run starts at its own place in the list (START, a fraction of it) and wrk's two
+# threads a quarter apart, so that with meaning no query is asked twice in the runs.
 cat >"$work/paths.lua" <<'LUA'
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
 local paths = {}
 for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
 local i = 0
+function init(args)
+  i = math.floor(#paths * (tonumber(os.getenv("START") or "0") + (id or 0) / 4))
+end
 request = function()
   i = i % #paths + 1
   return wrk.format("GET", paths[i])
@@ -70,15 +90,26 @@ session=$(sign_in "$PORT" bench@customer1.test "bench password 1234" "$data/cook
 cookie="Cookie: parley_session=$session"
 base="http://127.0.0.1:$PORT"
 curl -sf -H "$cookie" "$base/api/v1/search?q=backup" >/dev/null || { echo "search does not answer" >&2; exit 1; }
+if [ -n "${PARLEY_EMBEDDING_MODEL:-}" ]; then
+  started=$(date +%s)
+  until curl -sf "$base/readyz" | grep -q '"state":"ready"'; do sleep 1; done
+  echo "meaning: ready $(( $(date +%s) - started )) s after the server answered; $(curl -s "$base/readyz" | grep -o '"threads":[0-9]*')"
+  echo "server RSS before the runs: $(( $(awk '/VmRSS/ {print $2}' /proc/$server_pid/status) / 1024 )) MiB"
+fi
+echo "$(wc -l <"$work/search.paths") search and $(wc -l <"$work/suggest.paths") suggest queries, each different"
+
 echo "| engine | request | conns | req/s | p50 | p99 | non-2xx |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for conns in 1 16; do
+  start=$([ "$conns" = 1 ] && echo 0 || echo 0.5)
   measure parley "healthz (ceiling)" "$conns" "$base/healthz"
-  PATHS_FILE="$work/search.paths" measure parley "search, 200 queries" "$conns" "$base/" "$cookie" "$work/paths.lua"
-  PATHS_FILE="$work/suggest.paths" measure parley "suggest, 200 titles" "$conns" "$base/" "$cookie" "$work/paths.lua"
+  START=$start PATHS_FILE="$work/search.paths" measure parley "search" "$conns" "$base/" "$cookie" "$work/paths.lua"
+  START=$start PATHS_FILE="$work/suggest.paths" measure parley "suggest" "$conns" "$base/" "$cookie" "$work/paths.lua"
 done
+echo "server RSS after the runs: $(( $(awk '/VmRSS/ {print $2}' /proc/$server_pid/status) / 1024 )) MiB"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
+[ "${SEARCH_BENCH_PG:-1}" = 0 ] && exit 0
 if ! { command -v pgbench >/dev/null && psql "$PG_ADMIN" -qc 'SELECT 1' >/dev/null 2>&1; }; then
   echo "(PostgreSQL or pgbench not reachable: the full-text comparison is skipped)"
   exit 0

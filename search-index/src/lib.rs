@@ -23,7 +23,7 @@ pub mod vectors;
 
 pub use index::{PostDoc, SearchError, SearchIndex, Writer};
 pub use query::{Hit, Match, Results, SearchQuery, Suggestion};
-pub use related::{Meaning, Related, shown};
+pub use related::{Found, Meaning, Related, shown};
 pub use vectors::Vectors;
 
 use std::fs;

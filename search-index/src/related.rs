@@ -156,6 +156,22 @@ fn words_of(text: &str) -> Vec<Word> {
     out
 }
 
+/// A thread found by words: its summed score, its posts found, and its opening post
+/// when found.
+type Candidate = (u64, Score, Vec<DocAddress>, Option<DocAddress>);
+
+/// The threads the words of a question find, before meaning is compared: looked up
+/// while the question is encoded ([`SearchIndex::related_by_words`]), then ranked with
+/// its meaning ([`Found::rank`]).
+pub struct Found {
+    searcher: tantivy::Searcher,
+    looked_up: Vec<LookedUp>,
+    total_weight: f32,
+    ranked: Vec<Candidate>,
+    exclude: Option<u64>,
+    limit: usize,
+}
+
 impl SearchIndex {
     /// Threads (questions, articles, ideas, releases: by their opening post) that may
     /// answer `text`, best first, with their score and share; `exclude` leaves one
@@ -169,14 +185,34 @@ impl SearchIndex {
         exclude: Option<u64>,
         limit: usize,
     ) -> Result<Vec<Related>, SearchError> {
+        self.related_by_words(text, exclude, limit)?.rank(self, meaning)
+    }
+
+    /// The first half of [`SearchIndex::related`]: the threads the words of `text` find.
+    pub fn related_by_words(
+        &self,
+        text: &str,
+        exclude: Option<u64>,
+        limit: usize,
+    ) -> Result<Found, SearchError> {
         let f = self.fields();
         let searcher = self.reader().searcher();
+        let limit = limit.clamp(1, 20);
         let words = words_of(text);
-        if words.is_empty() && meaning.is_none() {
-            return Ok(Vec::new());
+        let mut found = Found {
+            searcher,
+            looked_up: Vec::new(),
+            total_weight: 0.0,
+            ranked: Vec::new(),
+            exclude,
+            limit,
+        };
+        if words.is_empty() {
+            return Ok(found);
         }
+        let searcher = &found.searcher;
         // Unknown words read as the nearest known one; known words stay as they are.
-        let fixes = plan::corrections(&searcher, f, text)?;
+        let fixes = plan::corrections(searcher, f, text)?;
         let total_docs = searcher.num_docs().max(1) as f32;
         let idf = |n: u64| ((total_docs - n as f32 + 0.5) / (n as f32 + 0.5) + 1.0).ln();
         let unknown_idf = idf(0);
@@ -205,7 +241,6 @@ impl SearchIndex {
             let weight = if df == 0 { unknown_idf } else { idf(df) };
             looked_up.push((terms, weight));
         }
-        let total_weight: f32 = looked_up.iter().map(|(_, w)| w).sum();
         let should: Vec<(Occur, Box<dyn Query>)> = looked_up
             .iter()
             .flat_map(|(terms, _)| terms.iter())
@@ -224,14 +259,10 @@ impl SearchIndex {
         if let Some(t) = exclude {
             clauses.push((Occur::MustNot, flag(f.topic_id, t)));
         }
-        let top = if looked_up.is_empty() {
-            Vec::new()
-        } else {
-            searcher.search(
-                &BooleanQuery::new(clauses),
-                &TopDocs::with_limit(WINDOW).order_by_score(),
-            )?
-        };
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(WINDOW).order_by_score(),
+        )?;
 
         // Per thread: its summed score and the posts of it that were found.
         let mut threads: HashMap<u64, (Score, Vec<DocAddress>, Option<DocAddress>)> = HashMap::new();
@@ -247,13 +278,40 @@ impl SearchIndex {
                 entry.2 = Some(addr);
             }
         }
-        let mut ranked: Vec<(u64, Score, Vec<DocAddress>, Option<DocAddress>)> = threads
+        let mut ranked: Vec<Candidate> = threads
             .into_iter()
             .map(|(t, (s, docs, opening))| (t, s, docs, opening))
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let limit = limit.clamp(1, 20);
         ranked.truncate(limit * CANDIDATES_PER_RESULT);
+        found.total_weight = looked_up.iter().map(|(_, w)| w).sum();
+        found.looked_up = looked_up;
+        found.ranked = ranked;
+        Ok(found)
+    }
+}
+
+impl Found {
+    /// The second half of [`SearchIndex::related`]: the threads nearest in meaning join
+    /// those found by words, and all are ranked by their share and, with meaning, their
+    /// fit. `index` is the one that found them.
+    pub fn rank(
+        self,
+        index: &SearchIndex,
+        meaning: Option<Meaning<'_>>,
+    ) -> Result<Vec<Related>, SearchError> {
+        let Found {
+            searcher,
+            looked_up,
+            total_weight,
+            mut ranked,
+            exclude,
+            limit,
+        } = self;
+        if looked_up.is_empty() && meaning.is_none() {
+            return Ok(Vec::new());
+        }
+        let f = index.fields();
         if let Some(m) = meaning {
             // Threads near in meaning that no word found: their opening post and
             // accepted answer are read so that their share is weighed like the others'.
@@ -261,7 +319,7 @@ impl SearchIndex {
                 if ranked.iter().any(|r| r.0 == topic) {
                     continue;
                 }
-                let docs = self.thread_posts(&searcher, f, topic)?;
+                let docs = index.thread_posts(&searcher, f, topic)?;
                 let Some(&first) = docs.first() else { continue };
                 let opening = docs.iter().copied().find(|a| {
                     let ff = searcher.segment_reader(a.segment_ord).fast_fields();
@@ -314,7 +372,7 @@ impl SearchIndex {
             // The thread's card comes from its opening post, found or not.
             let card = match opening {
                 Some(addr) => searcher.doc(addr)?,
-                None => match self.opening_of(&searcher, f, topic)? {
+                None => match index.opening_of(&searcher, f, topic)? {
                     Some(doc) => doc,
                     None => continue,
                 },
@@ -329,7 +387,9 @@ impl SearchIndex {
         }
         Ok(out)
     }
+}
 
+impl SearchIndex {
     /// The opening post and accepted answer of `topic`, as the index holds them.
     fn thread_posts(
         &self,

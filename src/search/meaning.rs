@@ -119,6 +119,11 @@ impl Meaning {
         }
     }
 
+    /// The threads' vectors, once every thread has one.
+    pub fn threads(&self) -> Option<&Vectors> {
+        self.vectors.get().filter(|_| self.is_ready())
+    }
+
     /// The vector of a question and the threads' vectors, once every thread has one.
     pub fn query(&self, text: &str) -> Option<(Arc<Vec<f32>>, &Vectors)> {
         if !self.is_ready() {

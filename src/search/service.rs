@@ -238,24 +238,24 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
         && [&p.tag, &p.product, &p.author, &p.since, &p.until]
             .iter()
             .all(|f| some(f).is_none());
-    let search = state.search.clone();
-    let (found, answers) = off_thread(move || {
-        let found = index.search(&query)?;
-        let answers = if answering {
-            let meaning = search.meaning.query(&query.text);
-            let related = related(&index, &query.text, meaning, None, ANSWERS * 2)?;
-            search_index::shown(related)
-                .into_iter()
-                .filter(|r| query.categories.is_empty() || query.categories.contains(&r.thread.category))
-                .filter(|r| query.solved.is_none_or(|s| s == r.thread.solved))
-                .take(ANSWERS)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok((found, answers))
-    })
-    .await?;
+    // The posts and the threads that answer are looked for side by side: on an idle
+    // server a search costs the slower of the two.
+    let answers = async {
+        if !answering {
+            return Ok(Vec::new());
+        }
+        let related = related_to(state, index.clone(), query.text.clone(), ANSWERS * 2).await?;
+        Ok(search_index::shown(related)
+            .into_iter()
+            .filter(|r| query.categories.is_empty() || query.categories.contains(&r.thread.category))
+            .filter(|r| query.solved.is_none_or(|s| s == r.thread.solved))
+            .take(ANSWERS)
+            .collect::<Vec<_>>())
+    };
+    let asked = query.clone();
+    let posts_index = index.clone();
+    let found = off_thread(move || posts_index.search(&asked));
+    let (found, answers) = futures_util::future::try_join(found, answers).await?;
     let name_of = |slug: &str| {
         names
             .get(slug)
@@ -385,14 +385,41 @@ pub async fn suggest(
     if q.trim().chars().count() < 2 {
         return Ok(Vec::new());
     }
-    let index = index(state)?;
-    let search = state.search.clone();
-    let found = off_thread(move || {
-        let meaning = search.meaning.query(&q);
-        related(&index, &q, meaning, None, 8)
-    })
-    .await?;
+    let found = related_to(state, index(state)?, q, 8).await?;
     Ok(shown(found, all))
+}
+
+/// The threads related to `text`, by meaning too when a model is set: its words are
+/// looked up while it is encoded, each on a thread of its own, and the two then ranked
+/// together.
+async fn related_to(
+    state: &AppState,
+    index: search_index::SearchIndex,
+    text: String,
+    limit: usize,
+) -> Result<Vec<search_index::Related>, AppError> {
+    let by_words = {
+        let (index, text) = (index.clone(), text.clone());
+        off_thread(move || index.related_by_words(&text, None, limit))
+    };
+    let search = state.search.clone();
+    let encoded = {
+        let search = search.clone();
+        off_thread(move || Ok(search.meaning.query(&text).map(|(v, _)| v)))
+    };
+    let (found, vector) = futures_util::future::try_join(by_words, encoded).await?;
+    off_thread(move || {
+        let meaning =
+            vector
+                .as_ref()
+                .zip(search.meaning.threads())
+                .map(|(v, threads)| search_index::Meaning {
+                    query: v.as_slice(),
+                    threads,
+                });
+        found.rank(&index, meaning)
+    })
+    .await
 }
 
 /// The threads related to `text`, compared by meaning too when its vector is given.
