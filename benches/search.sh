@@ -8,7 +8,9 @@
 # With PARLEY_EMBEDDING_MODEL set (embedding/fetch-model.sh), reindex also embeds every
 # thread and the server compares meaning too; every query is then asked once, so that
 # each pays for its encoding as a new question typed would. SEARCH_BENCH_PG=0 skips the
-# PostgreSQL comparison.
+# PostgreSQL comparison. SEARCH_BENCH_DATA=DIR keeps the imported and indexed data in
+# DIR, and a later run with the same DIR starts from a copy of it (the PostgreSQL
+# comparison then needs the forum file, so it is skipped).
 # Needs: cargo build --release, wrk, curl, python3; psql and pgbench for PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,13 +21,22 @@ source "$(dirname "$0")/lib.sh"
 bench_setup
 
 echo "Parley $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $POSTS posts, ${DURATION}s per run"
-python3 benches/gen_forum.py "$POSTS" 2000 >"$work/forum.jsonl"
 data="$work/sqlite"
-mkdir -p "$data"
-export PARLEY_DATA_DIR="$data" DATABASE_URL="sqlite://$data/parley.db" PARLEY_LOG=error
-"$BIN" import "$work/forum.jsonl" | tail -n 1
-echo "reindex: $("$BIN" reindex | tail -n 1)"
-echo "bench password 1234" | "$BIN" user create --email bench@customer1.test --name Bench --role member >/dev/null
+if [ -n "${SEARCH_BENCH_DATA:-}" ] && [ -f "$SEARCH_BENCH_DATA/parley.db" ]; then
+  # A data directory kept from an earlier run of the same size (copied, so that this
+  # run changes nothing in it): no import, no reindex.
+  cp -a "$SEARCH_BENCH_DATA" "$data"
+  export PARLEY_DATA_DIR="$data" DATABASE_URL="sqlite://$data/parley.db" PARLEY_LOG=error
+  echo "data from $SEARCH_BENCH_DATA"
+else
+  python3 benches/gen_forum.py "$POSTS" 2000 >"$work/forum.jsonl"
+  mkdir -p "$data"
+  export PARLEY_DATA_DIR="$data" DATABASE_URL="sqlite://$data/parley.db" PARLEY_LOG=error
+  "$BIN" import "$work/forum.jsonl" | tail -n 1
+  echo "reindex: $("$BIN" reindex | tail -n 1)"
+  echo "bench password 1234" | "$BIN" user create --email bench@customer1.test --name Bench --role member >/dev/null
+  [ -n "${SEARCH_BENCH_DATA:-}" ] && { rm -rf "$SEARCH_BENCH_DATA"; cp -a "$data" "$SEARCH_BENCH_DATA"; }
+fi
 
 # The queries: words and pairs taken from random posts, codes and versions, and a few
 # misspelled words; suggestions: the start of real titles, the last word cut short.
@@ -109,7 +120,7 @@ done
 echo "server RSS after the runs: $(( $(awk '/VmRSS/ {print $2}' /proc/$server_pid/status) / 1024 )) MiB"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
-[ "${SEARCH_BENCH_PG:-1}" = 0 ] && exit 0
+[ "${SEARCH_BENCH_PG:-1}" = 0 ] || [ ! -f "$work/forum.jsonl" ] && exit 0
 if ! { command -v pgbench >/dev/null && psql "$PG_ADMIN" -qc 'SELECT 1' >/dev/null 2>&1; }; then
   echo "(PostgreSQL or pgbench not reachable: the full-text comparison is skipped)"
   exit 0

@@ -129,6 +129,19 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()));
 }
 
+/// What no route answers: a 405 naming the methods when the API has the address for
+/// others (an unknown method such as TRACE included), else a 404.
+async fn unrouted(req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    let allowed = crate::openapi::methods_at(req.path());
+    if allowed.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Err(AppError::MethodNotAllowed {
+        method: req.method().to_string(),
+        allowed: allowed.join(", "),
+    })
+}
+
 /// The Prometheus registry and its `/metrics` endpoint.
 pub fn metrics() -> anyhow::Result<PrometheusMetrics> {
     PrometheusMetricsBuilder::new("parley")
@@ -190,9 +203,7 @@ pub fn serve(
             .app_data(state.clone())
             .configure(extractor_config)
             .configure(routes)
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, AppError>(AppError::NotFound)
-            }))
+            .default_service(web::to(unrouted))
             .wrap(from_fn(crate::web::characters::check))
             .wrap(from_fn(csrf::protect))
             .wrap(from_fn(crate::error::render_errors))

@@ -39,6 +39,9 @@ pub enum AppError {
     /// The input is readable but not acceptable; `fields` says what to fix where.
     #[error("{message}")]
     Invalid { message: String, fields: FieldErrors },
+    /// The address exists, but not for this method; `allowed` lists those it takes.
+    #[error("{method} is not answered here; this address takes {allowed}.")]
+    MethodNotAllowed { method: String, allowed: String },
     /// Too many attempts; try again after `retry_after` seconds.
     #[error("too many attempts, try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
@@ -157,6 +160,7 @@ impl ResponseError for AppError {
             Self::LoginRequired { .. } | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -171,6 +175,9 @@ impl ResponseError for AppError {
         let mut res = HttpResponse::build(self.status_code());
         if let Self::RateLimited { retry_after } = self {
             res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let Self::MethodNotAllowed { allowed, .. } = self {
+            res.insert_header((header::ALLOW, allowed.clone()));
         }
         if matches!(self, Self::Unauthorized(_) | Self::LoginRequired { .. }) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

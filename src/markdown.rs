@@ -76,7 +76,9 @@ pub fn render(markdown: &str, known: &HashSet<String>) -> Rendered {
     let mut mentioned = Vec::new();
     // Inside a link or code, text is left alone.
     let mut protected = 0usize;
+    let mut depth = Depth::default();
     for event in Parser::new_ext(markdown, options()) {
+        let Some(event) = depth.keep(event) else { continue };
         match event {
             Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::Link { .. }) => {
                 protected += 1;
@@ -126,6 +128,87 @@ pub fn render(markdown: &str, known: &HashSet<String>) -> Rendered {
         html: SafeHtml(sanitizer().clean(&raw).to_string()),
         mentions: mentioned,
     }
+}
+
+/// How deep elements may nest in a rendered post. Parsing is linear whatever the
+/// nesting, but the sanitizer's cost grows with the square of the depth: 50,000 `>`
+/// took 15 s. Past this depth, markdown's tags are left out (their text stays) and raw
+/// HTML is shown as text.
+pub const MAX_NESTING: usize = 32;
+
+/// Elements that never hold others.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+];
+
+/// The nesting of the events written so far: which starts were kept, and how deep
+/// raw HTML has opened elements.
+#[derive(Default)]
+struct Depth {
+    kept: Vec<bool>,
+    open: usize,
+    html: usize,
+}
+
+impl Depth {
+    /// The event as it is written, or nothing when it is a tag past [`MAX_NESTING`].
+    fn keep<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        match event {
+            Event::Start(_) => {
+                let keep = self.open + self.html < MAX_NESTING;
+                self.kept.push(keep);
+                self.open += usize::from(keep);
+                keep.then_some(event)
+            }
+            Event::End(_) => {
+                let kept = self.kept.pop().unwrap_or(false);
+                self.open -= usize::from(kept);
+                kept.then_some(event)
+            }
+            Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
+                let (deepest, after) = html_depth(raw, self.html);
+                if self.open + deepest > MAX_NESTING {
+                    return Some(Event::Text(raw.clone()));
+                }
+                self.html = after;
+                Some(event)
+            }
+            other => Some(other),
+        }
+    }
+}
+
+/// How deep the elements of a piece of raw HTML nest, from `depth` before it: the
+/// deepest it goes and where it ends (void and self-closed elements left out).
+fn html_depth(raw: &str, depth: usize) -> (usize, usize) {
+    let (mut deepest, mut depth) = (depth, depth);
+    for (i, _) in raw.match_indices('<') {
+        let rest = &raw[i + 1..];
+        if rest.starts_with('/') {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || VOID.contains(&name.as_str()) {
+            continue;
+        }
+        // A tag ends within a few hundred bytes; looking no further keeps a text of
+        // unclosed '<' linear.
+        let self_closed = rest
+            .bytes()
+            .take(512)
+            .position(|b| b == b'>')
+            .is_some_and(|end| rest.as_bytes()[..end].ends_with(b"/"));
+        if !self_closed {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    (deepest, depth)
 }
 
 fn push_link(events: &mut Vec<Event<'_>>, dest: String, text: String) {
@@ -329,6 +412,44 @@ mod tests {
     fn html(md: &str) -> String {
         let known: HashSet<String> = ["ann".to_string(), "bo.b".to_string()].into_iter().collect();
         render(md, &known).html.into_string()
+    }
+
+    #[test]
+    fn nesting_stops_at_the_limit_and_the_text_stays() {
+        let deepest = |h: &str, open: &str, close: &str| {
+            let (mut depth, mut most) = (0i64, 0i64);
+            for (i, _) in h.match_indices('<') {
+                if h[i..].starts_with(open) {
+                    depth += 1;
+                    most = most.max(depth);
+                } else if h[i..].starts_with(close) {
+                    depth -= 1;
+                }
+            }
+            most
+        };
+        let quotes = html(&format!("{}deep", ">".repeat(5000)));
+        assert_eq!(
+            deepest(&quotes, "<blockquote", "</blockquote"),
+            MAX_NESTING as i64
+        );
+        assert!(quotes.contains("deep"), "{quotes}");
+        let lists = html(&"1. ".repeat(3000));
+        assert!(
+            deepest(&lists, "<ol", "</ol") <= MAX_NESTING as i64 / 2,
+            "{lists}"
+        );
+        let divs = html(&format!(
+            "{}inside{}",
+            "<div>".repeat(3000),
+            "</div>".repeat(3000)
+        ));
+        assert!(deepest(&divs, "<div", "</div") <= MAX_NESTING as i64, "{divs}");
+        assert!(divs.contains("inside") && divs.contains("&lt;div&gt;"), "{divs}");
+        // Shallow raw HTML and void elements are untouched.
+        assert_eq!(html_depth("<b>x</b><br><img src=a /><p/>", 2), (3, 2));
+        let fine = html("> quote\n>> inner\n\n- a\n  - b\n\nline<br>break");
+        assert!(fine.contains("<blockquote>") && fine.contains("<br>"), "{fine}");
     }
 
     #[test]

@@ -145,6 +145,38 @@ pub fn routes() -> Vec<(&'static str, &'static str)> {
     .concat()
 }
 
+/// The methods the API answers at `path`, upper case; empty when no API route has
+/// that address.
+pub fn methods_at(path: &str) -> Vec<&'static str> {
+    static PATTERNS: OnceLock<Vec<(actix_web::dev::ResourceDef, &'static str)>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        let mut all: Vec<(&str, &str)> = routes();
+        all.push(("get", "/api/openapi.json"));
+        all.into_iter()
+            .map(|(method, path)| (actix_web::dev::ResourceDef::new(path), method))
+            .collect()
+    });
+    let mut methods: Vec<&'static str> = Vec::new();
+    for (pattern, method) in patterns {
+        if pattern.is_match(path) {
+            let names: &[&'static str] = match *method {
+                "get" => &["GET"],
+                "post" => &["POST"],
+                "put" => &["PUT"],
+                "patch" => &["PATCH"],
+                "delete" => &["DELETE"],
+                _ => &[],
+            };
+            for name in names {
+                if !methods.contains(name) {
+                    methods.push(name);
+                }
+            }
+        }
+    }
+    methods
+}
+
 /// `GET /api/openapi.json`: the document, built once.
 pub async fn serve() -> HttpResponse {
     static JSON: OnceLock<String> = OnceLock::new();

@@ -155,6 +155,43 @@ async fn the_document_matches_the_routes() {
 }
 
 #[tokio::test]
+async fn a_method_an_address_does_not_take_is_405_with_allow() {
+    let app = TestApp::spawn().await;
+    for (method, path, allow) in [
+        ("TRACE", "/api/v1/search", "GET"),
+        ("PATCH", "/api/v1/categories", "GET, POST"),
+        ("DELETE", "/api/v1/topics", "GET, POST"),
+        ("PUT", "/api/openapi.json", "GET"),
+    ] {
+        let res = app
+            .api()
+            .request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let mut allowed: Vec<String> = res.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .split(", ")
+            .map(str::to_string)
+            .collect();
+        allowed.sort();
+        assert_eq!(allowed.join(", "), allow, "{method} {path}");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["status"], 405, "{problem}");
+    }
+    // An address no route has stays a 404.
+    let res = app
+        .api()
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn responses_have_the_documented_shape() {
     let app = TestApp::spawn().await;
     let doc = document(&app).await;
