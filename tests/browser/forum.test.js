@@ -178,6 +178,27 @@ async function searchTypo(run, { js }) {
   await page.getByRole('heading', { level: 1, name: 'ERR-1042 after upgrading to 4.2.1' }).waitFor();
 }
 
+async function searchQuestion(run, { js }) {
+  const page = await run.open('alice', { js });
+  await run.goto(page, '/');
+  const box = page.getByRole('searchbox', { name: 'Search the community' });
+  // A question typed as people ask it: the thread that answers it is shown above the
+  // posts, and a question the demo cannot answer shows none.
+  await box.fill('why do I get ERR-1042 since the upgrade');
+  await run.navigates(page, () => box.press('Enter'));
+  await run.checkPage(page);
+  const answers = page.getByRole('region', { name: 'Threads that may answer this' });
+  const answer = answers.getByRole('link', { name: 'ERR-1042 after upgrading to 4.2.1' });
+  assert.ok(await answer.count(), `the answers above the posts hold "ERR-1042 after upgrading to 4.2.1"; the page says:\n${(await page.getByRole('main').innerText()).slice(0, 800)}`);
+  await run.clickAndWait(page, answer.first());
+  await run.checkPage(page);
+  await page.getByRole('heading', { level: 1, name: 'ERR-1042 after upgrading to 4.2.1' }).waitFor();
+  await run.goto(page, '/search?q=' + encodeURIComponent('how do I bake sourdough bread at home'));
+  await run.checkPage(page);
+  assert.equal(await page.getByRole('region', { name: 'Threads that may answer this' }).count(), 0, 'a question nothing answers shows no answers');
+}
+
+flow('search with a question shows the thread that answers it', (run) => searchQuestion(run, { js: true }));
 flow('search with a misspelled word finds the right topic', (run) => searchTypo(run, { js: true }));
 flow('search with a misspelled word with JavaScript off', (run) => searchTypo(run, { js: false }));
 
