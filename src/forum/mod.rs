@@ -149,6 +149,13 @@ pub fn check_body(raw: &str) -> Result<String, AppError> {
     Ok(body)
 }
 
+/// Renders markdown before a write: rendering is CPU work (milliseconds for the
+/// largest post) that must not hold the write transaction and the rows it locked.
+pub async fn prerender(state: &crate::app::AppState, body: &str) -> Result<Rendered, AppError> {
+    let body = body.to_string();
+    state.db.read(move |c| render_body(c, &body)).await
+}
+
 /// Renders markdown, linking the @mentions of users that exist.
 pub fn render_body(c: &mut AnyConnection, body: &str) -> Result<Rendered, AppError> {
     let handles = markdown::mentions(body);

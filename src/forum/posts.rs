@@ -93,6 +93,7 @@ pub async fn reply(
     require_post(user)?;
     let body = check_body(body)?;
     super::check_post_rate(state, user)?;
+    let rendered = super::prerender(state, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = crate::mail::MailContext::of(state);
     state
@@ -104,7 +105,6 @@ pub async fn reply(
             if topic.locked && !staff {
                 return Err(AppError::forbidden("This topic is locked; only staff can reply."));
             }
-            let rendered = render_body(c, &body)?;
             let number: i64 = posts::table
                 .filter(posts::topic_id.eq(topic_id))
                 .select(diesel::dsl::max(posts::number))
@@ -166,6 +166,10 @@ pub async fn edit(
     let body = change.body.as_deref().map(check_body).transpose()?;
     let title = change.title.as_deref().map(check_title).transpose()?;
     let tags = change.tags.as_deref().map(check_tags).transpose()?;
+    let rendered = match &body {
+        Some(b) => Some(super::prerender(state, b).await?),
+        None => None,
+    };
     let (user_id, staff) = (user.id, user.is_staff());
     state
         .db
@@ -208,7 +212,10 @@ pub async fn edit(
                     post_revisions::created_at.eq(t),
                 ))
                 .execute(c)?;
-            let rendered = render_body(c, &new_body)?;
+            let rendered = match &rendered {
+                Some(r) => r.clone(),
+                None => render_body(c, &new_body)?,
+            };
             diesel::update(posts::table.find(post.id))
                 .set((
                     posts::body_markdown.eq(&new_body),

@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::categories::{by_slug, kind_of, with_children};
 use super::views::{self, TopicCard, TopicRow, author_columns, category_columns};
-use super::{
-    Kind, check_body, check_title, outbox, render_body, require_post, require_read, require_staff, slugify,
-};
+use super::{Kind, check_body, check_title, outbox, require_post, require_read, require_staff, slugify};
 use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::{Category, NewPost, NewTopic, Topic};
@@ -157,6 +155,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
     }
     let (title, body, tags) = (title?, body?, tags?);
     super::check_post_rate(state, user)?;
+    let rendered = super::prerender(state, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = crate::mail::MailContext::of(state);
     state
@@ -173,7 +172,6 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
             } else {
                 None
             };
-            let rendered = render_body(c, &body)?;
             let t = now();
             let slug = slugify(&title);
             let new = NewTopic {

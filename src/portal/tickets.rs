@@ -183,6 +183,7 @@ async fn file(
     };
     let requester = user.id;
     let notices = crate::mail::MailContext::of(state);
+    let html = crate::forum::prerender(state, &description).await?.html;
     state
         .db
         .write(move |c| {
@@ -204,7 +205,6 @@ async fn file(
             let (_, calendar) = super::calendar::load(c)?;
             let created = now();
             let due = sla::due(&calendar, created.and_utc(), priority).naive_utc();
-            let html = crate::forum::render_body(c, &description)?.html;
             let values = (
                 tickets::organization_id.eq(organization_id),
                 tickets::requester_id.eq(requester),

@@ -160,13 +160,13 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
     }
     let me = user.id;
     let notices = MailContext::of(state);
+    let html = crate::forum::prerender(state, &body).await?.html;
     state
         .db
         .write(move |c| {
             lock(c, Row::Ticket(id))?;
             let t = visible(c, who, id)?;
             let st = not_archived(&t)?;
-            let html = crate::forum::render_body(c, &body)?.html;
             let note = event(
                 c,
                 id,
