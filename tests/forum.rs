@@ -1850,3 +1850,40 @@ async fn control_characters_are_refused_naming_the_field_on_every_input() {
     let (status, answer) = reply(&app, &token, tid, "col\tcol\r\nnext line").await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
 }
+
+#[tokio::test]
+async fn huge_lists_are_refused_by_their_count() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let token = member(&app, "ann@acme.test").await;
+    let many: Vec<String> = (0..50_000).map(|i| format!("tag{i}")).collect();
+    let (status, answer) = app
+        .call(
+            Method::POST,
+            "/api/v1/topics",
+            Some(&token),
+            Some(json!({"category": "questions", "title": "Too many tags", "body": "x y", "tags": many})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(
+        answer["errors"]["tags"][0].as_str().unwrap().contains("at most"),
+        "{answer}"
+    );
+    let components: Vec<String> = (0..50_000).map(|i| format!("c{i}")).collect();
+    let (status, answer) = app
+        .call(
+            Method::POST,
+            "/api/v1/status/subscriptions",
+            None,
+            Some(json!({"email": "ann@acme.test", "components": components})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(
+        answer["errors"]["components"][0]
+            .as_str()
+            .unwrap()
+            .contains("at most"),
+        "{answer}"
+    );
+}

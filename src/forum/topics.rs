@@ -81,10 +81,12 @@ pub fn check_tags(raw: &[String]) -> Result<Vec<String>, AppError> {
         }
         if !out.contains(&tag) {
             out.push(tag);
+            // Refused as soon as there are too many: the list is read once, and each
+            // tag is compared with at most MAX_TAGS others, however long the list.
+            if out.len() > MAX_TAGS {
+                return Err(AppError::field("tags", format!("Use at most {MAX_TAGS} tags.")));
+            }
         }
-    }
-    if out.len() > MAX_TAGS {
-        return Err(AppError::field("tags", format!("Use at most {MAX_TAGS} tags.")));
     }
     Ok(out)
 }

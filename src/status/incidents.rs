@@ -244,6 +244,12 @@ pub async fn open_incident(
             "components".into(),
             vec!["Choose the components it touches.".into()],
         );
+    } else if input.components.len() > super::service::MAX_COMPONENTS {
+        // Refused before any lookup, whatever else is wrong.
+        return Err(AppError::field(
+            "components",
+            format!("Choose at most {} components.", super::service::MAX_COMPONENTS),
+        ));
     }
     check_body(&input.body, &mut errors);
     let starts = time("starts_at", &input.starts_at, &mut errors);

@@ -317,8 +317,18 @@ pub use super::incidents::{
     remove_component, update_component,
 };
 
+/// Most components one incident or subscription may name.
+pub const MAX_COMPONENTS: usize = 100;
+
 /// Component ids by slug, for subscriptions.
 pub fn component_ids(c: &mut AnyConnection, slugs: &[String]) -> Result<HashMap<String, i64>, AppError> {
+    // Counted before anything is looked up: a list of 100,000 names is refused at once.
+    if slugs.len() > MAX_COMPONENTS {
+        return Err(AppError::field(
+            "components",
+            format!("Choose at most {MAX_COMPONENTS} components."),
+        ));
+    }
     Ok(status_components::table
         .filter(status_components::slug.eq_any(slugs))
         .select((status_components::slug, status_components::id))
