@@ -123,6 +123,11 @@ impl From<diesel::result::Error> for AppError {
                 };
                 Self::field(&field, "This names something that does not exist: check the id.")
             }
+            // The server went away under an open connection (a restart, a network
+            // cut): the service is unavailable, not broken.
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(anyhow::anyhow!("database connection closed: {}", info.message()))
+            }
             other => Self::Internal(other.into()),
         }
     }

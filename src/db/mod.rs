@@ -130,7 +130,24 @@ impl Db {
                 }
                 path.to_string_lossy().into_owned()
             }
-            DatabaseUrl::Postgres(u) => u.clone(),
+            DatabaseUrl::Postgres(u) => {
+                let u = with_timeouts(u);
+                // One connection first, straight through libpq, so that a server that is
+                // away, a refused password or a missing database is said as it is,
+                // within seconds, before anything starts.
+                use diesel::Connection;
+                diesel::PgConnection::establish(&u)
+                    .map_err(|e| anyhow::anyhow!("connecting to {url}: {}", e.to_string().trim()))?;
+                u
+            }
+        };
+        // How long a request waits for a connection. A PostgreSQL server that is away
+        // must turn into a 503 within seconds, not a request hanging; SQLite's one
+        // writer may have a queue to wait behind.
+        let wait = if url.is_sqlite() {
+            Duration::from_secs(30)
+        } else {
+            PG_WAIT
         };
         let build = |size: u32| {
             Pool::builder()
@@ -138,7 +155,7 @@ impl Db {
                 // No connections opened in the background: a command that exits while a
                 // pool thread is inside libpq's connect can crash at exit.
                 .min_idle(Some(0))
-                .connection_timeout(Duration::from_secs(30))
+                .connection_timeout(wait)
                 .connection_customizer(Box::new(Setup))
                 .build(ConnectionManager::<AnyConnection>::new(conn_url.clone()))
                 .with_context(|| format!("connecting to {url}"))
@@ -249,15 +266,37 @@ impl Db {
         names.map_err(|e| anyhow::anyhow!("reading applied migrations: {e}"))
     }
 
-    /// Checks that the database answers.
+    /// Checks that the database answers, waiting at most a second for a connection.
     pub async fn ping(&self) -> Result<(), AppError> {
         use diesel::RunQueryDsl;
-        self.read(|c| {
-            diesel::sql_query("SELECT 1").execute(c)?;
+        let pool = self.read.clone();
+        run_blocking(move || {
+            let mut c = pool
+                .get_timeout(Duration::from_secs(1))
+                .map_err(AppError::from_pool)?;
+            diesel::sql_query("SELECT 1").execute(&mut *c)?;
             Ok(())
         })
         .await
     }
+}
+
+/// How long a request waits for a PostgreSQL connection before it is a 503.
+const PG_WAIT: Duration = Duration::from_secs(3);
+
+/// A PostgreSQL URL with libpq's timeouts added unless it sets them: connecting gives
+/// up after 3 seconds, and a connection whose server stopped answering (a host gone, a
+/// network cut) is dropped after 10 seconds of unacknowledged data instead of the
+/// minutes TCP would wait.
+fn with_timeouts(url: &str) -> String {
+    let mut out = url.to_string();
+    for (key, value) in [("connect_timeout", "3"), ("tcp_user_timeout", "10000")] {
+        if !url.contains(&format!("{key}=")) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{key}={value}"));
+        }
+    }
+    out
 }
 
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking
