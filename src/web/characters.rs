@@ -9,7 +9,6 @@
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::BytesMut;
 use futures_util::StreamExt;
@@ -67,12 +66,7 @@ async fn check_request(req: &mut ServiceRequest) -> Result<(), AppError> {
     if let Some((name, c)) = in_pairs(req.query_string().as_bytes()) {
         return Err(AppError::field(&name, message(c)));
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let content_type = super::content_type(req).to_ascii_lowercase();
     // Files may hold any byte (their text fields are checked as they are read), and
     // mail is cleaned, never refused.
     if content_type.starts_with("multipart/") || content_type.starts_with("message/") {

@@ -11,7 +11,7 @@
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::{self, BytesMut};
 use actix_web::{HttpMessage, HttpRequest};
@@ -123,12 +123,7 @@ async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>, App
     {
         return Ok(Some(q));
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type = super::content_type(req);
     if content_type.starts_with("multipart/form-data") {
         return multipart_token(req, &content_type).await;
     }

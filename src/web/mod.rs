@@ -16,6 +16,16 @@ pub mod templates;
 pub use page::PageCtx;
 pub use session::{ApiUser, AuthUser, CurrentUser, MaybeUser};
 
+/// A request's `Content-Type` as sent (a multipart boundary is case-sensitive); empty
+/// when it has none.
+pub fn content_type(req: &actix_web::dev::ServiceRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// A local path to return to after signing in; anything else (another host, a
 /// protocol-relative `//host`, a backslash trick) becomes `/`.
 pub fn safe_next(next: &str) -> &str {
