@@ -1814,6 +1814,17 @@ async fn control_characters_are_refused_naming_the_field_on_every_input() {
         assert_eq!(field_of(&answer), [field], "{answer}");
         assert!(answer.to_string().contains("Remove the"), "{answer}");
     }
+    // A JSON body that is not an object.
+    for body in [json!(["questions", "A title", "x"]), json!("text"), json!(7)] {
+        let (status, answer) = app
+            .call(Method::POST, "/api/v1/topics", Some(&token), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(
+            answer["detail"].as_str().unwrap().contains("JSON object"),
+            "{answer}"
+        );
+    }
     // The query string and the path.
     for (path, field) in [("/api/v1/search?q=a%00b", "q"), ("/api/v1/topics/a%00b", "path")] {
         let (status, answer) = app.call(Method::GET, path, Some(&token), None).await;

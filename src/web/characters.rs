@@ -4,7 +4,8 @@
 //! store NUL and XML (the feeds) can hold no control character but tab and line breaks,
 //! so refusing them here gives the same answer on both databases. Multipart text fields
 //! are checked where they are read (`files::read_form`); received mail keeps its message
-//! and loses the characters (`mail::without_control_characters`).
+//! and loses the characters (`portal::inbound`, with [`without_refused`]). A JSON body
+//! that is not an object is refused here too.
 
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
@@ -84,6 +85,16 @@ async fn check_request(req: &mut ServiceRequest) -> Result<(), AppError> {
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
+    // Every JSON body the API takes is an object (or nothing, `null` included): an array
+    // or another bare value would be read field by field in order, which no client means.
+    let json = content_type.starts_with("application/json") || content_type.contains("+json");
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if json && first.is_some_and(|b| !matches!(b, b'{' | b'n')) {
+        req.set_payload(actix_web::dev::Payload::from(body));
+        return Err(AppError::BadRequest(
+            "Send the body as a JSON object: {\"field\": value, ...}.".into(),
+        ));
+    }
     let found = if content_type.starts_with("application/x-www-form-urlencoded") {
         in_pairs(&body)
     } else {
