@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::topics::{check_tags, delete_topic, set_tags};
 use super::views::{Author, AuthorRow, author, author_columns};
-use super::{Kind, check_body, check_title, outbox, render_body, require_post, require_read};
+use super::{Kind, check_body, check_title, outbox, require_post, require_read};
 use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::{NewPost, Post, PostRevision, Topic};
@@ -212,14 +212,14 @@ pub async fn edit(
                     post_revisions::created_at.eq(t),
                 ))
                 .execute(c)?;
-            let rendered = match &rendered {
-                Some(r) => r.clone(),
-                None => render_body(c, &new_body)?,
-            };
+            // An unchanged body keeps the HTML it was stored with.
+            let html = rendered
+                .as_ref()
+                .map_or_else(|| post.body_html.clone(), |r| r.html.as_str().to_string());
             diesel::update(posts::table.find(post.id))
                 .set((
                     posts::body_markdown.eq(&new_body),
-                    posts::body_html.eq(rendered.html.as_str()),
+                    posts::body_html.eq(&html),
                     posts::edit_count.eq(posts::edit_count + 1),
                     posts::edited_at.eq(t),
                     posts::updated_at.eq(t),

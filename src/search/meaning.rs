@@ -126,11 +126,8 @@ impl Meaning {
 
     /// The vector of a question and the threads' vectors, once every thread has one.
     pub fn query(&self, text: &str) -> Option<(Arc<Vec<f32>>, &Vectors)> {
-        if !self.is_ready() {
-            return None;
-        }
+        let vectors = self.threads()?;
         let (encoder, _) = self.encoder.get()?;
-        let vectors = self.vectors.get()?;
         let ids = encoder.tokens(text, QUERY_TOKENS);
         let v = match self.queries.get(&ids) {
             Some(v) => v,

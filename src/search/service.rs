@@ -409,32 +409,19 @@ async fn related_to(
     };
     let (found, vector) = futures_util::future::try_join(by_words, encoded).await?;
     off_thread(move || {
-        let meaning =
-            vector
-                .as_ref()
-                .zip(search.meaning.threads())
-                .map(|(v, threads)| search_index::Meaning {
-                    query: v.as_slice(),
-                    threads,
-                });
-        found.rank(&index, meaning)
+        let threads = search.meaning.threads();
+        let m = vector.as_deref().zip(threads).map(|(v, t)| meaning(v, t));
+        found.rank(&index, m)
     })
     .await
 }
 
-/// The threads related to `text`, compared by meaning too when its vector is given.
-fn related(
-    index: &search_index::SearchIndex,
-    text: &str,
-    meaning: Option<(std::sync::Arc<Vec<f32>>, &search_index::Vectors)>,
-    exclude: Option<u64>,
-    limit: usize,
-) -> Result<Vec<search_index::Related>, search_index::SearchError> {
-    let m = meaning.as_ref().map(|(v, threads)| search_index::Meaning {
-        query: v.as_slice(),
+/// A question's vector and the threads' vectors, as the index compares them.
+fn meaning<'a>(vector: &'a [f32], threads: &'a search_index::Vectors) -> search_index::Meaning<'a> {
+    search_index::Meaning {
+        query: vector,
         threads,
-    });
-    index.related(text, m, exclude, limit)
+    }
 }
 
 /// The threads that clear the cut (all of them when asked), as views.
@@ -470,8 +457,9 @@ pub async fn similar(state: &AppState, topic_id: i64, title: &str) -> super::Sim
     let title = title.to_string();
     let search = state.search.clone();
     let found: super::SimilarTopics = match off_thread(move || {
-        let meaning = search.meaning.of_thread(topic_id, &title);
-        related(&index, &title, meaning, Some(topic_id as u64), 5)
+        let found = search.meaning.of_thread(topic_id, &title);
+        let m = found.as_ref().map(|(v, t)| meaning(v, t));
+        index.related(&title, m, Some(topic_id as u64), 5)
     })
     .await
     {
