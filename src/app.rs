@@ -38,6 +38,12 @@ pub struct AppState {
     pub sessions: crate::web::session::Sessions,
     /// The category index with counts and latest topics, read at most every second.
     pub category_index: crate::db::Memo<Vec<crate::forum::categories::CategoryView>>,
+    /// This process's name among the nodes, in which it claims mail to send.
+    pub node: crate::node::Node,
+    /// Requests refused because a dependency is away, logged once a minute.
+    pub unavailable: crate::error::LogThrottle,
+    /// Whether the data directory (and SQLite's folder) takes writes.
+    pub disk: std::sync::Arc<crate::web::ops::DiskCheck>,
 }
 
 impl AppState {
@@ -58,9 +64,20 @@ impl AppState {
             )),
             sessions: Default::default(),
             category_index: crate::db::Memo::new(std::time::Duration::from_secs(1)),
+            node: crate::node::Node::claim(&settings.data_dir),
+            unavailable: crate::error::LogThrottle::new(std::time::Duration::from_secs(60)),
+            disk: std::sync::Arc::new(crate::web::ops::DiskCheck::new(
+                &settings.data_dir,
+                &settings.database,
+            )),
             db,
             settings,
         })
+    }
+
+    /// The name to send mail in when this node sends mail itself.
+    pub fn mail_sender(&self) -> Option<&str> {
+        self.settings.send_mail.then(|| self.node.name())
     }
 }
 
@@ -163,7 +180,11 @@ pub fn serve(
     crate::search::indexer::start(state.search.clone(), state.db.clone())?;
     crate::search::meaning::start(state.search.clone(), state.db.clone())?;
     if state.settings.send_mail {
-        crate::outbox::start(state.db.clone(), state.mailer.clone());
+        crate::outbox::start(
+            state.db.clone(),
+            state.mailer.clone(),
+            state.node.name().to_string(),
+        );
     }
     crate::notify::mail::start(state.db.clone(), crate::mail::MailContext::of(&state));
     let archiving = state.clone();

@@ -30,7 +30,10 @@ pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Re
     }
 }
 
+/// Opens the database, making the data directory first when it does not exist yet.
 fn open(settings: &Settings) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("making the data directory {}", settings.data_dir.display()))?;
     Db::connect(&settings.database, settings.db_pool_size)
 }
 
@@ -58,6 +61,12 @@ async fn run_serve(settings: &mut Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.bind)
         .with_context(|| format!("listening on {} (PARLEY_BIND)", settings.bind))?;
     let state = web::Data::new(AppState::new(settings.clone(), db)?);
+    if let Err(reason) = state.disk.check_now() {
+        tracing::error!(
+            reason = %reason,
+            "the disk does not take writes: pages are read, but posts, sign-ins and uploads fail, and /readyz answers 503 until it does"
+        );
+    }
     tracing::info!(
         address = %settings.bind,
         base_url = %settings.base_url,

@@ -103,6 +103,15 @@ impl AppError {
     }
 }
 
+/// What SQLite and PostgreSQL say when their disk is full or read-only.
+const DISK_TROUBLE: [&str; 5] = [
+    "readonly database",
+    "database or disk is full",
+    "disk I/O error",
+    "No space left on device",
+    "Read-only file system",
+];
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -127,6 +136,11 @@ impl From<diesel::result::Error> for AppError {
             // cut): the service is unavailable, not broken.
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(anyhow::anyhow!("database connection closed: {}", info.message()))
+            }
+            // The disk under the database is full or read-only: nothing the request did
+            // wrong, and it heals when the disk does.
+            Error::DatabaseError(_, info) if DISK_TROUBLE.iter().any(|m| info.message().contains(m)) => {
+                Self::Unavailable(anyhow::anyhow!("the database cannot write: {}", info.message()))
             }
             other => Self::Internal(other.into()),
         }
@@ -217,6 +231,39 @@ impl Problem {
     }
 }
 
+/// Says a failing state once, then at most once per interval, with how many times it
+/// happened in between.
+#[derive(Debug)]
+pub struct LogThrottle {
+    interval: std::time::Duration,
+    state: std::sync::Mutex<(Option<std::time::Instant>, u64)>,
+}
+
+impl LogThrottle {
+    pub fn new(interval: std::time::Duration) -> Self {
+        Self {
+            interval,
+            state: std::sync::Mutex::new((None, 0)),
+        }
+    }
+
+    /// Counts one occurrence; returns how many there were since the last one logged
+    /// when this one should be logged.
+    pub fn note(&self) -> Option<u64> {
+        let mut guard = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (last, count) = &mut *guard;
+        *count += 1;
+        if last.is_some_and(|t| t.elapsed() < self.interval) {
+            return None;
+        }
+        *last = Some(std::time::Instant::now());
+        Some(std::mem::take(count))
+    }
+}
+
 /// Logs internal causes, and under every path but `/api` replaces error responses with
 /// HTML pages in the site's layout (and a missing sign-in with a redirect to `/login`).
 pub async fn render_errors(
@@ -228,8 +275,22 @@ pub async fn render_errors(
     let Some(app_error) = res.response().error().and_then(|e| e.as_error::<AppError>()) else {
         return Ok(res.map_into_left_body());
     };
-    if let AppError::Internal(cause) | AppError::Unavailable(cause) = app_error {
-        tracing::error!(error = ?cause, path = %res.request().path(), "request failed");
+    match app_error {
+        AppError::Internal(cause) => {
+            tracing::error!(error = ?cause, path = %res.request().path(), "request failed");
+        }
+        // A dependency away fails every request alike: said once, then once a minute
+        // with how many were refused meanwhile, not a line (and a backtrace) each.
+        AppError::Unavailable(cause) => {
+            let refused = res
+                .request()
+                .app_data::<web::Data<AppState>>()
+                .map_or(Some(0), |state| state.unavailable.note());
+            if let Some(refused) = refused {
+                tracing::warn!(error = %format!("{cause:#}"), path = %res.request().path(), refused, "unavailable");
+            }
+        }
+        _ => {}
     }
     if is_api {
         return Ok(res.map_into_left_body());
@@ -306,6 +367,19 @@ async fn error_page(req: &actix_web::HttpRequest, e: &AppError) -> HttpResponse 
                 .content_type("text/plain; charset=utf-8")
                 .body(view.message)
         }
+    }
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    #[test]
+    fn a_failing_state_is_said_once_then_at_the_interval_with_a_count() {
+        let throttle = super::LogThrottle::new(std::time::Duration::from_millis(50));
+        assert_eq!(throttle.note(), Some(1));
+        assert_eq!(throttle.note(), None);
+        assert_eq!(throttle.note(), None);
+        std::thread::sleep(std::time::Duration::from_millis(60));
+        assert_eq!(throttle.note(), Some(3));
     }
 }
 

@@ -38,8 +38,23 @@ pub struct Claims {
     /// The address a verification link confirms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// A session's own id, so that signing out can end this one session (see
+    /// `web::session`). Sessions made before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     pub iat: u64,
     pub exp: u64,
+}
+
+/// What a session token names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionClaims {
+    pub user_id: i64,
+    pub epoch: i64,
+    /// The session's id; `None` for a session made before sessions had one.
+    pub id: Option<String>,
+    /// When it expires, in seconds since 1970.
+    pub expires: u64,
 }
 
 /// Why a link was not accepted.
@@ -115,18 +130,27 @@ impl Keys {
             ep: epoch,
             pur: purpose,
             email,
+            sid: None,
             iat,
             exp: iat + ttl.as_secs(),
         }
     }
 
+    /// A session token with an id of its own (128 random bits).
     pub fn sign_session(&self, user_id: i64, epoch: i64, ttl: Duration) -> Result<String, AppError> {
-        self.sign(&Self::claims(Purpose::Session, user_id, epoch, None, ttl))
+        let mut claims = Self::claims(Purpose::Session, user_id, epoch, None, ttl);
+        claims.sid = Some(URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>()));
+        self.sign(&claims)
     }
 
-    /// The user id and epoch of a valid session token.
-    pub fn verify_session(&self, token: &str) -> Option<(i64, i64)> {
-        self.verify(Purpose::Session, token).ok().map(|c| (c.sub, c.ep))
+    /// What a valid session token names.
+    pub fn verify_session(&self, token: &str) -> Option<SessionClaims> {
+        self.verify(Purpose::Session, token).ok().map(|c| SessionClaims {
+            user_id: c.sub,
+            epoch: c.ep,
+            id: c.sid,
+            expires: c.exp,
+        })
     }
 
     /// Checks a token's signature, expiry and purpose.
@@ -179,7 +203,13 @@ mod tests {
     fn session_round_trip_and_purpose() {
         let k = keys();
         let t = k.sign_session(7, 3, Duration::from_secs(60)).expect("sign");
-        assert_eq!(k.verify_session(&t), Some((7, 3)));
+        let claims = k.verify_session(&t).expect("a valid session");
+        assert_eq!((claims.user_id, claims.epoch), (7, 3));
+        // Each session has an id of its own.
+        let other = k.sign_session(7, 3, Duration::from_secs(60)).expect("sign");
+        let other = k.verify_session(&other).expect("a valid session");
+        assert!(claims.id.as_ref().is_some_and(|id| id.len() >= 20));
+        assert_ne!(claims.id, other.id);
         assert_eq!(
             k.verify(Purpose::ResetPassword, &t).err(),
             Some(LinkError::Invalid)

@@ -23,6 +23,8 @@ pub mod keys;
 pub mod mail;
 /// Markdown to sanitized HTML (`SafeHtml`), plain text and excerpts.
 pub mod markdown;
+/// This process's name among the nodes sharing a database, kept across restarts.
+pub mod node;
 /// The OpenAPI document of the JSON API, checked against the mounted routes.
 pub mod openapi;
 /// The mail outbox: messages queued with their events and delivered in the background.

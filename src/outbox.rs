@@ -5,10 +5,15 @@
 //!   the recipient, unique in the table: queueing the same event again is a no-op.
 //! - **Nothing lost.** A row stays until delivered or given up on; a crash or restart
 //!   leaves it pending, and the next start sends it.
-//! - **One sender.** A node claims a row (status `sending`, with a lease) in a write
-//!   transaction before it sends, so two nodes never send the same row. Should a node
-//!   die after the server accepted a message but before it recorded so, the lease runs
-//!   out and the message goes again: the one case where a reader may see it twice.
+//! - **One sender.** A node claims a row (status `sending`, with a lease, in its own
+//!   name: see [`crate::node`]) in a write transaction before it sends, so two nodes
+//!   never send the same row. The lease is renewed while the node sends, so a slow
+//!   server does not let another node take a message that is still on its way.
+//! - **After a crash.** A node that starts again takes back what it had claimed and
+//!   sends it within seconds; what a dead node claimed goes to another once the lease
+//!   ([`LEASE`]) runs out. Should a node die after the server accepted a message but
+//!   before it recorded so, the message goes again: the one case where a reader may see
+//!   it twice.
 //! - **Retries.** A failed attempt is tried again after 30 s, doubling up to 6 hours;
 //!   after [`MAX_ATTEMPTS`] the row is marked `failed` with the last error, for an admin
 //!   to see.
@@ -25,8 +30,9 @@ use crate::mail::{Mail, Mailer};
 
 /// Attempts before a message is given up on.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// How long a claimed message is left to its sender before another may take it.
-const LEASE: Duration = Duration::from_secs(300);
+/// How long a claimed message is left to its sender before another may take it. The
+/// sender renews it every third of that while it sends (see [`renew`]).
+pub const LEASE: Duration = Duration::from_secs(60);
 /// Messages taken per round.
 const BATCH: i64 = 20;
 
@@ -78,9 +84,18 @@ struct Row {
     attempts: i32,
 }
 
+fn lease_from(at: NaiveDateTime) -> NaiveDateTime {
+    at + chrono::Duration::from_std(LEASE).unwrap_or_default()
+}
+
 /// Claims up to [`BATCH`] messages that are due (or whose sender's lease ran out), or
-/// only the message `only`.
-fn claim(c: &mut AnyConnection, at: NaiveDateTime, only: Option<i64>) -> Result<Vec<Row>, AppError> {
+/// only the message `only`, in the name `token`.
+fn claim(
+    c: &mut AnyConnection,
+    at: NaiveDateTime,
+    only: Option<i64>,
+    token: &str,
+) -> Result<Vec<Row>, AppError> {
     let due = mail_outbox::status
         .eq("pending")
         .and(mail_outbox::next_attempt_at.le(at))
@@ -100,8 +115,6 @@ fn claim(c: &mut AnyConnection, at: NaiveDateTime, only: Option<i64>) -> Result<
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let lease = at + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let token = format!("{:016x}", rand::random::<u64>());
     diesel::update(
         mail_outbox::table
             .filter(mail_outbox::id.eq_any(&ids))
@@ -109,14 +122,14 @@ fn claim(c: &mut AnyConnection, at: NaiveDateTime, only: Option<i64>) -> Result<
     )
     .set((
         mail_outbox::status.eq("sending"),
-        mail_outbox::lease_until.eq(lease),
-        mail_outbox::claimed_by.eq(&token),
+        mail_outbox::lease_until.eq(lease_from(at)),
+        mail_outbox::claimed_by.eq(token),
     ))
     .execute(c)?;
     Ok(mail_outbox::table
         .filter(mail_outbox::id.eq_any(&ids))
         .filter(mail_outbox::status.eq("sending"))
-        .filter(mail_outbox::claimed_by.eq(&token))
+        .filter(mail_outbox::claimed_by.eq(token))
         .select((
             mail_outbox::id,
             mail_outbox::to_name,
@@ -147,8 +160,50 @@ pub struct Round {
 
 /// Delivers what is due: claims, sends, records each outcome. Called by the background
 /// task; tests call it to deliver at once.
-pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<Round, AppError> {
-    deliver(db, mailer, None).await
+pub async fn deliver_due(db: &Db, mailer: &Mailer, node: &str) -> Result<Round, AppError> {
+    deliver(db, mailer, node, None).await
+}
+
+/// Takes back what this node claimed before it last stopped (a crash, a `kill -9`), so
+/// that it goes out now rather than when the lease runs out. Returns how many.
+pub async fn release_own(db: &Db, node: &str) -> Result<usize, AppError> {
+    let mine = format!("{node}/%");
+    db.write(move |c| {
+        Ok(diesel::update(
+            mail_outbox::table
+                .filter(mail_outbox::status.eq("sending"))
+                .filter(mail_outbox::claimed_by.like(&mine)),
+        )
+        .set((
+            mail_outbox::status.eq("pending"),
+            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+            mail_outbox::claimed_by.eq(None::<String>),
+        ))
+        .execute(c)?)
+    })
+    .await
+}
+
+/// Keeps the lease of the messages claimed as `token` for as long as it runs.
+async fn renew(db: &Db, token: &str) {
+    loop {
+        tokio::time::sleep(LEASE / 3).await;
+        let token = token.to_string();
+        let renewed = db
+            .write(move |c| {
+                Ok(diesel::update(
+                    mail_outbox::table
+                        .filter(mail_outbox::status.eq("sending"))
+                        .filter(mail_outbox::claimed_by.eq(&token)),
+                )
+                .set(mail_outbox::lease_until.eq(lease_from(now())))
+                .execute(c)?)
+            })
+            .await;
+        if let Err(e) = renewed {
+            tracing::warn!(error = ?e, "renewing the lease of mail being sent");
+        }
+    }
 }
 
 /// Queues `mail` in a transaction of its own and, when this node sends mail, delivers
@@ -158,7 +213,7 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<Round, AppError> {
 pub async fn queue_now(
     db: &Db,
     mailer: &Mailer,
-    send: bool,
+    node: Option<&str>,
     event_key: String,
     mail: Mail,
 ) -> Result<(), AppError> {
@@ -171,14 +226,26 @@ pub async fn queue_now(
                 .first(c)?)
         })
         .await?;
-    if send {
-        deliver(db, mailer, Some(id)).await?;
+    if let Some(node) = node {
+        deliver(db, mailer, node, Some(id)).await?;
     }
     Ok(())
 }
 
-async fn deliver(db: &Db, mailer: &Mailer, only: Option<i64>) -> Result<Round, AppError> {
-    let rows = db.write(move |c| claim(c, now(), only)).await?;
+async fn deliver(db: &Db, mailer: &Mailer, node: &str, only: Option<i64>) -> Result<Round, AppError> {
+    let token = format!("{node}/{:016x}", rand::random::<u64>());
+    let claimed_as = token.clone();
+    let rows = db.write(move |c| claim(c, now(), only, &claimed_as)).await?;
+    if rows.is_empty() {
+        return Ok(Round::default());
+    }
+    tokio::select! {
+        round = send_claimed(db, mailer, rows) => round,
+        () = renew(db, &token) => unreachable!("renewing runs until the sending ends"),
+    }
+}
+
+async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>) -> Result<Round, AppError> {
     let mut round = Round::default();
     for row in rows {
         let outcome = match crate::mail::mailbox(&row.to_name, &row.to_address) {
@@ -245,11 +312,17 @@ async fn deliver(db: &Db, mailer: &Mailer, only: Option<i64>) -> Result<Round, A
 /// How often the sender looks for due messages.
 const POLL: Duration = Duration::from_secs(2);
 
-/// Starts the sender on the current runtime.
-pub fn start(db: Db, mailer: Mailer) {
+/// Starts the sender on the current runtime, in the name `node`, after taking back
+/// what the node had claimed before it last stopped.
+pub fn start(db: Db, mailer: Mailer, node: String) {
     actix_web::rt::spawn(async move {
+        match release_own(&db, &node).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(messages = n, "mail claimed before a restart goes out now"),
+            Err(e) => tracing::warn!(error = ?e, "taking back mail claimed before a restart"),
+        }
         loop {
-            match deliver_due(&db, &mailer).await {
+            match deliver_due(&db, &mailer, &node).await {
                 // A full batch: there may be more right away.
                 Ok(round) if round.sent + round.failed >= BATCH as usize => continue,
                 Ok(_) => {}

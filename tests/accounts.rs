@@ -312,6 +312,39 @@ async fn login_failures_logout_and_sign_out_everywhere() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(b.get("/account").await.status(), StatusCode::SEE_OTHER);
 
+    // A copy of a session cookie stops working when its owner signs out, while the
+    // owner's other sessions go on.
+    let mut owner = app.browser();
+    let res = owner
+        .post("/login", &[("email", "lou@acme.test"), ("password", PW)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("parley_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let mut other = app.browser();
+    other.login("lou@acme.test", PW).await;
+    let replay = || async {
+        app.api()
+            .get(app.url("/api/v1/me"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(replay().await, StatusCode::OK);
+    owner.page("/account").await;
+    assert_eq!(owner.post("/logout", &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(replay().await, StatusCode::UNAUTHORIZED);
+    assert_eq!(other.get("/account").await.status(), StatusCode::OK);
+
     // Sign out everywhere ends another browser's session too.
     let mut one = app.browser();
     one.login("lou@acme.test", PW).await;

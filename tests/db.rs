@@ -7,9 +7,9 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use common::{TestApp, TestDb, pg_url};
+use common::{TestApp, TestDb, parley_cmd, pg_url};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use parley::config::DatabaseUrl;
@@ -186,20 +186,37 @@ async fn concurrent_writes_never_meet_a_locked_database() {
     assert_eq!(admin_view.await.unwrap(), 4);
 }
 
-fn parley_cmd(data_dir: &std::path::Path, db: &DatabaseUrl) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parley"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PARLEY_DATA_DIR", data_dir)
-        .env(
-            "DATABASE_URL",
-            match db {
-                DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
-                DatabaseUrl::Postgres(u) => u.clone(),
-            },
-        )
-        .env("PARLEY_LOG", "warn");
-    cmd
+#[test]
+fn a_sqlite_url_whose_folder_does_not_exist_is_refused_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let url = DatabaseUrl::Sqlite(missing.join("parley.db"));
+    for command in [&["migrate"][..], &["serve"]] {
+        let out = parley_cmd(&dir.path().join("data"), &url)
+            .args(command)
+            .env("PARLEY_BIND", format!("127.0.0.1:{}", common::free_port()))
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains(&format!(
+                "the folder {} of the SQLite database does not exist",
+                missing.display()
+            )),
+            "{command:?}: {said}"
+        );
+        assert!(!missing.exists(), "nothing is made where the URL points");
+    }
+    // The data directory's own database is made with the data directory.
+    let out = parley_cmd(
+        &dir.path().join("fresh"),
+        &DatabaseUrl::Sqlite(dir.path().join("fresh/parley.db")),
+    )
+    .arg("migrate")
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -1768,6 +1768,134 @@ async fn many_writers_on_one_row_get_answers_not_errors() {
 }
 
 #[tokio::test]
+async fn sixty_four_people_at_once_each_get_an_answer_and_every_answer_counts() {
+    use diesel::prelude::*;
+    use parley::db::schema::{post_revisions, post_votes, posts, topic_votes, topics};
+
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let ann = member(&app, "ann@acme.test").await;
+    let mut people = Vec::new();
+    for i in 0..32 {
+        people.push(member(&app, &format!("crowd{i}@acme.test")).await);
+    }
+    let topic = ask(&app, &ann, "Everyone answers this at once", "The question.", &[]).await;
+    let tid = topic["topic"]["id"].as_i64().unwrap();
+    let opening = topic["opening"]["id"].as_i64().unwrap();
+    let (status, answer) = reply(&app, &people[31], tid, "An early answer.").await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
+        .await;
+    let answer = page["replies"][0]["id"].as_i64().unwrap();
+    let idea = suggest(&app, &ann, "Export the audit log as CSV").await;
+
+    // Sixty-four calls at the same moment: replies, edits of one post, votes on one
+    // answer and on one idea, and new questions.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    enum Kind {
+        Reply,
+        Edit,
+        Vote,
+        IdeaVote,
+        Ask,
+    }
+    let kind = |i: usize| match i {
+        0..16 => Kind::Reply,
+        16..24 => Kind::Edit,
+        24..40 => Kind::Vote,
+        40..56 => Kind::IdeaVote,
+        _ => Kind::Ask,
+    };
+    let app = &app;
+    let statuses = at_once(64, |i| {
+        let (ann, people) = (ann.clone(), people.clone());
+        async move {
+            match kind(i) {
+                Kind::Reply => reply(app, &people[i], tid, &format!("Answer number {i}.")).await,
+                Kind::Edit => {
+                    let path = format!("/api/v1/posts/{opening}");
+                    let body = json!({"body": format!("The question, edit {i}.")});
+                    app.call(Method::PATCH, &path, Some(&ann), Some(body)).await
+                }
+                Kind::Vote => {
+                    let path = format!("/api/v1/posts/{answer}/vote");
+                    let token = &people[i - 24];
+                    app.call(Method::PUT, &path, Some(token), Some(json!({"value": 1})))
+                        .await
+                }
+                Kind::IdeaVote => {
+                    let path = format!("/api/v1/topics/{idea}/vote");
+                    let token = &people[i - 40 + 16];
+                    app.call(Method::PUT, &path, Some(token), Some(json!({"value": 1})))
+                        .await
+                }
+                Kind::Ask => {
+                    let body = json!({
+                        "category": "questions",
+                        "title": format!("A crowd question number {i}"),
+                        "body": "Asked with everyone else.",
+                    });
+                    app.call(Method::POST, "/api/v1/topics", Some(&people[i - 56]), Some(body))
+                        .await
+                }
+            }
+        }
+    })
+    .await;
+    let answered = |s: &StatusCode| {
+        s.is_success() || *s == StatusCode::CONFLICT || *s == StatusCode::UNPROCESSABLE_ENTITY
+    };
+    assert!(statuses.iter().all(answered), "{statuses:?}");
+    let acknowledged = |k: Kind| {
+        (0..64)
+            .filter(|i| kind(*i) == k && statuses[*i].is_success())
+            .count() as i64
+    };
+
+    // What the database holds is what was acknowledged, no more and no less.
+    let counts = app
+        .state
+        .db
+        .read(move |c| {
+            let replies: Vec<i64> = posts::table
+                .filter(posts::topic_id.eq(tid))
+                .filter(posts::number.gt(1))
+                .select(posts::number)
+                .order(posts::number.asc())
+                .load(c)?;
+            let revisions: i64 = post_revisions::table
+                .filter(post_revisions::post_id.eq(opening))
+                .count()
+                .get_result(c)?;
+            let votes: i64 = post_votes::table
+                .filter(post_votes::post_id.eq(answer))
+                .count()
+                .get_result(c)?;
+            let idea_votes: i64 = topic_votes::table
+                .filter(topic_votes::topic_id.eq(idea))
+                .count()
+                .get_result(c)?;
+            let asked: i64 = topics::table
+                .filter(topics::title.like("A crowd question number %"))
+                .count()
+                .get_result(c)?;
+            Ok((replies, revisions, votes, idea_votes, asked))
+        })
+        .await
+        .unwrap();
+    let (replies, revisions, votes, idea_votes, asked) = counts;
+    // The early answer is number 2; each acknowledged reply has a number of its own.
+    let expected: Vec<i64> = (2..=2 + acknowledged(Kind::Reply)).collect();
+    assert_eq!(replies, expected);
+    assert_eq!(revisions, acknowledged(Kind::Edit));
+    assert_eq!(votes, acknowledged(Kind::Vote));
+    assert_eq!(idea_votes, acknowledged(Kind::IdeaVote));
+    assert_eq!(asked, acknowledged(Kind::Ask));
+    // And in this run every call was acknowledged.
+    assert_eq!(acknowledged(Kind::Reply) + acknowledged(Kind::Ask), 24);
+}
+
+#[tokio::test]
 async fn control_characters_are_refused_naming_the_field_on_every_input() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
     let token = member(&app, "ann@acme.test").await;

@@ -23,7 +23,7 @@ const PW: &str = "operator password 1";
 /// some first; each goes once either way).
 async fn mails_once_delivered(app: &TestApp, n: usize) -> Vec<String> {
     for _ in 0..100 {
-        parley::outbox::deliver_due(&app.state.db, &app.state.mailer)
+        parley::outbox::deliver_due(&app.state.db, &app.state.mailer, app.state.node.name())
             .await
             .unwrap();
         let mails = app.mails();
@@ -134,7 +134,7 @@ async fn ticket_events_reach_the_right_people_once() {
         assert!(m.contains(&format!("Message-ID: <ticket-{id}.")), "{m}");
     }
     // Delivering again sends nothing more.
-    let round = parley::outbox::deliver_due(&app.state.db, &app.state.mailer)
+    let round = parley::outbox::deliver_due(&app.state.db, &app.state.mailer, app.state.node.name())
         .await
         .unwrap();
     assert_eq!(round, parley::outbox::Round::default());
@@ -196,11 +196,11 @@ async fn queued_mail_survives_a_restart_and_goes_once() {
     })
     .await
     .unwrap();
-    let round = parley::outbox::deliver_due(&restarted.db, &restarted.mailer)
+    let round = parley::outbox::deliver_due(&restarted.db, &restarted.mailer, restarted.node.name())
         .await
         .unwrap();
     assert_eq!(round.sent, 2);
-    let again = parley::outbox::deliver_due(&restarted.db, &restarted.mailer)
+    let again = parley::outbox::deliver_due(&restarted.db, &restarted.mailer, restarted.node.name())
         .await
         .unwrap();
     assert_eq!(again.sent, 0);
@@ -304,7 +304,9 @@ async fn a_refusing_smtp_server_is_tried_again() {
         parley::outbox::enqueue(c, "test:smtp", &test_mail("Over real SMTP")).unwrap();
     })
     .await;
-    let round = parley::outbox::deliver_due(&app.state.db, &mailer).await.unwrap();
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer, app.state.node.name())
+        .await
+        .unwrap();
     assert_eq!(round, parley::outbox::Round { sent: 0, failed: 1 });
     let (status, attempts, error, next): (String, i32, Option<String>, chrono::NaiveDateTime) =
         with_conn(&app.state.db, |c| {
@@ -323,7 +325,9 @@ async fn a_refusing_smtp_server_is_tried_again() {
     assert!(error.unwrap().contains("try again later"));
     assert!(next > chrono::Utc::now().naive_utc());
     // Not due yet: nothing happens; once due, it goes.
-    let round = parley::outbox::deliver_due(&app.state.db, &mailer).await.unwrap();
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer, app.state.node.name())
+        .await
+        .unwrap();
     assert_eq!(round, parley::outbox::Round::default());
     with_conn(&app.state.db, |c| {
         diesel::update(mail_outbox::table)
@@ -332,7 +336,9 @@ async fn a_refusing_smtp_server_is_tried_again() {
             .unwrap();
     })
     .await;
-    let round = parley::outbox::deliver_due(&app.state.db, &mailer).await.unwrap();
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer, app.state.node.name())
+        .await
+        .unwrap();
     assert_eq!(round.sent, 1);
     let got = received.lock().unwrap().clone();
     assert_eq!(got.len(), 1);
@@ -749,4 +755,82 @@ async fn one_click_in_ticket_mail_stops_following_the_ticket() {
         .await
         .1;
     assert_eq!(view["following"], false);
+}
+
+/// The status and claim of every queued message, oldest first.
+fn outbox_rows(db: &parley::db::Db) -> Vec<(String, Option<String>)> {
+    mail_outbox::table
+        .order(mail_outbox::id.asc())
+        .select((mail_outbox::status, mail_outbox::claimed_by))
+        .load(&mut *db.get_write().unwrap())
+        .unwrap()
+}
+
+/// Polls `check` every 100 ms for up to `seconds`.
+fn within(seconds: u64, mut check: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < until {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    check()
+}
+
+#[test]
+fn mail_a_killed_sender_had_claimed_goes_out_when_it_starts_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let test_db = common::TestDb::new(dir.path());
+    let db = parley::db::Db::connect(&test_db.url, 2).unwrap();
+    parley::app::prepare(&db).unwrap();
+    for i in 0..3 {
+        let mut c = db.get_write().unwrap();
+        parley::outbox::enqueue(
+            &mut c,
+            &format!("test:crash:{i}"),
+            &test_mail(&format!("Mail {i}")),
+        )
+        .unwrap();
+    }
+    // An SMTP server that takes the connection and never answers: the sender claims
+    // the messages and waits on it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let smtp_port = silent.local_addr().unwrap().port().to_string();
+    let serve = |smtp: bool| {
+        let mut cmd = common::parley_cmd(dir.path(), &test_db.url);
+        cmd.arg("serve")
+            .env("PARLEY_BIND", format!("127.0.0.1:{}", common::free_port()))
+            .stdout(std::process::Stdio::null());
+        if smtp {
+            cmd.env("PARLEY_SMTP_HOST", "127.0.0.1")
+                .env("PARLEY_SMTP_PORT", &smtp_port)
+                .env("PARLEY_SMTP_TLS", "none");
+        }
+        cmd.spawn().unwrap()
+    };
+    let mut first = serve(true);
+    let claimed = within(30, || outbox_rows(&db).iter().all(|(s, _)| s == "sending"));
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(claimed, "the sender claims the mail: {:?}", outbox_rows(&db));
+    let node = std::fs::read_to_string(dir.path().join("node-id")).unwrap();
+    for (_, by) in outbox_rows(&db) {
+        assert!(
+            by.as_deref().unwrap().starts_with(&format!("{}-0/", node.trim())),
+            "claimed in the node's kept name: {by:?}"
+        );
+    }
+
+    // Started again (mail now written to files), the node takes back its claims and
+    // sends them well before their lease would have let anyone else.
+    let lease = parley::outbox::LEASE.as_secs();
+    let mut second = serve(false);
+    let sent = within(lease / 2, || outbox_rows(&db).iter().all(|(s, _)| s == "sent"));
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert!(sent, "sent after the restart: {:?}", outbox_rows(&db));
+    let files = std::fs::read_dir(dir.path().join("mail")).unwrap().count();
+    assert_eq!(files, 3, "each message once");
+    drop(silent);
 }

@@ -127,3 +127,166 @@ async fn errors_are_pages_for_people_and_problems_for_programs() {
     );
     assert_eq!(admin.page("/admin/users/99999").await.0, StatusCode::NOT_FOUND);
 }
+
+/// A small tmpfs mounted over a folder for one test, unmounted after it.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    /// `None` when this machine does not let the test mount (not root, or no
+    /// permission in a container).
+    fn tmpfs(dir: &std::path::Path, size: &str) -> Option<Self> {
+        let done = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        done.then(|| Self(dir.to_path_buf()))
+    }
+
+    fn remount(&self, how: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{how}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount {how}");
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// Asks `/readyz` until `want` holds of its status and body, for up to 10 seconds.
+async fn readiness(base: &str, want: impl Fn(StatusCode, &Value) -> bool) -> (StatusCode, Value) {
+    let client = reqwest::Client::new();
+    let mut last = (StatusCode::OK, Value::Null);
+    for _ in 0..100 {
+        if let Ok(res) = client.get(format!("{base}/readyz")).send().await {
+            let status = res.status();
+            let body: Value = res.json().await.unwrap_or(Value::Null);
+            if want(status, &body) {
+                return (status, body);
+            }
+            last = (status, body);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    last
+}
+
+#[tokio::test]
+async fn a_read_only_or_full_data_directory_is_reported_and_heals() {
+    let outer = tempfile::tempdir().unwrap();
+    let data = outer.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let Some(mount) = Mount::tmpfs(&data, "8m") else {
+        eprintln!("SKIPPED: this machine does not let the test mount a small disk (run as root)");
+        return;
+    };
+    let test_db = common::TestDb::new(outer.path());
+    let url = match &test_db.url {
+        parley::config::DatabaseUrl::Sqlite(_) => parley::config::DatabaseUrl::Sqlite(data.join("parley.db")),
+        pg => pg.clone(),
+    };
+    let sqlite = url.is_sqlite();
+    let mut create = common::parley_cmd(&data, &url)
+        .args(["user", "create", "--email", "ann@acme.test", "--name", "Ann"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = create.stdin.take().unwrap();
+        stdin.write_all(b"a good long password\n").unwrap();
+    }
+    assert!(create.wait().unwrap().success());
+    let port = common::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let serve = || {
+        common::parley_cmd(&data, &url)
+            .arg("serve")
+            .env("PARLEY_BIND", format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut server = serve();
+    let (status, _) = readiness(&base, |s, _| s == StatusCode::OK).await;
+    assert_eq!(status, StatusCode::OK);
+    let client = reqwest::Client::new();
+    let token: Value = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": "ann@acme.test", "password": "a good long password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    let ask = |title: &'static str| {
+        client
+            .post(format!("{base}/api/v1/topics"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"category": "questions", "title": title, "body": "Asked while the disk is in trouble."}))
+            .send()
+    };
+
+    // Full: /readyz says so and why, and a write is refused as unavailable (on SQLite,
+    // whose file is on that disk), never an internal error; freed, all is well again.
+    let filler = data.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![7u8; 64 * 1024];
+        while f.write_all(&block).and_then(|()| f.sync_all()).is_ok() {}
+    }
+    let (status, body) = readiness(&base, |s, _| s == StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["disk"], "failing");
+    assert!(body["reason"].as_str().unwrap().contains("No space"), "{body}");
+    let answer = ask("Asked on a full disk, with a long body to store")
+        .await
+        .unwrap()
+        .status();
+    let expected = if sqlite {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::CREATED
+    };
+    assert_eq!(answer, expected);
+    std::fs::remove_file(&filler).unwrap();
+    let (status, body) = readiness(&base, |s, _| s == StatusCode::OK).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        ask("Asked once the disk has room").await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // Started on a read-only disk: the log says so at once, and why; on PostgreSQL the
+    // server serves reads, and /readyz says what is wrong.
+    mount.remount("ro");
+    let mut server = serve();
+    let (status, body) = readiness(&base, |s, _| s == StatusCode::SERVICE_UNAVAILABLE).await;
+    server.kill().unwrap();
+    let out = server.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("Read-only"), "{log}");
+    if !sqlite {
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(body["reason"].as_str().unwrap().contains("Read-only"), "{body}");
+        assert!(log.contains("the disk does not take writes"), "{log}");
+    }
+    mount.remount("rw");
+}

@@ -499,6 +499,38 @@ async fn a_restart_resumes_where_the_indexer_stopped_and_a_bad_index_is_rebuilt(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     rebuilt.stop();
+
+    // A damaged build: its meta.json garbled, or a segment file gone. The next start
+    // does not serve it (search answers 503 meanwhile) and builds a new one.
+    let mut last = rebuilt;
+    for damage in ["meta.json garbled", "a segment file gone"] {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let dir = last.serving_dir().unwrap();
+        if damage.starts_with("meta") {
+            std::fs::write(dir.join("meta.json"), "{ not json").unwrap();
+        } else {
+            let segment = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "store"))
+                .expect("a segment's store file");
+            std::fs::remove_file(segment).unwrap();
+        }
+        let next = Arc::new(Search::new(app.data_dir.path(), None));
+        assert!(
+            next.index().is_none(),
+            "{damage}: the damaged index is not served"
+        );
+        parley::search::indexer::start(next.clone(), app.state.db.clone()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while next.index().is_none_or(|i| i.num_docs() < 2) {
+            assert!(Instant::now() < deadline, "{damage}: the index was not rebuilt");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_ne!(next.serving_dir().unwrap(), dir, "{damage}: a new build serves");
+        next.stop();
+        last = next;
+    }
 }
 
 #[tokio::test]

@@ -1,11 +1,12 @@
 //! Accounts: signup with a company address, verification by mail, sign-in and out,
-//! password reset and change, API tokens.
+//! password reset and change, sessions ended on the server, API tokens.
 
 pub mod api;
 pub mod domains;
 pub mod pages;
 pub mod password;
 pub mod service;
+pub mod sessions;
 
 use actix_web::web;
 use serde::{Deserialize, Serialize};

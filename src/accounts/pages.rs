@@ -6,11 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::service::{self, LinkProblem, SignupInput};
+use super::sessions;
 use crate::app::AppState;
 use crate::db::models::ApiToken;
 use crate::error::{AppError, FieldErrors};
 use crate::web::page::see_other;
-use crate::web::session::{clear_session_cookie, session_cookie};
+use crate::web::session::{SESSION_COOKIE, clear_session_cookie, session_cookie};
 use crate::web::{CurrentUser, PageCtx, client_ip, safe_next};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -148,12 +149,16 @@ async fn login(
     }
 }
 
-async fn logout(state: web::Data<AppState>) -> HttpResponse {
-    let mut res = see_other("/login?notice=signed_out");
-    if let Err(e) = res.add_cookie(&clear_session_cookie(&state)) {
-        tracing::error!(error = %e, "clearing the session cookie");
+/// Signs out: the session ends on the server too, so a copy of the cookie stops
+/// working; the browser's cookie is removed.
+async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        state.sessions.end(&state.keys, &state.db, cookie.value()).await?;
     }
-    res
+    let mut res = see_other("/login?notice=signed_out");
+    res.add_cookie(&clear_session_cookie(&state))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(res)
 }
 
 #[derive(Deserialize)]
@@ -352,7 +357,7 @@ async fn change_password(
 }
 
 async fn end_sessions(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    service::end_all_sessions(&state, user.id).await?;
+    sessions::end_all_sessions(&state.db, user.id).await?;
     let mut res = see_other("/login?notice=signed_out_everywhere");
     res.add_cookie(&clear_session_cookie(&state))
         .map_err(|e| AppError::Internal(e.into()))?;

@@ -420,7 +420,7 @@ async fn try_send_verification(state: &AppState, user: &AuthUser) -> anyhow::Res
 
 /// Account mail goes through the outbox and, on a node that sends, out at once.
 async fn account_mail(state: &AppState, key: String, mail: Mail) -> anyhow::Result<()> {
-    crate::outbox::queue_now(&state.db, &state.mailer, state.settings.send_mail, key, mail)
+    crate::outbox::queue_now(&state.db, &state.mailer, state.mail_sender(), key, mail)
         .await
         .map_err(|e| anyhow::anyhow!("queueing account mail: {e:?}"))
 }
@@ -695,19 +695,6 @@ pub async fn change_password(
         .await?;
     tracing::info!(user_id, "password changed; other sessions ended");
     Ok(epoch)
-}
-
-/// Ends every session and API token of a user ("sign out everywhere").
-pub async fn end_all_sessions(state: &AppState, user_id: i64) -> Result<(), AppError> {
-    state
-        .db
-        .write(move |c| {
-            diesel::update(users::table.find(user_id))
-                .set(users::session_epoch.eq(users::session_epoch + 1))
-                .execute(c)?;
-            Ok(())
-        })
-        .await
 }
 
 /// Prefix of every API token, so that a leaked one is easy to recognize.

@@ -467,7 +467,7 @@ async fn notify_approved(state: &AppState, org: &OrganizationResource) {
             let mail =
                 Mail::from_templates(&state.templates, "org_approved", mailbox(&name, &email)?, &view)?;
             let key = format!("org-approved:{org_id}:{}", email.to_lowercase());
-            crate::outbox::queue_now(&state.db, &state.mailer, state.settings.send_mail, key, mail)
+            crate::outbox::queue_now(&state.db, &state.mailer, state.mail_sender(), key, mail)
                 .await
                 .map_err(|e| anyhow::anyhow!("queueing the approval mail: {e:?}"))
         }

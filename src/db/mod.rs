@@ -125,8 +125,15 @@ impl Db {
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
         let conn_url = match url {
             DatabaseUrl::Sqlite(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                // The folder is not made here: a mistyped path would leave a database
+                // somewhere nobody looks (the data directory's own is made at start).
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                    && !dir.is_dir()
+                {
+                    anyhow::bail!(
+                        "the folder {} of the SQLite database does not exist: create it, or correct DATABASE_URL",
+                        dir.display()
+                    );
                 }
                 path.to_string_lossy().into_owned()
             }

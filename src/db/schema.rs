@@ -177,6 +177,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    revoked_sessions (session_id) {
+        session_id -> Text,
+        user_id -> BigInt,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     topic_vectors (topic_id) {
         topic_id -> BigInt,
         model -> Text,

@@ -55,17 +55,34 @@ struct Tail {
     gaps: BTreeMap<i64, Instant>,
 }
 
+/// Index failures in a row after which the index is taken as broken and rebuilt.
+const BROKEN_AFTER: u32 = 3;
+
 fn run(search: &Search, db: &Db) {
     let mut tail: Option<Tail> = None;
     let mut last_warning: Option<Instant> = None;
+    let mut index_failures = 0;
     while !search.stopping() {
-        match step(search, db, &mut tail) {
-            Ok(true) => {}
-            Ok(false) => std::thread::sleep(IDLE),
+        let rebuild = index_failures >= BROKEN_AFTER || search.failures() >= BROKEN_AFTER;
+        match step(search, db, &mut tail, rebuild) {
+            Ok(busy) => {
+                index_failures = 0;
+                if !busy {
+                    std::thread::sleep(IDLE);
+                }
+            }
             Err(e) => {
-                // The database or the disk is away: say so now and then, and retry.
+                // The database or the disk is away, or the index is damaged: say so now
+                // and then, and retry; an index failing again and again is rebuilt.
+                if e.downcast_ref::<SearchError>().is_some() {
+                    index_failures += 1;
+                } else if rebuild {
+                    // The rebuild itself failed on the database: try it again later.
+                } else {
+                    index_failures = 0;
+                }
                 if last_warning.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
-                    tracing::warn!(error = %e, "search indexer");
+                    tracing::warn!(error = %format!("{e:#}"), "search indexer");
                     last_warning = Some(Instant::now());
                 }
                 tail = None;
@@ -75,9 +92,27 @@ fn run(search: &Search, db: &Db) {
     }
 }
 
+/// Builds a new index from the database and serves it.
+fn rebuild_and_serve(search: &Search, db: &Db, tail: &mut Option<Tail>) -> anyhow::Result<bool> {
+    *tail = None;
+    tracing::info!("building the search index");
+    let layout = search.layout();
+    let built = rebuild::rebuild(db, layout, &|_| {})?;
+    tracing::info!(posts = built.posts, seconds = built.seconds, "search index built");
+    search.serve(built.dir, built.index);
+    let _ = layout.remove_stale();
+    Ok(true)
+}
+
 /// One round: make sure the right index serves and the writer is ours, then apply one
-/// batch. Says whether there was anything to apply.
-fn step(search: &Search, db: &Db, tail: &mut Option<Tail>) -> anyhow::Result<bool> {
+/// batch. Says whether there was anything to apply. With `rebuild`, the index is taken
+/// as broken and built again first.
+fn step(search: &Search, db: &Db, tail: &mut Option<Tail>, rebuild: bool) -> anyhow::Result<bool> {
+    if rebuild {
+        tracing::warn!("the search index keeps failing; rebuilding it from the database");
+        search.unserve();
+        return rebuild_and_serve(search, db, tail);
+    }
     let layout = search.layout();
     let current_dir = match layout.state() {
         Ok(IndexState::Current { dir }) => Some(dir),
@@ -89,19 +124,24 @@ fn step(search: &Search, db: &Db, tail: &mut Option<Tail>) -> anyhow::Result<boo
     };
     let Some(dir) = current_dir else {
         // Missing, of another format, or unreadable: build one, then serve it.
-        *tail = None;
-        tracing::info!("building the search index");
-        let built = rebuild::rebuild(db, layout, &|_| {})?;
-        tracing::info!(posts = built.posts, seconds = built.seconds, "search index built");
-        search.serve(built.dir, built.index);
-        let _ = layout.remove_stale();
-        return Ok(true);
+        return rebuild_and_serve(search, db, tail);
     };
     if search.serving_dir().as_ref() != Some(&dir) {
-        // `parley reindex` swapped in a new build: serve it and write to it.
+        // At start with an index that could not be read, or after `parley reindex`
+        // swapped in a new build: serve it and write to it, or build one if it cannot
+        // be read (search answers 503 meanwhile).
         *tail = None;
-        let index = SearchIndex::open(&dir)?;
-        search.serve(dir.clone(), index);
+        match SearchIndex::open(&dir).and_then(|i| i.validate().map(|()| i)) {
+            Ok(index) => search.serve(dir.clone(), index),
+            Err(e) => {
+                tracing::warn!(
+                    error = %e,
+                    dir = %dir.display(),
+                    "the search index cannot be read; rebuilding it from the database"
+                );
+                return rebuild_and_serve(search, db, tail);
+            }
+        }
     }
     if tail.as_ref().is_none_or(|t| t.dir != dir) {
         *tail = None;

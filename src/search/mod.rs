@@ -17,7 +17,7 @@ pub mod service;
 
 use std::path::Path;
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use search_index::{IndexLayout, IndexState, SearchIndex};
 
@@ -26,6 +26,8 @@ pub struct Search {
     layout: IndexLayout,
     serving: RwLock<Option<(std::path::PathBuf, SearchIndex)>>,
     stop: AtomicBool,
+    /// Queries the serving index failed to answer since it was last built.
+    failures: AtomicU32,
     /// Similar topics per topic, with when they were found.
     similar: quick_cache::sync::Cache<i64, (std::time::Instant, SimilarTopics)>,
     /// The categories, with when they were read (see `service::category_list`).
@@ -54,6 +56,7 @@ impl Search {
             layout: IndexLayout::new(data_dir.join("search-index")),
             serving: RwLock::new(None),
             stop: AtomicBool::new(false),
+            failures: AtomicU32::new(0),
             similar: quick_cache::sync::Cache::new(10_000),
             categories: crate::db::Memo::new(std::time::Duration::from_secs(5)),
             meaning: meaning::Meaning::new(model),
@@ -84,6 +87,24 @@ impl Search {
     fn serve(&self, dir: std::path::PathBuf, index: SearchIndex) {
         if let Ok(mut s) = self.serving.write() {
             *s = Some((dir, index));
+        }
+        self.failures.store(0, Ordering::Relaxed);
+    }
+
+    /// Counts a query the serving index failed to answer.
+    pub fn failed(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Queries the serving index failed to answer since it was built or opened.
+    fn failures(&self) -> u32 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    /// Stops serving a broken index: search answers 503 until a new one is built.
+    fn unserve(&self) {
+        if let Ok(mut s) = self.serving.write() {
+            *s = None;
         }
     }
 

@@ -254,7 +254,7 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
     };
     let asked = query.clone();
     let posts_index = index.clone();
-    let found = off_thread(move || posts_index.search(&asked));
+    let found = off_thread(&state.search, move || posts_index.search(&asked));
     let (found, answers) = futures_util::future::try_join(found, answers).await?;
     let name_of = |slug: &str| {
         names
@@ -400,15 +400,17 @@ async fn related_to(
 ) -> Result<Vec<search_index::Related>, AppError> {
     let by_words = {
         let (index, text) = (index.clone(), text.clone());
-        off_thread(move || index.related_by_words(&text, None, limit))
+        off_thread(&state.search, move || index.related_by_words(&text, None, limit))
     };
     let search = state.search.clone();
     let encoded = {
         let search = search.clone();
-        off_thread(move || Ok(search.meaning.query(&text).map(|(v, _)| v)))
+        off_thread(&state.search, move || {
+            Ok(search.meaning.query(&text).map(|(v, _)| v))
+        })
     };
     let (found, vector) = futures_util::future::try_join(by_words, encoded).await?;
-    off_thread(move || {
+    off_thread(&state.search, move || {
         let threads = search.meaning.threads();
         let m = vector.as_deref().zip(threads).map(|(v, t)| meaning(v, t));
         found.rank(&index, m)
@@ -434,14 +436,19 @@ fn shown(found: Vec<search_index::Related>, all: bool) -> Vec<SuggestionView> {
 const SIMILAR_AGE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Runs a query on the blocking pool: a broad one takes milliseconds of CPU, which
-/// must not hold an HTTP worker.
+/// must not hold an HTTP worker. An index that fails to answer is a 503, and is told
+/// to the indexer, which rebuilds an index that keeps failing.
 async fn off_thread<T: Send + 'static>(
+    search: &super::Search,
     f: impl FnOnce() -> Result<T, search_index::SearchError> + Send + 'static,
 ) -> Result<T, AppError> {
     actix_web::web::block(f)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?
-        .map_err(|e| AppError::Internal(e.into()))
+        .map_err(|e| {
+            search.failed();
+            AppError::Unavailable(anyhow::Error::new(e).context("the search index failed to answer"))
+        })
 }
 
 /// Up to 5 topics like this one, kept for a few minutes; empty while the index is
@@ -456,7 +463,7 @@ pub async fn similar(state: &AppState, topic_id: i64, title: &str) -> super::Sim
     };
     let title = title.to_string();
     let search = state.search.clone();
-    let found: super::SimilarTopics = match off_thread(move || {
+    let found: super::SimilarTopics = match off_thread(&state.search, move || {
         let found = search.meaning.of_thread(topic_id, &title);
         let m = found.as_ref().map(|(v, t)| meaning(v, t));
         index.related(&title, m, Some(topic_id as u64), 5)

@@ -1,9 +1,79 @@
 //! Operations endpoints: liveness, readiness and Prometheus metrics.
 
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::app::AppState;
+
+/// Whether the folders Parley writes to take a write: the data directory (uploads, the
+/// search index, mail files) and, on SQLite, the database's folder. A small file is
+/// written, flushed to disk and removed in each, so a read-only or full disk shows
+/// here before it shows as failed writes. The answer is kept for a couple of seconds,
+/// so that asking often costs nothing.
+#[derive(Debug)]
+pub struct DiskCheck {
+    folders: Vec<PathBuf>,
+    last: Mutex<Option<(Instant, Result<(), String>)>>,
+}
+
+/// How long an answer of [`DiskCheck`] is kept.
+const DISK_CHECK_AGE: Duration = Duration::from_secs(2);
+
+impl DiskCheck {
+    pub fn new(data_dir: &Path, database: &crate::config::DatabaseUrl) -> Self {
+        let mut folders = vec![data_dir.to_path_buf()];
+        if let crate::config::DatabaseUrl::Sqlite(path) = database
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !folders.iter().any(|f| f == dir)
+        {
+            folders.push(dir.to_path_buf());
+        }
+        Self {
+            folders,
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Checks now, on the calling thread: what is wrong, or nothing.
+    pub fn check_now(&self) -> Result<(), String> {
+        let outcome = self.folders.iter().try_for_each(|dir| probe(dir));
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((Instant::now(), outcome.clone()));
+        }
+        outcome
+    }
+
+    /// The last answer while it is fresh, else a new one (on a blocking thread).
+    pub async fn check(self: &std::sync::Arc<Self>) -> Result<(), String> {
+        if let Some((at, outcome)) = self.last.lock().ok().and_then(|l| l.clone())
+            && at.elapsed() < DISK_CHECK_AGE
+        {
+            return outcome;
+        }
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.check_now())
+            .await
+            .unwrap_or_else(|e| Err(format!("checking the disk: {e}")))
+    }
+}
+
+/// Writes, flushes and removes a small file in `dir`.
+fn probe(dir: &Path) -> Result<(), String> {
+    use std::io::Write;
+    let path = dir.join(".parley-write-check");
+    let written = std::fs::File::create(&path).and_then(|mut f| {
+        f.write_all(&[0u8; 16 * 1024])?;
+        f.sync_all()
+    });
+    let removed = std::fs::remove_file(&path);
+    written
+        .and(removed)
+        .map_err(|e| format!("{} cannot be written: {e}", dir.display()))
+}
 
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> HttpResponse {
@@ -12,9 +82,11 @@ pub async fn healthz() -> HttpResponse {
         .body("ok\n")
 }
 
-/// `GET /readyz`: the database answers and every migration is applied. It also says
-/// whether threads are found by meaning yet (`off`, `loading`, `ready`), which does not
-/// decide readiness: until then they are found by words.
+/// `GET /readyz`: the database answers, every migration is applied and the disk takes
+/// writes. It also says whether threads are found by meaning yet (`off`, `loading`,
+/// `ready`) and whether the search index serves, neither of which decides readiness:
+/// until then threads are found by words, and search answers 503 while its index is
+/// built.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = match state.db.ping().await {
         Ok(()) => Ok(()),
@@ -31,20 +103,28 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             Err(e) => Err(e.to_string()),
         },
     };
-    let ready = database.is_ok() && migrations.is_ok();
-    if !ready {
-        tracing::warn!(?database, ?migrations, "not ready");
+    let disk = state.disk.check().await;
+    let ready = database.is_ok() && migrations.is_ok() && disk.is_ok();
+    if !ready && state.unavailable.note().is_some() {
+        tracing::warn!(?database, ?migrations, ?disk, "not ready");
     }
     let show = |r: &Result<(), String>| match r {
         Ok(()) => "ok".to_string(),
         Err(_) => "failing".to_string(),
     };
-    let body = json!({
+    let mut body = json!({
         "status": if ready { "ready" } else { "not ready" },
         "database": show(&database),
         "migrations": show(&migrations),
+        "disk": show(&disk),
+        "search": if state.search.index().is_some() { "ok" } else { "building" },
         "meaning": state.search.meaning.state(),
     });
+    // What the operator must fix, when it is theirs to fix. A database error may name
+    // hosts and users, so it stays in the log.
+    if let Err(reason) = &disk {
+        body["reason"] = json!(reason);
+    }
     if ready {
         HttpResponse::Ok().json(body)
     } else {

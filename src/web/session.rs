@@ -1,8 +1,9 @@
 //! Who is asking: the session cookie (a signed JWT), API bearer tokens, and the
 //! extractors handlers use to get the signed-in user.
 //!
-//! A session names the user and the user's session epoch; changing the password bumps
-//! the epoch, which ends every session and API token at once.
+//! A session names the user, the user's session epoch and its own id; signing out
+//! revokes the id on every node (see `accounts::sessions`), and changing the password or
+//! "sign out everywhere" bumps the epoch, which ends every session and API token at once.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +16,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use quick_cache::sync::Cache;
 use serde::Serialize;
 
-use crate::accounts::{Role, service as accounts};
+use crate::accounts::{Role, service as accounts, sessions};
 use crate::app::AppState;
 use crate::error::AppError;
 
@@ -137,19 +138,47 @@ impl std::fmt::Debug for Sessions {
 }
 
 impl Sessions {
-    /// The user id and epoch a session cookie names, if its signature and expiry hold:
-    /// checked once, then trusted for [`SESSION_REUSE`] (a cookie expiring meanwhile
-    /// lives that much longer).
-    fn verify(&self, keys: &crate::keys::Keys, cookie: &str) -> Option<(i64, i64)> {
+    /// The user id and epoch a session cookie names, if its signature and expiry hold
+    /// and it was not signed out: checked once, then trusted for [`SESSION_REUSE`] (a
+    /// cookie expiring or signed out on another node meanwhile lives that much longer).
+    async fn verify(
+        &self,
+        keys: &crate::keys::Keys,
+        db: &crate::db::Db,
+        cookie: &str,
+    ) -> Result<Option<(i64, i64)>, AppError> {
         if let Some((user_id, epoch, at)) = self.cookies.get(cookie)
             && at.elapsed() < SESSION_REUSE
         {
-            return Some((user_id, epoch));
+            return Ok(Some((user_id, epoch)));
         }
-        let (user_id, epoch) = keys.verify_session(cookie)?;
+        let Some(claims) = keys.verify_session(cookie) else {
+            return Ok(None);
+        };
+        if let Some(id) = claims.id
+            && sessions::is_revoked(db, id).await?
+        {
+            self.cookies.remove(cookie);
+            return Ok(None);
+        }
         self.cookies
-            .insert(cookie.to_string(), (user_id, epoch, Instant::now()));
-        Some((user_id, epoch))
+            .insert(cookie.to_string(), (claims.user_id, claims.epoch, Instant::now()));
+        Ok(Some((claims.user_id, claims.epoch)))
+    }
+
+    /// Signs out the session of `cookie`, on this node at once and on every other
+    /// within [`SESSION_REUSE`]. A cookie that is not a valid session has nothing to end.
+    pub async fn end(
+        &self,
+        keys: &crate::keys::Keys,
+        db: &crate::db::Db,
+        cookie: &str,
+    ) -> Result<(), AppError> {
+        self.cookies.remove(cookie);
+        match keys.verify_session(cookie) {
+            Some(claims) => sessions::end_session(db, claims).await,
+            None => Ok(()),
+        }
     }
 
     /// The user as read at most [`SESSION_REUSE`] ago with no write since, or reads it.
@@ -190,7 +219,11 @@ async fn session_user(req: &HttpRequest) -> Result<Option<Arc<AuthUser>>, AppErr
     }
     let state = state_of(req)?;
     let user = match req.cookie(SESSION_COOKIE) {
-        Some(cookie) => match state.sessions.verify(&state.keys, cookie.value()) {
+        Some(cookie) => match state
+            .sessions
+            .verify(&state.keys, &state.db, cookie.value())
+            .await?
+        {
             Some((user_id, epoch)) => state
                 .sessions
                 .user(&state.db, user_id)

@@ -84,6 +84,31 @@ fn rand_suffix() -> u64 {
     h.finish() % 1_000_000
 }
 
+/// The `parley` binary with only the data directory and database set (and a quiet log).
+pub fn parley_cmd(data_dir: &std::path::Path, db: &DatabaseUrl) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_parley"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PARLEY_DATA_DIR", data_dir)
+        .env(
+            "DATABASE_URL",
+            match db {
+                DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+                DatabaseUrl::Postgres(u) => u.clone(),
+            },
+        )
+        .env("PARLEY_LOG", "warn");
+    cmd
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 /// A running server.
 pub struct TestApp {
     pub base: String,
@@ -496,7 +521,7 @@ pub async fn ok(
 
 /// Delivers the queued mail now; every mail on disk, decoded.
 pub async fn delivered(app: &TestApp) -> Vec<String> {
-    parley::outbox::deliver_due(&app.state.db, &app.state.mailer)
+    parley::outbox::deliver_due(&app.state.db, &app.state.mailer, app.state.node.name())
         .await
         .unwrap();
     app.mails()
