@@ -91,6 +91,22 @@ async fn who_files_and_sees_which_tickets() {
     // Staff see every ticket, and must say which customer they file for.
     let (_, list) = app.call(Method::GET, "/api/v1/tickets", Some(&p.sam), None).await;
     assert_eq!(list[0]["id"], id);
+    // The subject filter ignores case on both databases, and takes wildcards literally.
+    for (q, found) in [
+        ("export", 1),
+        ("EXPORT STOPS", 1),
+        ("halfway", 1),
+        ("%", 0),
+        ("_", 0),
+    ] {
+        let path = format!(
+            "/api/v1/tickets?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let (status, list) = app.call(Method::GET, &path, Some(&p.sam), None).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(list.as_array().unwrap().len(), found, "q={q}: {list}");
+    }
     let (status, problem) = file(&app, &p.sam, ticket("On behalf of someone", "normal")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem["errors"]["organization_id"].is_array());

@@ -16,7 +16,7 @@ use crate::accounts::{Role, UserResource};
 use crate::app::AppState;
 use crate::db::models::{BlockedDomain, Organization, User};
 use crate::db::schema::{blocked_domains, organization_domains, organizations, users};
-use crate::db::{AnyConnection, ResultExt, now};
+use crate::db::{AnyConnection, ResultExt, like_pattern, lower, now};
 use crate::error::AppError;
 use crate::mail::{Mail, mailbox};
 use crate::web::AuthUser;
@@ -62,17 +62,6 @@ pub struct UserQuery {
     pub q: Option<String>,
     /// Keyset pagination: ids above this one.
     pub after: Option<i64>,
-}
-
-diesel::define_sql_function! {
-    /// SQL `LOWER`, the same on both backends.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
-/// Escapes LIKE wildcards so a search for "50%" finds "50%".
-fn like_pattern(s: &str) -> String {
-    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{}%", escaped.to_lowercase())
 }
 
 /// Lists users, 50 at a time, oldest first.

@@ -23,6 +23,20 @@ use crate::config::DatabaseUrl;
 use crate::error::AppError;
 pub use memo::Memo;
 
+diesel::define_sql_function! {
+    /// SQL `LOWER`, the same on both backends (for ASCII; SQLite leaves other letters).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A `LIKE` pattern, lower-cased, that finds `s` anywhere in a value compared with
+/// [`lower`] and `.escape('\\')`: wildcards typed by a person are taken literally, so a
+/// search for "50%" finds "50%". `LIKE` alone differs between the backends (SQLite
+/// ignores case, PostgreSQL does not); lower-casing both sides makes them agree.
+pub fn like_pattern(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{}%", escaped.to_lowercase())
+}
+
 /// A connection to either backend, chosen at run time from `DATABASE_URL`.
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
