@@ -75,9 +75,9 @@ impl AppState {
         })
     }
 
-    /// The name to send mail in when this node sends mail itself.
-    pub fn mail_sender(&self) -> Option<&str> {
-        self.settings.send_mail.then(|| self.node.name())
+    /// What to claim mail in when this node sends mail itself.
+    pub fn mail_sender(&self) -> Option<String> {
+        self.settings.send_mail.then(|| self.node.claims())
     }
 }
 
@@ -184,6 +184,7 @@ pub fn serve(
             state.db.clone(),
             state.mailer.clone(),
             state.node.name().to_string(),
+            state.node.claims(),
         );
     }
     crate::notify::mail::start(state.db.clone(), crate::mail::MailContext::of(&state));

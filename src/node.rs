@@ -14,10 +14,11 @@ use std::path::Path;
 /// Slots tried before giving up on a kept name.
 const SLOTS: usize = 64;
 
-/// The node's name, and the lock that keeps it.
+/// The node's name, this run of it, and the lock that keeps the name.
 #[derive(Debug)]
 pub struct Node {
     name: String,
+    run: String,
     _lock: Option<File>,
 }
 
@@ -36,6 +37,7 @@ impl Node {
                 );
                 Self {
                     name: format!("run-{:016x}", rand::random::<u64>()),
+                    run: run_id(),
                     _lock: None,
                 }
             }
@@ -61,6 +63,7 @@ impl Node {
             if file.try_lock().is_ok() {
                 return Ok(Self {
                     name: format!("{id}-{slot}"),
+                    run: run_id(),
                     _lock: Some(file),
                 });
             }
@@ -71,6 +74,16 @@ impl Node {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// What this run claims work in: `<name>/<run>`. Claims of the same name but
+    /// another run were made before the node last stopped.
+    pub fn claims(&self) -> String {
+        format!("{}/{}", self.name, self.run)
+    }
+}
+
+fn run_id() -> String {
+    format!("{:08x}", rand::random::<u32>())
 }
 
 #[cfg(test)]
@@ -88,5 +101,7 @@ mod tests {
         // Started again, a process takes the name of the one that ended.
         assert_eq!(Node::claim(dir.path()).name(), name);
         assert!(name.ends_with("-0"), "{name}");
+        let node = Node::claim(dir.path());
+        assert!(node.claims().starts_with(&format!("{name}/")));
     }
 }

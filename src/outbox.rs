@@ -160,19 +160,22 @@ pub struct Round {
 
 /// Delivers what is due: claims, sends, records each outcome. Called by the background
 /// task; tests call it to deliver at once.
-pub async fn deliver_due(db: &Db, mailer: &Mailer, node: &str) -> Result<Round, AppError> {
-    deliver(db, mailer, node, None).await
+/// `claims` names who claims (see [`crate::node::Node::claims`]).
+pub async fn deliver_due(db: &Db, mailer: &Mailer, claims: &str) -> Result<Round, AppError> {
+    deliver(db, mailer, claims, None).await
 }
 
-/// Takes back what this node claimed before it last stopped (a crash, a `kill -9`), so
-/// that it goes out now rather than when the lease runs out. Returns how many.
-pub async fn release_own(db: &Db, node: &str) -> Result<usize, AppError> {
-    let mine = format!("{node}/%");
+/// Takes back what the node `name` claimed before it last stopped (a crash, a `kill
+/// -9`), so that it goes out now rather than when the lease runs out; what this run
+/// (`claims`) has claimed meanwhile is left alone. Returns how many.
+pub async fn release_own(db: &Db, name: &str, claims: &str) -> Result<usize, AppError> {
+    let (node, run) = (format!("{name}/%"), format!("{claims}/%"));
     db.write(move |c| {
         Ok(diesel::update(
             mail_outbox::table
                 .filter(mail_outbox::status.eq("sending"))
-                .filter(mail_outbox::claimed_by.like(&mine)),
+                .filter(mail_outbox::claimed_by.like(&node))
+                .filter(mail_outbox::claimed_by.not_like(&run)),
         )
         .set((
             mail_outbox::status.eq("pending"),
@@ -213,7 +216,7 @@ async fn renew(db: &Db, token: &str) {
 pub async fn queue_now(
     db: &Db,
     mailer: &Mailer,
-    node: Option<&str>,
+    claims: Option<&str>,
     event_key: String,
     mail: Mail,
 ) -> Result<(), AppError> {
@@ -226,26 +229,29 @@ pub async fn queue_now(
                 .first(c)?)
         })
         .await?;
-    if let Some(node) = node {
-        deliver(db, mailer, node, Some(id)).await?;
+    if let Some(claims) = claims {
+        deliver(db, mailer, claims, Some(id)).await?;
     }
     Ok(())
 }
 
-async fn deliver(db: &Db, mailer: &Mailer, node: &str, only: Option<i64>) -> Result<Round, AppError> {
-    let token = format!("{node}/{:016x}", rand::random::<u64>());
+async fn deliver(db: &Db, mailer: &Mailer, claims: &str, only: Option<i64>) -> Result<Round, AppError> {
+    let token = format!("{claims}/{:016x}", rand::random::<u64>());
     let claimed_as = token.clone();
     let rows = db.write(move |c| claim(c, now(), only, &claimed_as)).await?;
     if rows.is_empty() {
         return Ok(Round::default());
     }
     tokio::select! {
-        round = send_claimed(db, mailer, rows) => round,
+        round = send_claimed(db, mailer, rows, &token) => round,
         () = renew(db, &token) => unreachable!("renewing runs until the sending ends"),
     }
 }
 
-async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>) -> Result<Round, AppError> {
+/// Sends what was claimed as `token` and records each outcome, unless another sender
+/// took the message since (the lease ran out while the renewal could not reach the
+/// database): its outcome is that sender's to record.
+async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> Result<Round, AppError> {
     let mut round = Round::default();
     for row in rows {
         let outcome = match crate::mail::mailbox(&row.to_name, &row.to_address) {
@@ -267,15 +273,20 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>) -> Result<Round,
         match outcome {
             Ok(()) => {
                 round.sent += 1;
+                let token = token.to_string();
                 db.write(move |c| {
-                    diesel::update(mail_outbox::table.find(id))
-                        .set((
-                            mail_outbox::status.eq("sent"),
-                            mail_outbox::sent_at.eq(now()),
-                            mail_outbox::attempts.eq(row.attempts + 1),
-                            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
-                        ))
-                        .execute(c)?;
+                    diesel::update(
+                        mail_outbox::table
+                            .find(id)
+                            .filter(mail_outbox::claimed_by.eq(&token)),
+                    )
+                    .set((
+                        mail_outbox::status.eq("sent"),
+                        mail_outbox::sent_at.eq(now()),
+                        mail_outbox::attempts.eq(row.attempts + 1),
+                        mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(c)?;
                     Ok(())
                 })
                 .await?;
@@ -285,21 +296,26 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>) -> Result<Round,
                 let attempts = row.attempts + 1;
                 let error = format!("{e:#}");
                 tracing::warn!(message = id, attempts, error = %error, "mail delivery failed");
+                let token = token.to_string();
                 db.write(move |c| {
                     let status = if attempts >= MAX_ATTEMPTS {
                         "failed"
                     } else {
                         "pending"
                     };
-                    diesel::update(mail_outbox::table.find(id))
-                        .set((
-                            mail_outbox::status.eq(status),
-                            mail_outbox::attempts.eq(attempts),
-                            mail_outbox::next_attempt_at.eq(now() + backoff(attempts - 1)),
-                            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
-                            mail_outbox::last_error.eq(error.chars().take(2000).collect::<String>()),
-                        ))
-                        .execute(c)?;
+                    diesel::update(
+                        mail_outbox::table
+                            .find(id)
+                            .filter(mail_outbox::claimed_by.eq(&token)),
+                    )
+                    .set((
+                        mail_outbox::status.eq(status),
+                        mail_outbox::attempts.eq(attempts),
+                        mail_outbox::next_attempt_at.eq(now() + backoff(attempts - 1)),
+                        mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+                        mail_outbox::last_error.eq(error.chars().take(2000).collect::<String>()),
+                    ))
+                    .execute(c)?;
                     Ok(())
                 })
                 .await?;
@@ -312,17 +328,17 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>) -> Result<Round,
 /// How often the sender looks for due messages.
 const POLL: Duration = Duration::from_secs(2);
 
-/// Starts the sender on the current runtime, in the name `node`, after taking back
-/// what the node had claimed before it last stopped.
-pub fn start(db: Db, mailer: Mailer, node: String) {
+/// Starts the sender on the current runtime, claiming as `claims` (this run of the
+/// node `name`), after taking back what the node had claimed before it last stopped.
+pub fn start(db: Db, mailer: Mailer, name: String, claims: String) {
     actix_web::rt::spawn(async move {
-        match release_own(&db, &node).await {
+        match release_own(&db, &name, &claims).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(messages = n, "mail claimed before a restart goes out now"),
             Err(e) => tracing::warn!(error = ?e, "taking back mail claimed before a restart"),
         }
         loop {
-            match deliver_due(&db, &mailer, &node).await {
+            match deliver_due(&db, &mailer, &claims).await {
                 // A full batch: there may be more right away.
                 Ok(round) if round.sent + round.failed >= BATCH as usize => continue,
                 Ok(_) => {}

@@ -23,7 +23,7 @@ const PW: &str = "operator password 1";
 /// some first; each goes once either way).
 async fn mails_once_delivered(app: &TestApp, n: usize) -> Vec<String> {
     for _ in 0..100 {
-        parley::outbox::deliver_due(&app.state.db, &app.state.mailer, app.state.node.name())
+        parley::outbox::deliver_due(&app.state.db, &app.state.mailer, &app.state.node.claims())
             .await
             .unwrap();
         let mails = app.mails();
@@ -134,7 +134,7 @@ async fn ticket_events_reach_the_right_people_once() {
         assert!(m.contains(&format!("Message-ID: <ticket-{id}.")), "{m}");
     }
     // Delivering again sends nothing more.
-    let round = parley::outbox::deliver_due(&app.state.db, &app.state.mailer, app.state.node.name())
+    let round = parley::outbox::deliver_due(&app.state.db, &app.state.mailer, &app.state.node.claims())
         .await
         .unwrap();
     assert_eq!(round, parley::outbox::Round::default());
@@ -196,11 +196,11 @@ async fn queued_mail_survives_a_restart_and_goes_once() {
     })
     .await
     .unwrap();
-    let round = parley::outbox::deliver_due(&restarted.db, &restarted.mailer, restarted.node.name())
+    let round = parley::outbox::deliver_due(&restarted.db, &restarted.mailer, &restarted.node.claims())
         .await
         .unwrap();
     assert_eq!(round.sent, 2);
-    let again = parley::outbox::deliver_due(&restarted.db, &restarted.mailer, restarted.node.name())
+    let again = parley::outbox::deliver_due(&restarted.db, &restarted.mailer, &restarted.node.claims())
         .await
         .unwrap();
     assert_eq!(again.sent, 0);
@@ -304,7 +304,7 @@ async fn a_refusing_smtp_server_is_tried_again() {
         parley::outbox::enqueue(c, "test:smtp", &test_mail("Over real SMTP")).unwrap();
     })
     .await;
-    let round = parley::outbox::deliver_due(&app.state.db, &mailer, app.state.node.name())
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer, &app.state.node.claims())
         .await
         .unwrap();
     assert_eq!(round, parley::outbox::Round { sent: 0, failed: 1 });
@@ -325,7 +325,7 @@ async fn a_refusing_smtp_server_is_tried_again() {
     assert!(error.unwrap().contains("try again later"));
     assert!(next > chrono::Utc::now().naive_utc());
     // Not due yet: nothing happens; once due, it goes.
-    let round = parley::outbox::deliver_due(&app.state.db, &mailer, app.state.node.name())
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer, &app.state.node.claims())
         .await
         .unwrap();
     assert_eq!(round, parley::outbox::Round::default());
@@ -336,7 +336,7 @@ async fn a_refusing_smtp_server_is_tried_again() {
             .unwrap();
     })
     .await;
-    let round = parley::outbox::deliver_due(&app.state.db, &mailer, app.state.node.name())
+    let round = parley::outbox::deliver_due(&app.state.db, &mailer, &app.state.node.claims())
         .await
         .unwrap();
     assert_eq!(round.sent, 1);

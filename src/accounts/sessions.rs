@@ -23,8 +23,9 @@ pub async fn end_session(db: &Db, session: SessionClaims) -> Result<(), AppError
         .map_or(NaiveDateTime::MAX, |t| t.naive_utc());
     let user_id = session.user_id;
     db.write(move |c| {
-        let at = now();
-        diesel::delete(revoked_sessions::table.filter(revoked_sessions::expires_at.lt(at))).execute(c)?;
+        // Kept a minute past expiry: a token is still taken a few seconds after it.
+        let past = now() - chrono::Duration::minutes(1);
+        diesel::delete(revoked_sessions::table.filter(revoked_sessions::expires_at.lt(past))).execute(c)?;
         // The user may be gone since; then there is nothing left to end.
         let exists: i64 = users::table.filter(users::id.eq(user_id)).count().get_result(c)?;
         if exists == 0 {

@@ -91,9 +91,9 @@ pub async fn list_users(
                 let pattern = like_pattern(term);
                 q = q.filter(
                     users::email
-                        .like(pattern.clone())
+                        .like(lower(pattern.clone()))
                         .escape('\\')
-                        .or(lower(users::display_name).like(pattern).escape('\\')),
+                        .or(lower(users::display_name).like(lower(pattern)).escape('\\')),
                 );
             }
             if let Some(after) = query.after {
@@ -456,9 +456,15 @@ async fn notify_approved(state: &AppState, org: &OrganizationResource) {
             let mail =
                 Mail::from_templates(&state.templates, "org_approved", mailbox(&name, &email)?, &view)?;
             let key = format!("org-approved:{org_id}:{}", email.to_lowercase());
-            crate::outbox::queue_now(&state.db, &state.mailer, state.mail_sender(), key, mail)
-                .await
-                .map_err(|e| anyhow::anyhow!("queueing the approval mail: {e:?}"))
+            crate::outbox::queue_now(
+                &state.db,
+                &state.mailer,
+                state.mail_sender().as_deref(),
+                key,
+                mail,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("queueing the approval mail: {e:?}"))
         }
         .await;
         if let Err(e) = sent {

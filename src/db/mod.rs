@@ -28,13 +28,14 @@ diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-/// A `LIKE` pattern, lower-cased, that finds `s` anywhere in a value compared with
-/// [`lower`] and `.escape('\\')`: wildcards typed by a person are taken literally, so a
-/// search for "50%" finds "50%". `LIKE` alone differs between the backends (SQLite
-/// ignores case, PostgreSQL does not); lower-casing both sides makes them agree.
+/// A `LIKE` pattern that finds `s` anywhere, for use with `.escape('\\')`: wildcards
+/// typed by a person are taken literally, so a search for "50%" finds "50%". `LIKE`
+/// alone differs between the backends (SQLite ignores case, PostgreSQL does not):
+/// compare `lower(column)` with `lower(pattern)`, so that the database lower-cases both
+/// sides by the same rule.
 pub fn like_pattern(s: &str) -> String {
     let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{}%", escaped.to_lowercase())
+    format!("%{escaped}%")
 }
 
 /// A connection to either backend, chosen at run time from `DATABASE_URL`.

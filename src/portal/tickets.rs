@@ -444,7 +444,11 @@ pub async fn list(state: &AppState, user: &AuthUser, q: ListQuery) -> Result<Vec
             if let Some(words) = q.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
                 // Case-insensitive on both backends: `?q=gateway` finds "Gateway down".
                 let pattern = crate::db::like_pattern(words);
-                query = query.filter(crate::db::lower(tickets::subject).like(pattern).escape('\\'));
+                query = query.filter(
+                    crate::db::lower(tickets::subject)
+                        .like(crate::db::lower(pattern))
+                        .escape('\\'),
+                );
             }
             query = match q.sort.as_deref().unwrap_or("updated") {
                 "updated" => query.order((tickets::updated_at.desc(), tickets::id.desc())),

@@ -58,13 +58,44 @@ struct Tail {
 /// Index failures in a row after which the index is taken as broken and rebuilt.
 const BROKEN_AFTER: u32 = 3;
 
+/// When a rebuild may run: at once the first time, then, after each that failed (a
+/// full disk, the database away), twice as long later, up to half an hour, so that a
+/// failing rebuild does not scan the whole database every second.
+struct Rebuilds {
+    wait: Duration,
+    not_before: Option<Instant>,
+}
+
+impl Rebuilds {
+    const FIRST_WAIT: Duration = Duration::from_secs(30);
+    const LONGEST_WAIT: Duration = Duration::from_secs(1800);
+
+    fn due(&self) -> bool {
+        self.not_before.is_none_or(|t| Instant::now() >= t)
+    }
+
+    fn failed(&mut self) {
+        self.not_before = Some(Instant::now() + self.wait);
+        self.wait = (self.wait * 2).min(Self::LONGEST_WAIT);
+    }
+
+    fn succeeded(&mut self) {
+        self.wait = Self::FIRST_WAIT;
+        self.not_before = None;
+    }
+}
+
 fn run(search: &Search, db: &Db) {
     let mut tail: Option<Tail> = None;
     let mut last_warning: Option<Instant> = None;
     let mut index_failures = 0;
+    let mut rebuilds = Rebuilds {
+        wait: Rebuilds::FIRST_WAIT,
+        not_before: None,
+    };
     while !search.stopping() {
         let rebuild = index_failures >= BROKEN_AFTER || search.failures() >= BROKEN_AFTER;
-        match step(search, db, &mut tail, rebuild) {
+        match step(search, db, &mut tail, rebuild, &mut rebuilds) {
             Ok(busy) => {
                 index_failures = 0;
                 if !busy {
@@ -92,26 +123,51 @@ fn run(search: &Search, db: &Db) {
     }
 }
 
-/// Builds a new index from the database and serves it.
-fn rebuild_and_serve(search: &Search, db: &Db, tail: &mut Option<Tail>) -> anyhow::Result<bool> {
+/// Builds a new index from the database and serves it, when a rebuild is due; the
+/// index served until then (if any) goes on serving.
+fn rebuild_and_serve(
+    search: &Search,
+    db: &Db,
+    tail: &mut Option<Tail>,
+    rebuilds: &mut Rebuilds,
+) -> anyhow::Result<bool> {
+    if !rebuilds.due() {
+        return Ok(false);
+    }
     *tail = None;
     tracing::info!("building the search index");
     let layout = search.layout();
-    let built = rebuild::rebuild(db, layout, &|_| {})?;
-    tracing::info!(posts = built.posts, seconds = built.seconds, "search index built");
-    search.serve(built.dir, built.index);
-    let _ = layout.remove_stale();
-    Ok(true)
+    match rebuild::rebuild(db, layout, &|_| {}) {
+        Ok(built) => {
+            rebuilds.succeeded();
+            tracing::info!(posts = built.posts, seconds = built.seconds, "search index built");
+            search.serve(built.dir, built.index);
+            let _ = layout.remove_stale();
+            Ok(true)
+        }
+        Err(e) => {
+            rebuilds.failed();
+            Err(e.context(format!(
+                "building the search index; next try in {:?} or more",
+                rebuilds.wait / 2
+            )))
+        }
+    }
 }
 
 /// One round: make sure the right index serves and the writer is ours, then apply one
 /// batch. Says whether there was anything to apply. With `rebuild`, the index is taken
 /// as broken and built again first.
-fn step(search: &Search, db: &Db, tail: &mut Option<Tail>, rebuild: bool) -> anyhow::Result<bool> {
-    if rebuild {
+fn step(
+    search: &Search,
+    db: &Db,
+    tail: &mut Option<Tail>,
+    rebuild: bool,
+    rebuilds: &mut Rebuilds,
+) -> anyhow::Result<bool> {
+    if rebuild && rebuilds.due() {
         tracing::warn!("the search index keeps failing; rebuilding it from the database");
-        search.unserve();
-        return rebuild_and_serve(search, db, tail);
+        return rebuild_and_serve(search, db, tail, rebuilds);
     }
     let layout = search.layout();
     let current_dir = match layout.state() {
@@ -124,7 +180,7 @@ fn step(search: &Search, db: &Db, tail: &mut Option<Tail>, rebuild: bool) -> any
     };
     let Some(dir) = current_dir else {
         // Missing, of another format, or unreadable: build one, then serve it.
-        return rebuild_and_serve(search, db, tail);
+        return rebuild_and_serve(search, db, tail, rebuilds);
     };
     if search.serving_dir().as_ref() != Some(&dir) {
         // At start with an index that could not be read, or after `parley reindex`
@@ -139,7 +195,7 @@ fn step(search: &Search, db: &Db, tail: &mut Option<Tail>, rebuild: bool) -> any
                     dir = %dir.display(),
                     "the search index cannot be read; rebuilding it from the database"
                 );
-                return rebuild_and_serve(search, db, tail);
+                return rebuild_and_serve(search, db, tail, rebuilds);
             }
         }
     }

@@ -96,16 +96,16 @@ impl Search {
         self.failures.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Queries the serving index failed to answer since it was built or opened.
-    fn failures(&self) -> u32 {
-        self.failures.load(Ordering::Relaxed)
+    /// A query was answered: only failures in a row count toward a rebuild.
+    pub fn answered(&self) {
+        if self.failures.load(Ordering::Relaxed) != 0 {
+            self.failures.store(0, Ordering::Relaxed);
+        }
     }
 
-    /// Stops serving a broken index: search answers 503 until a new one is built.
-    fn unserve(&self) {
-        if let Ok(mut s) = self.serving.write() {
-            *s = None;
-        }
+    /// Queries in a row the serving index failed to answer.
+    fn failures(&self) -> u32 {
+        self.failures.load(Ordering::Relaxed)
     }
 
     /// Asks the indexer to stop after its current batch.

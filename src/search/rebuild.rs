@@ -44,13 +44,37 @@ pub fn rebuild(db: &Db, layout: &IndexLayout, progress: &dyn Fn(Progress)) -> an
         .first(&mut *conn)?;
     progress(Progress::Total(highest.unwrap_or(0).max(0) as u64));
     let dir = layout.new_build_dir()?;
-    let index = SearchIndex::open(&dir)?;
+    // A build that fails (a full disk, the database away) leaves nothing behind.
+    let built = build_into(&mut conn, &dir, mark, progress);
+    if built.is_err() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let (index, indexed) = built?;
+    layout.promote(&dir)?;
+    let bytes = dir_size(&dir);
+    Ok(Rebuilt {
+        dir,
+        index,
+        posts: indexed,
+        seconds: started.elapsed().as_secs_f64(),
+        bytes,
+    })
+}
+
+/// Writes every post into a new index in `dir`, committed with the outbox id `mark`.
+fn build_into(
+    conn: &mut crate::db::AnyConnection,
+    dir: &std::path::Path,
+    mark: i64,
+    progress: &dyn Fn(Progress),
+) -> anyhow::Result<(SearchIndex, u64)> {
+    let index = SearchIndex::open(dir)?;
     let mut writer = index.writer(WRITER_HEAP)?;
     let mut after = 0;
     let mut indexed = 0u64;
     loop {
-        let (batch, last) = docs::load(&mut conn, Which::After { after, limit: BATCH })
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let (batch, last) =
+            docs::load(conn, Which::After { after, limit: BATCH }).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let Some(last) = last else { break };
         for doc in &batch {
             writer.add(doc)?;
@@ -62,15 +86,7 @@ pub fn rebuild(db: &Db, layout: &IndexLayout, progress: &dyn Fn(Progress)) -> an
     writer.commit(mark)?;
     writer.finish()?;
     index.reload()?;
-    layout.promote(&dir)?;
-    let bytes = dir_size(&dir);
-    Ok(Rebuilt {
-        dir,
-        index,
-        posts: indexed,
-        seconds: started.elapsed().as_secs_f64(),
-        bytes,
-    })
+    Ok((index, indexed))
 }
 
 /// What a rebuild reports as it goes, in post ids.

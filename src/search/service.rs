@@ -442,13 +442,21 @@ async fn off_thread<T: Send + 'static>(
     search: &super::Search,
     f: impl FnOnce() -> Result<T, search_index::SearchError> + Send + 'static,
 ) -> Result<T, AppError> {
-    actix_web::web::block(f)
+    let answer = actix_web::web::block(f)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?
-        .map_err(|e| {
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?;
+    match answer {
+        Ok(found) => {
+            search.answered();
+            Ok(found)
+        }
+        Err(e) => {
             search.failed();
-            AppError::Unavailable(anyhow::Error::new(e).context("the search index failed to answer"))
-        })
+            Err(AppError::Unavailable(
+                anyhow::Error::new(e).context("the search index failed to answer"),
+            ))
+        }
+    }
 }
 
 /// Up to 5 topics like this one, kept for a few minutes; empty while the index is

@@ -64,12 +64,20 @@ impl DiskCheck {
 /// Writes, flushes and removes a small file in `dir`.
 fn probe(dir: &Path) -> Result<(), String> {
     use std::io::Write;
-    let path = dir.join(".parley-write-check");
+    // A name of its own, so that probes at once (or by another process) never meet.
+    let path = dir.join(format!(
+        ".parley-write-check-{}-{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     let written = std::fs::File::create(&path).and_then(|mut f| {
         f.write_all(&[0u8; 16 * 1024])?;
         f.sync_all()
     });
-    let removed = std::fs::remove_file(&path);
+    let removed = match std::fs::remove_file(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    };
     written
         .and(removed)
         .map_err(|e| format!("{} cannot be written: {e}", dir.display()))

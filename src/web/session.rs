@@ -175,10 +175,13 @@ impl Sessions {
         cookie: &str,
     ) -> Result<(), AppError> {
         self.cookies.remove(cookie);
-        match keys.verify_session(cookie) {
-            Some(claims) => sessions::end_session(db, claims).await,
-            None => Ok(()),
+        if let Some(claims) = keys.verify_session(cookie) {
+            sessions::end_session(db, claims).await?;
         }
+        // A request meanwhile may have kept the cookie again before the revocation
+        // committed.
+        self.cookies.remove(cookie);
+        Ok(())
     }
 
     /// The user as read at most [`SESSION_REUSE`] ago with no write since, or reads it.

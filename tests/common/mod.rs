@@ -521,7 +521,7 @@ pub async fn ok(
 
 /// Delivers the queued mail now; every mail on disk, decoded.
 pub async fn delivered(app: &TestApp) -> Vec<String> {
-    parley::outbox::deliver_due(&app.state.db, &app.state.mailer, app.state.node.name())
+    parley::outbox::deliver_due(&app.state.db, &app.state.mailer, &app.state.node.claims())
         .await
         .unwrap();
     app.mails()
