@@ -91,19 +91,28 @@ impl utoipa::Modify for Common {
                 "A field is invalid; `errors` names each field and what to fix.",
             ),
             ("429", "Too many requests; try again after `Retry-After` seconds."),
+            (
+                "503",
+                "The database or the search index is briefly away; try again in a moment.",
+            ),
         ];
+        // What only a change can meet: the thing is not in a state that allows it (a
+        // deleted reply accepted, a ticket published twice, a link that must stay).
+        let conflict = (
+            "409",
+            "The request conflicts with the current state; `detail` says why.",
+        );
         for item in doc.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                for (code, what) in common {
+            for (op, writes) in [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
+            ] {
+                let Some(op) = op else { continue };
+                let codes = common.iter().chain(writes.then_some(&conflict));
+                for (code, what) in codes {
                     op.responses
                         .responses
                         .entry(code.to_string())

@@ -116,6 +116,28 @@ async fn the_document_matches_the_routes() {
         .collect();
     assert_eq!(documented, mounted, "the document and the mounted routes differ");
 
+    // A parameter said to be in the path is one of the path's own; the others are in
+    // the query string, and only a path's own are required.
+    for (method, path) in &documented {
+        let operation = &doc["paths"][path.as_str()][method.as_str()];
+        for param in operation["parameters"].as_array().into_iter().flatten() {
+            let name = param["name"].as_str().unwrap();
+            let in_path = path.contains(&format!("{{{name}}}"));
+            let place = if in_path { "path" } else { "query" };
+            assert_eq!(param["in"], place, "{method} {path}: parameter {name}");
+            if !in_path {
+                assert_ne!(param["required"], true, "{method} {path}: {name} may be left out");
+            }
+        }
+        // Every write may meet a state that does not allow it, and anything may find
+        // the database away: both are documented.
+        let codes = operation["responses"].as_object().unwrap();
+        assert!(codes.contains_key("503"), "{method} {path}: 503");
+        if method != "get" {
+            assert!(codes.contains_key("409"), "{method} {path}: 409");
+        }
+    }
+
     // Every documented operation is answered by a handler: without credentials it
     // is refused or asks for its body, never "no such route".
     for (method, path) in &documented {

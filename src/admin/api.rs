@@ -26,6 +26,7 @@ crate::api_routes! {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusQuery {
     status: Option<String>,
 }

@@ -33,6 +33,7 @@ pub struct OrganizationResource {
     pub status: String,
     pub domains: Vec<String>,
     pub members: i64,
+    #[serde(with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -41,6 +42,7 @@ pub struct OrganizationResource {
 pub struct AdminUser {
     #[serde(flatten)]
     pub user: UserResource,
+    #[serde(with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -55,6 +57,7 @@ impl From<&AuthUser> for AdminUser {
 
 /// Which users to list: a search on address or name, after a given id.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// Exact address (the onboarding scripts' lookup).
     pub email: Option<String>,

@@ -99,6 +99,7 @@ pub struct FlagView {
     pub reason: String,
     pub note: String,
     pub by: String,
+    #[serde(with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -260,6 +260,7 @@ pub fn set_tags(c: &mut AnyConnection, topic_id: i64, names: &[String]) -> Resul
 
 /// Which topics to list.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TopicQuery {
     /// A category slug (its sub-categories included).
     pub category: Option<String>,

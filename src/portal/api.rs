@@ -135,7 +135,7 @@ async fn attach(
         ("id" = i64, Path, description = "The ticket"),
         ("attachment" = i64, Path, description = "The attachment")
     ),
-    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>))
+    responses((status = 200, description = "The file's bytes, with the type it was attached as (an image, a PDF, text, ...)", content_type = "*/*", body = Vec<u8>))
 )]
 async fn attachment(
     state: web::Data<AppState>,

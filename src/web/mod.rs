@@ -12,6 +12,7 @@ pub mod page;
 pub mod rate_limit;
 pub mod session;
 pub mod templates;
+pub mod time;
 
 pub use page::PageCtx;
 pub use session::{ApiUser, AuthUser, CurrentUser, MaybeUser};

@@ -67,9 +67,9 @@ fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
 /// `{{ t | datetime }}`: a stored UTC timestamp as "2026-11-22 14:05 UTC".
 fn datetime(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
     let raw = value.as_str().unwrap_or_default();
-    let shown = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
+    let shown = super::time::parse(raw)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|_| raw.to_string());
+        .unwrap_or_else(|| raw.to_string());
     Ok(tera::Value::String(shown))
 }
 
