@@ -700,10 +700,12 @@ async fn topic_lists_page_by_cursor() {
         ]
     );
     assert!(second["next"].is_null());
-    let (status, _) = app
+    // A cursor that is not one is a field to fix, named.
+    let (status, problem) = app
         .call(Method::GET, "/api/v1/topics?after=garbage", Some(&ann), None)
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["errors"]["after"].is_array(), "{problem}");
 }
 
 async fn suggest(app: &TestApp, token: &str, title: &str) -> i64 {

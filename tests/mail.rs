@@ -740,7 +740,10 @@ async fn one_click_in_ticket_mail_stops_following_the_ticket() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // A forged link is a field to fix, named.
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = res.json().await.unwrap();
+    assert!(problem["errors"]["token"].is_array(), "{problem}");
     let before = to(&app.mails(), "ann@acme.test").len();
     app.call(Method::POST, &path, Some(&sam), Some(note("Still there?")))
         .await;

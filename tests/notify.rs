@@ -368,7 +368,10 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // A forged link is a field to fix, named.
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: serde_json::Value = res.json().await.unwrap();
+    assert!(problem["errors"]["token"].is_array(), "{problem}");
     let before = app.mails().len();
     ok(
         &app,

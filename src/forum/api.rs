@@ -282,6 +282,8 @@ async fn post_history(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct VoteInput {
+    /// 1 up, -1 down, 0 to take a vote back (an idea: 1 or 0).
+    #[schema(minimum = -1, maximum = 1)]
     value: i32,
 }
 

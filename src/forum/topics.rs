@@ -303,8 +303,12 @@ enum Cursor {
 }
 
 fn parse_cursor(sort: Sort, raw: &str) -> Result<Cursor, AppError> {
-    let bad =
-        || AppError::BadRequest("The page cursor is not valid; start again from the first page.".into());
+    let bad = || {
+        AppError::field(
+            "after",
+            "The page cursor is not valid; start again from the first page.",
+        )
+    };
     if sort == Sort::Trending {
         return raw
             .parse::<i64>()

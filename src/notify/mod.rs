@@ -22,9 +22,9 @@ pub async fn unsubscribe(state: &crate::app::AppState, token: &str) -> Result<()
         .keys
         .verify(crate::keys::Purpose::Unsubscribe, token)
         .map_err(|_| {
-            crate::error::AppError::BadRequest(
-                "This unsubscribe link is not valid; change your mail settings under Notifications instead."
-                    .into(),
+            crate::error::AppError::field(
+                "token",
+                "This unsubscribe link is not valid; change your mail settings under Notifications instead.",
             )
         })?;
     let user_id = claims.sub;

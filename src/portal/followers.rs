@@ -97,15 +97,16 @@ pub async fn unfollow_by_link(state: &AppState, token: &str) -> Result<(), AppEr
         .keys
         .verify(crate::keys::Purpose::UnfollowTicket, token)
         .map_err(|_| {
-            AppError::BadRequest(
-                "This link is not valid; stop following on the ticket's page instead.".into(),
+            AppError::field(
+                "token",
+                "This link is not valid; stop following on the ticket's page instead.",
             )
         })?;
     let ticket_id: i64 = claims
         .email
         .as_deref()
         .and_then(|t| t.parse().ok())
-        .ok_or_else(|| AppError::BadRequest("This link names no ticket.".into()))?;
+        .ok_or_else(|| AppError::field("token", "This link names no ticket."))?;
     let user_id = claims.sub;
     state
         .db

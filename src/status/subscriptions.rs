@@ -150,8 +150,9 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
 /// Ends a subscription (the link in every mail). A link already used is a no-op.
 pub async fn unsubscribe(state: &AppState, token: &str) -> Result<(), AppError> {
     if token.trim().is_empty() {
-        return Err(AppError::BadRequest(
-            "The link has no token; use the link in the mail.".into(),
+        return Err(AppError::field(
+            "token",
+            "The link has no token; use the link in the mail.",
         ));
     }
     let token = token.to_string();

@@ -11,7 +11,7 @@ use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::web::BytesMut;
+use actix_web::web::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
 use crate::error::AppError;
@@ -100,6 +100,12 @@ async fn check_request(req: &mut ServiceRequest) -> Result<(), AppError> {
     } else {
         in_json(&body)
     };
+    // `1.0` is the integer 1 in JSON Schema, as many clients write it: the handlers,
+    // which read integers, get it as one.
+    let body = match json.then(|| integral_numbers(&body)).flatten() {
+        Some(rewritten) => rewritten,
+        None => body,
+    };
     req.set_payload(actix_web::dev::Payload::from(body));
     match found {
         Some((name, c)) => Err(AppError::field(&name, message(c))),
@@ -165,6 +171,43 @@ fn walk(value: &serde_json::Value, path: &mut String) -> Option<char> {
     }
 }
 
+/// The JSON body with every number that has a fraction or an exponent but a whole
+/// value (`587.0`, `1e3`) written as an integer, when it holds one; `None` otherwise
+/// (and for a body that is not JSON, left to the handler).
+fn integral_numbers(body: &[u8]) -> Option<Bytes> {
+    let maybe = body
+        .windows(2)
+        .any(|w| w[0].is_ascii_digit() && matches!(w[1], b'.' | b'e' | b'E'));
+    if !maybe {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if !whole(&mut value) {
+        return None;
+    }
+    serde_json::to_vec(&value).ok().map(Bytes::from)
+}
+
+/// Turns whole floats into integers, in place; says whether it turned any.
+fn whole(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
+            // Within the range an f64 holds every integer exactly.
+            Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+                *value = serde_json::Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        // Every element is visited: each may hold a number to turn.
+        serde_json::Value::Array(items) => items.iter_mut().map(whole).filter(|turned| *turned).count() > 0,
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().map(whole).filter(|turned| *turned).count() > 0
+        }
+        _ => false,
+    }
+}
+
 /// A path with its %XX escapes decoded (bytes that are not UTF-8 become U+FFFD).
 fn percent_decoded(path: &str) -> String {
     let bytes = path.as_bytes();
@@ -197,6 +240,20 @@ mod tests {
         assert!(refused('\0') && refused('\u{1b}') && refused('\u{ffff}'));
         assert!(!refused('\t') && !refused('\n') && !refused('\r') && !refused('é'));
         assert_eq!(without_refused("a\0b\u{7}c\n"), ("abc\n".to_string(), 2));
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let rewritten = integral_numbers(br#"{"value": 1.0, "ids": [2.0, 3.5], "n": 1e3, "v": "1.0"}"#)
+            .expect("rewritten");
+        let value: serde_json::Value = serde_json::from_slice(&rewritten).expect("json");
+        assert_eq!(value["value"], serde_json::json!(1));
+        assert!(value["value"].is_i64());
+        assert_eq!(value["ids"], serde_json::json!([2, 3.5]));
+        assert_eq!(value["n"], serde_json::json!(1000));
+        assert_eq!(value["v"], "1.0");
+        assert!(integral_numbers(br#"{"value": 1, "title": "v2.0 notes"}"#).is_none());
+        assert!(integral_numbers(br#"{"ratio": 0.5}"#).is_none());
     }
 
     #[test]
