@@ -1357,3 +1357,51 @@ async fn an_id_that_names_nothing_is_a_field_to_fix() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem["errors"]["organization_id"].is_array(), "{problem}");
 }
+
+#[tokio::test]
+async fn one_due_time_everywhere_when_the_business_calendar_changes() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let (status, t) = file(&app, &p.ann, ticket("Reports time out at night", "normal")).await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    // The due time the queue shows and the one the ticket page shows, to the minute.
+    let due_times = || async {
+        let (_, list) = app.call(Method::GET, "/api/v1/tickets", Some(&p.sam), None).await;
+        let row = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone();
+        let (_, page) = app
+            .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&p.sam), None)
+            .await;
+        let minute = |v: &Value| v.as_str().unwrap()[..16].to_string();
+        (minute(&row["sla_due_at"]), minute(&page["sla"]["due"]))
+    };
+    let (listed, shown) = due_times().await;
+    assert_eq!(listed, shown);
+
+    // Two working hours a week, far away: the due time moves, in the list too.
+    let calendar = json!({
+        "zone": "Pacific/Auckland",
+        "opens": "10:00",
+        "closes": "12:00",
+        "days": "tue",
+        "holidays": "",
+    });
+    let (status, saved) = app
+        .call(
+            Method::PUT,
+            "/api/v1/admin/business-calendar",
+            Some(&p.ada),
+            Some(calendar),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (listed_after, shown_after) = due_times().await;
+    assert_eq!(listed_after, shown_after);
+    assert_ne!(listed_after, listed, "the due time follows the calendar");
+}

@@ -142,11 +142,13 @@ pub fn load(c: &mut AnyConnection) -> Result<(CalendarForm, Calendar), AppError>
     Ok((form, calendar))
 }
 
-/// Changes the calendar (admins). Due times of open tickets follow on their next
-/// change; what pages show is always computed from the current calendar.
+/// Changes the calendar (admins), and with it, in the same transaction, the stored
+/// due time of every ticket: a due time is a function of the ticket's creation, its
+/// priority and the calendar, and the lists, the alerts and the reports read the stored
+/// one while the ticket page computes it, so the two never disagree.
 pub async fn save(state: &AppState, user: &AuthUser, form: CalendarForm) -> Result<CalendarForm, AppError> {
     user.require_admin()?;
-    parse(&form)?;
+    let calendar = parse(&form)?;
     let saved = form.clone();
     state
         .db
@@ -163,10 +165,40 @@ pub async fn save(state: &AppState, user: &AuthUser, form: CalendarForm) -> Resu
                     business_calendar::updated_at.eq(now()),
                 ))
                 .execute(c)?;
+            let moved = due_times_follow(c, &calendar)?;
+            if moved > 0 {
+                tracing::info!(tickets = moved, "due times follow the new business calendar");
+            }
             Ok(())
         })
         .await?;
     Ok(saved)
+}
+
+/// Sets every ticket's stored due time to what `calendar` makes of it; returns how
+/// many changed.
+fn due_times_follow(c: &mut AnyConnection, calendar: &Calendar) -> Result<usize, AppError> {
+    use crate::db::schema::tickets;
+    let rows: Vec<(i64, chrono::NaiveDateTime, String, chrono::NaiveDateTime)> = tickets::table
+        .select((
+            tickets::id,
+            tickets::created_at,
+            tickets::priority,
+            tickets::sla_due_at,
+        ))
+        .load(c)?;
+    let mut moved = 0;
+    for (id, created, priority, stored) in rows {
+        let priority = super::sla::Priority::parse(&priority).unwrap_or(super::sla::Priority::Normal);
+        let due = super::sla::due(calendar, created.and_utc(), priority).naive_utc();
+        if due != stored {
+            diesel::update(tickets::table.find(id))
+                .set(tickets::sla_due_at.eq(due))
+                .execute(c)?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 #[cfg(test)]
