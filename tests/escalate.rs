@@ -49,6 +49,17 @@ async fn a_question_becomes_one_linked_ticket_and_its_solution_comes_back() {
     let (status, _) = app.call(Method::POST, &path, Some(&carl), Some(json!({}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
+    // A body that does not fit is said to be so, and files nothing.
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&ann),
+            Some(json!({"organization_id": "many"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+
     // The asker escalates: one ticket, filled in from the thread, linked both ways.
     let (status, t) = app.call(Method::POST, &path, Some(&ann), Some(json!({}))).await;
     assert_eq!(status, StatusCode::CREATED, "{t}");

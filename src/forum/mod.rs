@@ -119,6 +119,13 @@ pub fn slugify(title: &str) -> String {
 /// Checks a title: present, not too long, no control characters.
 pub fn check_title(raw: &str) -> Result<String, AppError> {
     let title = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Counted as typed too, as the API document states the length.
+    if title.chars().count() > MAX_TITLE || raw.chars().count() > MAX_TITLE {
+        return Err(AppError::field(
+            "title",
+            format!("Keep the title under {MAX_TITLE} characters."),
+        ));
+    }
     if title.chars().count() < 5 {
         return Err(AppError::field(
             "title",

@@ -29,11 +29,17 @@ pub const MAX_TAGS: usize = 5;
 /// A new topic, from the form or the API.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct TopicInput {
+    /// The category's slug.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub category: String,
+    /// 5 to 200 characters (runs of spaces count as one).
     #[serde(default)]
+    #[schema(required = true, min_length = 5, max_length = 200)]
     pub title: String,
+    /// Markdown, at least 2 characters, at most 64 KiB.
     #[serde(default)]
+    #[schema(required = true, min_length = 2)]
     pub body: String,
     /// Comma-separated in forms; a list in JSON.
     #[serde(default, deserialize_with = "tag_list")]

@@ -49,10 +49,16 @@ async fn escalate_topic(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<i64>,
-    body: Option<web::Json<EscalateInput>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let topic_id = id.into_inner();
-    let given = body.map(web::Json::into_inner).unwrap_or_default();
+    // No body (or `null`) takes the draft as it is; a body that does not fit is said
+    // to be so, never silently taken as no body.
+    let given: EscalateInput = match body.trim_ascii() {
+        b"" | b"null" => EscalateInput::default(),
+        json => serde_json::from_slice(json)
+            .map_err(|e| AppError::BadRequest(format!("The JSON body does not fit: {e}")))?,
+    };
     let (q, may) = escalate::who_may(&state, &user, topic_id).await?;
     let draft = escalate::draft(&state, &q);
     let input = TicketInput {

@@ -34,8 +34,12 @@ pub struct TicketInput {
         deserialize_with = "crate::web::forms::blank_as_none"
     )]
     pub organization_id: Option<i64>,
-    /// critical, high or normal.
+    /// critical, high or normal (in any case).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "^([Cc][Rr][Ii][Tt][Ii][Cc][Aa][Ll]|[Hh][Ii][Gg][Hh]|[Nn][Oo][Rr][Mm][Aa][Ll])$"
+    )]
     pub priority: String,
     /// Also read as `environment`.
     #[serde(
@@ -58,10 +62,13 @@ pub struct TicketInput {
         deserialize_with = "crate::web::forms::blank_as_none"
     )]
     pub keyword_id: Option<i64>,
+    /// 5 to 200 characters (runs of spaces count as one).
     #[serde(default)]
+    #[schema(required = true, min_length = 5, max_length = 200)]
     pub subject: String,
-    /// Markdown.
+    /// Markdown, at least 10 characters.
     #[serde(default)]
+    #[schema(required = true, min_length = 10)]
     pub description: String,
     /// An archived ticket this one follows up.
     #[serde(default, deserialize_with = "crate::web::forms::blank_as_none")]
@@ -127,7 +134,7 @@ async fn file(
             "subject".into(),
             vec!["Give the ticket a subject of at least 5 characters.".into()],
         );
-    } else if subject.chars().count() > 200 {
+    } else if subject.chars().count() > 200 || input.subject.chars().count() > 200 {
         errors.insert(
             "subject".into(),
             vec!["Keep the subject under 200 characters.".into()],
