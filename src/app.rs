@@ -75,9 +75,11 @@ impl AppState {
         })
     }
 
-    /// What to claim mail in when this node sends mail itself.
-    pub fn mail_sender(&self) -> Option<String> {
-        self.settings.send_mail.then(|| self.node.claims())
+    /// Queues mail a person waits for (a confirmation or reset link) and, when this
+    /// node sends mail, sends it at once (see [`crate::outbox::queue_now`]).
+    pub async fn queue_mail_now(&self, event_key: String, mail: crate::mail::Mail) -> Result<(), AppError> {
+        let claims = self.settings.send_mail.then(|| self.node.claims());
+        crate::outbox::queue_now(&self.db, &self.mailer, claims.as_deref(), event_key, mail).await
     }
 }
 

@@ -420,15 +420,10 @@ async fn try_send_verification(state: &AppState, user: &AuthUser) -> anyhow::Res
 
 /// Account mail goes through the outbox and, on a node that sends, out at once.
 async fn account_mail(state: &AppState, key: String, mail: Mail) -> anyhow::Result<()> {
-    crate::outbox::queue_now(
-        &state.db,
-        &state.mailer,
-        state.mail_sender().as_deref(),
-        key,
-        mail,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("queueing account mail: {e:?}"))
+    state
+        .queue_mail_now(key, mail)
+        .await
+        .map_err(|e| anyhow::anyhow!("queueing account mail: {e:?}"))
 }
 
 /// Sends the verification mail again, within the reset rate limit.

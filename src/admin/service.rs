@@ -33,7 +33,7 @@ pub struct OrganizationResource {
     pub status: String,
     pub domains: Vec<String>,
     pub members: i64,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -42,7 +42,7 @@ pub struct OrganizationResource {
 pub struct AdminUser {
     #[serde(flatten)]
     pub user: UserResource,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -459,15 +459,10 @@ async fn notify_approved(state: &AppState, org: &OrganizationResource) {
             let mail =
                 Mail::from_templates(&state.templates, "org_approved", mailbox(&name, &email)?, &view)?;
             let key = format!("org-approved:{org_id}:{}", email.to_lowercase());
-            crate::outbox::queue_now(
-                &state.db,
-                &state.mailer,
-                state.mail_sender().as_deref(),
-                key,
-                mail,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("queueing the approval mail: {e:?}"))
+            state
+                .queue_mail_now(key, mail)
+                .await
+                .map_err(|e| anyhow::anyhow!("queueing the approval mail: {e:?}"))
         }
         .await;
         if let Err(e) = sent {

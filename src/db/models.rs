@@ -16,9 +16,9 @@ pub struct Organization {
     pub id: i64,
     pub name: String,
     pub status: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -39,7 +39,7 @@ pub struct OrganizationDomain {
     pub id: i64,
     pub organization_id: i64,
     pub domain: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -92,11 +92,11 @@ pub struct ApiToken {
     pub token_hash: String,
     #[serde(skip)]
     pub session_epoch: i64,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub last_used_at: Option<NaiveDateTime>,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub revoked_at: Option<NaiveDateTime>,
 }
 
@@ -119,7 +119,7 @@ pub struct BlockedDomain {
     pub domain: String,
     pub note: String,
     pub created_by: Option<i64>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -137,11 +137,11 @@ pub struct Category {
     pub topic_count: i64,
     pub post_count: i64,
     pub last_topic_id: Option<i64>,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub last_posted_at: Option<NaiveDateTime>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -165,21 +165,21 @@ pub struct Topic {
     pub version: Option<String>,
     pub released_on: Option<chrono::NaiveDate>,
     pub merged_into_id: Option<i64>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub last_posted_at: NaiveDateTime,
     pub last_post_user_id: Option<i64>,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub deleted_at: Option<NaiveDateTime>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
     /// Ideas: the staff's official response, as written and as rendered.
     pub response_markdown: Option<String>,
     #[serde(skip)]
     pub response_html: Option<String>,
     pub response_user_id: Option<i64>,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub status_changed_at: Option<NaiveDateTime>,
     /// Counts changes to the topic and its posts; cached pages compare it.
     #[serde(skip)]
@@ -247,7 +247,7 @@ pub struct PostRevision {
     pub number: i64,
     pub title: Option<String>,
     pub body_markdown: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -264,7 +264,7 @@ pub struct Download {
     pub size: Option<i64>,
     pub content_type: Option<String>,
     pub user_id: Option<i64>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -290,17 +290,17 @@ pub struct Ticket {
     /// "Production Down" from someone who is not an authorized contact.
     pub flagged: bool,
     pub follows_ticket_id: Option<i64>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub sla_due_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub first_response_at: Option<NaiveDateTime>,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub closed_at: Option<NaiveDateTime>,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub archived_at: Option<NaiveDateTime>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -320,6 +320,6 @@ pub struct TicketEvent {
     pub body_markdown: Option<String>,
     #[serde(skip)]
     pub body_html: Option<String>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }

@@ -99,7 +99,7 @@ pub struct FlagView {
     pub reason: String,
     pub note: String,
     pub by: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -25,7 +25,7 @@ pub struct AnswerRef {
     pub topic_slug: String,
     pub score: i64,
     pub accepted: bool,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -39,7 +39,7 @@ pub struct Profile {
     pub organization: Option<String>,
     /// Only for staff readers.
     pub email: Option<String>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub joined: NaiveDateTime,
     pub topic_count: i64,
     pub answer_count: i64,

@@ -50,9 +50,9 @@ pub struct TopicCard {
     pub version: Option<String>,
     pub released_on: Option<chrono::NaiveDate>,
     pub tags: Vec<String>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub last_posted_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -73,9 +73,9 @@ pub struct PostView {
     /// Hidden by staff after flags.
     pub hidden: bool,
     pub edit_count: i64,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub edited_at: Option<NaiveDateTime>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
     pub can_edit: bool,
     /// Editing is not deleting: an opening post with replies is deleted by staff only.

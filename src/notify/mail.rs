@@ -37,7 +37,7 @@ pub struct Line {
     #[serde(skip)]
     pub post_id: Option<i64>,
     #[serde(skip)]
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 

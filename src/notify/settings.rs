@@ -36,9 +36,9 @@ pub struct NotificationView {
     pub detail: Option<String>,
     /// Who did it.
     pub actor: Option<String>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: chrono::NaiveDateTime,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub read_at: Option<chrono::NaiveDateTime>,
 }
 

@@ -39,7 +39,7 @@ pub struct AttachmentView {
     /// Where the file is served (a page address; the API has its own).
     pub url: String,
     pub uploaded_by: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 

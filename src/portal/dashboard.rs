@@ -30,12 +30,12 @@ pub struct Announcement {
     pub body_html: SafeHtml,
     pub pinned: bool,
     /// Not shown on the dashboard after this time (UTC); none: until removed.
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub ends_at: Option<NaiveDateTime>,
     pub author: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
     /// Past its end date: staff still see it in the list, nobody on the dashboard.
     pub ended: bool,
@@ -297,7 +297,7 @@ pub struct DueTicket {
     pub subject: String,
     pub priority: String,
     pub customer: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub sla_due_at: NaiveDateTime,
     /// Negative when past due.
     pub minutes_left: i64,

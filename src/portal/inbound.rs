@@ -358,7 +358,7 @@ pub struct Received {
     pub reason: Option<String>,
     pub ticket_id: Option<i64>,
     pub size: i64,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub received_at: chrono::NaiveDateTime,
 }
 

@@ -392,11 +392,11 @@ pub struct TicketRow {
     pub subject: String,
     pub assignee: Option<String>,
     pub flagged: bool,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub sla_due_at: NaiveDateTime,
     pub responded: bool,
     pub breached: bool,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -510,16 +510,16 @@ pub struct EventView {
     pub to_value: Option<String>,
     #[schema(value_type = Option<String>)]
     pub body_html: Option<SafeHtml>,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
 /// The SLA as both sides see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SlaView {
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub due: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub responded_at: Option<NaiveDateTime>,
     pub breached: bool,
     /// Minutes left before the due time (negative when past), until a response.

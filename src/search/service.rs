@@ -60,7 +60,7 @@ pub struct HitView {
     pub kind: String,
     pub author: String,
     pub author_name: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: chrono::NaiveDateTime,
     pub votes: i64,
     pub solved: bool,

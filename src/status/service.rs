@@ -68,7 +68,7 @@ pub struct UpdateView {
     pub state: String,
     #[schema(value_type = String)]
     pub body_html: SafeHtml,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -81,11 +81,11 @@ pub struct IncidentView {
     pub kind: String,
     pub impact: String,
     pub state: String,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub starts_at: NaiveDateTime,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub ends_at: Option<NaiveDateTime>,
-    #[serde(with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub resolved_at: Option<NaiveDateTime>,
     /// Slugs of the components it touches.
     pub components: Vec<String>,

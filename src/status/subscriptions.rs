@@ -117,14 +117,7 @@ pub async fn subscribe(state: &AppState, input: SubscribeInput, client_ip: &str)
     let mail =
         Mail::from_templates(&state.templates, "status_confirm", to, &view).map_err(AppError::Internal)?;
     let key = format!("status-confirm:{token}:{}", chrono::Utc::now().timestamp_micros());
-    crate::outbox::queue_now(
-        &state.db,
-        &state.mailer,
-        state.mail_sender().as_deref(),
-        key,
-        mail,
-    )
-    .await
+    state.queue_mail_now(key, mail).await
 }
 
 /// Confirms a subscription from its mailed link.

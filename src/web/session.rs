@@ -42,7 +42,7 @@ pub struct AuthUser {
     pub unread_notifications: i64,
     #[serde(skip)]
     pub session_epoch: i64,
-    #[serde(with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: chrono::NaiveDateTime,
 }
 

@@ -1,11 +1,10 @@
 //! Timestamps as every reader of the API, the feeds and the pages gets them: RFC 3339
 //! with the UTC offset written out (`2026-12-01T09:30:00Z`), as the OpenAPI document's
 //! `date-time` promises. The database keeps UTC without an offset (`NaiveDateTime`);
-//! `#[serde(with = "crate::web::time::utc")]` on a field writes it with one, and reads
-//! either form back.
+//! `#[serde(serialize_with = "crate::web::time::utc")]` on a field writes it with one.
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat};
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::Serializer;
 
 /// A stored UTC time in RFC 3339, to the second or finer as stored.
 pub fn rfc3339(t: &NaiveDateTime) -> String {
@@ -19,42 +18,18 @@ pub fn parse(raw: &str) -> Option<NaiveDateTime> {
         .map(|t| t.naive_utc())
         .ok()
         .or_else(|| raw.parse::<NaiveDateTime>().ok())
-        // As a browser's datetime-local field sends it.
-        .or_else(|| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").ok())
 }
 
-/// `#[serde(with = "crate::web::time::utc")]` for a `NaiveDateTime` field.
-pub mod utc {
-    use super::*;
-
-    pub fn serialize<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&rfc3339(t))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
-        let raw = String::deserialize(d)?;
-        parse(&raw).ok_or_else(|| serde::de::Error::custom(format!("'{raw}' is not an RFC 3339 date-time")))
-    }
+/// `serialize_with` for a `NaiveDateTime` field.
+pub fn utc<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(t))
 }
 
-/// `#[serde(with = "crate::web::time::utc_opt")]` for an `Option<NaiveDateTime>` field.
-pub mod utc_opt {
-    use super::*;
-
-    pub fn serialize<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => s.serialize_some(&rfc3339(t)),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
-        match Option::<String>::deserialize(d)? {
-            None => Ok(None),
-            Some(raw) => parse(&raw)
-                .map(Some)
-                .ok_or_else(|| serde::de::Error::custom(format!("'{raw}' is not an RFC 3339 date-time"))),
-        }
+/// `serialize_with` for an `Option<NaiveDateTime>` field.
+pub fn utc_opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&rfc3339(t)),
+        None => s.serialize_none(),
     }
 }
 
@@ -70,7 +45,6 @@ mod tests {
         assert_eq!(parse("2026-12-01T09:30:00Z"), Some(t));
         let fine = parse("2026-12-01T09:30:00.123456").expect("with fractions");
         assert_eq!(rfc3339(&fine), "2026-12-01T09:30:00.123456Z");
-        assert_eq!(parse("2026-12-01T09:30"), Some(t));
         assert_eq!(parse("yesterday"), None);
     }
 }
