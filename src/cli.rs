@@ -148,6 +148,16 @@ fn check_config(settings: &mut Settings) -> anyhow::Result<()> {
             settings.data_dir.join("mail").display()
         ),
     }
+    if settings.mail_trusted_authserv_ids.is_empty() {
+        println!(
+            "mail senders     none verified: tickets by mail are marked \"sender not verified\" (set PARLEY_MAIL_TRUSTED_AUTHSERV_ID)"
+        );
+    } else {
+        println!(
+            "mail senders     verified by the Authentication-Results of {}",
+            settings.mail_trusted_authserv_ids.join(", ")
+        );
+    }
     println!(
         "rate limits      {}",
         if settings.rate_limits.enabled { "on" } else { "off" }

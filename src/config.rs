@@ -197,6 +197,11 @@ pub struct SettingsArgs {
     /// received message to /api/v1/inbound-mail; without it the webhook is closed.
     #[arg(long, env = "PARLEY_INBOUND_MAIL_TOKEN", global = true)]
     pub inbound_mail_token: Option<String>,
+    /// The authserv-id (comma-separated, for several) of the receiving mail server whose
+    /// Authentication-Results header Parley trusts to say whether a sender is authentic.
+    /// Without it no sender counts as verified.
+    #[arg(long, env = "PARLEY_MAIL_TRUSTED_AUTHSERV_ID", global = true)]
+    pub mail_trusted_authserv_id: Option<String>,
     /// What a signup from an unknown company domain does: pending (an admin approves the
     /// new organization) or refuse.
     #[arg(
@@ -443,6 +448,8 @@ pub struct Settings {
     pub send_mail: bool,
     /// The secret of the inbound-mail webhook, when it is open.
     pub inbound_mail_token: Option<Secret>,
+    /// The receiving mail servers whose Authentication-Results are trusted.
+    pub mail_trusted_authserv_ids: Vec<String>,
     /// Memory for the topic page cache; 0 turns it off.
     pub page_cache_bytes: u64,
     /// Closed tickets are archived this many days after closing.
@@ -619,6 +626,14 @@ impl Settings {
                 }
                 Some(t) => Some(Secret::new(t.to_string())),
             },
+            mail_trusted_authserv_ids: args
+                .mail_trusted_authserv_id
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(|id| id.trim().to_ascii_lowercase())
+                .filter(|id| !id.is_empty())
+                .collect(),
             archive_after_days: parse_number(
                 &args.archive_after_days,
                 0,

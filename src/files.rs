@@ -37,7 +37,7 @@ const INLINE: [(&str, &str); 5] = [
 ];
 
 /// Known download types, sent as such but always as an attachment.
-const ATTACHMENT: [(&str, &str); 8] = [
+const ATTACHMENT: [(&str, &str); 9] = [
     ("pdf", "application/pdf"),
     ("zip", "application/zip"),
     ("gz", "application/gzip"),
@@ -46,6 +46,7 @@ const ATTACHMENT: [(&str, &str); 8] = [
     ("csv", "text/csv; charset=utf-8"),
     ("json", "application/json"),
     ("xml", "application/xml"),
+    ("eml", "message/rfc822"),
 ];
 
 /// The content type Parley stores for a file name (never one a browser would run).
@@ -61,6 +62,21 @@ pub fn content_type_for(filename: &str) -> &'static str {
         .find(|(e, _)| *e == ext)
         .map(|(_, t)| *t)
         .unwrap_or("application/octet-stream")
+}
+
+/// The extension Parley gives a file of `content_type` that came without a usable
+/// name (a mail part named only by its type), if the type is one it keeps.
+pub fn extension_for(content_type: &str) -> Option<&'static str> {
+    let wanted = content_type.split(';').next().unwrap_or_default().trim();
+    INLINE
+        .iter()
+        .chain(ATTACHMENT.iter())
+        .find(|(_, t)| {
+            t.split(';')
+                .next()
+                .is_some_and(|t| t.eq_ignore_ascii_case(wanted))
+        })
+        .map(|(e, _)| *e)
 }
 
 /// Whether members may attach a file of this name to a post (images and a few

@@ -82,6 +82,37 @@ pub struct Mail {
     pub in_reply_to: Option<String>,
     /// The `List-Unsubscribe` address, where one applies.
     pub list_unsubscribe: Option<String>,
+    /// What its `Auto-Submitted` header says: every message Parley sends has one.
+    pub auto_submitted: AutoSubmitted,
+}
+
+/// Why a message is sent without a person writing it (RFC 3834), so that auto-responders
+/// and Parley's own intake leave it unanswered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AutoSubmitted {
+    /// Sent because something happened (a notification, a digest, a link to sign in).
+    #[default]
+    Generated,
+    /// Sent in answer to a message that came in (a refused sender is told why).
+    Replied,
+}
+
+impl AutoSubmitted {
+    pub fn header(self) -> &'static str {
+        match self {
+            Self::Generated => "auto-generated",
+            Self::Replied => "auto-replied",
+        }
+    }
+
+    /// Reads what [`header`](Self::header) wrote; anything else counts as generated.
+    pub fn from_header(value: &str) -> Self {
+        if value == Self::Replied.header() {
+            Self::Replied
+        } else {
+            Self::Generated
+        }
+    }
 }
 
 impl Mail {
@@ -101,6 +132,7 @@ impl Mail {
             message_id: None,
             in_reply_to: None,
             list_unsubscribe: None,
+            auto_submitted: AutoSubmitted::Generated,
         })
     }
 }
@@ -150,6 +182,10 @@ impl Mailer {
         let mut message = builder
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
             .context("building a message")?;
+        message.headers_mut().insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            mail.auto_submitted.header().to_string(),
+        ));
         if let Some(address) = &mail.list_unsubscribe {
             message.headers_mut().insert_raw(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe"),
@@ -208,5 +244,6 @@ pub fn mailbox(name: &str, address: &str) -> anyhow::Result<Mailbox> {
     let email = address
         .parse()
         .with_context(|| format!("'{address}' is not a mail address"))?;
-    Ok(Mailbox::new(Some(name.to_string()), email))
+    let name = name.trim();
+    Ok(Mailbox::new((!name.is_empty()).then(|| name.to_string()), email))
 }

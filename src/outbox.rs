@@ -57,6 +57,7 @@ pub fn enqueue(c: &mut AnyConnection, event_key: &str, mail: &Mail) -> Result<bo
         mail_outbox::message_id.eq(&message_id),
         mail_outbox::in_reply_to.eq(&mail.in_reply_to),
         mail_outbox::list_unsubscribe.eq(&mail.list_unsubscribe),
+        mail_outbox::auto_submitted.eq(mail.auto_submitted.header()),
         mail_outbox::status.eq("pending"),
         mail_outbox::next_attempt_at.eq(at),
         mail_outbox::created_at.eq(at),
@@ -82,6 +83,7 @@ struct Row {
     in_reply_to: Option<String>,
     list_unsubscribe: Option<String>,
     attempts: i32,
+    auto_submitted: String,
 }
 
 fn lease_from(at: NaiveDateTime) -> NaiveDateTime {
@@ -141,6 +143,7 @@ fn claim(
             mail_outbox::in_reply_to,
             mail_outbox::list_unsubscribe,
             mail_outbox::attempts,
+            mail_outbox::auto_submitted,
         ))
         .load(c)?)
 }
@@ -264,6 +267,7 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> 
                     message_id: Some(row.message_id.clone()),
                     in_reply_to: row.in_reply_to.clone(),
                     list_unsubscribe: row.list_unsubscribe.clone(),
+                    auto_submitted: crate::mail::AutoSubmitted::from_header(&row.auto_submitted),
                 };
                 mailer.send(mail).await
             }

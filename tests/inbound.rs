@@ -36,7 +36,12 @@ async fn ticket(app: &TestApp, token: &str, id: i64) -> Value {
 
 #[tokio::test]
 async fn messages_become_tickets_notes_or_refusals() {
-    let app = TestApp::spawn_with(&["--rate-limits=off", &format!("--inbound-mail-token={TOKEN}")]).await;
+    let app = TestApp::spawn_with(&[
+        "--rate-limits=off",
+        &format!("--inbound-mail-token={TOKEN}"),
+        "--mail-trusted-authserv-id=mx.vendor.test",
+    ])
+    .await;
     app.contact("ann@acme.test", "Acme").await;
     app.user_with_role("bob@acme.test", Role::Member, Some("Acme"))
         .await;
@@ -121,14 +126,18 @@ async fn messages_become_tickets_notes_or_refusals() {
     assert_eq!(t["attachments"][0]["filename"], "export.log");
     assert_eq!(t["attachments"][0]["size"], 9);
 
-    // Production Down from an authorized contact: Critical.
+    // Production Down from an authorized contact, verified by the receiving server:
+    // Critical.
     let o = take(
         &app,
-        &plain(
-            "ann@acme.test",
-            "PRODUCTION DOWN since 9am",
-            "m6",
-            "Nothing loads.",
+        &format!(
+            "Authentication-Results: mx.vendor.test; dmarc=pass header.from=acme.test\n{}",
+            plain(
+                "ann@acme.test",
+                "PRODUCTION DOWN since 9am",
+                "m6",
+                "Nothing loads.",
+            )
         ),
     )
     .await;
@@ -293,5 +302,334 @@ async fn control_characters_in_mail_are_dropped_and_the_message_kept() {
     assert_eq!(
         t["ticket"]["description_markdown"],
         "The export stops at 40% every night."
+    );
+}
+
+/// A multipart message with `parts` (each its own headers, a blank line and a body)
+/// under boundary `b`.
+fn multipart(from: &str, subject: &str, id: &str, kind: &str, parts: &[&str]) -> String {
+    let mut raw = format!(
+        "From: {from}\nTo: help@vendor.test\nSubject: {subject}\nMessage-ID: <{id}@mail.test>\nMIME-Version: 1.0\nContent-Type: multipart/{kind}; boundary=\"b\"\n\n"
+    );
+    for p in parts {
+        raw.push_str(&format!("--b\n{p}\n"));
+    }
+    raw.push_str("--b--\n");
+    raw
+}
+
+#[tokio::test]
+async fn the_text_a_person_wrote_is_kept_whatever_the_shape_of_the_message() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let description = |t: &Value| t["ticket"]["description_markdown"].as_str().unwrap().to_string();
+
+    // A message that starts with a bare "--" line is not all signature.
+    let o = take(
+        &app,
+        &plain(
+            "ann@acme.test",
+            "Dashes first",
+            "d1",
+            "--\nThe importer skips every row after a blank line.\nIt started with 5.2.",
+        ),
+    )
+    .await;
+    assert_eq!(o.outcome, "ticket", "{o:?}");
+    let t = ticket(&app, &ann, o.ticket_id.unwrap()).await;
+    assert!(description(&t).contains("skips every row"), "{t}");
+
+    // An image first, the text after it: the text is the description, the image kept.
+    let gif = "R0lGODlhAQABAAAAACw=";
+    let o = take(
+        &app,
+        &multipart(
+            "ann@acme.test",
+            "Screenshot of the error",
+            "d2",
+            "mixed",
+            &[
+                &format!("Content-Type: image/gif\nContent-Description: error dialog\nContent-Transfer-Encoding: base64\n\n{gif}"),
+                "Content-Type: text/plain; charset=utf-8\n\nThe save button shows the dialog above every time.",
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(o.outcome, "ticket", "{o:?}");
+    let t = ticket(&app, &ann, o.ticket_id.unwrap()).await;
+    assert!(description(&t).contains("save button shows the dialog"), "{t}");
+    let names: Vec<&str> = t["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["error_dialog.gif"], "{t}");
+
+    // A forwarded message is kept whole as an .eml; a part named without an extension
+    // gets its type's.
+    let forwarded = "From: ops@acme.test\nSubject: Disk alert\n\nThe disk is full.";
+    let o = take(
+        &app,
+        &multipart(
+            "ann@acme.test",
+            "Fwd: Disk alert",
+            "d3",
+            "mixed",
+            &[
+                "Content-Type: text/plain\n\nForwarding the alert we got this morning.",
+                &format!("Content-Type: message/rfc822\n\n{forwarded}"),
+                "Content-Type: application/pdf; name=\"report\"\nContent-Disposition: attachment; filename=\"report\"\nContent-Transfer-Encoding: base64\n\nJVBERi0=",
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(o.outcome, "ticket", "{o:?}");
+    assert!(
+        !o.reason.as_deref().unwrap_or_default().contains("left out"),
+        "{o:?}"
+    );
+    let t = ticket(&app, &ann, o.ticket_id.unwrap()).await;
+    let mut names: Vec<&str> = t["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Disk_alert.eml", "report.pdf"], "{t}");
+
+    // A broken multipart (the closing boundary misspelt, a part's headers in the text):
+    // none of its structure reaches the note.
+    let broken = "From: ann@acme.test\nSubject: Broken structure\nMessage-ID: <d4@mail.test>\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"outer\"\n\n--outer\nContent-Type: text/plain; charset=utf-8\n\nThe report page is blank since Monday.\n--inner-7f3a\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\nPHA+VGhlIHJlcG9ydCBwYWdlIGlzIGJsYW5rPC9wPg==\n--outer-\n";
+    let o = take(&app, broken).await;
+    assert_eq!(o.outcome, "ticket", "{o:?}");
+    let d = description(&ticket(&app, &ann, o.ticket_id.unwrap()).await);
+    assert!(d.contains("blank since Monday"), "{d}");
+    assert!(
+        !d.contains("Content-Type") && !d.contains("--inner") && !d.contains("PHA+"),
+        "{d}"
+    );
+
+    // A second, malformed From line does not replace the first.
+    let two_froms = "From: Ann <ann@acme.test>\nTo: help@vendor.test\nSubject: Two senders\nMessage-ID: <d5@mail.test>\nFrom : mallory@elsewhere.test\nContent-Type: text/plain\n\nThe sync job has not run since the upgrade.\n";
+    let o = take(&app, two_froms).await;
+    assert_eq!(o.outcome, "ticket", "{o:?}");
+    let t = ticket(&app, &ann, o.ticket_id.unwrap()).await;
+    assert!(description(&t).contains("sync job"), "{t}");
+
+    // A reply with nothing new in it and no file: refused, not an empty note.
+    let id = o.ticket_id.unwrap();
+    let before = ticket(&app, &ann, id).await["events"].as_array().unwrap().len();
+    let empty = plain(
+        "ann@acme.test",
+        &format!("Re: [#{id}] Two senders"),
+        "d6",
+        "On Mon, 23 Nov 2026 at 10:00, Support <help@vendor.test> wrote:\n> What version?",
+    );
+    let o = take(&app, &empty).await;
+    assert_eq!(o.outcome, "refused", "{o:?}");
+    assert!(o.reason.as_deref().unwrap().contains("no text"), "{o:?}");
+    assert_eq!(
+        ticket(&app, &ann, id).await["events"].as_array().unwrap().len(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn a_refused_sender_hears_why_once_a_day_and_machines_never() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    let replies = |app: &TestApp| {
+        let mails = app.mails();
+        mails
+            .into_iter()
+            .filter(|m| m.contains("not taken in"))
+            .collect::<Vec<_>>()
+    };
+
+    // A stranger is told why and what to do, in a reply marked as automatic.
+    let o = take(
+        &app,
+        &plain(
+            "zoe@stranger.test",
+            "Cannot log in",
+            "r1",
+            "The login page says my account is locked.",
+        ),
+    )
+    .await;
+    assert_eq!(o.outcome, "refused", "{o:?}");
+    common::delivered(&app).await;
+    let sent = replies(&app);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let reply = &sent[0];
+    assert!(reply.contains("To: zoe@stranger.test"), "{reply}");
+    assert!(reply.contains("Auto-Submitted: auto-replied"), "{reply}");
+    assert!(reply.contains("In-Reply-To: <r1@mail.test>"), "{reply}");
+    assert!(reply.contains("not the address of an account"), "{reply}");
+    assert!(reply.contains("/signup"), "{reply}");
+
+    // The same stranger again the same day: refused, not answered again.
+    let o = take(
+        &app,
+        &plain(
+            "zoe@stranger.test",
+            "Still locked",
+            "r2",
+            "The account is still locked today.",
+        ),
+    )
+    .await;
+    assert_eq!(o.outcome, "refused");
+    common::delivered(&app).await;
+    assert_eq!(replies(&app).len(), 1);
+
+    // Machine-made mail is refused and never answered.
+    let machines = [
+        "From: robot@stranger.test\nSubject: Out of office\nMessage-ID: <a1@mail.test>\nAuto-Submitted: auto-replied\n\nI am away until Monday.\n",
+        "From: list@stranger.test\nSubject: Weekly news\nMessage-ID: <a2@mail.test>\nList-Id: <news.stranger.test>\n\nThis week in news.\n",
+        "Return-Path: <>\nFrom: someone@stranger.test\nSubject: Undeliverable\nMessage-ID: <a3@mail.test>\n\nYour message could not be delivered.\n",
+        "From: bulk@stranger.test\nSubject: Offer\nMessage-ID: <a4@mail.test>\nPrecedence: bulk\n\nBuy now.\n",
+        "From: MAILER-DAEMON@stranger.test\nSubject: Failure\nMessage-ID: <a5@mail.test>\n\nDelivery failed.\n",
+    ];
+    for raw in machines {
+        let o = take(&app, raw).await;
+        assert_eq!(o.outcome, "refused", "{raw}");
+    }
+    common::delivered(&app).await;
+    assert_eq!(replies(&app).len(), 1);
+
+    // Every mail Parley sends says it is automatic: here, a ticket's receipt.
+    let o = take(
+        &app,
+        &plain(
+            "ann@acme.test",
+            "Export stops",
+            "r3",
+            "The nightly export stops at 40%.",
+        ),
+    )
+    .await;
+    assert_eq!(o.outcome, "ticket");
+    let mails = common::delivered(&app).await;
+    assert!(!mails.is_empty());
+    for m in &mails {
+        assert!(
+            m.contains("Auto-Submitted: auto-generated") || m.contains("Auto-Submitted: auto-replied"),
+            "{m}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_forged_contact_address_never_makes_a_critical_ticket() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--mail-trusted-authserv-id=mx.vendor.test"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.contact("cat@acme.test", "Acme").await;
+    app.user_with_role("ada@vendor.test", Role::Admin, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let cat = app.token("cat@acme.test", PW).await;
+    let ada = app.token("ada@vendor.test", PW).await;
+    let down = |id: &str, results: &str| {
+        format!(
+            "{results}{}",
+            plain(
+                "ann@acme.test",
+                "Production Down: nothing loads",
+                id,
+                "Every page is blank since 9am."
+            )
+        )
+    };
+
+    // Verified by the trusted server: Critical, verified, no question asked.
+    let o = take(&app, &down("v1", "Authentication-Results: mx.vendor.test; spf=pass smtp.mailfrom=ann@acme.test; dkim=pass header.d=acme.test\n")).await;
+    assert_eq!(
+        (o.outcome.as_str(), o.reason.as_deref()),
+        ("ticket", None),
+        "{o:?}"
+    );
+    let t = ticket(&app, &ann, o.ticket_id.unwrap()).await;
+    assert_eq!(t["ticket"]["priority"], "critical");
+    assert_eq!(t["ticket"]["sender_verified"], true);
+
+    // Failed, absent, or written by the sender under another server's id or below the
+    // trusted server's own: High and flagged, not verified, and Ann is asked by mail.
+    let cases = [
+        (
+            "f1",
+            "Authentication-Results: mx.vendor.test; dmarc=fail header.from=acme.test\n",
+            "fail (dmarc)",
+        ),
+        ("f2", "", "none"),
+        (
+            "f3",
+            "Authentication-Results: evil.test; dmarc=pass header.from=acme.test\n",
+            "none",
+        ),
+        (
+            "f4",
+            "Authentication-Results: mx.vendor.test; spf=fail smtp.mailfrom=acme.test\nAuthentication-Results: mx.vendor.test; dmarc=pass header.from=acme.test\n",
+            "fail (spf)",
+        ),
+    ];
+    let mut unverified = Vec::new();
+    for (id, results, check) in cases {
+        let o = take(&app, &down(id, results)).await;
+        assert_eq!(o.outcome, "ticket", "{id}: {o:?}");
+        assert!(
+            o.reason.as_deref().unwrap().contains("Sender not verified"),
+            "{id}: {o:?}"
+        );
+        let t = ticket(&app, &ann, o.ticket_id.unwrap()).await;
+        assert_eq!(t["ticket"]["priority"], "high", "{id}");
+        assert_eq!(t["ticket"]["flagged"], true, "{id}");
+        assert_eq!(t["ticket"]["sender_verified"], false, "{id}");
+        assert_eq!(t["can_confirm_sender"], true, "{id}");
+        unverified.push((o.ticket_id.unwrap(), check));
+    }
+    let (_, received) = app
+        .call(Method::GET, "/api/v1/admin/inbound-mail", Some(&ada), None)
+        .await;
+    let checks: Vec<&str> = received
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|r| r["sender_check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        ["pass (dkim)", "fail (dmarc)", "none", "none", "fail (spf)"]
+    );
+    let mails = common::delivered(&app).await;
+    for (id, _) in &unverified {
+        assert!(
+            mails
+                .iter()
+                .any(|m| m.contains("ann@acme.test") && m.contains(&format!("Did you send ticket #{id}"))),
+            "no confirmation asked for #{id}: {mails:?}"
+        );
+    }
+
+    // Only Ann confirms; then her ticket is Critical.
+    let (id, _) = unverified[0];
+    let path = format!("/api/v1/tickets/{id}/sender-confirmation");
+    let (status, _) = app.call(Method::POST, &path, Some(&cat), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, t) = app.call(Method::POST, &path, Some(&ann), None).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(t["ticket"]["sender_verified"], true);
+    assert_eq!(t["ticket"]["priority"], "critical");
+    assert_eq!(t["ticket"]["flagged"], false);
+    assert_eq!(t["can_confirm_sender"], false);
+    // Again: nothing changes.
+    let (status, again) = app.call(Method::POST, &path, Some(&ann), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        again["events"].as_array().unwrap().len(),
+        t["events"].as_array().unwrap().len()
     );
 }

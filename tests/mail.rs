@@ -150,6 +150,7 @@ fn test_mail(subject: &str) -> parley::mail::Mail {
         message_id: None,
         in_reply_to: None,
         list_unsubscribe: Some("https://parley.test/unsubscribe/x".into()),
+        auto_submitted: parley::mail::AutoSubmitted::Generated,
     }
 }
 

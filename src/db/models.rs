@@ -302,6 +302,9 @@ pub struct Ticket {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
+    /// False for a ticket by mail whose sender was not authenticated, until the
+    /// requester confirms it signed in.
+    pub sender_verified: bool,
 }
 
 /// One event in a ticket's log.

@@ -294,6 +294,7 @@ diesel::table! {
         archived_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sender_verified -> Bool,
     }
 }
 
@@ -359,6 +360,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        auto_submitted -> Text,
     }
 }
 
@@ -373,6 +375,7 @@ diesel::table! {
         ticket_id -> Nullable<BigInt>,
         size -> BigInt,
         received_at -> Timestamp,
+        sender_check -> Nullable<Text>,
     }
 }
 

@@ -25,6 +25,7 @@ crate::api_routes! {
     put "/api/v1/tickets/{id}/priority" => set_priority,
     put "/api/v1/tickets/{id}/assignee" => assign,
     put "/api/v1/tickets/{id}/following" => follow,
+    post "/api/v1/tickets/{id}/sender-confirmation" => confirm_sender,
     post "/api/v1/tickets/{id}/attachments" => attach,
     get "/api/v1/tickets/{id}/attachments/{attachment}" => attachment,
     get "/api/v1/reports/sla" => sla_report,
@@ -515,6 +516,29 @@ async fn inbound_mail(
 )]
 async fn received_mail(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(inbound::received(&state, &user).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/sender-confirmation",
+    tag = "portal",
+    summary = "The requester confirms they sent a ticket that came by mail from a sender that was not verified.",
+    description = "Marks the ticket's sender verified; \"Production Down\" in its subject then makes it Critical. Only the requester may; confirming a verified ticket changes nothing.",
+    params(("id" = i64, Path, description = "The ticket")),
+    responses(
+        (status = 200, description = "The ticket", body = tickets::TicketView),
+        (status = 403, description = "The reader is not the ticket's requester"),
+        (status = 404, description = "No ticket the reader can see")
+    )
+)]
+async fn confirm_sender(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    tickets::confirm_sender(&state, &user, id).await?;
+    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
 }
 
 #[utoipa::path(

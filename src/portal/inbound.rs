@@ -6,15 +6,15 @@
 use std::borrow::Cow;
 
 use diesel::prelude::*;
-use mail_parser::{Message, MessageParser, MimeHeaders};
+use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders};
 use serde::Serialize;
 
 use super::tickets::{self, TicketInput};
 use crate::app::AppState;
 use crate::db::now;
-use crate::db::schema::{inbound_mail, tickets as tickets_table, users};
+use crate::db::schema::{inbound_mail, mail_outbox, tickets as tickets_table, users};
 use crate::error::AppError;
-use crate::files::{Upload, attachable, clean_filename};
+use crate::files::{Upload, attachable, clean_filename, extension_for};
 
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -34,7 +34,16 @@ fn header_text<'a>(m: &'a Message<'a>, name: &'static str) -> Option<&'a str> {
     m.header_raw(name).map(str::trim)
 }
 
-/// Why a message is machine-made and must not become a ticket, if it is.
+/// The sender's address: the first From line that holds one. A second From line (a
+/// malformed `From :` further down) never replaces it.
+fn sender<'a>(m: &'a Message<'a>) -> &'a str {
+    m.header_values(HeaderName::From)
+        .find_map(|v| v.as_address().and_then(|a| a.first()).and_then(|a| a.address()))
+        .unwrap_or_default()
+}
+
+/// Why a message is machine-made and must not become a ticket, nor be answered, if it
+/// is.
 fn machine_made(m: &Message) -> Option<&'static str> {
     if let Some(v) = header_text(m, "Auto-Submitted")
         && !v.eq_ignore_ascii_case("no")
@@ -52,16 +61,101 @@ fn machine_made(m: &Message) -> Option<&'static str> {
     if m.is_content_type("multipart", "report") {
         return Some("a delivery report (bounce)");
     }
-    let from = m
-        .from()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    // The envelope sender a receiving server records: empty for bounces and other
+    // notices that must never be answered.
+    if let Some(path) = header_text(m, "Return-Path")
+        && path
+            .trim_matches(|c: char| c == '<' || c == '>' || c.is_whitespace())
+            .is_empty()
+    {
+        return Some("a notice with no return path (<>)");
+    }
+    if ["List-Id", "List-Unsubscribe", "List-Post"]
+        .iter()
+        .any(|h| header_text(m, h).is_some())
+    {
+        return Some("mailing-list mail (List headers)");
+    }
+    let from = sender(m).to_ascii_lowercase();
     if from.starts_with("mailer-daemon@") || from.starts_with("postmaster@") {
         return Some("a delivery report (bounce)");
     }
     None
+}
+
+/// The text the sender wrote: every text part of the body in order (a message whose
+/// first part is an image has its text after it), HTML turned into text, and lines of
+/// a broken multipart's structure that leaked into it taken out.
+fn written_text(m: &Message) -> String {
+    let texts: Vec<Cow<str>> = (0..m.text_body_count())
+        .filter_map(|i| m.body_text(i))
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    let boundaries: Vec<String> = m
+        .parts
+        .iter()
+        .filter_map(|p| p.content_type()?.attribute("boundary"))
+        .map(|b| format!("--{b}"))
+        .collect();
+    without_mime_lines(&texts.join("\n\n").replace("\r\n", "\n"), &boundaries)
+}
+
+/// Whether `line` is a MIME header a part starts with (`Content-Type: ...`).
+fn mime_header(line: &str) -> bool {
+    let Some((name, _)) = line.split_once(':') else {
+        return false;
+    };
+    let name = name.trim().to_ascii_lowercase();
+    name.starts_with("content-") && !name.contains(' ') || name == "mime-version"
+}
+
+/// `text` without what a broken multipart leaks into it: boundary lines (those of
+/// `boundaries`, or any `--token` line followed by MIME headers), the headers of the
+/// part they open, and a base64 body such a part carries.
+pub fn without_mime_lines(text: &str, boundaries: &[String]) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kept = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i].trim_end();
+        let known = boundaries
+            .iter()
+            .any(|b| line == b || line.strip_prefix(b.as_str()) == Some("--"));
+        let looks_like = line.len() > 3
+            && line.starts_with("--")
+            && !line.contains(char::is_whitespace)
+            && lines.get(i + 1).is_some_and(|n| mime_header(n));
+        if !(known || looks_like) {
+            kept.push(lines[i]);
+            i += 1;
+            continue;
+        }
+        // The boundary, then the part's headers (folded lines too) and the blank line.
+        i += 1;
+        let mut base64 = false;
+        while let Some(next) = lines.get(i) {
+            if mime_header(next) {
+                base64 |= next.to_ascii_lowercase().contains("base64");
+            } else if !next.starts_with([' ', '\t']) || next.trim().is_empty() {
+                break;
+            }
+            i += 1;
+        }
+        if lines.get(i).is_some_and(|l| l.trim().is_empty()) {
+            i += 1;
+        }
+        if base64 {
+            while lines.get(i).is_some_and(|l| {
+                let l = l.trim();
+                !l.is_empty()
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+            }) {
+                i += 1;
+            }
+        }
+    }
+    kept.join("\n")
 }
 
 /// The new text of a reply: quoted lines, the quoted original under an "On ... wrote:"
@@ -71,7 +165,13 @@ pub fn new_text(body: &str) -> String {
     let lines: Vec<&str> = body.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim();
-        if t == "--" || line.trim_end() == "-- " || t.starts_with("-----Original Message-----") {
+        // A signature follows "-- " (or a bare "--"), but only under something written:
+        // a message that starts with the mark is all text.
+        let written = kept.iter().any(|l| !l.trim().is_empty());
+        if written && (t == "--" || line.trim_end() == "-- ") {
+            break;
+        }
+        if t.starts_with("-----Original Message-----") {
             break;
         }
         // "On Mon, 2 Nov 2026 at 10:00, Ann <ann@acme.test> wrote:", possibly over two lines.
@@ -149,19 +249,12 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         } else {
             "not a mail message"
         };
-        return record(state, None, "", "", refused(why.into()), raw.len()).await;
+        return record(state, None, "", "", refused(why.into()), raw.len(), None).await;
     };
     // A control character in a header cannot be stored (NUL on PostgreSQL): it is
     // dropped, so that no message is refused, or retried forever, for its content.
     let clean = |text: &str| crate::web::characters::without_refused(text).0;
-    let from = clean(
-        m.from()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .unwrap_or_default(),
-    )
-    .trim()
-    .to_lowercase();
+    let from = clean(sender(&m)).trim().to_lowercase();
     let subject: String = clean(m.subject().unwrap_or_default())
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -187,7 +280,12 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
             });
         }
     }
-    let outcome = match decide(state, &m, &from, &subject).await {
+    if let Some(why) = machine_made(&m) {
+        let outcome = refused(format!("Not taken in: {why}."));
+        return record(state, message_id, &from, &subject, outcome, raw.len(), None).await;
+    }
+    let check = sender_check(state, &m, &from);
+    let outcome = match decide(state, &m, &from, &subject, check.passed()).await {
         Ok(o) => o,
         Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
         Err(AppError::Invalid { fields, message }) => {
@@ -196,13 +294,115 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         }
         Err(other) => refused(other.to_string()),
     };
-    record(state, message_id, &from, &subject, outcome, raw.len()).await
+    if outcome.outcome == "refused" {
+        let reason = outcome.reason.clone().unwrap_or_default();
+        answer_refused(state, &from, &subject, message_id.as_deref(), &reason).await?;
+    }
+    let label = check.label();
+    record(
+        state,
+        message_id,
+        &from,
+        &subject,
+        outcome,
+        raw.len(),
+        Some(label),
+    )
+    .await
 }
 
-async fn decide(state: &AppState, m: &Message<'_>, from: &str, subject: &str) -> Result<Outcome, AppError> {
-    if let Some(why) = machine_made(m) {
-        return Err(AppError::BadRequest(format!("Not taken in: {why}.")));
+/// What the trusted receiving server said of the sender (see [`super::mail_auth`]).
+fn sender_check(state: &AppState, m: &Message, from: &str) -> super::mail_auth::Verdict {
+    let domain = from.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+    let raw = m.raw_message();
+    let values: Vec<String> = m
+        .headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case("Authentication-Results"))
+        .filter_map(|h| raw.get(h.offset_start as usize..h.offset_end as usize))
+        .map(|v| {
+            String::from_utf8_lossy(v)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    super::mail_auth::verdict(&values, &state.settings.mail_trusted_authserv_ids, domain)
+}
+
+/// What a refused sender is told, by mail.
+#[derive(Serialize)]
+struct RefusedMail {
+    subject: String,
+    reason: String,
+    support: String,
+    signup: String,
+    portal: String,
+}
+
+/// Tells a refused sender why and what to do, once a day at most per address: the
+/// reply is queued under a key of the address and the day, which the outbox takes once.
+/// Never sent to Parley's own address, nor to a sender whose address does not parse.
+async fn answer_refused(
+    state: &AppState,
+    from: &str,
+    subject: &str,
+    message_id: Option<&str>,
+    reason: &str,
+) -> Result<(), AppError> {
+    let support = state.settings.mail_from.email.to_string();
+    if from.is_empty() || from.eq_ignore_ascii_case(&support) {
+        return Ok(());
     }
+    let Ok(to) = crate::mail::mailbox("", from) else {
+        return Ok(());
+    };
+    let ctx = crate::mail::MailContext::of(state);
+    let view = RefusedMail {
+        subject: if subject.is_empty() {
+            "(no subject)".into()
+        } else {
+            subject.chars().take(80).collect()
+        },
+        reason: reason.trim_start_matches("Not taken in: ").to_string(),
+        support,
+        signup: ctx.url("/signup"),
+        portal: ctx.url("/portal"),
+    };
+    let mut mail = crate::mail::Mail::from_templates(&state.templates, "mail_refused", to, &view)
+        .map_err(AppError::Internal)?;
+    mail.in_reply_to = message_id.map(|id| format!("<{}>", id.trim_matches(['<', '>'])));
+    mail.auto_submitted = crate::mail::AutoSubmitted::Replied;
+    // The day's key keeps two refusals at the same moment to one reply; the look back
+    // keeps a reply before midnight and one after it from both going out.
+    let key = format!("mail-refused:{from}:{}", chrono::Utc::now().format("%Y-%m-%d"));
+    let address = mail.to.email.to_string();
+    state
+        .db
+        .write(move |c| {
+            let since = now() - chrono::Duration::hours(24);
+            let recent: i64 = mail_outbox::table
+                .filter(mail_outbox::event_key.like("mail-refused:%"))
+                .filter(mail_outbox::to_address.eq(&address))
+                .filter(mail_outbox::created_at.gt(since))
+                .count()
+                .get_result(c)?;
+            if recent == 0 {
+                crate::outbox::enqueue(c, &key, &mail)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+async fn decide(
+    state: &AppState,
+    m: &Message<'_>,
+    from: &str,
+    subject: &str,
+    verified: bool,
+) -> Result<Outcome, AppError> {
     let address = from.to_string();
     let user_id: Option<i64> = state
         .db
@@ -223,9 +423,9 @@ async fn decide(state: &AppState, m: &Message<'_>, from: &str, subject: &str) ->
     let user = crate::accounts::service::load_auth_user(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let body: Cow<str> = m.body_text(0).unwrap_or_default();
+    let body = written_text(m);
     let (body, dropped) = crate::web::characters::without_refused(&body);
-    let text = new_text(&body.replace("\r\n", "\n"));
+    let text = new_text(&body);
     let (files, skipped) = attachments(state, m).await?;
     let mut notes = Vec::new();
     if !skipped.is_empty() {
@@ -248,6 +448,11 @@ async fn decide(state: &AppState, m: &Message<'_>, from: &str, subject: &str) ->
             .await?
             .is_some();
         if exists {
+            if text.trim().is_empty() && files.is_empty() {
+                return Err(AppError::BadRequest(
+                    "Not taken in: the reply has no text of its own and no files.".into(),
+                ));
+            }
             let note = super::workflow::NoteInput {
                 body: if text.trim().is_empty() {
                     "(sent files by mail)".into()
@@ -278,7 +483,15 @@ async fn decide(state: &AppState, m: &Message<'_>, from: &str, subject: &str) ->
         description: text,
         ..TicketInput::default()
     };
-    let filed = tickets::create_from(state, &user, input, files, "email").await?;
+    let filed = tickets::create_by_mail(state, &user, input, files, verified).await?;
+    if !verified {
+        ask_to_confirm(state, &user, filed.id, subject).await?;
+    }
+    let reason = match (reason, verified) {
+        (r, true) => r,
+        (None, false) => Some(NOT_VERIFIED.into()),
+        (Some(r), false) => Some(format!("{NOT_VERIFIED} {r}")),
+    };
     Ok(Outcome {
         outcome: "ticket".into(),
         ticket_id: Some(filed.id),
@@ -286,12 +499,49 @@ async fn decide(state: &AppState, m: &Message<'_>, from: &str, subject: &str) ->
     })
 }
 
+/// What the outcome of a ticket from an unauthenticated sender says.
+const NOT_VERIFIED: &str = "Sender not verified: the requester is asked to confirm.";
+
+/// What the requester of a ticket whose sender was not verified is told.
+#[derive(Serialize)]
+struct ConfirmMail {
+    name: String,
+    id: i64,
+    subject: String,
+    link: String,
+}
+
+/// Mails the requester's own address (which a forger cannot read) to confirm, signed
+/// in, that they sent the ticket.
+async fn ask_to_confirm(
+    state: &AppState,
+    user: &crate::web::AuthUser,
+    id: i64,
+    subject: &str,
+) -> Result<(), AppError> {
+    let to = crate::mail::mailbox(&user.display_name, &user.email).map_err(AppError::Internal)?;
+    let ctx = crate::mail::MailContext::of(state);
+    let view = ConfirmMail {
+        name: user.display_name.clone(),
+        id,
+        subject: subject.to_string(),
+        link: ctx.url(&format!("/portal/tickets/{id}")),
+    };
+    let mail = crate::mail::Mail::from_templates(&state.templates, "sender_check", to, &view)
+        .map_err(AppError::Internal)?;
+    let key = format!("sender-check:{id}");
+    state
+        .db
+        .write(move |c| crate::outbox::enqueue(c, &key, &mail).map(|_| ()))
+        .await
+}
+
 /// Stores the message's attachments that may be attached; names the others.
 async fn attachments(state: &AppState, m: &Message<'_>) -> Result<(Vec<Upload>, Vec<String>), AppError> {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
-    for part in m.attachments() {
-        let name = clean_filename(part.attachment_name().unwrap_or("attachment"));
+    for (n, part) in m.attachments().enumerate() {
+        let name = part_name(part, n + 1);
         let bytes = part.contents().to_vec();
         if !attachable(&name) {
             skipped.push(format!("{name} (type not accepted)"));
@@ -318,6 +568,36 @@ async fn attachments(state: &AppState, m: &Message<'_>) -> Result<(Vec<Upload>, 
     Ok((files, skipped))
 }
 
+/// The name a mail part is kept under: its own file name; one made from its
+/// description or its place, with the extension of its type, when it has none Parley can
+/// keep (an image named only by its description); a forwarded message is an `.eml`.
+fn part_name(part: &MessagePart, n: usize) -> String {
+    let own = part.attachment_name().map(clean_filename);
+    if let Some(name) = &own
+        && attachable(name)
+    {
+        return name.clone();
+    }
+    let content_type = part
+        .content_type()
+        .map(|t| format!("{}/{}", t.ctype(), t.subtype().unwrap_or_default()))
+        .unwrap_or_default();
+    let forwarded = part.message();
+    let ext = if forwarded.is_some() {
+        Some("eml")
+    } else {
+        extension_for(&content_type)
+    };
+    let base = own
+        .or_else(|| forwarded.and_then(|m| m.subject()).map(clean_filename))
+        .or_else(|| part.content_description().map(clean_filename))
+        .unwrap_or_else(|| format!("attachment-{n}"));
+    match ext {
+        Some(ext) => format!("{}.{ext}", base.chars().take(100).collect::<String>()),
+        None => base,
+    }
+}
+
 async fn record(
     state: &AppState,
     message_id: Option<String>,
@@ -325,6 +605,7 @@ async fn record(
     subject: &str,
     outcome: Outcome,
     size: usize,
+    sender_check: Option<String>,
 ) -> Result<Outcome, AppError> {
     let (from, subject, kept) = (from.to_string(), subject.to_string(), outcome.clone());
     state
@@ -340,6 +621,7 @@ async fn record(
                     inbound_mail::ticket_id.eq(kept.ticket_id),
                     inbound_mail::size.eq(size as i64),
                     inbound_mail::received_at.eq(now()),
+                    inbound_mail::sender_check.eq(sender_check),
                 ))
                 .execute(c)?;
             Ok(())
@@ -360,6 +642,9 @@ pub struct Received {
     pub size: i64,
     #[serde(serialize_with = "crate::web::time::utc")]
     pub received_at: chrono::NaiveDateTime,
+    /// What the trusted receiving server said of the sender: `pass (dmarc)`, `fail
+    /// (spf)`, `none`; absent for mail refused before the check (machine-made, not mail).
+    pub sender_check: Option<String>,
 }
 
 /// The last 200 messages received, newest first (admins).
@@ -380,6 +665,7 @@ pub async fn received(state: &AppState, user: &crate::web::AuthUser) -> Result<V
                     inbound_mail::ticket_id,
                     inbound_mail::size,
                     inbound_mail::received_at,
+                    inbound_mail::sender_check,
                 ))
                 .load::<Received>(c)?)
         })

@@ -27,6 +27,7 @@ pub mod escalate_pages;
 pub mod followers;
 pub mod inbound;
 pub mod links;
+pub mod mail_auth;
 pub mod notices;
 pub mod pages;
 pub mod reports;

@@ -39,6 +39,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/tickets/{id}/priority", web::post().to(set_priority))
         .route("/portal/tickets/{id}/assign", web::post().to(assign))
         .route("/portal/tickets/{id}/follow", web::post().to(follow))
+        .route(
+            "/portal/tickets/{id}/confirm-sender",
+            web::post().to(confirm_sender),
+        )
         .route("/portal/tickets/{id}/attachments", web::post().to(attach))
         .route(
             "/portal/tickets/{id}/attachments/{attachment}",
@@ -549,6 +553,17 @@ struct FollowForm {
     /// "on" to follow, anything else to stop.
     #[serde(default)]
     following: String,
+}
+
+async fn confirm_sender(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let done = tickets::confirm_sender(&state, &user, id).await;
+    after(&state, &ctx, &user, id, done, String::new()).await
 }
 
 async fn follow(

@@ -103,7 +103,75 @@ pub async fn create_from(
     files: Vec<crate::files::Upload>,
     source: &'static str,
 ) -> Result<Filed, AppError> {
-    file(state, user, input, files, source, None).await
+    file(state, user, input, files, source, None, true).await
+}
+
+/// Files a ticket that came by mail from `user`'s address. A sender the trusted
+/// receiving server did not authenticate files it marked "sender not verified": never
+/// Critical ("Production Down" makes it High and flagged), until the requester confirms
+/// it ([`confirm_sender`]).
+pub async fn create_by_mail(
+    state: &AppState,
+    user: &AuthUser,
+    input: TicketInput,
+    files: Vec<crate::files::Upload>,
+    verified: bool,
+) -> Result<Filed, AppError> {
+    file(state, user, input, files, "email", None, verified).await
+}
+
+/// The requester confirms they sent a ticket that came by mail from an address that was
+/// not authenticated: it is marked verified, and "Production Down" in its subject now
+/// makes it Critical, as if it had been authenticated on arrival.
+pub async fn confirm_sender(state: &AppState, user: &AuthUser, id: i64) -> Result<(), AppError> {
+    let who = access(user)?;
+    let me = user.id;
+    let notices = crate::mail::MailContext::of(state);
+    state
+        .db
+        .write(move |c| {
+            crate::db::locks::lock(c, crate::db::locks::Row::Ticket(id))?;
+            let t = visible(c, who, id)?;
+            if t.requester_id != me {
+                return Err(AppError::Forbidden(
+                    "Only the person a ticket was filed for confirms they sent it.".into(),
+                ));
+            }
+            if t.sender_verified {
+                return Ok(());
+            }
+            diesel::update(tickets::table.find(id))
+                .set(tickets::sender_verified.eq(true))
+                .execute(c)?;
+            let critical = Priority::Critical.as_str();
+            if says_production_down(&t.subject) && t.priority != critical && !who.is_staff() {
+                let (_, calendar) = super::calendar::load(c)?;
+                let due = sla::due(&calendar, t.created_at.and_utc(), Priority::Critical).naive_utc();
+                diesel::update(tickets::table.find(id))
+                    .set((
+                        tickets::priority.eq(critical),
+                        tickets::flagged.eq(false),
+                        tickets::sla_due_at.eq(due),
+                    ))
+                    .execute(c)?;
+                let changed = event(
+                    c,
+                    id,
+                    Some(me),
+                    "priority",
+                    true,
+                    Some(&t.priority),
+                    Some(critical),
+                    None,
+                )?;
+                super::notices::queue(c, &notices, changed)?;
+            }
+            diesel::update(tickets::table.find(id))
+                .set(tickets::updated_at.eq(now()))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
 }
 
 /// Files the ticket of an escalated community question and links the two in the same
@@ -115,7 +183,7 @@ pub async fn create_linked(
     files: Vec<crate::files::Upload>,
     topic_id: i64,
 ) -> Result<Filed, AppError> {
-    file(state, user, input, files, "escalation", Some(topic_id)).await
+    file(state, user, input, files, "escalation", Some(topic_id), true).await
 }
 
 async fn file(
@@ -125,6 +193,7 @@ async fn file(
     files: Vec<crate::files::Upload>,
     source: &'static str,
     escalated_from: Option<i64>,
+    verified: bool,
 ) -> Result<Filed, AppError> {
     let who = access(user)?;
     let mut errors = FieldErrors::new();
@@ -181,11 +250,11 @@ async fn file(
             fields: errors,
         });
     };
-    // "Production Down": Critical from an authorized contact; from anyone else High,
-    // and flagged for staff to look at first.
+    // "Production Down": Critical from an authorized contact whose sending is known;
+    // from anyone else High, and flagged for staff to look at first.
     let (priority, flagged) = match (says_production_down(&subject), who) {
-        (true, Access::Contact { .. }) => (Priority::Critical, false),
-        (true, Access::Staff) => (Priority::High, true),
+        (true, Access::Contact { .. }) if verified => (Priority::Critical, false),
+        (true, _) => (Priority::High, true),
         (false, _) => (chosen, false),
     };
     let requester = user.id;
@@ -225,6 +294,7 @@ async fn file(
                 tickets::description_html.eq(html.as_str()),
                 tickets::source.eq(source),
                 tickets::flagged.eq(flagged),
+                tickets::sender_verified.eq(verified),
                 tickets::follows_ticket_id.eq(input.follows_ticket_id),
                 tickets::sla_due_at.eq(due),
                 tickets::created_at.eq(created),
@@ -563,6 +633,9 @@ pub struct TicketView {
     pub community: Option<CommunityLink>,
     /// Staff may start a Knowledge Share article from it (it is solved or closed).
     pub can_write_article: bool,
+    /// The reader is the requester of a ticket by mail whose sender was not verified,
+    /// and may confirm they sent it.
+    pub can_confirm_sender: bool,
 }
 
 /// The community question behind a ticket.
@@ -672,11 +745,13 @@ pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketVie
             };
             let can_write_article =
                 who.is_staff() && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived);
+            let can_confirm_sender = !t.sender_verified && t.requester_id == me;
             Ok(TicketView {
                 attachments,
                 following,
                 community,
                 can_write_article,
+                can_confirm_sender,
                 description_html: SafeHtml::from_stored(t.description_html.clone()),
                 status_label: st.label().into(),
                 customer,

@@ -5,6 +5,7 @@
 const assert = require('node:assert/strict');
 const { setup } = require('./lib/browser');
 const { unique } = require('./lib/util');
+const { Mailbox } = require('./lib/mail');
 const { askQuestion, openTopic, assertMain } = require('./lib/forum');
 
 const { flow, phonePass } = setup();
@@ -119,6 +120,38 @@ async function productionDown(run, { js }) {
 flow('"Production Down" by an authorized contact files a Critical ticket with its due time', (run) =>
   productionDown(run, { js: true }));
 flow('"Production Down" ticket with JavaScript off', (run) => productionDown(run, { js: false }));
+
+// A "Production Down" mail in Alice's name that no trusted server verified: a High
+// ticket marked "Sender not verified"; Alice is asked by mail, opens the ticket from the
+// link, presses "I sent this ticket", and it becomes Critical.
+async function confirmMailedTicket(run, { js }) {
+  const server = run.server;
+  const alice = server.accounts.alice.email;
+  const before = run.mail.mark();
+  const subject = `Production Down: checkout times out ${unique()}`;
+  const outcome = await server.receiveMail(
+    `From: Alice <${alice}>\nTo: support@vendor.test\nSubject: ${subject}\nMessage-ID: <${unique()}@mail.test>\n` +
+      'Content-Type: text/plain; charset=utf-8\n\nEvery checkout has timed out since 10:05.\n',
+  );
+  assert.equal(outcome.outcome, 'ticket', JSON.stringify(outcome));
+  const page = await run.open('alice', { js });
+  const asked = await run.mail.waitFor({ to: alice, subject: `Did you send ticket #${outcome.ticket_id}`, after: before });
+  const link = Mailbox.link(asked, `/portal/tickets/${outcome.ticket_id}`);
+  await run.goto(page, new URL(link).pathname);
+  await run.checkPage(page);
+  let meta = await page.locator('.topic-meta').first().innerText();
+  assert.match(meta, /Sender not verified/, `the ticket says its sender was not verified: ${meta}`);
+  assert.match(meta, /\bhigh\b/i, `an unverified "Production Down" is High, not Critical: ${meta}`);
+  await run.clickAndWait(page, page.getByRole('button', { name: 'I sent this ticket' }));
+  await run.checkPage(page);
+  meta = await page.locator('.topic-meta').first().innerText();
+  assert.doesNotMatch(meta, /Sender not verified/, `confirmed: ${meta}`);
+  assert.match(meta, /critical/i, `confirmed, "Production Down" makes it Critical: ${meta}`);
+}
+
+flow('a ticket by mail from an unverified sender is confirmed by its requester and becomes Critical', (run) =>
+  confirmMailedTicket(run, { js: true }));
+flow('confirming a mailed ticket with JavaScript off', (run) => confirmMailedTicket(run, { js: false }));
 
 // Opens the escalation form from the question and submits it as filled in.
 async function escalate(run, page, title) {

@@ -10,6 +10,7 @@ const path = require('node:path');
 const { Mailbox } = require('./mail');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
+const INBOUND_TOKEN = 'browser-suite-inbound-mail-0123456789';
 const BINARY = process.env.PARLEY_BIN || path.join(ROOT, 'target', 'debug', 'parley');
 
 function freePort() {
@@ -68,6 +69,8 @@ class Parley {
       PARLEY_BASE_URL: this.baseUrl,
       // The suite signs in, signs up and posts far more often than a person would.
       PARLEY_RATE_LIMITS: 'off',
+      // Mail "received" by the suite is posted to the webhook with this secret.
+      PARLEY_INBOUND_MAIL_TOKEN: INBOUND_TOKEN,
       PARLEY_LOG: process.env.PARLEY_TEST_LOG || 'warn',
       NO_COLOR: '1',
     });
@@ -120,6 +123,17 @@ class Parley {
 
   url(p) {
     return new URL(p, this.baseUrl).toString();
+  }
+
+  // Hands Parley a received message, as a mail service's webhook does; its outcome.
+  async receiveMail(raw) {
+    const res = await fetch(this.url('/api/v1/inbound-mail'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${INBOUND_TOKEN}`, 'content-type': 'message/rfc822' },
+      body: raw.replace(/\r?\n/g, '\r\n'),
+    });
+    if (!res.ok) throw new Error(`the webhook answered ${res.status}: ${await res.text()}`);
+    return res.json();
   }
 
   async stop() {
