@@ -143,28 +143,14 @@ pub async fn confirm_sender(state: &AppState, user: &AuthUser, id: i64) -> Resul
             diesel::update(tickets::table.find(id))
                 .set(tickets::sender_verified.eq(true))
                 .execute(c)?;
-            let critical = Priority::Critical.as_str();
-            if says_production_down(&t.subject) && t.priority != critical && !who.is_staff() {
-                let (_, calendar) = super::calendar::load(c)?;
-                let due = sla::due(&calendar, t.created_at.and_utc(), Priority::Critical).naive_utc();
+            if says_production_down(&t.subject)
+                && t.priority != Priority::Critical.as_str()
+                && !who.is_staff()
+            {
                 diesel::update(tickets::table.find(id))
-                    .set((
-                        tickets::priority.eq(critical),
-                        tickets::flagged.eq(false),
-                        tickets::sla_due_at.eq(due),
-                    ))
+                    .set(tickets::flagged.eq(false))
                     .execute(c)?;
-                let changed = event(
-                    c,
-                    id,
-                    Some(me),
-                    "priority",
-                    true,
-                    Some(&t.priority),
-                    Some(critical),
-                    None,
-                )?;
-                super::notices::queue(c, &notices, changed)?;
+                super::workflow::change_priority(c, &notices, &t, Priority::Critical, me)?;
             }
             diesel::update(tickets::table.find(id))
                 .set(tickets::updated_at.eq(now()))

@@ -221,25 +221,37 @@ pub async fn set_priority(
                     "The ticket already has this priority.",
                 ));
             }
-            let (_, calendar) = super::calendar::load(c)?;
-            let due = sla::due(&calendar, t.created_at.and_utc(), to).naive_utc();
-            diesel::update(tickets::table.find(id))
-                .set((tickets::priority.eq(to.as_str()), tickets::sla_due_at.eq(due)))
-                .execute(c)?;
-            let changed = event(
-                c,
-                id,
-                Some(me),
-                "priority",
-                true,
-                Some(&t.priority),
-                Some(to.as_str()),
-                None,
-            )?;
-            notices::queue(c, &notices, changed)?;
+            change_priority(c, &notices, &t, to, me)?;
             touch(c, id)
         })
         .await
+}
+
+/// Moves ticket `t` to priority `to` for `actor`: its due time recomputed from its
+/// creation, the change logged, and those who follow it told.
+pub(super) fn change_priority(
+    c: &mut AnyConnection,
+    notices: &MailContext,
+    t: &Ticket,
+    to: Priority,
+    actor: i64,
+) -> Result<(), AppError> {
+    let (_, calendar) = super::calendar::load(c)?;
+    let due = sla::due(&calendar, t.created_at.and_utc(), to).naive_utc();
+    diesel::update(tickets::table.find(t.id))
+        .set((tickets::priority.eq(to.as_str()), tickets::sla_due_at.eq(due)))
+        .execute(c)?;
+    let changed = event(
+        c,
+        t.id,
+        Some(actor),
+        "priority",
+        true,
+        Some(&t.priority),
+        Some(to.as_str()),
+        None,
+    )?;
+    notices::queue(c, notices, changed)
 }
 
 /// Assigns the ticket to a staff member, or unassigns it (staff).
