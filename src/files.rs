@@ -408,6 +408,12 @@ impl FileStore {
         Ok(parts)
     }
 
+    /// The bytes of a stored file.
+    pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
+        let path = self.path_of(sha256).ok_or(AppError::NotFound)?;
+        tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)
+    }
+
     /// Serves a stored file under the name it was uploaded with.
     pub async fn serve(
         &self,

@@ -633,3 +633,100 @@ async fn a_forged_contact_address_never_makes_a_critical_ticket() {
         t["events"].as_array().unwrap().len()
     );
 }
+
+#[tokio::test]
+async fn staff_make_a_ticket_of_a_refused_message_for_the_customer_they_choose() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("bob@acme.test", Role::Member, Some("Acme"))
+        .await;
+    app.user_with_role("ada@vendor.test", Role::Admin, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let bob = app.token("bob@acme.test", PW).await;
+    let ada = app.token("ada@vendor.test", PW).await;
+    let (_, me) = app.call(Method::GET, "/api/v1/me", Some(&ann), None).await;
+    let acme = me["organization"]["id"].as_i64().unwrap();
+
+    // A stranger's message with a log: refused, and kept whole.
+    let raw = multipart(
+        "Zoe <zoe@stranger.test>",
+        "Importer crashes on empty rows",
+        "k1",
+        "mixed",
+        &[
+            "Content-Type: text/plain\n\nThe importer crashes when a row is empty; log attached.",
+            "Content-Type: text/plain; name=\"import.log\"\nContent-Disposition: attachment; filename=\"import.log\"\n\nERROR empty row 17",
+        ],
+    );
+    assert_eq!(take(&app, &raw).await.outcome, "refused");
+    let garbage = take(&app, "\u{0}\u{1} not mail").await;
+    assert_eq!(garbage.outcome, "refused");
+    let (_, received) = app
+        .call(Method::GET, "/api/v1/admin/inbound-mail", Some(&ada), None)
+        .await;
+    let rows = received.as_array().unwrap();
+    assert_eq!(rows[0]["kept"], false, "what is not mail is not kept: {received}");
+    assert_eq!(rows[1]["kept"], true, "{received}");
+    let id = rows[1]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/admin/inbound-mail/{id}/ticket");
+
+    // Not staff: refused. No such customer: 422, and the message stays refused.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&bob),
+            Some(serde_json::json!({"organization_id": acme})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&ada),
+            Some(serde_json::json!({"organization_id": 987654})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (_, received) = app
+        .call(Method::GET, "/api/v1/admin/inbound-mail", Some(&ada), None)
+        .await;
+    assert_eq!(received[1]["outcome"], "refused");
+
+    // For Acme: a ticket from "email" with the text, the sender named, and the log; the
+    // customer's contact sees it.
+    let (status, t) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&ada),
+            Some(serde_json::json!({"organization_id": acme})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let ticket_id = t["ticket"]["id"].as_i64().unwrap();
+    assert_eq!(t["ticket"]["source"], "email");
+    assert_eq!(t["ticket"]["subject"], "Importer crashes on empty rows");
+    let d = t["ticket"]["description_markdown"].as_str().unwrap();
+    assert!(d.starts_with("Received by mail from zoe@stranger.test."), "{d}");
+    assert!(d.contains("crashes when a row is empty"), "{d}");
+    assert_eq!(t["attachments"][0]["filename"], "import.log");
+    let seen = ticket(&app, &ann, ticket_id).await;
+    assert_eq!(seen["ticket"]["id"], ticket_id);
+    let (_, received) = app
+        .call(Method::GET, "/api/v1/admin/inbound-mail", Some(&ada), None)
+        .await;
+    assert_eq!(received[1]["outcome"], "ticket");
+    assert_eq!(received[1]["ticket_id"], ticket_id);
+    // Once only.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&ada),
+            Some(serde_json::json!({"organization_id": acme})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

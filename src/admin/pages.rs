@@ -30,7 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/domains/{id}/delete", web::post().to(remove_domain))
         .route("/admin/teams", web::get().to(teams))
         .route("/admin/teams/{slug}", web::post().to(update_team))
-        .route("/admin/inbound-mail", web::get().to(received_mail));
+        .route("/admin/inbound-mail", web::get().to(received_mail))
+        .route(
+            "/admin/inbound-mail/{id}/ticket",
+            web::post().to(received_to_ticket),
+        );
 }
 
 #[derive(Serialize)]
@@ -104,6 +108,38 @@ async fn update_team(
 #[derive(Serialize)]
 struct ReceivedPage {
     messages: Vec<crate::portal::inbound::Received>,
+    /// The customers a refused message may become a ticket for.
+    customers: Vec<crate::portal::tickets::Choice>,
+    /// What went wrong making a ticket of a message, and which.
+    error: Option<MessageError>,
+}
+
+#[derive(Serialize)]
+struct MessageError {
+    id: i64,
+    message: String,
+}
+
+async fn received_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    me: &CurrentUser,
+    error: Option<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
+    let error = error.map(|(id, message)| MessageError { id, message });
+    let messages = crate::portal::inbound::received(state, me).await?;
+    let customers = crate::portal::tickets::choices(state, me).await?.organizations;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = ReceivedPage {
+        messages,
+        customers,
+        error,
+    };
+    ctx.render_status(status, "admin/inbound_mail.html", &page)
 }
 
 async fn received_mail(
@@ -111,8 +147,40 @@ async fn received_mail(
     ctx: PageCtx,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let messages = crate::portal::inbound::received(&state, &me).await?;
-    ctx.render("admin/inbound_mail.html", &ReceivedPage { messages })
+    received_page(&state, &ctx, &me, None).await
+}
+
+#[derive(Deserialize)]
+struct RefusedToTicketForm {
+    #[serde(default)]
+    organization_id: String,
+}
+
+/// Makes a ticket of a refused message for the customer chosen beside it.
+async fn received_to_ticket(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<RefusedToTicketForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    me.require_admin()?;
+    let Ok(organization_id) = form.organization_id.trim().parse() else {
+        let error = Some((id, "Choose the customer the ticket is for.".to_string()));
+        return received_page(&state, &ctx, &me, error).await;
+    };
+    let input = crate::portal::inbound::RefusedToTicket { organization_id };
+    match crate::portal::inbound::ticket_from_refused(&state, &me, id, input).await {
+        Ok(ticket) => Ok(see_other(&format!("/portal/tickets/{ticket}"))),
+        Err(AppError::Invalid { fields, message }) => {
+            let said: Vec<String> = fields.into_values().flatten().collect();
+            let error = if said.is_empty() { message } else { said.join(" ") };
+            received_page(&state, &ctx, &me, Some((id, error))).await
+        }
+        Err(AppError::Conflict(message)) => received_page(&state, &ctx, &me, Some((id, message))).await,
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Serialize)]

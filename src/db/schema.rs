@@ -376,6 +376,7 @@ diesel::table! {
         size -> BigInt,
         received_at -> Timestamp,
         sender_check -> Nullable<Text>,
+        raw_sha256 -> Nullable<Text>,
     }
 }
 

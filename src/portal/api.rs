@@ -32,6 +32,7 @@ crate::api_routes! {
     get "/api/v1/reports/sla.csv" => sla_report_csv,
     post "/api/v1/inbound-mail" => inbound_mail,
     get "/api/v1/admin/inbound-mail" => received_mail,
+    post "/api/v1/admin/inbound-mail/{id}/ticket" => received_to_ticket,
     get "/api/v1/portal/dashboard" => dashboard,
     get "/api/v1/announcements" => list_announcements,
     post "/api/v1/announcements" => create_announcement,
@@ -505,6 +506,32 @@ async fn inbound_mail(
         .map_err(|_| AppError::BadRequest("The message is larger than 25 MiB.".into()))?
         .map_err(|e| AppError::BadRequest(format!("The message could not be read: {e}")))?;
     Ok(HttpResponse::Ok().json(inbound::ingest(&state, &raw).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/inbound-mail/{id}/ticket",
+    tag = "admin",
+    summary = "Makes a ticket for a chosen customer of a refused message (staff).",
+    description = "The ticket is filed by the caller, from \"email\", with the message's text (its sender named at the top) and attachments; the message's outcome becomes that ticket. A message that is not refused, or was not kept whole, is a 409 or 404.",
+    params(("id" = i64, Path, description = "The received message")),
+    request_body = inbound::RefusedToTicket,
+    responses(
+        (status = 201, description = "The ticket", body = tickets::TicketView),
+        (status = 403, description = "Not staff"),
+        (status = 404, description = "No refused message kept whole with this id"),
+        (status = 409, description = "The message is a ticket already"),
+        (status = 422, description = "No such customer")
+    )
+)]
+async fn received_to_ticket(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<inbound::RefusedToTicket>,
+) -> Result<HttpResponse, AppError> {
+    let ticket = inbound::ticket_from_refused(&state, &user, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(tickets::get(&state, &user, ticket).await?))
 }
 
 #[utoipa::path(

@@ -249,7 +249,15 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         } else {
             "not a mail message"
         };
-        return record(state, None, "", "", refused(why.into()), raw.len(), None).await;
+        let head = Head {
+            message_id: None,
+            from: "",
+            subject: "",
+            raw: None,
+            size: raw.len(),
+            sender_check: None,
+        };
+        return record(state, head, refused(why.into())).await;
     };
     // A control character in a header cannot be stored (NUL on PostgreSQL): it is
     // dropped, so that no message is refused, or retried forever, for its content.
@@ -282,7 +290,15 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
     }
     if let Some(why) = machine_made(&m) {
         let outcome = refused(format!("Not taken in: {why}."));
-        return record(state, message_id, &from, &subject, outcome, raw.len(), None).await;
+        let head = Head {
+            message_id,
+            from: &from,
+            subject: &subject,
+            raw: Some(raw),
+            size: raw.len(),
+            sender_check: None,
+        };
+        return record(state, head, outcome).await;
     }
     let check = sender_check(state, &m, &from);
     let outcome = match decide(state, &m, &from, &subject, check.passed()).await {
@@ -298,17 +314,15 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         let reason = outcome.reason.clone().unwrap_or_default();
         answer_refused(state, &from, &subject, message_id.as_deref(), &reason).await?;
     }
-    let label = check.label();
-    record(
-        state,
+    let head = Head {
         message_id,
-        &from,
-        &subject,
-        outcome,
-        raw.len(),
-        Some(label),
-    )
-    .await
+        from: &from,
+        subject: &subject,
+        raw: Some(raw),
+        size: raw.len(),
+        sender_check: Some(check.label()),
+    };
+    record(state, head, outcome).await
 }
 
 /// What the trusted receiving server said of the sender (see [`super::mail_auth`]).
@@ -598,16 +612,34 @@ fn part_name(part: &MessagePart, n: usize) -> String {
     }
 }
 
-async fn record(
-    state: &AppState,
+/// What is kept of a message beside its outcome.
+struct Head<'a> {
     message_id: Option<String>,
-    from: &str,
-    subject: &str,
-    outcome: Outcome,
+    from: &'a str,
+    subject: &'a str,
+    /// The message, kept whole when it is refused, so that staff can still make a ticket
+    /// of it; `None` for what is not mail.
+    raw: Option<&'a [u8]>,
     size: usize,
     sender_check: Option<String>,
-) -> Result<Outcome, AppError> {
-    let (from, subject, kept) = (from.to_string(), subject.to_string(), outcome.clone());
+}
+
+async fn record(state: &AppState, head: Head<'_>, outcome: Outcome) -> Result<Outcome, AppError> {
+    let raw_sha256 = match head.raw {
+        Some(raw) if outcome.outcome == "refused" => {
+            let bytes = actix_web::web::Bytes::copy_from_slice(raw);
+            let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes)]);
+            Some(state.files.store(stream, MAX_MESSAGE as u64).await?.sha256)
+        }
+        _ => None,
+    };
+    let Head {
+        message_id,
+        sender_check,
+        size,
+        ..
+    } = head;
+    let (from, subject, kept) = (head.from.to_string(), head.subject.to_string(), outcome.clone());
     state
         .db
         .write(move |c| {
@@ -622,6 +654,7 @@ async fn record(
                     inbound_mail::size.eq(size as i64),
                     inbound_mail::received_at.eq(now()),
                     inbound_mail::sender_check.eq(sender_check),
+                    inbound_mail::raw_sha256.eq(raw_sha256),
                 ))
                 .execute(c)?;
             Ok(())
@@ -645,6 +678,8 @@ pub struct Received {
     /// What the trusted receiving server said of the sender: `pass (dmarc)`, `fail
     /// (spf)`, `none`; absent for mail refused before the check (machine-made, not mail).
     pub sender_check: Option<String>,
+    /// The refused message is kept whole: staff may make a ticket of it.
+    pub kept: bool,
 }
 
 /// The last 200 messages received, newest first (admins).
@@ -666,10 +701,135 @@ pub async fn received(state: &AppState, user: &crate::web::AuthUser) -> Result<V
                     inbound_mail::size,
                     inbound_mail::received_at,
                     inbound_mail::sender_check,
+                    inbound_mail::raw_sha256.is_not_null(),
                 ))
                 .load::<Received>(c)?)
         })
         .await
+}
+
+/// Which customer a refused message becomes a ticket for.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct RefusedToTicket {
+    pub organization_id: i64,
+}
+
+/// Staff make a ticket for a customer they choose of a refused message (a sender who
+/// has no account, or is not an authorized contact): the ticket is filed by the staff
+/// member, from "email", with the message's text (the sender named at its top) and its
+/// attachments, and the message's outcome becomes that ticket. Once only: a message
+/// that is no longer refused is a conflict.
+pub async fn ticket_from_refused(
+    state: &AppState,
+    user: &crate::web::AuthUser,
+    mail_id: i64,
+    input: RefusedToTicket,
+) -> Result<i64, AppError> {
+    if !super::access(user)?.is_staff() {
+        return Err(AppError::Forbidden(
+            "Only staff make tickets of received mail.".into(),
+        ));
+    }
+    // Claimed first, so that two people pressing at once make one ticket.
+    let claimed: Option<(String, Option<String>)> = state
+        .db
+        .write(move |c| {
+            let row: Option<(String, Option<String>, Option<String>)> = inbound_mail::table
+                .find(mail_id)
+                .select((
+                    inbound_mail::outcome,
+                    inbound_mail::raw_sha256,
+                    inbound_mail::reason,
+                ))
+                .first(c)
+                .optional()?;
+            let Some((outcome, Some(sha), reason)) = row else {
+                return Err(AppError::NotFound);
+            };
+            if outcome != "refused" {
+                return Ok(None);
+            }
+            let n = diesel::update(
+                inbound_mail::table
+                    .find(mail_id)
+                    .filter(inbound_mail::outcome.eq("refused")),
+            )
+            .set(inbound_mail::outcome.eq("converting"))
+            .execute(c)?;
+            Ok((n == 1).then_some((sha, reason)))
+        })
+        .await?;
+    let Some((sha, old_reason)) = claimed else {
+        return Err(AppError::Conflict(
+            "This message is a ticket already, or is being made one.".into(),
+        ));
+    };
+    let made = make_ticket(state, user, &sha, input.organization_id).await;
+    let (outcome, ticket_id, reason) = match &made {
+        Ok(id) => (
+            "ticket",
+            Some(*id),
+            Some(format!(
+                "Made a ticket by {} from a refused message ({}).",
+                user.display_name,
+                old_reason.unwrap_or_default().trim_end_matches('.')
+            )),
+        ),
+        Err(_) => ("refused", None, old_reason),
+    };
+    state
+        .db
+        .write(move |c| {
+            diesel::update(inbound_mail::table.find(mail_id))
+                .set((
+                    inbound_mail::outcome.eq(outcome),
+                    inbound_mail::ticket_id.eq(ticket_id),
+                    inbound_mail::reason.eq(reason),
+                ))
+                .execute(c)?;
+            Ok(())
+        })
+        .await?;
+    made
+}
+
+async fn make_ticket(
+    state: &AppState,
+    user: &crate::web::AuthUser,
+    sha: &str,
+    organization_id: i64,
+) -> Result<i64, AppError> {
+    let raw = state.files.read(sha).await?;
+    let m = MessageParser::default()
+        .parse(&raw)
+        .ok_or_else(|| AppError::Conflict("The kept message no longer reads as mail.".into()))?;
+    let clean = |text: &str| crate::web::characters::without_refused(text).0;
+    let from = clean(sender(&m)).trim().to_lowercase();
+    let subject: String = clean(m.subject().unwrap_or_default())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = new_text(&clean(&written_text(&m)));
+    let (files, _) = attachments(state, &m).await?;
+    let input = TicketInput {
+        organization_id: Some(organization_id),
+        priority: "normal".into(),
+        subject: if subject.chars().count() < 5 {
+            format!("Mail from {from}")
+        } else {
+            subject
+        },
+        description: format!(
+            "Received by mail from {from}.\n\n{}",
+            if text.trim().is_empty() {
+                "(The message has no text.)"
+            } else {
+                text.as_str()
+            }
+        ),
+        ..TicketInput::default()
+    };
+    Ok(tickets::create_from(state, user, input, files, "email").await?.id)
 }
 
 #[cfg(test)]

@@ -153,6 +153,36 @@ flow('a ticket by mail from an unverified sender is confirmed by its requester a
   confirmMailedTicket(run, { js: true }));
 flow('confirming a mailed ticket with JavaScript off', (run) => confirmMailedTicket(run, { js: false }));
 
+// A stranger's mail is refused; an admin finds it under Received mail, chooses the
+// customer it is for and makes a ticket of it.
+async function refusedMailToTicket(run, { js }) {
+  const subject = `Invoices show the wrong VAT ${unique()}`;
+  const outcome = await run.server.receiveMail(
+    `From: Zoe <zoe-${unique()}@stranger.test>\nTo: support@vendor.test\nSubject: ${subject}\nMessage-ID: <${unique()}@mail.test>\n` +
+      'Content-Type: text/plain; charset=utf-8\n\nEvery invoice since March shows 19% instead of 7%.\n',
+  );
+  assert.equal(outcome.outcome, 'refused', JSON.stringify(outcome));
+  const admin = await run.open('admin', { js });
+  await run.goto(admin, '/admin/inbound-mail');
+  await run.checkPage(admin);
+  const row = admin.getByRole('row').filter({ hasText: subject });
+  const customer = row.getByRole('combobox', { name: 'Make a ticket for' });
+  const options = await customer.locator('option').allInnerTexts();
+  const chosen = options.find((o) => o && !/choose/i.test(o));
+  assert.ok(chosen, `the page offers customers: ${options}`);
+  await customer.selectOption({ label: chosen });
+  await run.clickAndWait(admin, row.getByRole('button', { name: 'Make a ticket' }));
+  await run.checkPage(admin);
+  await assertTicketPage(admin, subject);
+  const body = await admin.locator('.post-body').first().innerText();
+  assert.match(body, /Received by mail from zoe-/, `the ticket names the sender: ${body}`);
+  assert.match(body, /19% instead of 7%/, `the ticket holds the text: ${body}`);
+}
+
+flow('an admin makes a ticket of a refused message for the customer chosen', (run) =>
+  refusedMailToTicket(run, { js: true }));
+flow('making a ticket of a refused message with JavaScript off', (run) => refusedMailToTicket(run, { js: false }));
+
 // Opens the escalation form from the question and submits it as filled in.
 async function escalate(run, page, title) {
   await openTopic(run, page, 'Questions & Answers', title);

@@ -1,0 +1,1 @@
+ALTER TABLE inbound_mail DROP COLUMN raw_sha256;
