@@ -190,6 +190,7 @@ pub fn serve(
         );
     }
     crate::notify::mail::start(state.db.clone(), crate::mail::MailContext::of(&state));
+    crate::imap::start(state.clone());
     let archiving = state.clone();
     actix_web::rt::spawn(async move {
         let after = chrono::Duration::days(archiving.settings.archive_after_days as i64);

@@ -27,6 +27,7 @@ pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Re
         Command::Import { file } => import(&settings, &file),
         Command::Reindex => reindex(&settings),
         Command::Mail(MailCommand::Ingest) => mail_ingest(settings).await,
+        Command::Mail(MailCommand::Fetch) => mail_fetch(settings).await,
     }
 }
 
@@ -148,6 +149,13 @@ fn check_config(settings: &mut Settings) -> anyhow::Result<()> {
             settings.data_dir.join("mail").display()
         ),
     }
+    match &settings.imap {
+        Some(imap) => match tokio_check(imap) {
+            Ok(()) => println!("support mailbox  {} (signed in and opened)", imap.describe()),
+            Err(e) => anyhow::bail!("support mailbox {}: {e:#}", imap.describe()),
+        },
+        None => println!("support mailbox  none read (mail comes by `parley mail ingest` or the webhook)"),
+    }
     if settings.mail_trusted_authserv_ids.is_empty() {
         println!(
             "mail senders     none verified: tickets by mail are marked \"sender not verified\" (set PARLEY_MAIL_TRUSTED_AUTHSERV_ID)"
@@ -190,18 +198,56 @@ fn check_config(settings: &mut Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The application, for a command that takes mail in.
+async fn mail_state(settings: Settings) -> anyhow::Result<crate::app::AppState> {
+    tokio::task::spawn_blocking(move || -> anyhow::Result<crate::app::AppState> {
+        let db = open(&settings)?;
+        crate::app::prepare(&db)?;
+        crate::app::AppState::new(settings, db)
+    })
+    .await?
+}
+
+async fn mail_fetch(settings: Settings) -> anyhow::Result<()> {
+    let Some(imap) = settings.imap.clone() else {
+        anyhow::bail!("no mailbox to read: set PARLEY_IMAP_URL (docs/MAIL.md)");
+    };
+    let state = mail_state(settings).await?;
+    let pass = crate::imap::fetch_once(&state, &imap).await?;
+    if pass.busy {
+        println!("another reader holds {}; nothing read", imap.describe());
+    } else {
+        println!(
+            "{} message(s) taken in from {} ({} refused)",
+            pass.taken,
+            imap.describe(),
+            pass.refused
+        );
+    }
+    Ok(())
+}
+
+/// Signs in to the mailbox, from the synchronous `check-config`.
+/// (on a thread of its own, whose runtime may block).
+fn tokio_check(imap: &crate::config::ImapSettings) -> anyhow::Result<()> {
+    let imap = imap.clone();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(crate::imap::check(&imap))
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the mailbox check stopped"))?
+}
+
 async fn mail_ingest(settings: Settings) -> anyhow::Result<()> {
     use std::io::Read;
     let mut raw = Vec::new();
     std::io::stdin()
         .take(crate::portal::inbound::MAX_MESSAGE as u64 + 1)
         .read_to_end(&mut raw)?;
-    let state = tokio::task::spawn_blocking(move || -> anyhow::Result<crate::app::AppState> {
-        let db = open(&settings)?;
-        crate::app::prepare(&db)?;
-        crate::app::AppState::new(settings, db)
-    })
-    .await??;
+    let state = mail_state(settings).await?;
     match crate::portal::inbound::ingest(&state, &raw).await {
         Ok(o) => {
             let ticket = o.ticket_id.map(|t| format!(" #{t}")).unwrap_or_default();

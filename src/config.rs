@@ -59,6 +59,10 @@ pub enum MailCommand {
     /// Exits 0 when the message was dealt with (refusals included), 75 (EX_TEMPFAIL)
     /// when Parley could not, so that the MTA tries again.
     Ingest,
+    /// Read the support mailbox (PARLEY_IMAP_URL) once: take in every message in its
+    /// folder and move each to the processed or refused folder once its outcome is
+    /// stored; for cron, when no `parley serve` reads it.
+    Fetch,
 }
 
 /// `parley user ...`
@@ -202,6 +206,32 @@ pub struct SettingsArgs {
     /// Without it no sender counts as verified.
     #[arg(long, env = "PARLEY_MAIL_TRUSTED_AUTHSERV_ID", global = true)]
     pub mail_trusted_authserv_id: Option<String>,
+    /// A support mailbox Parley reads itself: imaps://USER@HOST[:PORT][/FOLDER] (TLS),
+    /// imap://USER@HOST[:PORT][/FOLDER] (STARTTLS), with ?tls=none for a server on this
+    /// machine without TLS. Each message is taken in as `parley mail ingest` does.
+    #[arg(long, env = "PARLEY_IMAP_URL", global = true)]
+    pub imap_url: Option<String>,
+    /// The mailbox's password (or PARLEY_IMAP_PASSWORD_FILE, a file holding it).
+    #[arg(long, env = "PARLEY_IMAP_PASSWORD", hide_env_values = true, global = true)]
+    pub imap_password: Option<String>,
+    /// A file holding the mailbox's password.
+    #[arg(long, env = "PARLEY_IMAP_PASSWORD_FILE", global = true)]
+    pub imap_password_file: Option<PathBuf>,
+    /// Where messages go once their outcome is stored: a ticket or note, and refused.
+    #[arg(
+        long,
+        env = "PARLEY_IMAP_PROCESSED_FOLDER",
+        default_value = "Processed",
+        global = true
+    )]
+    pub imap_processed_folder: String,
+    #[arg(
+        long,
+        env = "PARLEY_IMAP_REFUSED_FOLDER",
+        default_value = "Refused",
+        global = true
+    )]
+    pub imap_refused_folder: String,
     /// What a signup from an unknown company domain does: pending (an admin approves the
     /// new organization) or refuse.
     #[arg(
@@ -358,6 +388,47 @@ pub struct SmtpSettings {
     pub password: Option<Secret>,
 }
 
+/// How a connection to the IMAP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapTls {
+    /// TLS from the first byte (imaps://, port 993).
+    Tls,
+    /// Plain, then STARTTLS before signing in (imap://, port 143).
+    StartTls,
+    /// No TLS (imap://...?tls=none), for a server on this machine.
+    None,
+}
+
+/// The support mailbox Parley reads, when one is set.
+#[derive(Debug, Clone)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: ImapTls,
+    pub username: String,
+    pub password: Secret,
+    /// The folder read (INBOX unless the URL names one).
+    pub folder: String,
+    pub processed_folder: String,
+    pub refused_folder: String,
+}
+
+impl ImapSettings {
+    /// The mailbox, as logs and `check-config` name it (never the password).
+    pub fn describe(&self) -> String {
+        let scheme = if self.tls == ImapTls::Tls { "imaps" } else { "imap" };
+        let note = match self.tls {
+            ImapTls::Tls => "",
+            ImapTls::StartTls => " (STARTTLS)",
+            ImapTls::None => " (no TLS)",
+        };
+        format!(
+            "{scheme}://{}@{}:{}/{}{note}",
+            self.username, self.host, self.port, self.folder
+        )
+    }
+}
+
 /// A number of events allowed per period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
@@ -450,6 +521,8 @@ pub struct Settings {
     pub inbound_mail_token: Option<Secret>,
     /// The receiving mail servers whose Authentication-Results are trusted.
     pub mail_trusted_authserv_ids: Vec<String>,
+    /// The support mailbox read over IMAP, when one is set.
+    pub imap: Option<ImapSettings>,
     /// Memory for the topic page cache; 0 turns it off.
     pub page_cache_bytes: u64,
     /// Closed tickets are archived this many days after closing.
@@ -626,6 +699,7 @@ impl Settings {
                 }
                 Some(t) => Some(Secret::new(t.to_string())),
             },
+            imap: imap_settings(args)?,
             mail_trusted_authserv_ids: args
                 .mail_trusted_authserv_id
                 .as_deref()
@@ -739,6 +813,107 @@ fn parse_smtp(args: &SettingsArgs) -> Result<Option<SmtpSettings>, ConfigError> 
     }))
 }
 
+fn imap_settings(args: &SettingsArgs) -> Result<Option<ImapSettings>, ConfigError> {
+    const ENV: &str = "PARLEY_IMAP_URL";
+    const FLAG: &str = "imap-url";
+    let Some(raw) = args.imap_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let url = url::Url::parse(raw).map_err(|e| bad(ENV, FLAG, format!("'{raw}' is not a URL: {e}")))?;
+    let plain = url.query_pairs().any(|(k, v)| k == "tls" && v == "none");
+    let (tls, default_port) = match (url.scheme(), plain) {
+        ("imaps", false) => (ImapTls::Tls, 993),
+        ("imap", false) => (ImapTls::StartTls, 143),
+        ("imap", true) => (ImapTls::None, 143),
+        _ => {
+            return Err(bad(
+                ENV,
+                FLAG,
+                "use imaps://USER@HOST/FOLDER (TLS) or imap://USER@HOST/FOLDER (STARTTLS; ?tls=none without TLS)",
+            ));
+        }
+    };
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad(ENV, FLAG, "name the IMAP server: imaps://USER@HOST/FOLDER"))?
+        .to_string();
+    let username = percent_decoded(url.username());
+    if username.is_empty() {
+        return Err(bad(
+            ENV,
+            FLAG,
+            "name the mailbox's user: imaps://USER@HOST/FOLDER",
+        ));
+    }
+    if url.password().is_some() {
+        return Err(bad(
+            ENV,
+            FLAG,
+            "keep the password out of the URL: set PARLEY_IMAP_PASSWORD or PARLEY_IMAP_PASSWORD_FILE",
+        ));
+    }
+    let password = match (&args.imap_password, &args.imap_password_file) {
+        (Some(p), _) if !p.is_empty() => p.clone(),
+        (_, Some(path)) => std::fs::read_to_string(path)
+            .map(|p| p.trim_end_matches(['\r', '\n']).to_string())
+            .map_err(|e| {
+                bad(
+                    "PARLEY_IMAP_PASSWORD_FILE",
+                    "imap-password-file",
+                    format!("{}: {e}", path.display()),
+                )
+            })?,
+        _ => {
+            return Err(bad(
+                "PARLEY_IMAP_PASSWORD",
+                "imap-password",
+                "the mailbox needs a password: set PARLEY_IMAP_PASSWORD or PARLEY_IMAP_PASSWORD_FILE",
+            ));
+        }
+    };
+    let folder = url.path().trim_start_matches('/');
+    let folder = if folder.is_empty() {
+        "INBOX".to_string()
+    } else {
+        percent_decoded(folder)
+    };
+    Ok(Some(ImapSettings {
+        host,
+        port: url.port().unwrap_or(default_port),
+        tls,
+        username,
+        password: Secret::new(password),
+        folder,
+        processed_folder: args.imap_processed_folder.trim().to_string(),
+        refused_folder: args.imap_refused_folder.trim().to_string(),
+    }))
+}
+
+/// `%40` and the like read back as the characters they stand for.
+fn percent_decoded(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn parse_switch(raw: &str, env: &'static str, flag: &'static str) -> Result<bool, ConfigError> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" | "1" => Ok(true),
@@ -820,6 +995,45 @@ mod tests {
     }
 
     #[test]
+    fn an_imap_url_names_its_mailbox() {
+        let s = Settings::from_args(&args(&[
+            "--imap-url",
+            "imaps://support@vendor.test@imap.mail.test/Support%20Mail",
+            "--imap-password",
+            "secret",
+        ]))
+        .expect("valid");
+        let imap = s.imap.expect("a mailbox");
+        assert_eq!(imap.username, "support@vendor.test");
+        assert_eq!(
+            (imap.host.as_str(), imap.port, imap.tls),
+            ("imap.mail.test", 993, ImapTls::Tls)
+        );
+        assert_eq!(imap.folder, "Support Mail");
+        assert!(!imap.describe().contains("secret"));
+        let s = Settings::from_args(&args(&[
+            "--imap-url",
+            "imap://u@localhost:1143?tls=none",
+            "--imap-password",
+            "p",
+        ]))
+        .expect("valid");
+        let imap = s.imap.expect("a mailbox");
+        assert_eq!(
+            (imap.port, imap.tls, imap.folder.as_str()),
+            (1143, ImapTls::None, "INBOX")
+        );
+        let s = Settings::from_args(&args(&[
+            "--imap-url",
+            "imap://u@mail.test",
+            "--imap-password",
+            "p",
+        ]))
+        .expect("valid");
+        assert_eq!(s.imap.expect("a mailbox").tls, ImapTls::StartTls);
+    }
+
+    #[test]
     fn defaults_are_valid() {
         let s = Settings::from_args(&args(&[])).expect("defaults");
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
@@ -842,6 +1056,13 @@ mod tests {
                 vec!["--smtp-host", "mx", "--smtp-port", "99999"],
                 "PARLEY_SMTP_PORT",
             ),
+            (vec!["--imap-url", "pop3://u@mail.test"], "PARLEY_IMAP_URL"),
+            (
+                vec!["--imap-url", "imaps://mail.test/INBOX", "--imap-password", "x"],
+                "PARLEY_IMAP_URL",
+            ),
+            (vec!["--imap-url", "imaps://u:pw@mail.test"], "PARLEY_IMAP_URL"),
+            (vec!["--imap-url", "imaps://u@mail.test"], "PARLEY_IMAP_PASSWORD"),
         ] {
             let err = Settings::from_args(&args(&flags)).expect_err("should be refused");
             assert_eq!(err.env, env, "{err}");

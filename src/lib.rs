@@ -15,6 +15,8 @@ pub mod db;
 pub mod error;
 /// Uploaded files, stored by their SHA-256 and served with safe headers.
 pub mod files;
+/// The support mailbox, read over IMAP.
+pub mod imap;
 /// `parley import`: an existing forum from JSON lines.
 pub mod import;
 /// Signing keys for sessions, mailed links and CSRF tokens.

@@ -217,13 +217,8 @@ async fn messages_become_tickets_notes_or_refusals() {
 
     // The command an MTA pipes to.
     let settings = &app.state.settings;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PARLEY_DATA_DIR", &settings.data_dir)
-        .env("DATABASE_URL", settings.database.to_string())
+    let mut child = common::parley_cmd(&settings.data_dir, &settings.database)
         .env("PARLEY_SECRET", "test-secret-test-secret-test-secret-0123")
-        .env("PARLEY_LOG", "warn")
         .args(["mail", "ingest"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -669,25 +664,15 @@ async fn staff_make_a_ticket_of_a_refused_message_for_the_customer_they_choose()
     assert_eq!(rows[1]["kept"], true, "{received}");
     let id = rows[1]["id"].as_i64().unwrap();
     let path = format!("/api/v1/admin/inbound-mail/{id}/ticket");
+    let make = async |token: &str, organization_id: i64| {
+        let body = serde_json::json!({ "organization_id": organization_id });
+        app.call(Method::POST, &path, Some(token), Some(body)).await
+    };
 
     // Not staff: refused. No such customer: 422, and the message stays refused.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &path,
-            Some(&bob),
-            Some(serde_json::json!({"organization_id": acme})),
-        )
-        .await;
+    let (status, _) = make(&bob, acme).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, problem) = app
-        .call(
-            Method::POST,
-            &path,
-            Some(&ada),
-            Some(serde_json::json!({"organization_id": 987654})),
-        )
-        .await;
+    let (status, problem) = make(&ada, 987654).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     let (_, received) = app
         .call(Method::GET, "/api/v1/admin/inbound-mail", Some(&ada), None)
@@ -696,14 +681,7 @@ async fn staff_make_a_ticket_of_a_refused_message_for_the_customer_they_choose()
 
     // For Acme: a ticket from "email" with the text, the sender named, and the log; the
     // customer's contact sees it.
-    let (status, t) = app
-        .call(
-            Method::POST,
-            &path,
-            Some(&ada),
-            Some(serde_json::json!({"organization_id": acme})),
-        )
-        .await;
+    let (status, t) = make(&ada, acme).await;
     assert_eq!(status, StatusCode::CREATED, "{t}");
     let ticket_id = t["ticket"]["id"].as_i64().unwrap();
     assert_eq!(t["ticket"]["source"], "email");
@@ -720,13 +698,6 @@ async fn staff_make_a_ticket_of_a_refused_message_for_the_customer_they_choose()
     assert_eq!(received[1]["outcome"], "ticket");
     assert_eq!(received[1]["ticket_id"], ticket_id);
     // Once only.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &path,
-            Some(&ada),
-            Some(serde_json::json!({"organization_id": acme})),
-        )
-        .await;
+    let (status, _) = make(&ada, acme).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }

@@ -341,6 +341,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    mailbox_readers (mailbox) {
+        mailbox -> Text,
+        holder -> Text,
+        lease_until -> Timestamp,
+    }
+}
+
+diesel::table! {
     mail_outbox (id) {
         id -> BigInt,
         event_key -> Text,

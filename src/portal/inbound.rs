@@ -267,7 +267,17 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let message_id = m.message_id().map(clean);
+    // What makes a message the same one again (an MTA retrying, a mailbox read again
+    // after a stop): its Message-ID, or its bytes when it has none.
+    let own_id = m.message_id().map(clean);
+    let message_id = own_id.clone().or_else(|| {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(raw);
+        Some(format!(
+            "sha256:{}",
+            digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ))
+    });
     if let Some(id) = &message_id {
         let id = id.clone();
         let seen: Option<Option<i64>> = state
@@ -288,17 +298,17 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
             });
         }
     }
+    let head = |sender_check| Head {
+        message_id: message_id.clone(),
+        from: &from,
+        subject: &subject,
+        raw: Some(raw),
+        size: raw.len(),
+        sender_check,
+    };
     if let Some(why) = machine_made(&m) {
         let outcome = refused(format!("Not taken in: {why}."));
-        let head = Head {
-            message_id,
-            from: &from,
-            subject: &subject,
-            raw: Some(raw),
-            size: raw.len(),
-            sender_check: None,
-        };
-        return record(state, head, outcome).await;
+        return record(state, head(None), outcome).await;
     }
     let check = sender_check(state, &m, &from);
     let outcome = match decide(state, &m, &from, &subject, check.passed()).await {
@@ -312,17 +322,9 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
     };
     if outcome.outcome == "refused" {
         let reason = outcome.reason.clone().unwrap_or_default();
-        answer_refused(state, &from, &subject, message_id.as_deref(), &reason).await?;
+        answer_refused(state, &from, &subject, own_id.as_deref(), &reason).await?;
     }
-    let head = Head {
-        message_id,
-        from: &from,
-        subject: &subject,
-        raw: Some(raw),
-        size: raw.len(),
-        sender_check: Some(check.label()),
-    };
-    record(state, head, outcome).await
+    record(state, head(Some(check.label())), outcome).await
 }
 
 /// What the trusted receiving server said of the sender (see [`super::mail_auth`]).

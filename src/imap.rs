@@ -1,0 +1,337 @@
+//! The support mailbox, read by Parley itself over IMAP: `parley mail fetch` reads it
+//! once (for cron), and `parley serve` keeps reading it, waking on IMAP IDLE.
+//!
+//! Each message is taken in exactly as `parley mail ingest` takes it, and moved to the
+//! processed folder (ticket, note, duplicate) or the refused folder only after its
+//! outcome is stored. A reader that stops in between leaves the message where it was;
+//! read again, it is found a duplicate (by its Message-ID, or by its bytes when it has
+//! none) and moved, so nothing is lost and nothing is taken in twice.
+//!
+//! One reader at a time: a node reads only while it holds the mailbox's lease in the
+//! database (60 s, renewed while it reads); other nodes wait, and take over within a
+//! lease when it stops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::prelude::*;
+use futures_util::TryStreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use crate::app::AppState;
+use crate::config::{ImapSettings, ImapTls};
+use crate::db::now;
+use crate::db::schema::mailbox_readers;
+use crate::error::AppError;
+
+/// How long a reader holds the mailbox without renewing its lease.
+const LEASE: Duration = Duration::from_secs(60);
+/// How long one IDLE waits before the lease is renewed and the folder read again.
+const IDLE: Duration = Duration::from_secs(20);
+/// The longest any one exchange with the server may take.
+const EXCHANGE: Duration = Duration::from_secs(60);
+/// Longest wait between tries when the server cannot be reached.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// A byte stream to the server, plain or TLS.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
+
+type Session = async_imap::Session<Box<dyn Io>>;
+
+/// What one pass over the folder did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pass {
+    /// Messages taken in (a ticket, a note, refused, or a duplicate) and moved.
+    pub taken: usize,
+    /// Refused among them.
+    pub refused: usize,
+    /// Whether another reader held the mailbox, so nothing was read.
+    pub busy: bool,
+}
+
+/// What was being done, and to which mailbox, for the log.
+fn context(imap: &ImapSettings, what: &str) -> String {
+    format!("{what} {}", imap.describe())
+}
+
+async fn within<T>(what: &str, f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::time::timeout(EXCHANGE, f)
+        .await
+        .map_err(|_| anyhow::anyhow!("{what}: no answer within {} s", EXCHANGE.as_secs()))?
+}
+
+/// Connects and signs in; the folder is selected, and the two folders messages go to
+/// exist.
+async fn open(imap: &ImapSettings) -> anyhow::Result<(Session, bool)> {
+    within("connecting", async {
+        let tcp = TcpStream::connect((imap.host.as_str(), imap.port))
+            .await
+            .with_context(|| format!("connecting to {}:{}", imap.host, imap.port))?;
+        let stream: Box<dyn Io> = match imap.tls {
+            ImapTls::Tls => Box::new(tls(&imap.host, tcp).await?),
+            ImapTls::None => Box::new(tcp),
+            ImapTls::StartTls => {
+                let mut client = async_imap::Client::new(tcp);
+                client.read_response().await.context("reading the greeting")?;
+                client
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .context("the server refused STARTTLS")?;
+                Box::new(tls(&imap.host, client.into_inner()).await?)
+            }
+        };
+        let mut client = async_imap::Client::new(stream);
+        if imap.tls != ImapTls::StartTls {
+            client.read_response().await.context("reading the greeting")?;
+        }
+        let mut session = client
+            .login(&imap.username, imap.password.expose())
+            .await
+            .map_err(|(e, _)| anyhow::anyhow!("signing in as {}: {e}", imap.username))?;
+        for folder in [&imap.processed_folder, &imap.refused_folder] {
+            // Made once; "already exists" is the answer every later time.
+            let _ = session.create(folder).await;
+        }
+        let idles = session
+            .capabilities()
+            .await
+            .context("asking the server's capabilities")?
+            .has_str("IDLE");
+        session
+            .select(&imap.folder)
+            .await
+            .with_context(|| format!("opening the folder {}", imap.folder))?;
+        Ok((session, idles))
+    })
+    .await
+}
+
+async fn tls(host: &str, tcp: TcpStream) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .context("TLS settings")?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(host.to_string())
+        .with_context(|| format!("{host} is not a server name"))?;
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .with_context(|| format!("TLS with {host}"))
+}
+
+/// Takes in every message in the folder, oldest first, each moved once its outcome is
+/// stored. Stops at the first message Parley itself could not take in (the database
+/// away): it stays for the next pass.
+async fn take_all(state: &AppState, imap: &ImapSettings, session: &mut Session) -> anyhow::Result<Pass> {
+    let mut pass = Pass::default();
+    let mut uids: Vec<u32> = within("searching the folder", async {
+        Ok(session.uid_search("ALL").await?.into_iter().collect())
+    })
+    .await?;
+    uids.sort_unstable();
+    let can_move = within("asking the server's capabilities", async {
+        Ok(session.capabilities().await?.has_str("MOVE"))
+    })
+    .await?;
+    for uid in uids {
+        if !renew(state, imap).await? {
+            break;
+        }
+        let raw = within("reading a message", async {
+            let mut found = None;
+            let mut fetched = session.uid_fetch(uid.to_string(), "BODY.PEEK[]").await?;
+            while let Some(f) = fetched.try_next().await? {
+                if f.uid == Some(uid)
+                    && let Some(body) = f.body()
+                {
+                    found = Some(body.to_vec());
+                }
+            }
+            Ok(found)
+        })
+        .await?;
+        let Some(raw) = raw else { continue };
+        let outcome = match crate::portal::inbound::ingest(state, &raw).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, uid, "a message could not be taken in; it stays in the mailbox");
+                break;
+            }
+        };
+        let refused = outcome.outcome == "refused";
+        let folder = if refused {
+            &imap.refused_folder
+        } else {
+            &imap.processed_folder
+        };
+        within("moving a message", move_to(session, uid, folder, can_move)).await?;
+        tracing::info!(uid, outcome = %outcome.outcome, ticket = ?outcome.ticket_id, "mail taken in from the mailbox");
+        pass.taken += 1;
+        pass.refused += usize::from(refused);
+    }
+    Ok(pass)
+}
+
+async fn move_to(session: &mut Session, uid: u32, folder: &str, can_move: bool) -> anyhow::Result<()> {
+    let set = uid.to_string();
+    if can_move {
+        session.uid_mv(&set, folder).await?;
+        return Ok(());
+    }
+    session.uid_copy(&set, folder).await?;
+    session
+        .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+        .await?
+        .try_collect::<Vec<_>>()
+        .await?;
+    session.uid_expunge(&set).await?.try_collect::<Vec<_>>().await?;
+    Ok(())
+}
+
+/// Takes or renews the mailbox's lease for this node; false when another node holds it.
+async fn renew(state: &AppState, imap: &ImapSettings) -> Result<bool, AppError> {
+    let mailbox = imap.describe();
+    let me = state.node.claims();
+    state
+        .db
+        .write(move |c| {
+            let at = now();
+            let until = at + chrono::Duration::from_std(LEASE).unwrap_or_default();
+            crate::with_backend!(c, |c| diesel::insert_into(mailbox_readers::table)
+                .values((
+                    mailbox_readers::mailbox.eq(&mailbox),
+                    mailbox_readers::holder.eq(&me),
+                    mailbox_readers::lease_until.eq(until),
+                ))
+                .on_conflict(mailbox_readers::mailbox)
+                .do_nothing()
+                .execute(c))?;
+            let held = diesel::update(
+                mailbox_readers::table
+                    .filter(mailbox_readers::mailbox.eq(&mailbox))
+                    .filter(
+                        mailbox_readers::holder
+                            .eq(&me)
+                            .or(mailbox_readers::lease_until.lt(at)),
+                    ),
+            )
+            .set((
+                mailbox_readers::holder.eq(&me),
+                mailbox_readers::lease_until.eq(until),
+            ))
+            .execute(c)?;
+            Ok(held == 1)
+        })
+        .await
+}
+
+/// Gives the lease up, so that another node may read at once.
+async fn release(state: &AppState, imap: &ImapSettings) {
+    let mailbox = imap.describe();
+    let me = state.node.claims();
+    let _ = state
+        .db
+        .write(move |c| {
+            diesel::delete(
+                mailbox_readers::table
+                    .filter(mailbox_readers::mailbox.eq(&mailbox))
+                    .filter(mailbox_readers::holder.eq(&me)),
+            )
+            .execute(c)?;
+            Ok(())
+        })
+        .await;
+}
+
+/// Reads the mailbox once (`parley mail fetch`): nothing when another reader holds it.
+pub async fn fetch_once(state: &AppState, imap: &ImapSettings) -> anyhow::Result<Pass> {
+    if !renew(state, imap).await? {
+        return Ok(Pass {
+            busy: true,
+            ..Pass::default()
+        });
+    }
+    let read = async {
+        let (mut session, _) = open(imap).await.with_context(|| context(imap, "reading"))?;
+        let pass = take_all(state, imap, &mut session).await?;
+        let _ = within("signing out", async { Ok(session.logout().await?) }).await;
+        Ok(pass)
+    }
+    .await;
+    release(state, imap).await;
+    read
+}
+
+/// Keeps reading the mailbox in the background of `parley serve`.
+pub fn start(state: actix_web::web::Data<AppState>) {
+    let Some(imap) = state.settings.imap.clone() else {
+        return;
+    };
+    actix_web::rt::spawn(async move {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            match renew(&state, &imap).await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => {
+                    tokio::time::sleep(LEASE / 2).await;
+                    continue;
+                }
+            }
+            match watch(&state, &imap, &mut backoff).await {
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::warn!(
+                        error = %format!("{e:#}"),
+                        retry_in_s = backoff.as_secs(),
+                        "reading {}",
+                        imap.describe()
+                    );
+                    release(&state, &imap).await;
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+    });
+}
+
+/// Reads the folder, then waits for new mail (IDLE, or a pause where the server has
+/// none), for as long as this node holds the lease and the connection lasts.
+async fn watch(state: &AppState, imap: &ImapSettings, backoff: &mut Duration) -> anyhow::Result<()> {
+    let (mut session, idles) = open(imap).await?;
+    tracing::info!(mailbox = %imap.describe(), idle = idles, "reading the support mailbox");
+    loop {
+        take_all(state, imap, &mut session).await?;
+        *backoff = Duration::from_secs(1);
+        if !renew(state, imap).await? {
+            let _ = within("signing out", async { Ok(session.logout().await?) }).await;
+            return Ok(());
+        }
+        if idles {
+            let mut idle = session.idle();
+            within("starting IDLE", async { Ok(idle.init().await?) }).await?;
+            let (wait, stop) = idle.wait_with_timeout(IDLE);
+            let woke = wait.await;
+            drop(stop);
+            woke?;
+            session = within("ending IDLE", async { Ok(idle.done().await?) }).await?;
+        } else {
+            tokio::time::sleep(IDLE).await;
+            within("keeping the connection", async { Ok(session.noop().await?) }).await?;
+        }
+    }
+}
+
+/// Signs in and opens the folder, for `check-config`.
+pub async fn check(imap: &ImapSettings) -> anyhow::Result<()> {
+    let (mut session, _) = open(imap).await?;
+    let _ = within("signing out", async { Ok(session.logout().await?) }).await;
+    Ok(())
+}

@@ -1,0 +1,384 @@
+//! The support mailbox read over IMAP, against a real Dovecot that the test configures
+//! and starts (Debian's `dovecot-imapd`, which `.ci/run` installs): every message taken
+//! in once and moved to its folder only after its outcome is stored; a reader that
+//! stopped in between neither loses nor doubles one; two readers take each once; and
+//! `parley serve` picks new mail up while it runs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
+
+mod common;
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use common::TestApp;
+use futures_util::TryStreamExt;
+
+const USER: &str = "support";
+const PASSWORD: &str = "mailbox password 1";
+
+/// A Dovecot serving one mailbox on a free port, its mail kept in a folder of its own.
+struct Dovecot {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Dovecot {
+    /// `None` (the test prints SKIPPED) without root or without Dovecot; under CI both
+    /// must be there.
+    fn start() -> Option<Self> {
+        let root = std::env::var("USER").is_ok_and(|u| u == "root")
+            || Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let installed = Path::new("/usr/sbin/dovecot").exists();
+        if !(root && installed) {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the IMAP tests need root and dovecot-imapd under CI"
+            );
+            eprintln!("SKIPPED: the IMAP tests need root and Dovecot (apt-get install dovecot-imapd)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        // Dovecot runs the mailbox as the unprivileged user nobody, which must reach it.
+        std::fs::set_permissions(base, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        for sub in ["mail", "home"] {
+            std::fs::create_dir(base.join(sub)).unwrap();
+            std::os::unix::fs::chown(base.join(sub), Some(65534), Some(65534)).unwrap();
+        }
+        std::fs::write(base.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n")).unwrap();
+        let port = common::free_port();
+        let b = base.display();
+        let config = format!(
+            "protocols = imap
+listen = 127.0.0.1
+base_dir = {b}/run
+state_dir = {b}/state
+log_path = {b}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{b}/mail/%u
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {b}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=65534 gid=65534 home={b}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"
+        );
+        std::fs::write(base.join("dovecot.conf"), config).unwrap();
+        let child = Command::new("/usr/sbin/dovecot")
+            .args(["-F", "-c"])
+            .arg(base.join("dovecot.conf"))
+            .spawn()
+            .unwrap();
+        let me = Self { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "Dovecot did not start:\n{}", me.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(me)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    fn url(&self) -> String {
+        format!("--imap-url=imap://{USER}@127.0.0.1:{}/INBOX?tls=none", self.port)
+    }
+
+    async fn session(&self) -> async_imap::Session<tokio::net::TcpStream> {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        client.login(USER, PASSWORD).await.map_err(|(e, _)| e).unwrap()
+    }
+
+    /// Puts a message in a folder, as a mail server delivering it would.
+    async fn deliver(&self, folder: &str, raw: &str) {
+        let mut s = self.session().await;
+        let _ = s.create(folder).await;
+        s.append(folder, None, None, raw.replace('\n', "\r\n"))
+            .await
+            .unwrap();
+        s.logout().await.unwrap();
+    }
+
+    /// How many messages each folder holds.
+    async fn count(&self, folder: &str) -> usize {
+        let mut s = self.session().await;
+        let n = match s.select(folder).await {
+            Ok(m) => m.exists as usize,
+            Err(_) => 0,
+        };
+        s.logout().await.unwrap();
+        n
+    }
+
+    /// The subjects in a folder.
+    async fn subjects(&self, folder: &str) -> Vec<String> {
+        let mut s = self.session().await;
+        if s.select(folder).await.is_err() {
+            return Vec::new();
+        }
+        let fetched: Vec<_> = s
+            .fetch("1:*", "BODY.PEEK[]")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let mut out: Vec<String> = fetched
+            .iter()
+            .filter_map(|f| f.body())
+            .filter_map(|b| mail_parser::MessageParser::default().parse(b))
+            .map(|m| m.subject().unwrap_or_default().to_string())
+            .collect();
+        s.logout().await.unwrap();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn message(from: &str, subject: &str, id: Option<&str>, body: &str) -> String {
+    let id = id
+        .map(|i| format!("Message-ID: <{i}@mail.test>\n"))
+        .unwrap_or_default();
+    format!(
+        "From: {from}\nTo: help@vendor.test\nSubject: {subject}\n{id}Content-Type: text/plain\n\n{body}\n"
+    )
+}
+
+async fn tickets(app: &TestApp) -> Vec<(i64, String)> {
+    use diesel::prelude::*;
+    use parley::db::schema::tickets;
+    app.state
+        .db
+        .read(|c| {
+            Ok(tickets::table
+                .order(tickets::id.asc())
+                .select((tickets::id, tickets::subject))
+                .load(c)?)
+        })
+        .await
+        .unwrap()
+}
+
+impl Dovecot {
+    /// The mailbox as Parley's settings name it.
+    fn settings(&self) -> parley::config::ImapSettings {
+        parley::config::ImapSettings {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            tls: parley::config::ImapTls::None,
+            username: USER.into(),
+            password: parley::config::Secret::new(PASSWORD.into()),
+            folder: "INBOX".into(),
+            processed_folder: "Processed".into(),
+            refused_folder: "Refused".into(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_mailbox_is_read_each_message_once_and_moved_after_its_outcome() {
+    let Some(dovecot) = Dovecot::start() else { return };
+    // The server does not read the mailbox itself here: each pass is the test's.
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    let imap = dovecot.settings();
+
+    // A ticket, a refusal, and a message with no Message-ID.
+    dovecot
+        .deliver(
+            "INBOX",
+            &message(
+                "ann@acme.test",
+                "Export stops at 40%",
+                Some("i1"),
+                "The nightly export stops at 40%.",
+            ),
+        )
+        .await;
+    dovecot
+        .deliver(
+            "INBOX",
+            &message(
+                "zoe@stranger.test",
+                "Hello there",
+                Some("i2"),
+                "Who reads this mailbox?",
+            ),
+        )
+        .await;
+    let no_id = message(
+        "ann@acme.test",
+        "Login page is slow",
+        None,
+        "The login page takes ten seconds.",
+    );
+    dovecot.deliver("INBOX", &no_id).await;
+    let pass = parley::imap::fetch_once(&app.state, &imap).await.unwrap();
+    assert_eq!((pass.taken, pass.refused, pass.busy), (3, 1, false));
+    assert_eq!(dovecot.count("INBOX").await, 0);
+    assert_eq!(
+        dovecot.subjects("Processed").await,
+        ["Export stops at 40%", "Login page is slow"]
+    );
+    assert_eq!(dovecot.subjects("Refused").await, ["Hello there"]);
+    assert_eq!(tickets(&app).await.len(), 2);
+
+    // A reader that stopped after storing an outcome and before moving the message:
+    // read again, the message (with or without a Message-ID) is a duplicate and moved.
+    dovecot
+        .deliver(
+            "INBOX",
+            &message(
+                "ann@acme.test",
+                "Export stops at 40%",
+                Some("i1"),
+                "The nightly export stops at 40%.",
+            ),
+        )
+        .await;
+    dovecot.deliver("INBOX", &no_id).await;
+    let pass = parley::imap::fetch_once(&app.state, &imap).await.unwrap();
+    assert_eq!(pass.taken, 2);
+    assert_eq!(tickets(&app).await.len(), 2, "nothing taken in twice");
+    assert_eq!(dovecot.count("INBOX").await, 0);
+    assert_eq!(dovecot.count("Processed").await, 4);
+
+    // Two readers at once: one reads, the other is told the mailbox is busy.
+    for i in 0..5 {
+        dovecot
+            .deliver(
+                "INBOX",
+                &message(
+                    "ann@acme.test",
+                    &format!("Report {i} is empty"),
+                    Some(&format!("r{i}")),
+                    "The report has no rows today.",
+                ),
+            )
+            .await;
+    }
+    // A second node on the same database and data directory (it gets a name of its own).
+    let other = parley::app::AppState::new(app.state.settings.clone(), app.state.db.clone()).unwrap();
+    let (a, b) = tokio::join!(
+        parley::imap::fetch_once(&app.state, &imap),
+        parley::imap::fetch_once(&other, &imap)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.taken + b.taken, 5, "{a:?} {b:?}");
+    assert!(a.busy || b.busy || a.taken == 0 || b.taken == 0, "{a:?} {b:?}");
+    assert_eq!(tickets(&app).await.len(), 7);
+
+    // `parley mail fetch`, as cron runs it, with the password from a file.
+    dovecot
+        .deliver(
+            "INBOX",
+            &message(
+                "ann@acme.test",
+                "Sync job did not run",
+                Some("c1"),
+                "The sync job did not run last night.",
+            ),
+        )
+        .await;
+    let secret = app.data_dir.path().join("imap-password");
+    std::fs::write(&secret, format!("{PASSWORD}\n")).unwrap();
+    let settings = &app.state.settings;
+    let out = common::parley_cmd(&settings.data_dir, &settings.database)
+        .env("PARLEY_SECRET", "test-secret-test-secret-test-secret-0123")
+        .env("PARLEY_IMAP_URL", dovecot.url().trim_start_matches("--imap-url="))
+        .env("PARLEY_IMAP_PASSWORD_FILE", &secret)
+        .args(["mail", "fetch"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.starts_with("1 message(s) taken in"), "{said}");
+    assert_eq!(tickets(&app).await.len(), 8);
+}
+
+#[tokio::test]
+async fn serve_takes_new_mail_in_while_it_runs() {
+    let Some(dovecot) = Dovecot::start() else { return };
+    let app = TestApp::spawn_with(&[
+        "--rate-limits=off",
+        &dovecot.url(),
+        &format!("--imap-password={PASSWORD}"),
+    ])
+    .await;
+    app.contact("ann@acme.test", "Acme").await;
+    // The server's reader is waiting on the mailbox (IDLE); a new message comes.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    dovecot
+        .deliver(
+            "INBOX",
+            &message(
+                "ann@acme.test",
+                "Invoices are missing",
+                Some("s1"),
+                "No invoices were made this month.",
+            ),
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if tickets(&app)
+            .await
+            .iter()
+            .any(|(_, s)| s == "Invoices are missing")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not take the new mail in:\n{}",
+            dovecot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dovecot.count("INBOX").await != 0 {
+        assert!(Instant::now() < deadline, "the message was not moved");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(dovecot.subjects("Processed").await, ["Invoices are missing"]);
+}
