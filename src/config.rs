@@ -217,6 +217,10 @@ pub struct SettingsArgs {
     /// A file holding the mailbox's password.
     #[arg(long, env = "PARLEY_IMAP_PASSWORD_FILE", global = true)]
     pub imap_password_file: Option<PathBuf>,
+    /// PEM certificates of a private authority the IMAP server's certificate is signed
+    /// by, trusted beside the public ones.
+    #[arg(long, env = "PARLEY_IMAP_CA_FILE", global = true)]
+    pub imap_ca_file: Option<PathBuf>,
     /// Where messages go once their outcome is stored: a ticket or note, and refused.
     #[arg(
         long,
@@ -411,6 +415,8 @@ pub struct ImapSettings {
     pub folder: String,
     pub processed_folder: String,
     pub refused_folder: String,
+    /// A private certificate authority trusted beside the public ones.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl ImapSettings {
@@ -887,6 +893,7 @@ fn imap_settings(args: &SettingsArgs) -> Result<Option<ImapSettings>, ConfigErro
         folder,
         processed_folder: args.imap_processed_folder.trim().to_string(),
         refused_folder: args.imap_refused_folder.trim().to_string(),
+        ca_file: args.imap_ca_file.clone(),
     }))
 }
 

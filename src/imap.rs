@@ -71,7 +71,7 @@ async fn open(imap: &ImapSettings) -> anyhow::Result<(Session, bool)> {
             .await
             .with_context(|| format!("connecting to {}:{}", imap.host, imap.port))?;
         let stream: Box<dyn Io> = match imap.tls {
-            ImapTls::Tls => Box::new(tls(&imap.host, tcp).await?),
+            ImapTls::Tls => Box::new(tls(imap, tcp).await?),
             ImapTls::None => Box::new(tcp),
             ImapTls::StartTls => {
                 let mut client = async_imap::Client::new(tcp);
@@ -80,7 +80,7 @@ async fn open(imap: &ImapSettings) -> anyhow::Result<(Session, bool)> {
                     .run_command_and_check_ok("STARTTLS", None)
                     .await
                     .context("the server refused STARTTLS")?;
-                Box::new(tls(&imap.host, client.into_inner()).await?)
+                Box::new(tls(imap, client.into_inner()).await?)
             }
         };
         let mut client = async_imap::Client::new(stream);
@@ -109,9 +109,22 @@ async fn open(imap: &ImapSettings) -> anyhow::Result<(Session, bool)> {
     .await
 }
 
-async fn tls(host: &str, tcp: TcpStream) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+/// TLS over `tcp`, the server's certificate checked against the public authorities and
+/// the private one of `PARLEY_IMAP_CA_FILE`.
+async fn tls(
+    imap: &ImapSettings,
+    tcp: TcpStream,
+) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    use rustls::pki_types::pem::PemObject;
+    let host = imap.host.as_str();
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = &imap.ca_file {
+        let read = || format!("reading the certificates of {}", path.display());
+        for cert in rustls::pki_types::CertificateDer::pem_file_iter(path).with_context(read)? {
+            roots.add(cert.with_context(read)?).with_context(read)?;
+        }
+    }
     let config =
         rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()

@@ -23,6 +23,8 @@ const PASSWORD: &str = "mailbox password 1";
 struct Dovecot {
     child: Child,
     port: u16,
+    /// The port of TLS from the first byte, when started with certificates.
+    tls_port: Option<u16>,
     dir: tempfile::TempDir,
 }
 
@@ -30,6 +32,12 @@ impl Dovecot {
     /// `None` (the test prints SKIPPED) without root or without Dovecot; under CI both
     /// must be there.
     fn start() -> Option<Self> {
+        Self::start_with(false)
+    }
+
+    /// With `tls`, a private authority signs the server's certificate (`ca.pem` in its
+    /// folder): STARTTLS on the plain port, and TLS on a second one.
+    fn start_with(tls: bool) -> Option<Self> {
         let root = std::env::var("USER").is_ok_and(|u| u == "root")
             || Command::new("id")
                 .arg("-u")
@@ -54,14 +62,24 @@ impl Dovecot {
         }
         std::fs::write(base.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n")).unwrap();
         let port = common::free_port();
+        let tls_port = tls.then(common::free_port);
         let b = base.display();
+        let ssl = match tls_port {
+            Some(p) => {
+                certificates(base);
+                format!(
+                    "ssl = yes\nssl_cert = <{b}/server.pem\nssl_key = <{b}/server.key\nservice imap-login {{\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {p}\n    ssl = yes\n  }}\n}}\n"
+                )
+            }
+            None => "ssl = no\nservice imap-login {\n  inet_listener imaps {\n    port = 0\n  }\n}\n".into(),
+        };
         let config = format!(
             "protocols = imap
 listen = 127.0.0.1
 base_dir = {b}/run
 state_dir = {b}/state
 log_path = {b}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{b}/mail/%u
@@ -80,9 +98,6 @@ service imap-login {{
     address = 127.0.0.1
     port = {port}
   }}
-  inet_listener imaps {{
-    port = 0
-  }}
 }}
 "
         );
@@ -92,7 +107,12 @@ service imap-login {{
             .arg(base.join("dovecot.conf"))
             .spawn()
             .unwrap();
-        let me = Self { child, port, dir };
+        let me = Self {
+            child,
+            port,
+            tls_port,
+            dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "Dovecot did not start:\n{}", me.log());
@@ -164,6 +184,79 @@ service imap-login {{
     }
 }
 
+/// A private authority and a certificate it signs for 127.0.0.1, made with openssl.
+fn certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Parley test authority",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+}
+
 impl Drop for Dovecot {
     fn drop(&mut self) {
         let _ = Command::new("kill").arg(self.child.id().to_string()).status();
@@ -207,6 +300,7 @@ impl Dovecot {
             folder: "INBOX".into(),
             processed_folder: "Processed".into(),
             refused_folder: "Refused".into(),
+            ca_file: None,
         }
     }
 }
@@ -381,4 +475,52 @@ async fn serve_takes_new_mail_in_while_it_runs() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(dovecot.subjects("Processed").await, ["Invoices are missing"]);
+}
+
+#[tokio::test]
+async fn tls_and_starttls_with_the_servers_authority_trusted() {
+    let Some(dovecot) = Dovecot::start_with(true) else {
+        return;
+    };
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    let ca = dovecot.dir.path().join("ca.pem");
+    let starttls = parley::config::ImapSettings {
+        tls: parley::config::ImapTls::StartTls,
+        ca_file: Some(ca.clone()),
+        ..dovecot.settings()
+    };
+    let tls = parley::config::ImapSettings {
+        tls: parley::config::ImapTls::Tls,
+        port: dovecot.tls_port.unwrap(),
+        ca_file: Some(ca),
+        ..dovecot.settings()
+    };
+    for (i, imap) in [starttls, tls].iter().enumerate() {
+        let subject = format!("Backups fail on node {i}");
+        let raw = message(
+            "ann@acme.test",
+            &subject,
+            Some(&format!("t{i}")),
+            "The backup job fails every night.",
+        );
+        dovecot.deliver("INBOX", &raw).await;
+        let pass = parley::imap::fetch_once(&app.state, imap).await.unwrap();
+        assert_eq!(pass.taken, 1, "{imap:?}");
+        // Without the authority, the certificate is not trusted and nothing is read.
+        dovecot
+            .deliver("INBOX", &raw.replace("Message-ID: <t", "Message-ID: <u"))
+            .await;
+        let untrusted = parley::config::ImapSettings {
+            ca_file: None,
+            ..imap.clone()
+        };
+        let err = parley::imap::fetch_once(&app.state, &untrusted)
+            .await
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("TLS"), "{err:#}");
+        assert_eq!(dovecot.count("INBOX").await, 1);
+        parley::imap::fetch_once(&app.state, imap).await.unwrap();
+    }
+    assert_eq!(tickets(&app).await.len(), 4);
 }
