@@ -609,6 +609,24 @@ async fn a_forged_contact_address_never_makes_a_critical_ticket() {
         );
     }
 
+    // A stranger whose address the trusted server found forged is refused and not
+    // answered (the reply would go to the person whose address was used).
+    let forged = format!(
+        "Authentication-Results: mx.vendor.test; dmarc=fail header.from=victim.test\n{}",
+        plain(
+            "someone@victim.test",
+            "Your invoice",
+            "f9",
+            "Please open the attached invoice."
+        )
+    );
+    assert_eq!(take(&app, &forged).await.outcome, "refused");
+    let mails = common::delivered(&app).await;
+    assert!(
+        !mails.iter().any(|m| m.contains("someone@victim.test")),
+        "the forged sender was answered"
+    );
+
     // Only Ann confirms; then her ticket is Critical.
     let (id, _) = unverified[0];
     let path = format!("/api/v1/tickets/{id}/sender-confirmation");

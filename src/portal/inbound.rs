@@ -320,7 +320,10 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         }
         Err(other) => refused(other.to_string()),
     };
-    if outcome.outcome == "refused" {
+    // A sender the trusted server found forged is not answered: the reply would go to
+    // the person whose address was forged.
+    let forged = matches!(check, super::mail_auth::Verdict::Fail(_));
+    if outcome.outcome == "refused" && !forged {
         let reason = outcome.reason.clone().unwrap_or_default();
         answer_refused(state, &from, &subject, own_id.as_deref(), &reason).await?;
     }
