@@ -825,7 +825,8 @@ fn imap_settings(args: &SettingsArgs) -> Result<Option<ImapSettings>, ConfigErro
     let Some(raw) = args.imap_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
         return Ok(None);
     };
-    let url = url::Url::parse(raw).map_err(|e| bad(ENV, FLAG, format!("'{raw}' is not a URL: {e}")))?;
+    // The URL is not repeated: a mistyped one may hold a password.
+    let url = url::Url::parse(raw).map_err(|e| bad(ENV, FLAG, format!("not a URL: {e}")))?;
     let plain = url.query_pairs().any(|(k, v)| k == "tls" && v == "none");
     let (tls, default_port) = match (url.scheme(), plain) {
         ("imaps", false) => (ImapTls::Tls, 993),
@@ -844,7 +845,7 @@ fn imap_settings(args: &SettingsArgs) -> Result<Option<ImapSettings>, ConfigErro
         .filter(|h| !h.is_empty())
         .ok_or_else(|| bad(ENV, FLAG, "name the IMAP server: imaps://USER@HOST/FOLDER"))?
         .to_string();
-    let username = percent_decoded(url.username());
+    let username = crate::web::characters::percent_decoded(url.username());
     if username.is_empty() {
         return Err(bad(
             ENV,
@@ -882,7 +883,7 @@ fn imap_settings(args: &SettingsArgs) -> Result<Option<ImapSettings>, ConfigErro
     let folder = if folder.is_empty() {
         "INBOX".to_string()
     } else {
-        percent_decoded(folder)
+        crate::web::characters::percent_decoded(folder)
     };
     Ok(Some(ImapSettings {
         host,
@@ -895,30 +896,6 @@ fn imap_settings(args: &SettingsArgs) -> Result<Option<ImapSettings>, ConfigErro
         refused_folder: args.imap_refused_folder.trim().to_string(),
         ca_file: args.imap_ca_file.clone(),
     }))
-}
-
-/// `%40` and the like read back as the characters they stand for.
-fn percent_decoded(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn parse_switch(raw: &str, env: &'static str, flag: &'static str) -> Result<bool, ConfigError> {

@@ -171,6 +171,11 @@ async fn take_all(state: &AppState, imap: &ImapSettings, session: &mut Session) 
         })
         .await?;
         let Some(raw) = raw else { continue };
+        // The lease is renewed before each step that may take long, so that no other
+        // node takes the message while this one works on it.
+        if !renew(state, imap).await? {
+            break;
+        }
         let outcome = match crate::portal::inbound::ingest(state, &raw).await {
             Ok(o) => o,
             Err(e) => {
@@ -184,6 +189,7 @@ async fn take_all(state: &AppState, imap: &ImapSettings, session: &mut Session) 
         } else {
             &imap.processed_folder
         };
+        renew(state, imap).await?;
         within("moving a message", move_to(session, uid, folder, can_move)).await?;
         tracing::info!(uid, outcome = %outcome.outcome, ticket = ?outcome.ticket_id, "mail taken in from the mailbox");
         pass.taken += 1;

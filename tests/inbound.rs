@@ -465,6 +465,8 @@ async fn a_refused_sender_hears_why_once_a_day_and_machines_never() {
     assert!(reply.contains("In-Reply-To: <r1@mail.test>"), "{reply}");
     assert!(reply.contains("not the address of an account"), "{reply}");
     assert!(reply.contains("/signup"), "{reply}");
+    // Its subject is not repeated to a sender nobody verified.
+    assert!(!reply.contains("Cannot log in"), "{reply}");
 
     // The same stranger again the same day: refused, not answered again.
     let o = take(
@@ -627,8 +629,20 @@ async fn a_forged_contact_address_never_makes_a_critical_ticket() {
         "the forged sender was answered"
     );
 
-    // Only Ann confirms; then her ticket is Critical.
+    // A reply by mail from a staff address that is not verified is refused: it would
+    // speak for staff to the customer.
     let (id, _) = unverified[0];
+    let staff_reply = plain(
+        "ada@vendor.test",
+        &format!("Re: [#{id}] Production Down: nothing loads"),
+        "n1",
+        "Please send us your password so we can look.",
+    );
+    let o = take(&app, &staff_reply).await;
+    assert_eq!(o.outcome, "refused", "{o:?}");
+    assert!(o.reason.as_deref().unwrap().contains("staff address"), "{o:?}");
+
+    // Only Ann confirms; then her ticket is Critical.
     let path = format!("/api/v1/tickets/{id}/sender-confirmation");
     let (status, _) = app.call(Method::POST, &path, Some(&cat), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -718,4 +732,63 @@ async fn staff_make_a_ticket_of_a_refused_message_for_the_customer_they_choose()
     // Once only.
     let (status, _) = make(&ada, acme).await;
     assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_same_message_twice_at_once_makes_one_ticket() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    let raw = plain(
+        "ann@acme.test",
+        "Exports are empty",
+        "same1",
+        "Every export is empty since Monday.",
+    )
+    .replace('\n', "\r\n");
+    let (a, b) = tokio::join!(
+        ingest(&app.state, raw.as_bytes()),
+        ingest(&app.state, raw.as_bytes())
+    );
+    let outcomes: Vec<String> = [a, b]
+        .into_iter()
+        .map(|r| match r {
+            Ok(o) => o.outcome,
+            Err(e) => format!("error: {e}"),
+        })
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "ticket").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| o == "duplicate" || o.contains("unavailable")),
+        "{outcomes:?}"
+    );
+    // A Message-ID longer than an index holds is kept by its hash, on both databases.
+    let long = "x".repeat(3000);
+    let o = take(
+        &app,
+        &plain(
+            "ann@acme.test",
+            "Long identifier",
+            &long,
+            "A mail client with a very long id.",
+        ),
+    )
+    .await;
+    assert_eq!(o.outcome, "ticket", "{o:?}");
+    let again = take(
+        &app,
+        &plain(
+            "ann@acme.test",
+            "Long identifier",
+            &long,
+            "A mail client with a very long id.",
+        ),
+    )
+    .await;
+    assert_eq!(again.outcome, "duplicate");
 }

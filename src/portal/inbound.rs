@@ -91,7 +91,7 @@ fn written_text(m: &Message) -> String {
         .filter_map(|i| m.body_text(i))
         .filter(|t| !t.trim().is_empty())
         .collect();
-    let boundaries: Vec<String> = m
+    let boundaries: std::collections::HashSet<String> = m
         .parts
         .iter()
         .filter_map(|p| p.content_type()?.attribute("boundary"))
@@ -112,15 +112,14 @@ fn mime_header(line: &str) -> bool {
 /// `text` without what a broken multipart leaks into it: boundary lines (those of
 /// `boundaries`, or any `--token` line followed by MIME headers), the headers of the
 /// part they open, and a base64 body such a part carries.
-pub fn without_mime_lines(text: &str, boundaries: &[String]) -> String {
+pub fn without_mime_lines(text: &str, boundaries: &std::collections::HashSet<String>) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let mut kept = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i].trim_end();
-        let known = boundaries
-            .iter()
-            .any(|b| line == b || line.strip_prefix(b.as_str()) == Some("--"));
+        let known =
+            boundaries.contains(line) || line.strip_suffix("--").is_some_and(|l| boundaries.contains(l));
         let looks_like = line.len() > 3
             && line.starts_with("--")
             && !line.contains(char::is_whitespace)
@@ -270,27 +269,12 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
     // What makes a message the same one again (an MTA retrying, a mailbox read again
     // after a stop): its Message-ID, or its bytes when it has none.
     let own_id = m.message_id().map(clean);
-    let message_id = own_id.clone().or_else(|| {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(raw);
-        Some(format!(
-            "sha256:{}",
-            digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        ))
-    });
-    if let Some(id) = &message_id {
-        let id = id.clone();
-        let seen: Option<Option<i64>> = state
-            .db
-            .read(move |c| {
-                Ok(inbound_mail::table
-                    .filter(inbound_mail::message_id.eq(id))
-                    .select(inbound_mail::ticket_id)
-                    .load(c)?
-                    .pop())
-            })
-            .await?;
-        if let Some(ticket_id) = seen {
+    let key = identity(own_id.as_deref(), raw);
+    // Claimed before anything is done: a retry, or a second reader at the same moment,
+    // finds the claim (the unique index decides) and makes nothing twice.
+    match claim(state, &key, &from, &subject, raw.len()).await? {
+        Claimed::Ours => {}
+        Claimed::Seen(ticket_id) => {
             return Ok(Outcome {
                 outcome: "duplicate".into(),
                 ticket_id,
@@ -298,6 +282,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
             });
         }
     }
+    let message_id = Some(key.clone());
     let head = |sender_check| Head {
         message_id: message_id.clone(),
         from: &from,
@@ -307,13 +292,22 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         sender_check,
     };
     if let Some(why) = machine_made(&m) {
+        // Not kept whole: bounces, lists and auto-replies are never anyone's ticket.
         let outcome = refused(format!("Not taken in: {why}."));
-        return record(state, head(None), outcome).await;
+        let head = Head {
+            raw: None,
+            ..head(None)
+        };
+        return record(state, head, outcome).await;
     }
     let check = sender_check(state, &m, &from);
-    let outcome = match decide(state, &m, &from, &subject, check.passed()).await {
+    let outcome = match decide(state, &m, &from, &subject, &check).await {
         Ok(o) => o,
-        Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+        Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => {
+            // Parley itself failed: the claim is given back, so that the retry takes it.
+            unclaim(state, key).await;
+            return Err(e);
+        }
         Err(AppError::Invalid { fields, message }) => {
             let said: Vec<String> = fields.into_values().flatten().collect();
             refused(if said.is_empty() { message } else { said.join(" ") })
@@ -325,9 +319,124 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
     let forged = matches!(check, super::mail_auth::Verdict::Fail(_));
     if outcome.outcome == "refused" && !forged {
         let reason = outcome.reason.clone().unwrap_or_default();
-        answer_refused(state, &from, &subject, own_id.as_deref(), &reason).await?;
+        // The subject is repeated only to a sender the trusted server verified: to
+        // anyone else it could carry a spammer's words to a forged address.
+        let subject = if check.passed() { subject.as_str() } else { "" };
+        answer_refused(state, &from, subject, own_id.as_deref(), &reason).await?;
     }
     record(state, head(Some(check.label())), outcome).await
+}
+
+/// The key a message is known by: its Message-ID, hashed when it is longer than an
+/// index holds; the SHA-256 of its bytes when it has none.
+fn identity(own: Option<&str>, raw: &[u8]) -> String {
+    use sha2::Digest;
+    let hashed = |bytes: &[u8]| {
+        let digest = sha2::Sha256::digest(bytes);
+        format!(
+            "sha256:{}",
+            digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+    };
+    match own {
+        Some(id) if id.len() <= 200 => id.to_string(),
+        Some(id) => hashed(id.as_bytes()),
+        None => hashed(raw),
+    }
+}
+
+/// How long a claim stands before another try takes the message over (a reader that
+/// stopped in the middle of it).
+const CLAIM_SECONDS: i64 = 120;
+
+enum Claimed {
+    /// This call takes the message in.
+    Ours,
+    /// It was taken in before, as this ticket (if any).
+    Seen(Option<i64>),
+}
+
+/// Writes the message's row, `processing`, unless one with its key exists: then it was
+/// taken in before, or is being taken in now (a 503: try again shortly), or its claim
+/// is older than [`CLAIM_SECONDS`] and is taken over.
+async fn claim(
+    state: &AppState,
+    id: &str,
+    from: &str,
+    subject: &str,
+    size: usize,
+) -> Result<Claimed, AppError> {
+    let id = id.to_string();
+    let from: String = from.chars().take(320).collect();
+    let subject: String = subject.chars().take(500).collect();
+    state
+        .db
+        .write(move |c| {
+            let at = now();
+            let inserted = crate::with_backend!(c, |c| diesel::insert_into(inbound_mail::table)
+                .values((
+                    inbound_mail::message_id.eq(&id),
+                    inbound_mail::from_address.eq(&from),
+                    inbound_mail::subject.eq(&subject),
+                    inbound_mail::outcome.eq("processing"),
+                    inbound_mail::size.eq(size as i64),
+                    inbound_mail::received_at.eq(at),
+                ))
+                .on_conflict(inbound_mail::message_id)
+                .do_nothing()
+                .execute(c))?;
+            if inserted == 1 {
+                return Ok(Claimed::Ours);
+            }
+            let (outcome, ticket_id, since): (String, Option<i64>, chrono::NaiveDateTime) =
+                inbound_mail::table
+                    .filter(inbound_mail::message_id.eq(&id))
+                    .select((
+                        inbound_mail::outcome,
+                        inbound_mail::ticket_id,
+                        inbound_mail::received_at,
+                    ))
+                    .first(c)?;
+            if outcome != "processing" {
+                return Ok(Claimed::Seen(ticket_id));
+            }
+            let stale = since < at - chrono::Duration::seconds(CLAIM_SECONDS);
+            let taken = stale
+                && diesel::update(
+                    inbound_mail::table
+                        .filter(inbound_mail::message_id.eq(&id))
+                        .filter(inbound_mail::outcome.eq("processing"))
+                        .filter(inbound_mail::received_at.eq(since)),
+                )
+                .set(inbound_mail::received_at.eq(at))
+                .execute(c)?
+                    == 1;
+            if taken {
+                Ok(Claimed::Ours)
+            } else {
+                Err(AppError::Unavailable(anyhow::anyhow!(
+                    "this message is being taken in right now; try again in a minute"
+                )))
+            }
+        })
+        .await
+}
+
+/// Gives a claim back after Parley failed to take the message in (best effort: when
+/// the database is away too, the claim runs out instead).
+async fn unclaim(state: &AppState, id: String) {
+    let _ = state
+        .db
+        .write(move |c| {
+            diesel::delete(
+                inbound_mail::table
+                    .filter(inbound_mail::message_id.eq(&id))
+                    .filter(inbound_mail::outcome.eq("processing")),
+            )
+            .execute(c)?;
+            Ok(())
+        })
+        .await;
 }
 
 /// What the trusted receiving server said of the sender (see [`super::mail_auth`]).
@@ -380,9 +489,9 @@ async fn answer_refused(
     let ctx = crate::mail::MailContext::of(state);
     let view = RefusedMail {
         subject: if subject.is_empty() {
-            "(no subject)".into()
+            String::new()
         } else {
-            subject.chars().take(80).collect()
+            format!("“{}”", subject.chars().take(80).collect::<String>())
         },
         reason: reason.trim_start_matches("Not taken in: ").to_string(),
         support,
@@ -395,15 +504,17 @@ async fn answer_refused(
     mail.auto_submitted = crate::mail::AutoSubmitted::Replied;
     // The day's key keeps two refusals at the same moment to one reply; the look back
     // keeps a reply before midnight and one after it from both going out.
-    let key = format!("mail-refused:{from}:{}", chrono::Utc::now().format("%Y-%m-%d"));
-    let address = mail.to.email.to_string();
+    let today = chrono::Utc::now();
+    let key_of =
+        |day: chrono::DateTime<chrono::Utc>| format!("mail-refused:{from}:{}", day.format("%Y-%m-%d"));
+    let key = key_of(today);
+    let keys = [key.clone(), key_of(today - chrono::Duration::days(1))];
     state
         .db
         .write(move |c| {
             let since = now() - chrono::Duration::hours(24);
             let recent: i64 = mail_outbox::table
-                .filter(mail_outbox::event_key.like("mail-refused:%"))
-                .filter(mail_outbox::to_address.eq(&address))
+                .filter(mail_outbox::event_key.eq_any(&keys))
                 .filter(mail_outbox::created_at.gt(since))
                 .count()
                 .get_result(c)?;
@@ -420,8 +531,9 @@ async fn decide(
     m: &Message<'_>,
     from: &str,
     subject: &str,
-    verified: bool,
+    check: &super::mail_auth::Verdict,
 ) -> Result<Outcome, AppError> {
+    let verified = check.passed();
     let address = from.to_string();
     let user_id: Option<i64> = state
         .db
@@ -467,6 +579,18 @@ async fn decide(
             .await?
             .is_some();
         if exists {
+            // A note speaks for its sender on the ticket and goes out to the customer:
+            // one from a forged address, or from a staff address not verified, is refused.
+            if matches!(check, super::mail_auth::Verdict::Fail(_)) {
+                return Err(AppError::BadRequest(
+                    "Not taken in: the receiving server found the sender's address forged.".into(),
+                ));
+            }
+            if !verified && user.is_staff() {
+                return Err(AppError::BadRequest(
+                    "Not taken in: a reply from a staff address must be verified by the receiving server; write the note on the ticket's page.".into(),
+                ));
+            }
             if text.trim().is_empty() && files.is_empty() {
                 return Err(AppError::BadRequest(
                     "Not taken in: the reply has no text of its own and no files.".into(),
@@ -494,10 +618,11 @@ async fn decide(
     }
     let input = TicketInput {
         priority: "normal".into(),
+        // A subject longer than a ticket's is cut, not refused.
         subject: if subject.is_empty() {
             "(no subject)".into()
         } else {
-            subject.to_string()
+            subject.chars().take(200).collect()
         },
         description: text,
         ..TicketInput::default()
@@ -648,6 +773,21 @@ async fn record(state: &AppState, head: Head<'_>, outcome: Outcome) -> Result<Ou
     state
         .db
         .write(move |c| {
+            // A claimed message's row is there: its outcome is filled in.
+            if let Some(id) = &message_id {
+                let n = diesel::update(inbound_mail::table.filter(inbound_mail::message_id.eq(id)))
+                    .set((
+                        inbound_mail::outcome.eq(&kept.outcome),
+                        inbound_mail::reason.eq(&kept.reason),
+                        inbound_mail::ticket_id.eq(kept.ticket_id),
+                        inbound_mail::sender_check.eq(&sender_check),
+                        inbound_mail::raw_sha256.eq(&raw_sha256),
+                    ))
+                    .execute(c)?;
+                if n == 1 {
+                    return Ok(());
+                }
+            }
             diesel::insert_into(inbound_mail::table)
                 .values((
                     inbound_mail::message_id.eq(message_id),
@@ -822,7 +962,7 @@ async fn make_ticket(
         subject: if subject.chars().count() < 5 {
             format!("Mail from {from}")
         } else {
-            subject
+            subject.chars().take(200).collect()
         },
         description: format!(
             "Received by mail from {from}.\n\n{}",

@@ -143,8 +143,13 @@ pub async fn confirm_sender(state: &AppState, user: &AuthUser, id: i64) -> Resul
             diesel::update(tickets::table.find(id))
                 .set(tickets::sender_verified.eq(true))
                 .execute(c)?;
+            // Only the rule's own High is raised: not a ticket staff have set since, nor
+            // one that is closed.
+            let open = !matches!(Status::parse(&t.status), Some(Status::Closed | Status::Archived));
             if says_production_down(&t.subject)
-                && t.priority != Priority::Critical.as_str()
+                && t.flagged
+                && t.priority == Priority::High.as_str()
+                && open
                 && !who.is_staff()
             {
                 diesel::update(tickets::table.find(id))

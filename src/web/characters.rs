@@ -208,8 +208,8 @@ fn whole(value: &mut serde_json::Value) -> bool {
     }
 }
 
-/// A path with its %XX escapes decoded (bytes that are not UTF-8 become U+FFFD).
-fn percent_decoded(path: &str) -> String {
+/// Text with its %XX escapes decoded (bytes that are not UTF-8 become U+FFFD).
+pub fn percent_decoded(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
