@@ -157,6 +157,30 @@ async fn take_all(state: &AppState, imap: &ImapSettings, session: &mut Session) 
         if !renew(state, imap).await? {
             break;
         }
+        // A message larger than Parley takes is not downloaded: it is refused as too
+        // large and moved, so that it cannot hold up the folder.
+        let size = within("asking a message's size", async {
+            let mut size = None;
+            let mut fetched = session.uid_fetch(uid.to_string(), "RFC822.SIZE").await?;
+            while let Some(f) = fetched.try_next().await? {
+                if f.uid == Some(uid) {
+                    size = f.size;
+                }
+            }
+            Ok(size)
+        })
+        .await?;
+        if let Some(size) = size.filter(|n| *n as usize > crate::portal::inbound::MAX_MESSAGE) {
+            crate::portal::inbound::refuse_too_large(state, size as usize).await?;
+            within(
+                "moving a message",
+                move_to(session, uid, &imap.refused_folder, can_move),
+            )
+            .await?;
+            pass.taken += 1;
+            pass.refused += 1;
+            continue;
+        }
         let raw = within("reading a message", async {
             let mut found = None;
             let mut fetched = session.uid_fetch(uid.to_string(), "BODY.PEEK[]").await?;

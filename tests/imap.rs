@@ -398,6 +398,26 @@ async fn the_mailbox_is_read_each_message_once_and_moved_after_its_outcome() {
     assert!(a.busy || b.busy || a.taken == 0 || b.taken == 0, "{a:?} {b:?}");
     assert_eq!(tickets(&app).await.len(), 7);
 
+    // A message larger than Parley takes is refused by its size, never downloaded, and
+    // moved out of the way.
+    let line = format!("{}\n", "x".repeat(76));
+    let huge = message(
+        "ann@acme.test",
+        "Full dump",
+        Some("big1"),
+        &line.repeat(26 * 1024 * 1024 / 77 + 1000),
+    );
+    dovecot.deliver("INBOX", &huge).await;
+    let pass = parley::imap::fetch_once(&app.state, &imap).await.unwrap();
+    assert_eq!((pass.taken, pass.refused), (1, 1));
+    assert_eq!(dovecot.count("INBOX").await, 0);
+    assert!(
+        dovecot
+            .subjects("Refused")
+            .await
+            .contains(&"Full dump".to_string())
+    );
+
     // `parley mail fetch`, as cron runs it, with the password from a file.
     dovecot
         .deliver(

@@ -439,6 +439,25 @@ async fn unclaim(state: &AppState, id: String) {
         .await;
 }
 
+/// Records a message refused as larger than [`MAX_MESSAGE`] without reading it (the
+/// IMAP reader knows its size first).
+pub async fn refuse_too_large(state: &AppState, size: usize) -> Result<Outcome, AppError> {
+    let head = Head {
+        message_id: None,
+        from: "",
+        subject: "",
+        raw: None,
+        size,
+        sender_check: None,
+    };
+    let outcome = Outcome {
+        outcome: "refused".into(),
+        ticket_id: None,
+        reason: Some("larger than 25 MiB".into()),
+    };
+    record(state, head, outcome).await
+}
+
 /// What the trusted receiving server said of the sender (see [`super::mail_auth`]).
 fn sender_check(state: &AppState, m: &Message, from: &str) -> super::mail_auth::Verdict {
     let domain = from.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
