@@ -94,6 +94,20 @@ impl AppError {
         }
     }
 
+    /// What to tell a person in one line: the field messages joined, or the public
+    /// message when there are none (a refusal by mail, a banner on a page).
+    pub fn in_one_line(&self) -> String {
+        let said: Vec<&str> = self
+            .field_errors()
+            .map(|f| f.values().flatten().map(String::as_str).collect())
+            .unwrap_or_default();
+        if said.is_empty() {
+            self.public_message()
+        } else {
+            said.join(" ")
+        }
+    }
+
     /// The field messages, if any.
     pub fn field_errors(&self) -> Option<&FieldErrors> {
         match self {

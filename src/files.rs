@@ -408,6 +408,12 @@ impl FileStore {
         Ok(parts)
     }
 
+    /// Stores bytes already in memory (a mail's part), like an upload.
+    pub async fn store_bytes(&self, bytes: Vec<u8>, max_bytes: u64) -> Result<Stored, AppError> {
+        let chunk = Ok::<_, std::io::Error>(Bytes::from(bytes));
+        self.store(futures_util::stream::iter([chunk]), max_bytes).await
+    }
+
     /// The bytes of a stored file.
     pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
         let path = self.path_of(sha256).ok_or(AppError::NotFound)?;

@@ -63,9 +63,16 @@ async fn within<T>(what: &str, f: impl std::future::Future<Output = anyhow::Resu
         .map_err(|_| anyhow::anyhow!("{what}: no answer within {} s", EXCHANGE.as_secs()))?
 }
 
+/// What the server offers beyond plain IMAP, asked once per connection.
+#[derive(Debug, Clone, Copy)]
+struct Can {
+    idle: bool,
+    move_: bool,
+}
+
 /// Connects and signs in; the folder is selected, and the two folders messages go to
 /// exist.
-async fn open(imap: &ImapSettings) -> anyhow::Result<(Session, bool)> {
+async fn open(imap: &ImapSettings) -> anyhow::Result<(Session, Can)> {
     within("connecting", async {
         let tcp = TcpStream::connect((imap.host.as_str(), imap.port))
             .await
@@ -95,16 +102,19 @@ async fn open(imap: &ImapSettings) -> anyhow::Result<(Session, bool)> {
             // Made once; "already exists" is the answer every later time.
             let _ = session.create(folder).await;
         }
-        let idles = session
+        let capabilities = session
             .capabilities()
             .await
-            .context("asking the server's capabilities")?
-            .has_str("IDLE");
+            .context("asking the server's capabilities")?;
+        let can = Can {
+            idle: capabilities.has_str("IDLE"),
+            move_: capabilities.has_str("MOVE"),
+        };
         session
             .select(&imap.folder)
             .await
             .with_context(|| format!("opening the folder {}", imap.folder))?;
-        Ok((session, idles))
+        Ok((session, can))
     })
     .await
 }
@@ -142,33 +152,29 @@ async fn tls(
 /// Takes in every message in the folder, oldest first, each moved once its outcome is
 /// stored. Stops at the first message Parley itself could not take in (the database
 /// away): it stays for the next pass.
-async fn take_all(state: &AppState, imap: &ImapSettings, session: &mut Session) -> anyhow::Result<Pass> {
+async fn take_all(
+    state: &AppState,
+    imap: &ImapSettings,
+    session: &mut Session,
+    can: Can,
+) -> anyhow::Result<Pass> {
+    let can_move = can.move_;
     let mut pass = Pass::default();
     let mut uids: Vec<u32> = within("searching the folder", async {
         Ok(session.uid_search("ALL").await?.into_iter().collect())
     })
     .await?;
     uids.sort_unstable();
-    let can_move = within("asking the server's capabilities", async {
-        Ok(session.capabilities().await?.has_str("MOVE"))
-    })
-    .await?;
     for uid in uids {
         if !renew(state, imap).await? {
             break;
         }
         // A message larger than Parley takes is not downloaded: it is refused as too
         // large and moved, so that it cannot hold up the folder.
-        let size = within("asking a message's size", async {
-            let mut size = None;
-            let mut fetched = session.uid_fetch(uid.to_string(), "RFC822.SIZE").await?;
-            while let Some(f) = fetched.try_next().await? {
-                if f.uid == Some(uid) {
-                    size = f.size;
-                }
-            }
-            Ok(size)
-        })
+        let size = within(
+            "asking a message's size",
+            fetch_item(session, uid, "RFC822.SIZE", |f| f.size),
+        )
         .await?;
         if let Some(size) = size.filter(|n| *n as usize > crate::portal::inbound::MAX_MESSAGE) {
             crate::portal::inbound::refuse_too_large(state, size as usize).await?;
@@ -181,18 +187,10 @@ async fn take_all(state: &AppState, imap: &ImapSettings, session: &mut Session) 
             pass.refused += 1;
             continue;
         }
-        let raw = within("reading a message", async {
-            let mut found = None;
-            let mut fetched = session.uid_fetch(uid.to_string(), "BODY.PEEK[]").await?;
-            while let Some(f) = fetched.try_next().await? {
-                if f.uid == Some(uid)
-                    && let Some(body) = f.body()
-                {
-                    found = Some(body.to_vec());
-                }
-            }
-            Ok(found)
-        })
+        let raw = within(
+            "reading a message",
+            fetch_item(session, uid, "BODY.PEEK[]", |f| f.body().map(<[u8]>::to_vec)),
+        )
         .await?;
         let Some(raw) = raw else { continue };
         // The lease is renewed before each step that may take long, so that no other
@@ -220,6 +218,23 @@ async fn take_all(state: &AppState, imap: &ImapSettings, session: &mut Session) 
         pass.refused += usize::from(refused);
     }
     Ok(pass)
+}
+
+/// One item of message `uid` (its size, its bytes), as `pick` reads it from the answer.
+async fn fetch_item<T>(
+    session: &mut Session,
+    uid: u32,
+    item: &str,
+    pick: impl Fn(&async_imap::types::Fetch) -> Option<T>,
+) -> anyhow::Result<Option<T>> {
+    let mut found = None;
+    let mut fetched = session.uid_fetch(uid.to_string(), item).await?;
+    while let Some(f) = fetched.try_next().await? {
+        if f.uid == Some(uid) {
+            found = pick(&f).or(found);
+        }
+    }
+    Ok(found)
 }
 
 async fn move_to(session: &mut Session, uid: u32, folder: &str, can_move: bool) -> anyhow::Result<()> {
@@ -302,8 +317,8 @@ pub async fn fetch_once(state: &AppState, imap: &ImapSettings) -> anyhow::Result
         });
     }
     let read = async {
-        let (mut session, _) = open(imap).await.with_context(|| context(imap, "reading"))?;
-        let pass = take_all(state, imap, &mut session).await?;
+        let (mut session, can) = open(imap).await.with_context(|| context(imap, "reading"))?;
+        let pass = take_all(state, imap, &mut session, can).await?;
         let _ = within("signing out", async { Ok(session.logout().await?) }).await;
         Ok(pass)
     }
@@ -348,16 +363,16 @@ pub fn start(state: actix_web::web::Data<AppState>) {
 /// Reads the folder, then waits for new mail (IDLE, or a pause where the server has
 /// none), for as long as this node holds the lease and the connection lasts.
 async fn watch(state: &AppState, imap: &ImapSettings, backoff: &mut Duration) -> anyhow::Result<()> {
-    let (mut session, idles) = open(imap).await?;
-    tracing::info!(mailbox = %imap.describe(), idle = idles, "reading the support mailbox");
+    let (mut session, can) = open(imap).await?;
+    tracing::info!(mailbox = %imap.describe(), idle = can.idle, "reading the support mailbox");
     loop {
-        take_all(state, imap, &mut session).await?;
+        take_all(state, imap, &mut session, can).await?;
         *backoff = Duration::from_secs(1);
         if !renew(state, imap).await? {
             let _ = within("signing out", async { Ok(session.logout().await?) }).await;
             return Ok(());
         }
-        if idles {
+        if can.idle {
             let mut idle = session.idle();
             within("starting IDLE", async { Ok(idle.init().await?) }).await?;
             let (wait, stop) = idle.wait_with_timeout(IDLE);

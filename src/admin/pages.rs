@@ -173,12 +173,9 @@ async fn received_to_ticket(
     let input = crate::portal::inbound::RefusedToTicket { organization_id };
     match crate::portal::inbound::ticket_from_refused(&state, &me, id, input).await {
         Ok(ticket) => Ok(see_other(&format!("/portal/tickets/{ticket}"))),
-        Err(AppError::Invalid { fields, message }) => {
-            let said: Vec<String> = fields.into_values().flatten().collect();
-            let error = if said.is_empty() { message } else { said.join(" ") };
-            received_page(&state, &ctx, &me, Some((id, error))).await
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            received_page(&state, &ctx, &me, Some((id, e.in_one_line()))).await
         }
-        Err(AppError::Conflict(message)) => received_page(&state, &ctx, &me, Some((id, message))).await,
         Err(e) => Err(e),
     }
 }

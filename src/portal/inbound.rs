@@ -34,6 +34,23 @@ fn header_text<'a>(m: &'a Message<'a>, name: &'static str) -> Option<&'a str> {
     m.header_raw(name).map(str::trim)
 }
 
+/// `text` without the control characters a database cannot store (a NUL on
+/// PostgreSQL): they are dropped, so that no message is refused, or retried forever,
+/// for its content.
+fn clean(text: &str) -> String {
+    crate::web::characters::without_refused(text).0
+}
+
+/// A message's sender (lower case) and subject (spaces folded), cleaned.
+fn headline(m: &Message) -> (String, String) {
+    let from = clean(sender(m)).trim().to_lowercase();
+    let subject = clean(m.subject().unwrap_or_default())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (from, subject)
+}
+
 /// The sender's address: the first From line that holds one. A second From line (a
 /// malformed `From :` further down) never replaces it.
 fn sender<'a>(m: &'a Message<'a>) -> &'a str {
@@ -258,14 +275,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         };
         return record(state, head, refused(why.into())).await;
     };
-    // A control character in a header cannot be stored (NUL on PostgreSQL): it is
-    // dropped, so that no message is refused, or retried forever, for its content.
-    let clean = |text: &str| crate::web::characters::without_refused(text).0;
-    let from = clean(sender(&m)).trim().to_lowercase();
-    let subject: String = clean(m.subject().unwrap_or_default())
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (from, subject) = headline(&m);
     // What makes a message the same one again (an MTA retrying, a mailbox read again
     // after a stop): its Message-ID, or its bytes when it has none.
     let own_id = m.message_id().map(clean);
@@ -308,10 +318,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
             unclaim(state, key).await;
             return Err(e);
         }
-        Err(AppError::Invalid { fields, message }) => {
-            let said: Vec<String> = fields.into_values().flatten().collect();
-            refused(if said.is_empty() { message } else { said.join(" ") })
-        }
+        Err(e @ AppError::Invalid { .. }) => refused(e.in_one_line()),
         Err(other) => refused(other.to_string()),
     };
     // A sender the trusted server found forged is not answered: the reply would go to
@@ -717,9 +724,11 @@ async fn attachments(state: &AppState, m: &Message<'_>) -> Result<(Vec<Upload>, 
             ));
             continue;
         }
-        let stream =
-            futures_util::stream::iter([Ok::<_, std::io::Error>(actix_web::web::Bytes::from(bytes))]);
-        match state.files.store(stream, state.settings.max_upload_bytes).await {
+        match state
+            .files
+            .store_bytes(bytes, state.settings.max_upload_bytes)
+            .await
+        {
             Ok(stored) => files.push(Upload {
                 filename: name,
                 stored,
@@ -775,11 +784,13 @@ struct Head<'a> {
 
 async fn record(state: &AppState, head: Head<'_>, outcome: Outcome) -> Result<Outcome, AppError> {
     let raw_sha256 = match head.raw {
-        Some(raw) if outcome.outcome == "refused" => {
-            let bytes = actix_web::web::Bytes::copy_from_slice(raw);
-            let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes)]);
-            Some(state.files.store(stream, MAX_MESSAGE as u64).await?.sha256)
-        }
+        Some(raw) if outcome.outcome == "refused" => Some(
+            state
+                .files
+                .store_bytes(raw.to_vec(), MAX_MESSAGE as u64)
+                .await?
+                .sha256,
+        ),
         _ => None,
     };
     let Head {
@@ -967,12 +978,7 @@ async fn make_ticket(
     let m = MessageParser::default()
         .parse(&raw)
         .ok_or_else(|| AppError::Conflict("The kept message no longer reads as mail.".into()))?;
-    let clean = |text: &str| crate::web::characters::without_refused(text).0;
-    let from = clean(sender(&m)).trim().to_lowercase();
-    let subject: String = clean(m.subject().unwrap_or_default())
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (from, subject) = headline(&m);
     let text = new_text(&clean(&written_text(&m)));
     let (files, _) = attachments(state, &m).await?;
     let input = TicketInput {
