@@ -123,12 +123,15 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
             .limit(MAX_BODY)
             .error_handler(|err, _| {
                 use actix_web::error::JsonPayloadError;
+                if matches!(
+                    err,
+                    JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. }
+                ) {
+                    return AppError::TooLarge(format!("The body is larger than {MAX_BODY} bytes.")).into();
+                }
                 bad_input(match err {
                     JsonPayloadError::ContentType => {
                         "Send the body as JSON, with 'Content-Type: application/json'.".into()
-                    }
-                    JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                        format!("The body is larger than {MAX_BODY} bytes.")
                     }
                     JsonPayloadError::Deserialize(e) => format!("The JSON body does not fit: {e}"),
                     other => format!("The JSON body could not be read: {other}"),

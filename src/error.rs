@@ -22,6 +22,9 @@ pub enum AppError {
     /// The input cannot be read at all (malformed JSON, a bad link).
     #[error("{0}")]
     BadRequest(String),
+    /// The body is larger than the route takes; the text says the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// A page needs a signed-in user; `next` is where to return after signing in.
     #[error("sign in to continue")]
     LoginRequired { next: String },
@@ -190,6 +193,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::LoginRequired { .. } | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,

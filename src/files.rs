@@ -240,7 +240,7 @@ pub async fn json_or_multipart<T: serde::de::DeserializeOwned>(
     let body = payload
         .to_bytes_limited(max_json)
         .await
-        .map_err(|_| AppError::BadRequest(format!("The body is larger than {} KiB.", max_json / 1024)))?
+        .map_err(|_| AppError::TooLarge(format!("The body is larger than {} KiB.", max_json / 1024)))?
         .map_err(|e| AppError::BadRequest(format!("The body could not be read: {e}")))?;
     let input = serde_json::from_slice(&body).map_err(|e| {
         AppError::BadRequest(format!(

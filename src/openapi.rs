@@ -102,6 +102,10 @@ impl utoipa::Modify for Common {
             "409",
             "The request conflicts with the current state; `detail` says why.",
         );
+        let too_large = (
+            "413",
+            "The body is larger than this address takes; `detail` says the limit.",
+        );
         for item in doc.paths.paths.values_mut() {
             for (op, writes) in [
                 (&mut item.get, false),
@@ -111,7 +115,10 @@ impl utoipa::Modify for Common {
                 (&mut item.delete, true),
             ] {
                 let Some(op) = op else { continue };
-                let codes = common.iter().chain(writes.then_some(&conflict));
+                let codes = common
+                    .iter()
+                    .chain(writes.then_some(&conflict))
+                    .chain(op.request_body.is_some().then_some(&too_large));
                 for (code, what) in codes {
                     op.responses
                         .responses

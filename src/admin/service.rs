@@ -313,14 +313,27 @@ fn check_name(name: &str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
-/// Reads a list of domains, refusing webmail and disposable ones.
+/// The most domains one organization owns.
+pub const MAX_DOMAINS: usize = 100;
+
+/// Reads a list of domains, refusing webmail and disposable ones. The count is
+/// checked first: at most one more than the limit is split off before any domain is
+/// looked at.
 fn check_domains(state: &AppState, raw: &[String]) -> Result<Vec<String>, AppError> {
-    let mut out = Vec::new();
-    for r in raw
+    let pieces: Vec<&str> = raw
         .iter()
         .flat_map(|r| r.split([',', ' ', '\n', '\r', ';']))
         .filter(|r| !r.trim().is_empty())
-    {
+        .take(MAX_DOMAINS + 1)
+        .collect();
+    if pieces.len() > MAX_DOMAINS {
+        return Err(AppError::field(
+            "domains",
+            format!("An organization owns at most {MAX_DOMAINS} domains."),
+        ));
+    }
+    let mut out = Vec::new();
+    for r in pieces {
         let d = parse_domain(r).map_err(|m| AppError::field("domains", m))?;
         if state.domain_lists.refusal(&d).is_some() {
             return Err(AppError::field(

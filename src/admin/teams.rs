@@ -32,6 +32,9 @@ pub struct TeamMember {
     pub email: String,
 }
 
+/// The most members one team has.
+pub const MAX_MEMBERS: usize = 500;
+
 /// What an admin sets on a team: its members (staff accounts, by address) and its list
 /// address. Missing fields are left as they are.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -99,6 +102,13 @@ pub async fn update_team(
             "list_address".into(),
             vec![format!("'{a}' is not an email address.")],
         );
+    }
+    if change.members.as_ref().is_some_and(|m| m.len() > MAX_MEMBERS) {
+        // Refused before any address is read or looked up.
+        return Err(AppError::field(
+            "members",
+            format!("A team has at most {MAX_MEMBERS} members."),
+        ));
     }
     let wanted: Option<BTreeSet<String>> = change.members.map(|m| {
         m.iter()

@@ -369,7 +369,8 @@ pub fn migrate(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
     applied.map_err(|e| anyhow::anyhow!("applying migrations: {e}"))
 }
 
-async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
+/// Runs CPU or blocking work on the blocking pool, off the HTTP workers.
+pub async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, AppError> + Send + 'static,

@@ -379,7 +379,7 @@ async fn preview(
     if text.len() > super::MAX_BODY {
         return Err(AppError::field("body", "The text is too long to preview."));
     }
-    let rendered = state.db.read(move |c| super::render_body(c, &text)).await?;
+    let rendered = super::prerender(&state, &text).await?;
     Ok(HttpResponse::Ok().json(Preview { html: rendered.html }))
 }
 

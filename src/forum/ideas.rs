@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::views::{self, TopicCard, TopicRow, author_columns, category_columns};
-use super::{Kind, outbox, render_body, require_post, require_read, require_staff};
+use super::{Kind, outbox, require_post, require_read, require_staff};
 use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::Topic;
@@ -154,16 +154,15 @@ pub async fn set_status(
     }
     let staff_id = user.id;
     let mailing = crate::mail::MailContext::of(state);
+    let html = match response.as_deref() {
+        Some(r) => Some(super::prerender(state, r).await?.html.into_string()),
+        None => None,
+    };
     state
         .db
         .write(move |c| {
             lock(c, Row::Topic(topic_id))?;
             let topic = idea(c, topic_id)?;
-            let html = response
-                .as_deref()
-                .map(|r| render_body(c, r))
-                .transpose()?
-                .map(|r| r.html.into_string());
             let t = now();
             diesel::update(topics::table.find(topic.id))
                 .set((

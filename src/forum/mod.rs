@@ -156,27 +156,66 @@ pub fn check_body(raw: &str) -> Result<String, AppError> {
     Ok(body)
 }
 
-/// Renders markdown before a write: rendering is CPU work (milliseconds for the
-/// largest post) that must not hold the write transaction and the rows it locked.
+/// Renders markdown before a write and off the HTTP workers: rendering is CPU work
+/// (milliseconds for the largest post) that must hold neither the write transaction
+/// and the rows it locked, nor a pooled connection. Only the @mention lookup, when
+/// the body has any, uses the database.
+///
+/// Long texts take turns (see [`long_text_turn`]), so that a flood of the largest
+/// bodies cannot take every core from short replies and page reads.
 pub async fn prerender(state: &crate::app::AppState, body: &str) -> Result<Rendered, AppError> {
-    let body = body.to_string();
-    state.db.read(move |c| render_body(c, &body)).await
-}
-
-/// Renders markdown, linking the @mentions of users that exist.
-pub fn render_body(c: &mut AnyConnection, body: &str) -> Result<Rendered, AppError> {
-    let handles = markdown::mentions(body);
-    let known: HashSet<String> = if handles.is_empty() {
+    let _turn = long_text_turn(body).await?;
+    let body: std::sync::Arc<str> = body.into();
+    let text = body.clone();
+    let handles = crate::db::run_blocking(move || Ok(markdown::mentions(&text))).await?;
+    let known = if handles.is_empty() {
         HashSet::new()
     } else {
-        users::table
-            .filter(users::username.eq_any(&handles))
-            .select(users::username.assume_not_null())
-            .load::<String>(c)?
-            .into_iter()
-            .collect()
+        state.db.read_quick(move |c| known_handles(c, &handles)).await?
     };
+    crate::db::run_blocking(move || Ok(markdown::render(&body, &known))).await
+}
+
+/// A text longer than this renders in turn with the other long ones.
+const LONG_TEXT: usize = 8 * 1024;
+
+/// A turn to render `body`, when it is long: at most one long text per two cores
+/// renders at a time, the others wait their turn in order. Short texts (nearly every
+/// reply) need none.
+pub async fn long_text_turn(body: &str) -> Result<Option<tokio::sync::SemaphorePermit<'static>>, AppError> {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    if body.len() <= LONG_TEXT {
+        return Ok(None);
+    }
+    let turns = TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new((cores / 2).max(1))
+    });
+    let permit = turns
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("render turns: {e}")))?;
+    Ok(Some(permit))
+}
+
+/// Renders markdown, linking the @mentions of users that exist (for work already
+/// off the HTTP workers: imports and the demo).
+pub fn render_body(c: &mut AnyConnection, body: &str) -> Result<Rendered, AppError> {
+    let known = known_handles(c, &markdown::mentions(body))?;
     Ok(markdown::render(body, &known))
+}
+
+/// Which of these handles are users.
+fn known_handles(c: &mut AnyConnection, handles: &[String]) -> Result<HashSet<String>, AppError> {
+    if handles.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(users::table
+        .filter(users::username.eq_any(handles))
+        .select(users::username.assume_not_null())
+        .load::<String>(c)?
+        .into_iter()
+        .collect())
 }
 
 /// A live topic that must be in a category of `kind`; `what` names the feature for the

@@ -503,7 +503,7 @@ async fn inbound_mail(
     let raw = payload
         .to_bytes_limited(inbound::MAX_MESSAGE)
         .await
-        .map_err(|_| AppError::BadRequest("The message is larger than 25 MiB.".into()))?
+        .map_err(|_| AppError::TooLarge("The message is larger than 25 MiB.".into()))?
         .map_err(|e| AppError::BadRequest(format!("The message could not be read: {e}")))?;
     Ok(HttpResponse::Ok().json(inbound::ingest(&state, &raw).await?))
 }

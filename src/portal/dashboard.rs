@@ -142,10 +142,10 @@ pub async fn create(state: &AppState, user: &AuthUser, input: AnnouncementInput)
     require_staff(user)?;
     let (title, body, pinned, ends_at) = check(&input)?;
     let me = user.id;
+    let html = crate::forum::prerender(state, &body).await?.html;
     state
         .db
         .write(move |c| {
-            let html = crate::forum::render_body(c, &body)?.html;
             let at = now();
             let values = (
                 announcements::title.eq(&title),
@@ -174,10 +174,10 @@ pub async fn update(
 ) -> Result<(), AppError> {
     require_staff(user)?;
     let (title, body, pinned, ends_at) = check(&input)?;
+    let html = crate::forum::prerender(state, &body).await?.html;
     state
         .db
         .write(move |c| {
-            let html = crate::forum::render_body(c, &body)?.html;
             let n = diesel::update(announcements::table.find(id))
                 .set((
                     announcements::title.eq(&title),

@@ -185,6 +185,9 @@ fn time(field: &str, raw: &Option<String>, errors: &mut FieldErrors) -> Option<N
     }
 }
 
+/// The longest update, in bytes.
+const MAX_UPDATE: usize = 20_000;
+
 fn check_body(body: &str, errors: &mut FieldErrors) {
     let n = body.trim().chars().count();
     if n < 3 {
@@ -192,7 +195,7 @@ fn check_body(body: &str, errors: &mut FieldErrors) {
             "body".into(),
             vec!["Say in a few words what is happening.".into()],
         );
-    } else if body.len() > 20_000 {
+    } else if body.len() > MAX_UPDATE {
         errors.insert(
             "body".into(),
             vec!["Keep an update under 20,000 characters.".into()],
@@ -270,6 +273,7 @@ pub async fn open_incident(
     }
     let (me, body, slugs) = (user.id, input.body.clone(), input.components.clone());
     let mailing = crate::mail::MailContext::of(state);
+    let html = render_update(&body).await?;
     state
         .db
         .write(move |c| {
@@ -320,7 +324,7 @@ pub async fn open_incident(
                     ))
                     .execute(c)?;
             }
-            record_update(c, &mailing, id, first_state, &body, me)
+            record_update(c, &mailing, id, first_state, (&body, &html), me)
         })
         .await
 }
@@ -348,6 +352,7 @@ pub async fn add_update(
     crate::forum::require_staff(user, "update incidents")?;
     let me = user.id;
     let mailing = crate::mail::MailContext::of(state);
+    let html = render_update(&input.body).await?;
     state
         .db
         .write(move |c| {
@@ -384,8 +389,20 @@ pub async fn add_update(
                     incidents::resolved_at.eq(is_final(&new_state).then_some(at)),
                 ))
                 .execute(c)?;
-            record_update(c, &mailing, id, &new_state, &input.body, me)
+            record_update(c, &mailing, id, &new_state, (&input.body, &html), me)
         })
+        .await
+}
+
+/// Renders an update's text before the write and off the HTTP workers (a body over
+/// the limit is refused by `check_body`, so it is not rendered).
+async fn render_update(body: &str) -> Result<String, AppError> {
+    if body.len() > MAX_UPDATE {
+        return Ok(String::new());
+    }
+    let _turn = crate::forum::long_text_turn(body).await?;
+    let body = body.to_string();
+    crate::db::run_blocking(move || Ok(crate::markdown::render(&body, &HashSet::new()).html.into_string()))
         .await
 }
 
@@ -394,16 +411,15 @@ fn record_update(
     m: &crate::mail::MailContext,
     incident_id: i64,
     state: &str,
-    body: &str,
+    (body, html): (&str, &str),
     by: i64,
 ) -> Result<IncidentView, AppError> {
-    let html = crate::markdown::render(body, &HashSet::new()).html;
     let update_id: i64 = with_backend!(c, |c| diesel::insert_into(incident_updates::table)
         .values((
             incident_updates::incident_id.eq(incident_id),
             incident_updates::state.eq(state),
             incident_updates::body_markdown.eq(body),
-            incident_updates::body_html.eq(html.as_str()),
+            incident_updates::body_html.eq(html),
             incident_updates::created_by.eq(Some(by)),
             incident_updates::created_at.eq(now()),
         ))

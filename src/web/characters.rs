@@ -78,7 +78,7 @@ async fn check_request(req: &mut ServiceRequest) -> Result<(), AppError> {
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The body could not be read: {e}")))?;
         if body.len() + chunk.len() > MAX_CHECKED {
-            return Err(AppError::BadRequest(format!(
+            return Err(AppError::TooLarge(format!(
                 "The body is larger than {MAX_CHECKED} bytes."
             )));
         }
