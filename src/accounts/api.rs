@@ -50,10 +50,14 @@ async fn signup(
 #[derive(Deserialize, utoipa::ToSchema)]
 struct TokenRequest {
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     email: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, format = Password)]
     password: String,
+    /// What the token is for, at most 80 characters ("API token" when blank).
     #[serde(default)]
+    #[schema(max_length = 80)]
     name: String,
 }
 

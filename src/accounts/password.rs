@@ -49,7 +49,9 @@ pub fn check_policy(password: &str, email: &str, min_length: usize) -> Result<()
         return Err(format!("Use at least {min_length} characters for your password."));
     }
     if password.len() > MAX_LENGTH {
-        return Err(format!("Use at most {MAX_LENGTH} characters for your password."));
+        return Err(format!(
+            "Use at most {MAX_LENGTH} bytes for your password (fewer characters outside ASCII)."
+        ));
     }
     let lowered = password.trim().to_lowercase();
     let email = email.trim().to_lowercase();

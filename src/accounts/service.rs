@@ -30,11 +30,18 @@ pub const MAX_NAME: usize = 80;
 /// What someone typed into the signup form.
 #[derive(Debug, Clone, Default, serde::Deserialize, Serialize, utoipa::ToSchema)]
 pub struct SignupInput {
+    /// A company address (webmail and disposable domains are refused), at most 254
+    /// bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 3, max_length = 254, format = Email)]
     pub email: String,
+    /// At least the site's minimum (10 characters unless configured), at most 256 bytes.
     #[serde(default, skip_serializing)]
+    #[schema(required = true, min_length = 8, max_length = 256, format = Password)]
     pub password: String,
+    /// 1 to 80 characters.
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 80)]
     pub display_name: String,
 }
 

@@ -28,6 +28,10 @@ crate::api_routes! {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct StatusQuery {
+    /// pending, approved or refused (in any case); all when blank.
+    #[param(
+        pattern = "^\\s*([pP][eE][nN][dD][iI][nN][gG]|[aA][pP][pP][rR][oO][vV][eE][dD]|[rR][eE][fF][uU][sS][eE][dD]|)\\s*$"
+    )]
     status: Option<String>,
 }
 
@@ -50,9 +54,14 @@ async fn list_organizations(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct NewOrganization {
+    /// 1 to 120 characters.
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 120)]
     name: String,
+    /// The mail domains it owns, at most 100 (an item may hold several, separated by
+    /// commas or spaces; they count one by one).
     #[serde(default)]
+    #[schema(max_items = 100)]
     domains: Vec<String>,
 }
 
@@ -144,7 +153,7 @@ async fn get_user(
     patch,
     path = "/api/v1/admin/users/{id}",
     tag = "admin",
-    summary = "Changes a user's role, organization, contact flag or suspension.",
+    summary = "Changes a user's role, organization or contact flag.",
     params(("id" = i64, Path, description = "The user")),
     request_body = UserChanges,
     responses((status = 200, description = "The user as changed", body = service::AdminUser))
@@ -172,8 +181,11 @@ async fn list_blocked(state: web::Data<AppState>, user: ApiUser) -> Result<HttpR
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct NewBlocked {
+    /// A domain, at most 253 bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 253)]
     domain: String,
+    /// Why; kept to its first 200 characters.
     #[serde(default)]
     note: String,
 }

@@ -126,6 +126,8 @@ fn admin_user(c: &mut AnyConnection, id: i64) -> Result<AdminUser, AppError> {
 /// Changes an admin may make to a user; absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UserChanges {
+    /// member, staff or admin (in any case).
+    #[schema(pattern = "^\\s*([mM][eE][mM][bB][eE][rR]|[sS][tT][aA][fF][fF]|[aA][dD][mM][iI][nN])\\s*$")]
     pub role: Option<String>,
     /// `null` removes the user from their organization.
     #[serde(default, deserialize_with = "double_option")]
@@ -380,10 +382,13 @@ pub async fn create_organization(
 /// Changes an admin may make to an organization.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct OrganizationChanges {
+    /// 1 to 120 characters.
+    #[schema(min_length = 1, max_length = 120)]
     pub name: Option<String>,
     /// `true` approves, `false` refuses.
     pub approved: Option<bool>,
-    /// The full new list of domains.
+    /// The full new list of domains, at most 100.
+    #[schema(max_items = 100)]
     pub domains: Option<Vec<String>>,
 }
 

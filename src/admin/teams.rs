@@ -39,7 +39,9 @@ pub const MAX_MEMBERS: usize = 500;
 /// address. Missing fields are left as they are.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct TeamChange {
-    /// The addresses of staff accounts; the whole list, replacing the old one.
+    /// The addresses of staff accounts, at most 500; the whole list, replacing the old
+    /// one.
+    #[schema(max_items = 500)]
     pub members: Option<Vec<String>>,
     /// An address, or an empty string for none.
     pub list_address: Option<String>,

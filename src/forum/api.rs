@@ -187,7 +187,17 @@ async fn delete_topic(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct BodyInput {
+    /// Markdown, at least 2 characters, at most 65,536 bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 2, max_length = 65536)]
+    body: String,
+}
+
+/// Markdown to preview, at most 65,536 bytes.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct PreviewInput {
+    #[serde(default)]
+    #[schema(max_length = 65536)]
     body: String,
 }
 
@@ -282,8 +292,15 @@ async fn post_history(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct VoteInput {
-    /// 1 up, -1 down, 0 to take a vote back (an idea: 1 or 0).
+    /// 1 up, -1 down, 0 to take a vote back.
     #[schema(minimum = -1, maximum = 1)]
+    value: i32,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct IdeaVoteInput {
+    /// 1 to vote, 0 to take the vote back.
+    #[schema(minimum = 0, maximum = 1)]
     value: i32,
 }
 
@@ -341,9 +358,12 @@ async fn unaccept_post(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // Read as multipart by `releases::read_form`.
 struct DownloadForm {
-    #[schema(value_type = String, format = Binary)]
+    /// The file; or leave it out and give `url`.
+    #[schema(value_type = String, format = Binary, required = false)]
     file: Vec<u8>,
-    /// Shown instead of the file name.
+    /// A link (http or https), when no file is uploaded.
+    url: Option<String>,
+    /// Shown instead of the file name; kept to its first 120 characters.
     label: Option<String>,
 }
 
@@ -366,13 +386,13 @@ struct Preview {
     path = "/api/v1/markdown/preview",
     tag = "forum",
     summary = "Renders markdown as a post would show it.",
-    request_body = BodyInput,
+    request_body = PreviewInput,
     responses((status = 200, description = "The sanitized HTML", body = Preview))
 )]
 async fn preview(
     state: web::Data<AppState>,
     user: ApiUser,
-    body: web::Json<BodyInput>,
+    body: web::Json<PreviewInput>,
 ) -> Result<HttpResponse, AppError> {
     super::require_read(&user)?;
     let text = body.into_inner().body;
@@ -389,14 +409,14 @@ async fn preview(
     tag = "forum",
     summary = "Votes for an idea (1) or takes the vote back (0).",
     params(("id" = i64, Path, description = "The idea")),
-    request_body = VoteInput,
+    request_body = IdeaVoteInput,
     responses((status = 200, description = "The idea's votes and whether this user voted", body = super::ideas::IdeaVote))
 )]
 async fn vote_idea(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<i64>,
-    body: web::Json<VoteInput>,
+    body: web::Json<IdeaVoteInput>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(ideas::vote(&state, &user, id.into_inner(), body.value).await?))
 }

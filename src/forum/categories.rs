@@ -152,7 +152,11 @@ pub fn kind_of(category: &Category) -> Kind {
 /// A new sub-category, or changes to a category, from an admin.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CategoryInput {
+    /// 1 to 80 characters; required when creating.
+    #[schema(min_length = 1, max_length = 80)]
     pub name: Option<String>,
+    /// At most 500 characters.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     pub position: Option<i64>,
     /// Only when creating: the root category this one goes under.
@@ -176,6 +180,7 @@ fn check_name(name: Option<&str>) -> Result<String, AppError> {
 pub async fn create(state: &AppState, admin: &AuthUser, input: CategoryInput) -> Result<Category, AppError> {
     admin.require_admin()?;
     let name = check_name(input.name.as_deref())?;
+    super::check_description(input.description.as_deref())?;
     let parent_slug = input
         .parent
         .clone()
@@ -225,6 +230,7 @@ pub async fn update(
 ) -> Result<Category, AppError> {
     admin.require_admin()?;
     let name = input.name.as_deref().map(|n| check_name(Some(n))).transpose()?;
+    super::check_description(input.description.as_deref())?;
     let slug = slug.to_string();
     state
         .db

@@ -124,9 +124,17 @@ pub async fn vote(
 /// A status change from staff.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct StatusChange {
+    /// new, under_review, planned, in_progress, shipped, declined or duplicate (in
+    /// any case; a space for `_`).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "^\\s*([nN][eE][wW]|[uU][nN][dD][eE][rR][_ ][rR][eE][vV][iI][eE][wW]|[pP][lL][aA][nN][nN][eE][dD]|[iI][nN][_ ][pP][rR][oO][gG][rR][eE][sS][sS]|[sS][hH][iI][pP][pP][eE][dD]|[dD][eE][cC][lL][iI][nN][eE][dD]|[dD][uU][pP][lL][iI][cC][aA][tT][eE])\\s*$"
+    )]
     pub status: String,
-    /// The official response, shown at the top of the idea; empty removes it.
+    /// The official response, shown at the top of the idea, at most 65,536 bytes;
+    /// empty removes it.
+    #[schema(max_length = 65536)]
     pub response: Option<String>,
 }
 

@@ -141,16 +141,40 @@ pub fn check_title(raw: &str) -> Result<String, AppError> {
     Ok(title)
 }
 
+/// The longest description of a category or a status component, in characters.
+pub const MAX_DESCRIPTION: usize = 500;
+
+/// Checks a description of a category or a status component: at most
+/// [`MAX_DESCRIPTION`] characters, counted trimmed.
+pub fn check_description(text: Option<&str>) -> Result<(), AppError> {
+    match text {
+        Some(t) if t.trim().chars().count() > MAX_DESCRIPTION => Err(AppError::field(
+            "description",
+            format!("Keep the description to {MAX_DESCRIPTION} characters."),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Checks a post body: present and not too long.
 pub fn check_body(raw: &str) -> Result<String, AppError> {
+    check_text(raw, "post")
+}
+
+/// Checks the markdown of a post, note or announcement (`what`): at least 2
+/// characters, at most [`MAX_BODY`] bytes.
+pub fn check_text(raw: &str, what: &str) -> Result<String, AppError> {
     let body = raw.replace("\r\n", "\n");
     if body.trim().chars().count() < 2 {
-        return Err(AppError::field("body", "Write something in the post."));
+        return Err(AppError::field(
+            "body",
+            format!("Write the {what}: at least 2 characters."),
+        ));
     }
     if body.len() > MAX_BODY {
         return Err(AppError::field(
             "body",
-            format!("Keep the post under {} KiB.", MAX_BODY / 1024),
+            format!("Keep the {what} under {} KiB.", MAX_BODY / 1024),
         ));
     }
     Ok(body)

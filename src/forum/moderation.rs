@@ -22,8 +22,14 @@ pub const REASONS: [&str; 4] = ["spam", "offensive", "off_topic", "other"];
 /// A flag from a member.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct FlagInput {
+    /// spam, offensive, off_topic or other (in any case; a space or `-` for `_`).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "^\\s*([sS][pP][aA][mM]|[oO][fF][fF][eE][nN][sS][iI][vV][eE]|[oO][fF][fF][_ -][tT][oO][pP][iI][cC]|[oO][tT][hH][eE][rR])\\s*$"
+    )]
     pub reason: String,
+    /// Required for `other`; kept to its first 500 characters.
     #[serde(default)]
     pub note: String,
 }

@@ -149,9 +149,16 @@ pub async fn reply(
 /// Changes to a post; `title` and `tags` apply to an opening post's topic.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct PostEdit {
+    /// Markdown, at least 2 characters, at most 65,536 bytes.
+    #[schema(min_length = 2, max_length = 65536)]
     pub body: Option<String>,
+    /// The opening post only: 5 to 200 characters (runs of spaces count as one).
+    #[schema(min_length = 5, max_length = 200)]
     pub title: Option<String>,
+    /// The opening post only: the whole new list, at most 5 tags of at most 30
+    /// characters each.
     #[serde(default)]
+    #[schema(max_items = 5, max_length = 30)]
     pub tags: Option<Vec<String>>,
 }
 

@@ -37,12 +37,14 @@ pub struct TopicInput {
     #[serde(default)]
     #[schema(required = true, min_length = 5, max_length = 200)]
     pub title: String,
-    /// Markdown, at least 2 characters, at most 64 KiB.
+    /// Markdown, at least 2 characters, at most 65,536 bytes.
     #[serde(default)]
-    #[schema(required = true, min_length = 2)]
+    #[schema(required = true, min_length = 2, max_length = 65536)]
     pub body: String,
-    /// Comma-separated in forms; a list in JSON.
+    /// Comma-separated in forms; a list in JSON. At most 5 tags of at most 30
+    /// characters each (letters, digits, `-`, `.` and `_`).
     #[serde(default, deserialize_with = "tag_list")]
+    #[schema(max_items = 5, max_length = 30)]
     pub tags: Vec<String>,
     #[serde(default)]
     pub product: Option<String>,
@@ -272,10 +274,13 @@ pub struct TopicQuery {
     pub category: Option<String>,
     pub tag: Option<String>,
     /// `unanswered`, `solved` or `mine`.
+    #[param(pattern = "^(unanswered|solved|mine|)$")]
     pub filter: Option<String>,
     /// Ideas: one status.
+    #[param(pattern = "^(new|under_review|planned|in_progress|shipped|declined|duplicate|)$")]
     pub status: Option<String>,
-    /// `latest` (default), `newest` or `votes`.
+    /// `latest` (default), `newest`, `votes` or `trending`.
+    #[param(pattern = "^(latest|newest|votes|trending|)$")]
     pub sort: Option<String>,
     /// The cursor of the next page, as given by the previous one.
     pub after: Option<String>,
@@ -503,6 +508,8 @@ pub enum Moderation {
     Official,
     Unofficial,
     Move {
+        /// The slug of the category it goes to.
+        #[schema(min_length = 1)]
         category: String,
     },
 }

@@ -46,6 +46,7 @@ async fn list_notifications(
 #[derive(Deserialize, utoipa::ToSchema)]
 struct ReadRequest {
     /// The notifications to mark read; all when absent.
+    #[schema(max_items = 500)]
     ids: Option<Vec<i64>>,
 }
 
@@ -126,8 +127,12 @@ async fn put_topic_watch(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct Level {
-    /// `new_topics`, `all_posts` or `off`.
+    /// `new_topics`, `all_posts` or `off` (in any case).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "^\\s*([nN][eE][wW]_[tT][oO][pP][iI][cC][sS]|[aA][lL][lL]_[pP][oO][sS][tT][sS]|[oO][fF][fF])\\s*$"
+    )]
     level: String,
 }
 
@@ -180,6 +185,7 @@ async fn put_product_follow(
 struct Token {
     /// The token of the unsubscribe link in the mail.
     #[serde(default)]
+    #[param(min_length = 1)]
     token: String,
 }
 

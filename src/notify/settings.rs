@@ -102,9 +102,18 @@ pub async fn list(
         .await
 }
 
+/// The most notifications marked read by their ids in one call.
+pub const MAX_MARKED: usize = 500;
+
 /// Marks notifications read: those of `ids`, or all. Someone else's are not touched.
 /// Returns how many stay unread.
 pub async fn mark_read(state: &AppState, user: &AuthUser, ids: Option<Vec<i64>>) -> Result<i64, AppError> {
+    if ids.as_ref().is_some_and(|ids| ids.len() > MAX_MARKED) {
+        return Err(AppError::field(
+            "ids",
+            format!("Mark at most {MAX_MARKED} notifications at a time, or leave out ids to mark all."),
+        ));
+    }
     let me = user.id;
     state
         .db
@@ -244,8 +253,12 @@ pub async fn settings(state: &AppState, user: &AuthUser) -> Result<Settings, App
 /// A change to how notifications come by mail.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct EmailChoice {
-    /// `immediate`, `digest` or `off`.
+    /// `immediate`, `digest` or `off` (in any case).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "^\\s*([iI][mM][mM][eE][dD][iI][aA][tT][eE]|[dD][iI][gG][eE][sS][tT]|[oO][fF][fF])\\s*$"
+    )]
     pub email: String,
 }
 

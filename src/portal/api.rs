@@ -64,10 +64,10 @@ async fn list_tickets(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // Read as multipart by `files::json_or_multipart`.
 struct TicketForm {
-    #[schema(inline)]
+    #[serde(flatten)]
     ticket: TicketInput,
     /// Up to 10 files (images, PDF, text, logs, CSV, JSON, XML, ZIP).
-    #[schema(value_type = Vec<String>, format = Binary)]
+    #[schema(value_type = Vec<String>, format = Binary, required = false, max_items = 10)]
     files: Vec<Vec<u8>>,
 }
 
@@ -75,8 +75,8 @@ struct TicketForm {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // Read as multipart by `files::read_form`.
 struct FilesForm {
-    /// Up to 10 files (images, PDF, text, logs, CSV, JSON, XML, ZIP).
-    #[schema(value_type = Vec<String>, format = Binary)]
+    /// 1 to 10 files (images, PDF, text, logs, CSV, JSON, XML, ZIP).
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 10)]
     files: Vec<Vec<u8>>,
 }
 

@@ -18,10 +18,13 @@ use crate::web::AuthUser;
 #[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct CalendarForm {
     /// An IANA time zone, such as Europe/Paris.
+    #[schema(min_length = 1)]
     pub zone: String,
     /// HH:MM
+    #[schema(pattern = "^\\s*\\d{1,2}:\\d{1,2}\\s*$")]
     pub opens: String,
     /// HH:MM
+    #[schema(pattern = "^\\s*\\d{1,2}:\\d{1,2}\\s*$")]
     pub closes: String,
     /// Working days, such as mon,tue,wed,thu,fri.
     pub days: String,

@@ -15,7 +15,9 @@ use crate::with_backend;
 /// A name to add.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NameInput {
+    /// 1 to 80 characters (runs of spaces count as one).
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 80)]
     pub name: String,
 }
 

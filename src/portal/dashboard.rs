@@ -44,16 +44,20 @@ pub struct Announcement {
 /// What staff send to write or change an announcement.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct AnnouncementInput {
+    /// 3 to 200 characters (runs of spaces count as one).
     #[serde(default)]
+    #[schema(required = true, min_length = 3, max_length = 200)]
     pub title: String,
-    /// Markdown.
+    /// Markdown, at least 2 characters, at most 65,536 bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 2, max_length = 65536)]
     pub body: String,
     #[serde(default, deserialize_with = "checkbox")]
     pub pinned: bool,
     /// The last moment it shows, as `2026-12-24T18:00` or `2026-12-24` (UTC; a date
     /// alone means the end of that day). Blank: until removed.
     #[serde(default)]
+    #[schema(pattern = "^\\s*(\\d{4}-\\d{1,2}-\\d{1,2}([T ]\\d{1,2}:\\d{1,2}(:\\d{1,2})?)?)?\\s*$")]
     pub ends_at: Option<String>,
 }
 
@@ -98,21 +102,19 @@ type Checked = (String, String, bool, Option<NaiveDateTime>);
 fn check(input: &AnnouncementInput) -> Result<Checked, AppError> {
     let mut errors = FieldErrors::new();
     let title = input.title.split_whitespace().collect::<Vec<_>>().join(" ");
-    if title.chars().count() < 3 || title.chars().count() > 200 {
+    if title.chars().count() < 3 || input.title.chars().count() > 200 {
         errors.insert(
             "title".into(),
             vec!["Give the announcement a title of 3 to 200 characters.".into()],
         );
     }
-    let body = match crate::forum::check_body(&input.body) {
+    let body = match crate::forum::check_text(&input.body, "announcement") {
         Ok(b) => b,
-        Err(_) => {
-            errors.insert(
-                "body".into(),
-                vec!["Write the announcement: at least 2 characters.".into()],
-            );
+        Err(AppError::Invalid { fields, .. }) => {
+            errors.extend(fields);
             String::new()
         }
+        Err(e) => return Err(e),
     };
     let ends_at = match parse_end(input.ends_at.as_deref()) {
         Ok(e) => e,

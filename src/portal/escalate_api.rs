@@ -25,11 +25,17 @@ crate::api_routes! {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct EscalateInput {
     organization_id: Option<i64>,
+    /// critical, high or normal (in any case).
+    #[schema(pattern = "^([Cc][Rr][Ii][Tt][Ii][Cc][Aa][Ll]|[Hh][Ii][Gg][Hh]|[Nn][Oo][Rr][Mm][Aa][Ll])$")]
     priority: Option<String>,
     environment_id: Option<i64>,
     application_id: Option<i64>,
     keyword_id: Option<i64>,
+    /// 5 to 200 characters (runs of spaces count as one).
+    #[schema(min_length = 5, max_length = 200)]
     subject: Option<String>,
+    /// Markdown, at least 10 characters, at most 50,000 bytes.
+    #[schema(min_length = 10, max_length = 50000)]
     description: Option<String>,
 }
 
@@ -39,7 +45,7 @@ struct EscalateInput {
     tag = "portal",
     summary = "Escalates a question to a ticket (its asker as an authorized contact, or staff), linked both ways. A second call returns the same ticket with 200.",
     params(("id" = i64, Path, description = "The question")),
-    request_body = EscalateInput,
+    request_body(content = Option<EscalateInput>, description = "Fields to change from the draft; no body takes the draft as it is"),
     responses(
         (status = 201, description = "The new ticket", body = tickets::TicketView),
         (status = 200, description = "The ticket the question was already escalated to", body = tickets::TicketView)
@@ -82,8 +88,9 @@ async fn escalate_topic(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct PublishInput {
-    /// The answer as it will read in the question; the latest public note by staff
-    /// when left out.
+    /// The answer as it will read in the question (at least 2 characters, at most
+    /// 65,536 bytes); the latest public note by staff when left out.
+    #[schema(min_length = 2, max_length = 65536)]
     body: Option<String>,
     /// Mark it as the accepted answer.
     #[serde(default)]
@@ -118,8 +125,9 @@ async fn publish_solution(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct LinkQuery {
-    /// `topic` or `ticket`.
+    /// Whose links: a topic's or a ticket's.
     #[serde(default)]
+    #[param(pattern = "^(topic|ticket)$")]
     kind: String,
     #[serde(default)]
     id: i64,
@@ -180,6 +188,7 @@ async fn remove_link(
 struct UnfollowToken {
     /// The token of the List-Unsubscribe address in the ticket's mail.
     #[serde(default)]
+    #[param(min_length = 1)]
     token: String,
 }
 

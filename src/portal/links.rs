@@ -28,6 +28,7 @@ pub const RELATIONS: [&str; 3] = ["duplicate_of", "fixed_in", "answered_by"];
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct End {
     /// `topic` or `ticket`.
+    #[schema(pattern = "^(topic|ticket)$")]
     pub kind: String,
     pub id: i64,
 }
@@ -38,6 +39,7 @@ pub struct NewLink {
     pub from: End,
     /// `duplicate_of`, `fixed_in` or `answered_by`.
     #[serde(default)]
+    #[schema(required = true, pattern = "^\\s*(duplicate_of|fixed_in|answered_by)\\s*$")]
     pub relation: String,
     pub to: End,
 }
@@ -283,6 +285,12 @@ pub fn of_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Vec<LinkView>, A
 /// Every link of a topic or a ticket, for staff (the API).
 pub async fn of(state: &AppState, user: &AuthUser, kind: String, id: i64) -> Result<Vec<LinkView>, AppError> {
     crate::forum::require_staff(user, "see every link")?;
+    if !matches!(kind.as_str(), "topic" | "ticket") {
+        return Err(AppError::field(
+            "kind",
+            "Say whose links: kind=topic or kind=ticket.",
+        ));
+    }
     state.db.read(move |c| links_of(c, &kind, id)).await
 }
 

@@ -18,8 +18,10 @@ use crate::web::AuthUser;
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// First day, `YYYY-MM-DD` (default: 30 days before `to`).
+    #[param(pattern = "^\\s*(\\d{4}-\\d{1,2}-\\d{1,2})?\\s*$")]
     pub from: Option<String>,
     /// Last day, included, `YYYY-MM-DD` (default: today).
+    #[param(pattern = "^\\s*(\\d{4}-\\d{1,2}-\\d{1,2})?\\s*$")]
     pub to: Option<String>,
 }
 

@@ -66,9 +66,9 @@ pub struct TicketInput {
     #[serde(default)]
     #[schema(required = true, min_length = 5, max_length = 200)]
     pub subject: String,
-    /// Markdown, at least 10 characters.
+    /// Markdown, at least 10 characters, at most 50,000 bytes.
     #[serde(default)]
-    #[schema(required = true, min_length = 10)]
+    #[schema(required = true, min_length = 10, max_length = 50000)]
     pub description: String,
     /// An archived ticket this one follows up.
     #[serde(default, deserialize_with = "crate::web::forms::blank_as_none")]
@@ -429,16 +429,22 @@ pub fn visible(c: &mut AnyConnection, who: Access, id: i64) -> Result<Ticket, Ap
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// current (default: not closed or archived), closed, archived, or one status.
+    /// current (default: not closed or archived), any, or one status.
+    #[param(
+        pattern = "^(current|any|\\s*(open|triaging|in_progress|customer_pending|awaiting_authorization|meeting_scheduled|on_hold|solution_provided|closed|archived)\\s*)$"
+    )]
     pub status: Option<String>,
     /// Staff queues: unassigned, mine, breaching (no response, due within the hour
     /// or past due).
+    #[param(pattern = "^(unassigned|mine|breaching|)$")]
     pub queue: Option<String>,
     /// Staff: one customer.
     pub organization_id: Option<i64>,
-    /// Words in the subject.
+    /// Words in the subject, at most 200 characters.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// updated (default), created, due, priority.
+    #[param(pattern = "^(updated|created|due|priority)$")]
     pub sort: Option<String>,
 }
 
@@ -465,6 +471,12 @@ pub struct TicketRow {
 pub async fn list(state: &AppState, user: &AuthUser, q: ListQuery) -> Result<Vec<TicketRow>, AppError> {
     let who = access(user)?;
     let me = user.id;
+    if q.q.as_deref().is_some_and(|w| w.chars().count() > 200) {
+        return Err(AppError::field(
+            "q",
+            "Search the subjects for at most 200 characters.",
+        ));
+    }
     if q.queue.is_some() && !who.is_staff() {
         return Err(AppError::Forbidden("Queues are for support staff.".into()));
     }

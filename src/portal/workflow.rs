@@ -22,16 +22,22 @@ use crate::web::AuthUser;
 /// A status move.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct StatusInput {
-    /// One of the statuses the ticket page offers.
+    /// One of the statuses the ticket page offers; which moves a role may make is
+    /// checked on the server.
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "^\\s*(open|triaging|in_progress|customer_pending|awaiting_authorization|meeting_scheduled|on_hold|solution_provided|closed|archived)\\s*$"
+    )]
     pub status: String,
 }
 
 /// A note.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NoteInput {
-    /// Markdown.
+    /// Markdown, at least 2 characters, at most 65,536 bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 2, max_length = 65536)]
     pub body: String,
     /// Staff: false for an internal note, which customers never see. Default true.
     #[serde(default = "yes")]
@@ -48,6 +54,8 @@ fn yes() -> bool {
 /// A priority change (staff).
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct PriorityInput {
+    /// critical, high or normal (in any case).
+    #[schema(pattern = "^([Cc][Rr][Ii][Tt][Ii][Cc][Aa][Ll]|[Hh][Ii][Gg][Hh]|[Nn][Oo][Rr][Mm][Aa][Ll])$")]
     pub priority: String,
 }
 
@@ -152,8 +160,7 @@ pub async fn set_status(
 /// them moves it back to In Progress.
 pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInput) -> Result<(), AppError> {
     let who = access(user)?;
-    let body = crate::forum::check_body(&input.body)
-        .map_err(|_| AppError::field("body", "Write the note: at least 2 characters, at most 100,000."))?;
+    let body = crate::forum::check_text(&input.body, "note")?;
     let public = input.public && !input.internal;
     if !public && !who.is_staff() {
         return Err(AppError::Forbidden("Only staff write internal notes.".into()));

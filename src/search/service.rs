@@ -26,22 +26,28 @@ const MAX_QUERY: usize = 200;
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// Words, "quoted phrases", error codes and versions.
+    /// Words, "quoted phrases", error codes and versions: at most 200 characters.
     #[serde(default)]
+    #[param(max_length = 200)]
     pub q: String,
     /// A category slug; its sub-categories are included.
     pub category: Option<String>,
     pub tag: Option<String>,
     pub product: Option<String>,
-    /// `yes` for solved questions only, `no` for unsolved.
+    /// `yes` (or `true`) for solved questions only, `no` (or `false`) for unsolved,
+    /// `any` or blank for both.
+    #[param(pattern = "^\\s*(yes|no|any|true|false|)\\s*$")]
     pub solved: Option<String>,
     /// A username.
     pub author: Option<String>,
     /// Posts written on or after this day (YYYY-MM-DD).
+    #[param(pattern = "^\\s*(\\d{4}-\\d{1,2}-\\d{1,2})?\\s*$")]
     pub since: Option<String>,
     /// Posts written on or before this day (YYYY-MM-DD).
+    #[param(pattern = "^\\s*(\\d{4}-\\d{1,2}-\\d{1,2})?\\s*$")]
     pub until: Option<String>,
-    /// From 1.
+    /// From 1 to 51 (the first thousand posts found); 0 is taken as 1.
+    #[param(maximum = 51)]
     pub page: Option<usize>,
 }
 
@@ -191,8 +197,11 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
             None
         }
     };
-    let page = p.page.unwrap_or(1).max(1);
-    if (page - 1) * PER_PAGE > search_index::query::MAX_OFFSET {
+    // The last page that can be asked; a larger number is refused before any
+    // arithmetic on it.
+    let last = search_index::query::MAX_OFFSET / PER_PAGE + 1;
+    let page = p.page.unwrap_or(1).clamp(1, last + 1);
+    if page > last {
         errors.insert(
             "page".into(),
             vec!["That page is too far: narrow the search instead.".into()],

@@ -56,6 +56,7 @@ async fn subscribe(
 struct Token {
     /// The token of the link in the mail.
     #[serde(default)]
+    #[param(min_length = 1)]
     token: String,
 }
 

@@ -21,9 +21,13 @@ use crate::with_backend;
 /// A new component (admins).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewComponent {
+    /// 2 to 80 characters.
     #[serde(default)]
+    #[schema(required = true, min_length = 2, max_length = 80)]
     pub name: String,
+    /// At most 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
 }
 
@@ -41,6 +45,7 @@ pub async fn add_component(
             "Name the component in 2 to 80 characters.",
         ));
     }
+    crate::forum::check_description(Some(&input.description))?;
     let slug = crate::forum::slugify(&name);
     let description = input.description.trim().to_string();
     state
@@ -76,9 +81,13 @@ pub async fn add_component(
 /// Changes to a component (admins); missing fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ComponentChange {
+    /// 2 to 80 characters.
+    #[schema(min_length = 2, max_length = 80)]
     pub name: Option<String>,
+    /// At most 500 characters.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
-    /// Its place in the list, from 1.
+    /// Its place in the list: lower numbers come first.
     pub position: Option<i64>,
 }
 
@@ -98,6 +107,7 @@ pub async fn update_component(
             "Name the component in 2 to 80 characters.",
         ));
     }
+    crate::forum::check_description(change.description.as_deref())?;
     state
         .db
         .write(move |c| {
@@ -148,24 +158,32 @@ pub async fn remove_component(state: &AppState, user: &AuthUser, slug: String) -
 /// A new incident or maintenance window (staff).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NewIncident {
+    /// 3 to 200 characters.
     #[serde(default)]
+    #[schema(required = true, min_length = 3, max_length = 200)]
     pub title: String,
     /// `incident` (default) or `maintenance`.
     #[serde(default)]
+    #[schema(pattern = "^\\s*(incident|maintenance|)\\s*$")]
     pub kind: String,
-    /// `degraded`, `partial_outage` or `major_outage` (`maintenance` for maintenance).
+    /// An incident's: `degraded`, `partial_outage` or `major_outage`. Left out for
+    /// maintenance.
     #[serde(default)]
     pub impact: String,
-    /// Slugs of the components it touches.
+    /// Slugs of the components it touches, 1 to 100.
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 100)]
     pub components: Vec<String>,
-    /// The first update, in markdown.
+    /// The first update, in markdown: at least 3 characters, at most 20,000 bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 3, max_length = 20000)]
     pub body: String,
     /// Maintenance: when it begins and ends (`YYYY-MM-DDTHH:MM`, UTC).
     #[serde(default)]
+    #[schema(pattern = "^\\s*(\\d{4}-\\d{1,2}-\\d{1,2}T\\d{1,2}:\\d{1,2}(:\\d{1,2})?)?\\s*$")]
     pub starts_at: Option<String>,
     #[serde(default)]
+    #[schema(pattern = "^\\s*(\\d{4}-\\d{1,2}-\\d{1,2}T\\d{1,2}:\\d{1,2}(:\\d{1,2})?)?\\s*$")]
     pub ends_at: Option<String>,
 }
 
@@ -196,10 +214,7 @@ fn check_body(body: &str, errors: &mut FieldErrors) {
             vec!["Say in a few words what is happening.".into()],
         );
     } else if body.len() > MAX_UPDATE {
-        errors.insert(
-            "body".into(),
-            vec!["Keep an update under 20,000 characters.".into()],
-        );
+        errors.insert("body".into(), vec!["Keep an update under 20,000 bytes.".into()]);
     }
 }
 
@@ -333,10 +348,16 @@ pub async fn open_incident(
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NewUpdate {
     /// Incident: investigating, identified, monitoring, resolved. Maintenance:
-    /// scheduled, in_progress, completed.
+    /// scheduled, in_progress, completed. In any case.
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "^\\s*([iI][nN][vV][eE][sS][tT][iI][gG][aA][tT][iI][nN][gG]|[iI][dD][eE][nN][tT][iI][fF][iI][eE][dD]|[mM][oO][nN][iI][tT][oO][rR][iI][nN][gG]|[rR][eE][sS][oO][lL][vV][eE][dD]|[sS][cC][hH][eE][dD][uU][lL][eE][dD]|[iI][nN]_[pP][rR][oO][gG][rR][eE][sS][sS]|[cC][oO][mM][pP][lL][eE][tT][eE][dD])\\s*$"
+    )]
     pub state: String,
+    /// Markdown: at least 3 characters, at most 20,000 bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 3, max_length = 20000)]
     pub body: String,
 }
 

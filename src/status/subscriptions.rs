@@ -19,10 +19,13 @@ use crate::with_backend;
 /// What a subscription form sends.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SubscribeInput {
+    /// At most 254 bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 3, max_length = 254, format = Email)]
     pub email: String,
-    /// Component slugs; none means every component.
+    /// Component slugs, at most 100; none means every component.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub components: Vec<String>,
 }
 
