@@ -64,12 +64,20 @@ fn tag_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Er
     }
     Ok(match Tags::deserialize(d)? {
         Tags::List(v) => v,
-        Tags::Text(s) => s.split(',').map(str::to_string).collect(),
+        Tags::Text(s) => s
+            .split(',')
+            .filter(|t| !t.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
     })
 }
 
 /// Normalizes tags: lower case, letters, digits and dashes, at most five.
 pub fn check_tags(raw: &[String]) -> Result<Vec<String>, AppError> {
+    // Counted as sent, blanks and repeats included, before any is read.
+    if raw.len() > MAX_TAGS {
+        return Err(AppError::field("tags", format!("Use at most {MAX_TAGS} tags.")));
+    }
     let mut out: Vec<String> = Vec::new();
     for t in raw
         .iter()

@@ -52,7 +52,9 @@ pub struct AnnouncementInput {
     #[serde(default)]
     #[schema(required = true, min_length = 2, max_length = 65536)]
     pub body: String,
+    /// Shown above the others; `null` or left out: not pinned.
     #[serde(default, deserialize_with = "checkbox")]
+    #[schema(value_type = Option<bool>)]
     pub pinned: bool,
     /// The last moment it shows, as `2026-12-24T18:00` or `2026-12-24` (UTC; a date
     /// alone means the end of that day). Blank: until removed.
@@ -69,11 +71,19 @@ fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Bool(bool),
         Text(String),
     }
-    Ok(match Option::<Raw>::deserialize(d)? {
-        None => false,
-        Some(Raw::Bool(b)) => b,
-        Some(Raw::Text(t)) => matches!(t.trim(), "on" | "true" | "1" | "yes"),
-    })
+    // A form's ticked box sends "on"; JSON sends a boolean. Anything else is a mistake
+    // to say, not a silent "no".
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(false),
+        Some(Raw::Bool(b)) => Ok(b),
+        Some(Raw::Text(t)) => match t.as_str() {
+            "on" | "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(serde::de::Error::custom(format!(
+                "'{other}' is not a box's value: send true or false"
+            ))),
+        },
+    }
 }
 
 fn parse_end(raw: Option<&str>) -> Result<Option<NaiveDateTime>, AppError> {

@@ -14,7 +14,8 @@ pub fn blank_as_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::
     match Option::<Raw>::deserialize(d)? {
         None => Ok(None),
         Some(Raw::Number(n)) => Ok(Some(n)),
-        Some(Raw::Text(s)) if s.trim().is_empty() => Ok(None),
+        // A blank form field, or a multipart part holding "null", is no choice.
+        Some(Raw::Text(s)) if s.trim().is_empty() || s == "null" => Ok(None),
         Some(Raw::Text(s)) => s
             .trim()
             .parse()
