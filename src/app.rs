@@ -1,13 +1,7 @@
-//! The application state and the HTTP server: every route, middleware and extractor
-//! setting in one place.
-
-use std::net::TcpListener;
-use std::time::Duration;
-
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpResponse, HttpServer, web};
-use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
-use tracing_actix_web::TracingLogger;
+//! The application state: the infrastructure every request and every background job
+//! shares (database, settings, templates, keys, mailer, caches, the search index),
+//! built once at start. The HTTP server is in `server.rs`, the background jobs in
+//! `jobs.rs`.
 
 use crate::accounts::domains::DomainLists;
 use crate::config::Settings;
@@ -17,7 +11,6 @@ use crate::keys::Keys;
 use crate::mail::Mailer;
 use crate::web::rate_limit::Limiter;
 use crate::web::templates::Templates;
-use crate::web::{assets, csrf, headers, ops};
 
 /// Everything a request may need, built once at start and shared by every worker.
 #[derive(Debug)]
@@ -90,158 +83,4 @@ pub fn prepare(db: &Db) -> anyhow::Result<Vec<String>> {
     let mut conn = db.get_write()?;
     crate::forum::categories::seed(&mut conn).map_err(|e| anyhow::anyhow!("making the categories: {e:?}"))?;
     Ok(applied)
-}
-
-/// Largest JSON or form body accepted.
-const MAX_BODY: usize = 1 << 20;
-
-fn bad_input(message: String) -> actix_web::Error {
-    AppError::BadRequest(message).into()
-}
-
-/// Mounts every feature's routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    // The router tries routes in order, each a pattern match: the forum's pages, which
-    // people read most, come first.
-    cfg.configure(crate::forum::configure)
-        .route("/healthz", web::get().to(ops::healthz))
-        .route("/readyz", web::get().to(ops::readyz))
-        .route("/static/{path:.*}", web::get().to(assets::serve_static))
-        .configure(crate::accounts::configure)
-        .configure(crate::admin::configure)
-        .configure(crate::search::configure)
-        .configure(crate::portal::configure)
-        .configure(crate::notify::configure)
-        .configure(crate::status::configure)
-        .configure(crate::openapi::configure);
-}
-
-/// Input settings: unreadable bodies and parameters become 400s that say what is wrong.
-fn extractor_config(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(MAX_BODY)
-            .error_handler(|err, _| {
-                use actix_web::error::JsonPayloadError;
-                if matches!(
-                    err,
-                    JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. }
-                ) {
-                    return AppError::TooLarge(format!("The body is larger than {MAX_BODY} bytes.")).into();
-                }
-                bad_input(match err {
-                    JsonPayloadError::ContentType => {
-                        "Send the body as JSON, with 'Content-Type: application/json'.".into()
-                    }
-                    JsonPayloadError::Deserialize(e) => format!("The JSON body does not fit: {e}"),
-                    other => format!("The JSON body could not be read: {other}"),
-                })
-            }),
-    )
-    .app_data(
-        web::FormConfig::default()
-            .limit(MAX_BODY)
-            .error_handler(|err, _| bad_input(format!("The form could not be read: {err}"))),
-    )
-    .app_data(
-        web::QueryConfig::default().error_handler(|err, _| {
-            bad_input(format!("The address has a parameter that does not fit: {err}"))
-        }),
-    )
-    .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()));
-}
-
-/// What no route answers: a 405 naming the methods when the API has the address for
-/// others (an unknown method such as TRACE included), else a 404.
-async fn unrouted(req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
-    let allowed = crate::openapi::methods_at(req.path());
-    if allowed.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    Err(AppError::MethodNotAllowed {
-        method: req.method().to_string(),
-        allowed: allowed.join(", "),
-    })
-}
-
-/// The Prometheus registry and its `/metrics` endpoint.
-pub fn metrics() -> anyhow::Result<PrometheusMetrics> {
-    PrometheusMetricsBuilder::new("parley")
-        .endpoint("/metrics")
-        // Unknown paths share one label, so a scan cannot blow up the series count.
-        .mask_unmatched_patterns("UNMATCHED")
-        .build()
-        .map_err(|e| anyhow::anyhow!("metrics registry: {e}"))
-}
-
-/// Starts the HTTP server on `listener`. The returned server runs until stopped.
-pub fn serve(
-    state: web::Data<AppState>,
-    listener: TcpListener,
-    workers: usize,
-) -> anyhow::Result<actix_web::dev::Server> {
-    let metrics = metrics()?;
-    let https = state.settings.secure_cookies();
-    crate::search::indexer::start(state.search.clone(), state.db.clone())?;
-    crate::search::meaning::start(state.search.clone(), state.db.clone())?;
-    if state.settings.send_mail {
-        crate::outbox::start(
-            state.db.clone(),
-            state.mailer.clone(),
-            state.node.name().to_string(),
-            state.node.claims(),
-        );
-    }
-    crate::notify::mail::start(state.db.clone(), crate::mail::MailContext::of(&state));
-    crate::imap::start(state.clone());
-    let archiving = state.clone();
-    actix_web::rt::spawn(async move {
-        let after = chrono::Duration::days(archiving.settings.archive_after_days as i64);
-        let mut tick = actix_web::rt::time::interval(Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            match crate::portal::workflow::archive_closed(&archiving.db, after).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(tickets = n, "archived closed tickets"),
-                Err(e) => tracing::warn!(error = ?e, "archiving closed tickets"),
-            }
-        }
-    });
-    let alerting = state.clone();
-    actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            let notices = crate::mail::MailContext::of(&alerting);
-            if let Err(e) = crate::portal::alerts::run(&alerting.db, notices).await {
-                tracing::warn!(error = ?e, "SLA alerts");
-            }
-        }
-    });
-    let pruning = state.clone();
-    actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            pruning.limiter.prune();
-        }
-    });
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .configure(extractor_config)
-            .configure(routes)
-            .default_service(web::to(unrouted))
-            .wrap(from_fn(crate::web::characters::check))
-            .wrap(from_fn(csrf::protect))
-            .wrap(from_fn(crate::error::render_errors))
-            .wrap(headers::security_headers(https))
-            .wrap(metrics.clone())
-            .wrap(TracingLogger::default())
-    })
-    .workers(workers.max(1))
-    .shutdown_timeout(10)
-    .listen(listener)?
-    .run();
-    Ok(server)
 }

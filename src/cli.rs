@@ -8,10 +8,11 @@ use anyhow::Context;
 
 use crate::accounts::Role;
 use crate::accounts::service::{OperatorUser, upsert_operator_user};
-use crate::app::{AppState, serve};
+use crate::app::AppState;
 use crate::config::{Command, MailCommand, Settings, UserCommand, UserCreateArgs};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::server::serve;
 
 /// Runs a parsed command line.
 pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Result<()> {

@@ -164,25 +164,6 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-impl From<validator::ValidationErrors> for AppError {
-    fn from(errors: validator::ValidationErrors) -> Self {
-        let mut fields = FieldErrors::new();
-        for (name, errs) in errors.field_errors() {
-            let msgs = errs
-                .iter()
-                .map(|e| {
-                    e.message
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| format!("{name} is not valid"))
-                })
-                .collect();
-            fields.insert(name.to_string(), msgs);
-        }
-        Self::fields(fields)
-    }
-}
-
 impl From<tera::Error> for AppError {
     fn from(e: tera::Error) -> Self {
         Self::Internal(anyhow::anyhow!("template: {e:?}"))

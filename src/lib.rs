@@ -1,9 +1,10 @@
 //! Parley: a vendor's customer community and support platform in one binary.
 //!
-//! Read the modules in this order for a tour: how it starts (`config`, `app`), how it
-//! stores (`db`), how a request is handled (`web`, `error`), then the features.
+//! Read the modules in this order for a tour: how it starts (`config`, `app`,
+//! `server`, `jobs`), how it stores (`db`), how a request is handled (`web`, `error`),
+//! then the features.
 
-/// The `AppState` and the HTTP server with every route and middleware.
+/// The `AppState`: the infrastructure every request and job shares.
 pub mod app;
 /// The commands behind `parley ...`: serve, migrate, user create, check-config.
 pub mod cli;
@@ -19,6 +20,8 @@ pub mod files;
 pub mod imap;
 /// `parley import`: an existing forum from JSON lines.
 pub mod import;
+/// The background jobs of a serving node, each owning its loop.
+pub mod jobs;
 /// Signing keys for sessions, mailed links and CSRF tokens.
 pub mod keys;
 /// Outgoing mail over SMTP, or into `.eml` files.
@@ -31,6 +34,8 @@ pub mod node;
 pub mod openapi;
 /// The mail outbox: messages queued with their events and delivered in the background.
 pub mod outbox;
+/// The HTTP server: every route, middleware and extractor setting.
+pub mod server;
 /// What every handler shares: templates, sessions, CSRF, rate limits, headers, assets.
 pub mod web;
 

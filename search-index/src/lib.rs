@@ -78,10 +78,6 @@ impl IndexLayout {
         Self { root: root.into() }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Reads `CURRENT` and says whether the serving build can be used as it is.
     pub fn state(&self) -> Result<IndexState, LayoutError> {
         let pointer = self.root.join(CURRENT_FILE);

@@ -356,7 +356,10 @@ async fn unaccept_post(
 
 /// The multipart form of a new download, for the API document.
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Read as multipart by `releases::read_form`.
+#[expect(
+    dead_code,
+    reason = "documents the multipart form `releases::read_form` reads"
+)]
 struct DownloadForm {
     /// The file; or leave it out and give `url`.
     #[schema(value_type = String, format = Binary, required = false)]
@@ -369,7 +372,7 @@ struct DownloadForm {
 
 /// The multipart form of an upload, for the API document.
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Read as multipart by `uploads::attach`.
+#[expect(dead_code, reason = "documents the multipart form `uploads::attach` reads")]
 struct FileForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,

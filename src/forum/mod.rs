@@ -318,7 +318,7 @@ pub fn touch(c: &mut AnyConnection, topic_id: i64) -> Result<(), AppError> {
 
 /// Mounts the forum pages and API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    // Pages first, see `app::routes`.
+    // Pages first, see `server::routes`.
     pages::configure(cfg);
     api::configure(cfg);
 }

@@ -19,7 +19,7 @@ use crate::web::page::see_other;
 use crate::web::{CurrentUser, PageCtx};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    // Topic pages first: they are read most (see `app::routes`). A route's method is
+    // Topic pages first: they are read most (see `server::routes`). A route's method is
     // part of its match, so the GET pattern does not hide the POST routes below.
     cfg.route("/t/{id}/{slug}", web::get().to(topic))
         .route("/", web::get().to(index))

@@ -62,7 +62,10 @@ async fn list_tickets(
 
 /// The multipart form of a new ticket, for the API document.
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Read as multipart by `files::json_or_multipart`.
+#[expect(
+    dead_code,
+    reason = "documents the multipart form `files::json_or_multipart` reads"
+)]
 struct TicketForm {
     #[serde(flatten)]
     ticket: TicketInput,
@@ -73,7 +76,7 @@ struct TicketForm {
 
 /// The multipart form of files added to a ticket, for the API document.
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Read as multipart by `files::read_form`.
+#[expect(dead_code, reason = "documents the multipart form `files::read_form` reads")]
 struct FilesForm {
     /// 1 to 10 files (images, PDF, text, logs, CSV, JSON, XML, ZIP).
     #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 10)]

@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use actix_web::web;
 use diesel::{Connection, RunQueryDsl};
-use parley::app::{AppState, serve};
+use parley::app::AppState;
 use parley::config::{Cli, DatabaseUrl, Settings};
 use parley::db::Db;
+use parley::server::serve;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
@@ -109,6 +110,57 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The machine the tests of this binary share. Every server holds a shared turn while
+/// it runs; a test that measures how fast other users are answered takes the machine
+/// alone (it waits until no other test's server runs, and none starts meanwhile).
+#[derive(Default)]
+struct Machine {
+    sharing: usize,
+    alone: bool,
+}
+
+static MACHINE: std::sync::Mutex<Machine> = std::sync::Mutex::new(Machine {
+    sharing: 0,
+    alone: false,
+});
+static MACHINE_CHANGED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// A turn on the machine, given back when dropped.
+pub struct Turn {
+    alone: bool,
+}
+
+impl Turn {
+    async fn take(alone: bool) -> Self {
+        tokio::task::spawn_blocking(move || {
+            let mut m = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
+            while m.alone || (alone && m.sharing > 0) {
+                m = MACHINE_CHANGED.wait(m).unwrap_or_else(|e| e.into_inner());
+            }
+            if alone {
+                m.alone = true;
+            } else {
+                m.sharing += 1;
+            }
+            Turn { alone }
+        })
+        .await
+        .expect("a turn on the machine")
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut m = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
+        if self.alone {
+            m.alone = false;
+        } else {
+            m.sharing -= 1;
+        }
+        MACHINE_CHANGED.notify_all();
+    }
+}
+
 /// A running server.
 pub struct TestApp {
     pub base: String,
@@ -116,6 +168,7 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
     _db: TestDb,
+    _turn: Turn,
 }
 
 /// Settings a test may change before the server starts.
@@ -131,6 +184,17 @@ impl TestApp {
     /// Starts a server; `args` are extra command-line settings such as
     /// `--rate-limit-login=2/minute`.
     pub async fn spawn_with(args: &[&str]) -> Self {
+        Self::start(args, false).await
+    }
+
+    /// Starts a server once no other test's server runs, and keeps the machine to this
+    /// test until it is dropped: for a test that measures how fast others are answered.
+    pub async fn spawn_alone(args: &[&str]) -> Self {
+        Self::start(args, true).await
+    }
+
+    async fn start(args: &[&str], alone: bool) -> Self {
+        let turn = Turn::take(alone).await;
         // PARLEY_TEST_LOG=warn (or any filter) shows the server's log while debugging.
         if let Ok(filter) = std::env::var("PARLEY_TEST_LOG") {
             let _ = tracing_subscriber::fmt()
@@ -184,6 +248,7 @@ impl TestApp {
             data_dir,
             handle,
             _db: db,
+            _turn: turn,
         }
     }
 

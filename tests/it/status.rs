@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::{TestApp, delivered, ok};
+use crate::common::{TestApp, delivered, ok};
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

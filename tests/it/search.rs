@@ -4,12 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::TestApp;
+use crate::common::TestApp;
 use parley::accounts::Role;
 use parley::search::Search;
 use reqwest::{Method, StatusCode};

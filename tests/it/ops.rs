@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -190,13 +188,13 @@ async fn a_read_only_or_full_data_directory_is_reported_and_heals() {
         eprintln!("SKIPPED: this machine does not let the test mount a small disk (run as root)");
         return;
     };
-    let test_db = common::TestDb::new(outer.path());
+    let test_db = crate::common::TestDb::new(outer.path());
     let url = match &test_db.url {
         parley::config::DatabaseUrl::Sqlite(_) => parley::config::DatabaseUrl::Sqlite(data.join("parley.db")),
         pg => pg.clone(),
     };
     let sqlite = url.is_sqlite();
-    let mut create = common::parley_cmd(&data, &url)
+    let mut create = crate::common::parley_cmd(&data, &url)
         .args(["user", "create", "--email", "ann@acme.test", "--name", "Ann"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
@@ -208,10 +206,10 @@ async fn a_read_only_or_full_data_directory_is_reported_and_heals() {
         stdin.write_all(b"a good long password\n").unwrap();
     }
     assert!(create.wait().unwrap().success());
-    let port = common::free_port();
+    let port = crate::common::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let serve = || {
-        common::parley_cmd(&data, &url)
+        crate::common::parley_cmd(&data, &url)
             .arg("serve")
             .env("PARLEY_BIND", format!("127.0.0.1:{port}"))
             .stdout(std::process::Stdio::null())

@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::{TestApp, location};
+use crate::common::{TestApp, location};
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -1602,7 +1600,7 @@ async fn uploads_from_a_browser_need_the_csrf_token() {
     }
     // A forged token in the first part, or the real one only after the file.
     let (_, html) = b.page(&format!("/t/{widget}/x")).await;
-    let token = common::csrf_in(&html).unwrap();
+    let token = crate::common::csrf_in(&html).unwrap();
     for form in [
         reqwest::multipart::Form::new().text("csrf_token", "forged").part(
             "file",

@@ -5,9 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use parley::accounts::Role;
 use parley::portal::inbound::{Outcome, ingest};
 use reqwest::{Method, StatusCode};
@@ -217,7 +215,7 @@ async fn messages_become_tickets_notes_or_refusals() {
 
     // The command an MTA pipes to.
     let settings = &app.state.settings;
-    let mut child = common::parley_cmd(&settings.data_dir, &settings.database)
+    let mut child = crate::common::parley_cmd(&settings.data_dir, &settings.database)
         .env("PARLEY_SECRET", "test-secret-test-secret-test-secret-0123")
         .args(["mail", "ingest"])
         .stdin(std::process::Stdio::piped())
@@ -456,7 +454,7 @@ async fn a_refused_sender_hears_why_once_a_day_and_machines_never() {
     )
     .await;
     assert_eq!(o.outcome, "refused", "{o:?}");
-    common::delivered(&app).await;
+    crate::common::delivered(&app).await;
     let sent = replies(&app);
     assert_eq!(sent.len(), 1, "{sent:?}");
     let reply = &sent[0];
@@ -480,7 +478,7 @@ async fn a_refused_sender_hears_why_once_a_day_and_machines_never() {
     )
     .await;
     assert_eq!(o.outcome, "refused");
-    common::delivered(&app).await;
+    crate::common::delivered(&app).await;
     assert_eq!(replies(&app).len(), 1);
 
     // Machine-made mail is refused and never answered.
@@ -495,7 +493,7 @@ async fn a_refused_sender_hears_why_once_a_day_and_machines_never() {
         let o = take(&app, raw).await;
         assert_eq!(o.outcome, "refused", "{raw}");
     }
-    common::delivered(&app).await;
+    crate::common::delivered(&app).await;
     assert_eq!(replies(&app).len(), 1);
 
     // Every mail Parley sends says it is automatic: here, a ticket's receipt.
@@ -510,7 +508,7 @@ async fn a_refused_sender_hears_why_once_a_day_and_machines_never() {
     )
     .await;
     assert_eq!(o.outcome, "ticket");
-    let mails = common::delivered(&app).await;
+    let mails = crate::common::delivered(&app).await;
     assert!(!mails.is_empty());
     for m in &mails {
         assert!(
@@ -601,7 +599,7 @@ async fn a_forged_contact_address_never_makes_a_critical_ticket() {
         checks,
         ["pass (dkim)", "fail (dmarc)", "none", "none", "fail (spf)"]
     );
-    let mails = common::delivered(&app).await;
+    let mails = crate::common::delivered(&app).await;
     for (id, _) in &unverified {
         assert!(
             mails
@@ -623,7 +621,7 @@ async fn a_forged_contact_address_never_makes_a_critical_ticket() {
         )
     );
     assert_eq!(take(&app, &forged).await.outcome, "refused");
-    let mails = common::delivered(&app).await;
+    let mails = crate::common::delivered(&app).await;
     assert!(
         !mails.iter().any(|m| m.contains("someone@victim.test")),
         "the forged sender was answered"

@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use parley::accounts::Role;
 use parley::app::AppState;
 use parley::db::Db;
@@ -87,7 +85,7 @@ async fn cached_topic_pages_follow_changes_and_keep_readers_apart() {
     assert_eq!(pressed(&html), 0);
     assert!(html.contains(r#"<span class="score">1</span>"#));
     // Each reader's forms carry their own CSRF token, not a cached one.
-    let ann_csrf = common::csrf_in(&ann_b.page(&path).await.1).unwrap();
+    let ann_csrf = crate::common::csrf_in(&ann_b.page(&path).await.1).unwrap();
     let (_, cy_html) = cy_b.page(&path).await;
     assert!(!cy_html.contains(&ann_csrf));
     assert!(!cy_html.contains("PARLEYCSRFTOKENPLACEHOLDER"));

@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::{TestApp, delivered, ok};
+use crate::common::{TestApp, delivered, ok};
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -302,7 +300,7 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
     let new = &mails[before..];
     let ann_mail = to(new, "ann@acme.test");
     assert_eq!(ann_mail.len(), 2, "{new:?}");
-    let mail = common::decode_qp(ann_mail[0]);
+    let mail = crate::common::decode_qp(ann_mail[0]);
     assert!(
         mail.contains("replied to your topic: Proxy returns 502"),
         "{mail}"
@@ -332,7 +330,7 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
     let mails = delivered(&app).await;
     let digests = to(&mails, "bob@acme.test");
     assert_eq!(digests.len(), 1);
-    let digest = common::decode_qp(digests[0]);
+    let digest = crate::common::decode_qp(digests[0]);
     assert!(
         digest.contains("posted in a category you watch: Proxy returns 502"),
         "{digest}"

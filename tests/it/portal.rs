@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -494,7 +492,7 @@ async fn the_portal_pages_work_without_javascript() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let url = common::location(&res);
+    let url = crate::common::location(&res);
     let (status, page) = ann.page(url.split('?').next().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Dashboard is blank") && page.contains("Update status"));
@@ -578,7 +576,11 @@ async fn the_portal_pages_work_without_javascript() {
         "{}",
         res.text().await.unwrap()
     );
-    let with_files = common::location(&res).split('?').next().unwrap().to_string();
+    let with_files = crate::common::location(&res)
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
     let (_, page) = ann.page(&with_files).await;
     assert!(page.contains("monday.log") && page.contains("page.png"), "{page}");
     // A refused file sends the form back filled in.
@@ -729,7 +731,7 @@ async fn attachments_follow_the_ticket() {
     ann.login("ann@acme.test", PW).await;
     let (_, html) = ann.page("/portal/tickets/new").await;
     assert!(html.contains("Upload Attachments and Submit"));
-    let token = common::csrf_in(&html).unwrap();
+    let token = crate::common::csrf_in(&html).unwrap();
     let send = |form: reqwest::multipart::Form| {
         ann.client
             .post(app.url(&format!("/portal/tickets/new?csrf_token={token}")))
@@ -751,7 +753,7 @@ async fn attachments_follow_the_ticket() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let url = common::location(&res);
+    let url = crate::common::location(&res);
     let (_, page) = ann.page(url.split('?').next().unwrap()).await;
     assert!(
         page.contains("trace.txt") && page.contains("attached trace.txt"),
@@ -1079,34 +1081,58 @@ async fn force_status(app: &TestApp, id: i64, status: &str, closed_days_ago: Opt
 
 #[tokio::test]
 async fn every_status_move_by_every_role() {
-    use parley::portal::status::{ALL, Actor, allowed};
+    // The table, written out here rather than read from the code under test.
+    const STATUSES: [&str; 10] = [
+        "open",
+        "triaging",
+        "in_progress",
+        "customer_pending",
+        "awaiting_authorization",
+        "meeting_scheduled",
+        "on_hold",
+        "solution_provided",
+        "closed",
+        "archived",
+    ];
+    // A customer closes their ticket, and reopens one that is solved or closed.
+    let customer_may = |from: &str, to: &str| match from {
+        "archived" => false,
+        "solution_provided" => matches!(to, "open" | "closed"),
+        "closed" => to == "open",
+        _ => to == "closed",
+    };
+    // Staff move a ticket to any other status but archived (only Parley archives).
+    let staff_may = |from: &str, to: &str| from != "archived" && to != "archived" && from != to;
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
     let p = people(&app).await;
     let (_, t) = file(&app, &p.ann, ticket("Moves every which way", "normal")).await;
     let id = t["ticket"]["id"].as_i64().unwrap();
     let path = format!("/api/v1/tickets/{id}/status");
-    for (token, actor) in [(&p.ann, Actor::Customer), (&p.sam, Actor::Staff)] {
-        for from in ALL {
-            for to in ALL {
-                force_status(&app, id, from.as_str(), None).await;
+    for (token, customer) in [(&p.ann, true), (&p.sam, false)] {
+        for from in STATUSES {
+            for to in STATUSES {
+                force_status(&app, id, from, None).await;
                 let (status, body) = app
-                    .call(
-                        Method::PUT,
-                        &path,
-                        Some(token),
-                        Some(json!({"status": to.as_str()})),
-                    )
+                    .call(Method::PUT, &path, Some(token), Some(json!({"status": to})))
                     .await;
-                let expected = match allowed(actor, from, to) {
-                    Ok(()) => StatusCode::OK,
-                    Err(_) if from == parley::portal::status::Status::Archived => StatusCode::CONFLICT,
-                    // Refused by role: 403; a move nobody may make: 422.
-                    Err(_) if allowed(Actor::Staff, from, to).is_ok() => StatusCode::FORBIDDEN,
-                    Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                let may = if customer {
+                    customer_may(from, to)
+                } else {
+                    staff_may(from, to)
                 };
-                assert_eq!(status, expected, "{actor:?} {from:?} -> {to:?}: {body}");
+                let expected = if may {
+                    StatusCode::OK
+                } else if from == "archived" {
+                    StatusCode::CONFLICT
+                } else if staff_may(from, to) {
+                    // Refused by role: 403; a move nobody may make: 422.
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                assert_eq!(status, expected, "customer {customer}: {from} -> {to}: {body}");
                 if status == StatusCode::OK {
-                    assert_eq!(body["ticket"]["status"], to.as_str());
+                    assert_eq!(body["ticket"]["status"], to);
                 } else {
                     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
                 }
@@ -1114,8 +1140,8 @@ async fn every_status_move_by_every_role() {
         }
     }
     // The menu offers exactly the allowed moves.
-    for from in ALL {
-        force_status(&app, id, from.as_str(), None).await;
+    for from in STATUSES {
+        force_status(&app, id, from, None).await;
         let (_, offered) = app
             .call(
                 Method::GET,
@@ -1130,12 +1156,8 @@ async fn every_status_move_by_every_role() {
             .iter()
             .map(|c| c["id"].as_str().unwrap())
             .collect();
-        let expected: Vec<&str> = ALL
-            .iter()
-            .filter(|to| allowed(Actor::Customer, from, **to).is_ok())
-            .map(|to| to.as_str())
-            .collect();
-        assert_eq!(offered, expected, "{from:?}");
+        let expected: Vec<&str> = STATUSES.into_iter().filter(|to| customer_may(from, to)).collect();
+        assert_eq!(offered, expected, "{from}");
     }
 }
 

@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::{TestApp, ok};
+use crate::common::{TestApp, ok};
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -242,13 +240,13 @@ async fn the_escalation_form_is_filled_in_and_files_once() {
     ];
     let res = ann_b.post(&format!("/escalate/t/{q}"), &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let to = common::location(&res);
+    let to = crate::common::location(&res);
     assert!(
         to.contains("/portal/tickets/") && to.contains("ticket_filed"),
         "{to}"
     );
     let res = ann_b.post(&format!("/escalate/t/{q}"), &fields).await;
-    assert!(common::location(&res).contains("already_escalated"));
+    assert!(crate::common::location(&res).contains("already_escalated"));
     let list = ok(&app, &ann, Method::GET, "/api/v1/tickets", None).await;
     assert_eq!(
         list.to_string()
@@ -494,7 +492,7 @@ async fn a_contact_escalates_a_colleagues_question_from_the_page() {
         "{}",
         res.text().await.unwrap()
     );
-    let ticket_url = common::location(&res);
+    let ticket_url = crate::common::location(&res);
     assert!(ticket_url.starts_with("/portal/tickets/"), "{ticket_url}");
     // The thread shows Ann the ticket, as it shows the asker.
     let (_, html) = ann.page(&page).await;

@@ -6,14 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::TestApp;
+use crate::common::TestApp;
 use futures_util::TryStreamExt;
 
 const USER: &str = "support";
@@ -61,8 +59,8 @@ impl Dovecot {
             std::os::unix::fs::chown(base.join(sub), Some(65534), Some(65534)).unwrap();
         }
         std::fs::write(base.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n")).unwrap();
-        let port = common::free_port();
-        let tls_port = tls.then(common::free_port);
+        let port = crate::common::free_port();
+        let tls_port = tls.then(crate::common::free_port);
         let b = base.display();
         let ssl = match tls_port {
             Some(p) => {
@@ -433,7 +431,7 @@ async fn the_mailbox_is_read_each_message_once_and_moved_after_its_outcome() {
     let secret = app.data_dir.path().join("imap-password");
     std::fs::write(&secret, format!("{PASSWORD}\n")).unwrap();
     let settings = &app.state.settings;
-    let out = common::parley_cmd(&settings.data_dir, &settings.database)
+    let out = crate::common::parley_cmd(&settings.data_dir, &settings.database)
         .env("PARLEY_SECRET", "test-secret-test-secret-test-secret-0123")
         .env("PARLEY_IMAP_URL", dovecot.url().trim_start_matches("--imap-url="))
         .env("PARLEY_IMAP_PASSWORD_FILE", &secret)

@@ -4,12 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::TestApp;
+use crate::common::TestApp;
 use diesel::prelude::*;
 use parley::accounts::Role;
 use parley::db::schema::mail_outbox;
@@ -785,7 +783,7 @@ fn within(seconds: u64, mut check: impl FnMut() -> bool) -> bool {
 #[test]
 fn mail_a_killed_sender_had_claimed_goes_out_when_it_starts_again() {
     let dir = tempfile::tempdir().unwrap();
-    let test_db = common::TestDb::new(dir.path());
+    let test_db = crate::common::TestDb::new(dir.path());
     let db = parley::db::Db::connect(&test_db.url, 2).unwrap();
     parley::app::prepare(&db).unwrap();
     for i in 0..3 {
@@ -802,9 +800,9 @@ fn mail_a_killed_sender_had_claimed_goes_out_when_it_starts_again() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let smtp_port = silent.local_addr().unwrap().port().to_string();
     let serve = |smtp: bool| {
-        let mut cmd = common::parley_cmd(dir.path(), &test_db.url);
+        let mut cmd = crate::common::parley_cmd(dir.path(), &test_db.url);
         cmd.arg("serve")
-            .env("PARLEY_BIND", format!("127.0.0.1:{}", common::free_port()))
+            .env("PARLEY_BIND", format!("127.0.0.1:{}", crate::common::free_port()))
             .stdout(std::process::Stdio::null());
         if smtp {
             cmd.env("PARLEY_SMTP_HOST", "127.0.0.1")

@@ -3,11 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::TestApp;
+use crate::common::TestApp;
 use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

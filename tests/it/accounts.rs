@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed step should stop a test loudly.
 
-mod common;
-
-use common::{TestApp, location};
+use crate::common::{TestApp, location};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -523,7 +521,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     // A token from another browser does not fit this browser's cookie.
     let mut other = app.browser();
     let (_, html) = other.page("/login").await;
-    let foreign = common::csrf_in(&html).unwrap();
+    let foreign = crate::common::csrf_in(&html).unwrap();
     let res = b
         .post_raw(
             "/login",
@@ -539,7 +537,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
 }
 
 /// One sign-in attempt with a wrong password.
-async fn wrong_login(b: &mut common::Browser) -> common::Response {
+async fn wrong_login(b: &mut crate::common::Browser) -> crate::common::Response {
     b.post(
         "/login",
         &[("email", "x@acme.test"), ("password", "wrong password")],
