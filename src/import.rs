@@ -211,7 +211,7 @@ pub fn run(db: &Db, input: impl BufRead, mut progress: impl FnMut(u64)) -> anyho
     for chunk in imported.chunks(1000) {
         crate::db::write_transaction(c, |c| {
             for &id in chunk {
-                crate::forum::outbox(c, "topic", id, "upsert")?;
+                crate::forum::outbox(c, "topic", id)?;
             }
             Ok(())
         })

@@ -1,6 +1,6 @@
 //! Team lists: Support, Infrastructure, Framework and Customer Success, each a set of
 //! staff accounts and, where the team keeps one, a list address in the mail server.
-//! Every Critical ticket is mailed to all of them (`portal::notices`). Admins choose
+//! Every Critical ticket is mailed to all of them (`portal::ticket_mail`). Admins choose
 //! the members; the four teams themselves are fixed.
 
 use std::collections::BTreeSet;

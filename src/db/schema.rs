@@ -199,7 +199,6 @@ diesel::table! {
         id -> BigInt,
         entity -> Text,
         entity_id -> BigInt,
-        action -> Text,
         created_at -> Timestamp,
     }
 }

@@ -356,10 +356,7 @@ async fn unaccept_post(
 
 /// The multipart form of a new download, for the API document.
 #[derive(utoipa::ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the multipart form `releases::read_form` reads"
-)]
+#[expect(dead_code, reason = "documents the multipart form `add_download` reads")]
 struct DownloadForm {
     /// The file; or leave it out and give `url`.
     #[schema(value_type = String, format = Binary, required = false)]
@@ -372,7 +369,7 @@ struct DownloadForm {
 
 /// The multipart form of an upload, for the API document.
 #[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "documents the multipart form `uploads::attach` reads")]
+#[expect(dead_code, reason = "documents the multipart form `upload` reads")]
 struct FileForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
@@ -607,5 +604,13 @@ async fn upload(
     user: ApiUser,
     form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(super::uploads::attach(&state, &user, form).await?))
+    // Who may post is asked before any byte of the file is stored.
+    super::require_post(&user)?;
+    let parts = state
+        .files
+        .read_form(form, super::uploads::rules(&state))
+        .await?
+        .check()?;
+    let attached = super::uploads::record(&state, &user, parts.files.into_iter().next()).await?;
+    Ok(HttpResponse::Created().json(attached))
 }

@@ -208,6 +208,6 @@ fn write(c: &mut AnyConnection, d: &Demo<'_>) -> Result<(i64, Vec<i64>), AppErro
             categories::last_posted_at.eq(t),
         ))
         .execute(c)?;
-    outbox(c, "topic", topic_id, "upsert")?;
+    outbox(c, "topic", topic_id)?;
     Ok((topic_id, reply_ids))
 }

@@ -111,7 +111,7 @@ pub async fn vote(
                     .execute(c)?;
             }
             let votes = recount(c, topic_id)?;
-            outbox(c, "topic", topic_id, "upsert")?;
+            outbox(c, "topic", topic_id)?;
             Ok(IdeaVote {
                 topic_id,
                 votes,
@@ -182,7 +182,7 @@ pub async fn set_status(
                     topics::updated_at.eq(t),
                 ))
                 .execute(c)?;
-            outbox(c, "topic", topic.id, "upsert")?;
+            outbox(c, "topic", topic.id)?;
             if topic.status.as_deref() != Some(status.as_str()) {
                 crate::notify::service::on_idea_status(c, &mailing, topic.id, &status, staff_id)?;
             }
@@ -243,8 +243,8 @@ pub async fn merge(state: &AppState, user: &AuthUser, from: i64, into: i64) -> R
                     topics::status_changed_at.eq(now()),
                 ))
                 .execute(c)?;
-            outbox(c, "topic", from, "delete")?;
-            outbox(c, "topic", into, "upsert")?;
+            outbox(c, "topic", from)?;
+            outbox(c, "topic", into)?;
             Ok(IdeaVote {
                 topic_id: into,
                 votes,

@@ -278,7 +278,7 @@ pub fn check_post_rate(state: &crate::app::AppState, user: &AuthUser) -> Result<
 
 /// Records a change for the search indexer, in the caller's transaction, and marks
 /// the topic it touches as changed (see [`touch`]).
-pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64, action: &str) -> Result<(), AppError> {
+pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64) -> Result<(), AppError> {
     match entity {
         "topic" => touch(c, entity_id)?,
         "post" => {
@@ -300,7 +300,6 @@ pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64, action: &str)
         .values((
             search_outbox::entity.eq(entity),
             search_outbox::entity_id.eq(entity_id),
-            search_outbox::action.eq(action),
             search_outbox::created_at.eq(now()),
         ))
         .execute(c)?;

@@ -201,7 +201,7 @@ pub async fn decide(
                 } else {
                     ("post", post.id)
                 };
-                outbox(c, entity, id, if h { "delete" } else { "upsert" })?;
+                outbox(c, entity, id)?;
             }
             diesel::update(
                 flags::table

@@ -730,7 +730,12 @@ async fn add_download(
 ) -> Result<HttpResponse, AppError> {
     super::require_staff(&user, "add downloads to releases")?;
     let id = id.into_inner();
-    let (input, upload) = super::releases::read_form(&state, form).await?;
+    let mut parts = state
+        .files
+        .read_form(form, super::releases::rules(&state))
+        .await?
+        .check()?;
+    let (input, upload) = (parts.parse()?, parts.files.pop());
     super::releases::add(&state, &user, id, input, upload).await?;
     Ok(see_other(&format!("/t/{id}#downloads")))
 }

@@ -139,7 +139,7 @@ pub async fn reply(
                     categories::last_posted_at.eq(t),
                 ))
                 .execute(c)?;
-            outbox(c, "post", id, "upsert")?;
+            outbox(c, "post", id)?;
             crate::notify::service::on_post(c, &mailing, id, &rendered.mentions)?;
             Ok(Replied { id, topic_id, number })
         })
@@ -245,9 +245,9 @@ pub async fn edit(
                 set_tags(c, topic.id, tags)?;
             }
             if post.number == 1 {
-                outbox(c, "topic", topic.id, "upsert")?;
+                outbox(c, "topic", topic.id)?;
             } else {
-                outbox(c, "post", post.id, "upsert")?;
+                outbox(c, "post", post.id)?;
             }
             Ok(Replied {
                 id: post.id,
@@ -290,7 +290,7 @@ pub async fn delete(state: &AppState, user: &AuthUser, post_id: i64) -> Result<R
                     .set(topics::accepted_post_id.eq(None::<i64>))
                     .execute(c)?;
             }
-            outbox(c, "post", post.id, "delete")?;
+            outbox(c, "post", post.id)?;
             Ok(done)
         })
         .await
@@ -366,7 +366,7 @@ pub async fn vote(
                     .set(topics::score.eq(topics::score + delta))
                     .execute(c)?;
             }
-            outbox(c, "post", post_id, "upsert")?;
+            outbox(c, "post", post_id)?;
             Ok(VoteResult {
                 post_id,
                 topic_id: topic.id,
@@ -420,7 +420,7 @@ pub async fn accept(
                     topics::updated_at.eq(now()),
                 ))
                 .execute(c)?;
-            outbox(c, "topic", topic.id, "upsert")?;
+            outbox(c, "topic", topic.id)?;
             if accepted == Some(post.id) && topic.accepted_post_id != Some(post.id) {
                 crate::notify::service::on_accept(c, &mailing, post.id, user_id)?;
             }

@@ -1,7 +1,6 @@
 //! Releases: downloads (uploaded files, shown with size and SHA-256, or links) and the
 //! Atom feeds of all releases and of each product.
 
-use actix_multipart::Multipart;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -33,16 +32,6 @@ pub fn rules(state: &AppState) -> FileRules {
         max_files: 1,
         allowed: |_| true,
     }
-}
-
-/// Reads a multipart form with `label`, `url` and `file` fields, storing the file as it
-/// streams in.
-pub async fn read_form(
-    state: &AppState,
-    form: Multipart,
-) -> Result<(DownloadInput, Option<Upload>), AppError> {
-    let mut parts = state.files.read_form(form, rules(state)).await?.check()?;
-    Ok((parts.parse()?, parts.files.pop()))
 }
 
 fn release(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {

@@ -232,7 +232,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
                     categories::last_posted_at.eq(t),
                 ))
                 .execute(c)?;
-            outbox(c, "topic", topic.id, "upsert")?;
+            outbox(c, "topic", topic.id)?;
             crate::notify::service::on_post(c, &mailing, post_id, &rendered.mentions)?;
             Ok(Created {
                 id: topic.id,
@@ -550,7 +550,7 @@ pub async fn moderate(
                     diesel::update(topics::table.find(topic_id))
                         .set(topics::official.eq(matches!(action, Moderation::Official)))
                         .execute(c)?;
-                    outbox(c, "topic", topic_id, "upsert")?;
+                    outbox(c, "topic", topic_id)?;
                 }
                 Moderation::Move { category } => {
                     let to: Category = by_slug(c, category.trim()).map_err(|_| {
@@ -561,7 +561,7 @@ pub async fn moderate(
                         diesel::update(topics::table.find(topic_id))
                             .set(topics::category_id.eq(to.id))
                             .execute(c)?;
-                        outbox(c, "topic", topic_id, "upsert")?;
+                        outbox(c, "topic", topic_id)?;
                     }
                 }
             }
@@ -619,5 +619,5 @@ pub fn delete_topic(c: &mut AnyConnection, user: &AuthUser, topic: &Topic) -> Re
             categories::post_count.eq(categories::post_count - (topic.reply_count + 1)),
         ))
         .execute(c)?;
-    outbox(c, "topic", topic.id, "delete")
+    outbox(c, "topic", topic.id)
 }

@@ -1,7 +1,6 @@
 //! Images and files attached to posts: stored by content like release downloads, and
 //! given back as the markdown that shows them.
 
-use actix_multipart::Multipart;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -26,14 +25,6 @@ pub struct Attached {
 /// What a post's attachment form may upload: one image or document.
 pub fn rules(state: &AppState) -> FileRules {
     attachment_rules("file", state.settings.max_upload_bytes, 1)
-}
-
-/// Reads the `file` field of a multipart form, checks its type and size, stores it and
-/// records it.
-pub async fn attach(state: &AppState, user: &AuthUser, form: Multipart) -> Result<Attached, AppError> {
-    require_post(user)?;
-    let parts = state.files.read_form(form, rules(state)).await?.check()?;
-    record(state, user, parts.files.into_iter().next()).await
 }
 
 /// Records a file read from a form (checked against [`rules`]) as the user's upload.

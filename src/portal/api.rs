@@ -470,7 +470,10 @@ async fn sla_report_csv(
     query: web::Query<reports::ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let report = reports::sla(&state, &user, &query).await?;
-    Ok(reports::csv_response(&report))
+    Ok(crate::web::csv_download(
+        &reports::csv_name(&report),
+        reports::to_csv(&report),
+    ))
 }
 
 #[utoipa::path(
@@ -487,22 +490,12 @@ async fn inbound_mail(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let Some(secret) = &state.settings.inbound_mail_token else {
-        return Err(AppError::forbidden(
-            "Inbound mail is not set up: set PARLEY_INBOUND_MAIL_TOKEN and send it as a bearer token.",
-        ));
-    };
     let sent = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !crate::keys::same_secret(sent.trim(), secret.expose()) {
-        return Err(AppError::Unauthorized(
-            "Send the inbound-mail secret as 'Authorization: Bearer <secret>'.".into(),
-        ));
-    }
+        .and_then(|v| v.strip_prefix("Bearer "));
+    inbound::check_webhook_secret(&state.settings, sent)?;
     let raw = payload
         .to_bytes_limited(inbound::MAX_MESSAGE)
         .await

@@ -443,7 +443,7 @@ fn tickets_summary(
     }
     let by_status: BTreeMap<String, i64> = counts.load::<(String, i64)>(c)?.into_iter().collect();
     // In the order of the workflow, not of the alphabet.
-    let open = super::status::ALL
+    let open = super::ticket_status::ALL
         .iter()
         .filter_map(|st| {
             by_status.get(st.as_str()).map(|n| StatusCount {

@@ -16,7 +16,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::status::Status;
+use super::ticket_status::Status;
 use super::tickets::{self, Filed, TicketInput};
 use crate::app::AppState;
 use crate::db::schema::{categories, links, posts, tickets as tickets_t, topics, users};

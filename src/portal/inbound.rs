@@ -16,6 +16,22 @@ use crate::db::schema::{inbound_mail, mail_outbox, tickets as tickets_table, use
 use crate::error::AppError;
 use crate::files::{Upload, attachable, clean_filename, extension_for};
 
+/// Whether a call to the mail webhook carries the configured secret (`sent`, the bearer
+/// token). Without a configured secret the webhook is closed.
+pub fn check_webhook_secret(settings: &crate::config::Settings, sent: Option<&str>) -> Result<(), AppError> {
+    let Some(secret) = &settings.inbound_mail_token else {
+        return Err(AppError::forbidden(
+            "Inbound mail is not set up: set PARLEY_INBOUND_MAIL_TOKEN and send it as a bearer token.",
+        ));
+    };
+    if !crate::keys::same_secret(sent.unwrap_or_default().trim(), secret.expose()) {
+        return Err(AppError::Unauthorized(
+            "Send the inbound-mail secret as 'Authorization: Bearer <secret>'.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Outcome {

@@ -190,7 +190,7 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
                             None,
                             Some((&text, html.as_str())),
                         )?;
-                        super::notices::queue(c, &mail, note)?;
+                        super::ticket_mail::queue(c, &mail, note)?;
                     }
                     "ideas" => {
                         let status: Option<String> = topics::table
@@ -210,7 +210,7 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
                                     topics::updated_at.eq(now()),
                                 ))
                                 .execute(c)?;
-                            crate::forum::outbox(c, "topic", input.from.id, "upsert")?;
+                            crate::forum::outbox(c, "topic", input.from.id)?;
                             crate::notify::service::on_idea_status(c, &mail, input.from.id, "shipped", me)?;
                         }
                     }

@@ -1,17 +1,22 @@
 //! The support portal: tickets filed by customers' authorized contacts and worked by
 //! staff against a response SLA.
 //!
-//! - [`status`]: the statuses and the one table of allowed moves;
+//! - [`ticket_status`]: the statuses and the one table of allowed moves;
 //! - [`sla`]: when the first response is due, a pure function of events and calendar;
 //! - [`calendar`]: the business calendar admins set;
 //! - [`tickets`]: filing, listing and reading tickets, who sees what;
+//! - [`catalog`]: the environments, applications and keywords a ticket may name;
 //! - [`workflow`]: status, notes, priority, assignment, archiving;
 //! - [`dashboard`]: the front page and the announcements on it;
 //! - [`reports`]: SLA attainment and first-response times for staff, also as CSV;
 //! - [`alerts`]: mail to staff an hour before a first response is due, and at the breach;
 //! - [`followers`]: who follows a ticket and hears of it by mail;
-//! - [`inbound`]: tickets and notes by mail;
-//! - [`notices`]: who is mailed about which ticket event;
+//! - [`inbound`]: tickets and notes by mail, and [`mail_auth`], whether its sender is
+//!   who it says;
+//! - [`ticket_mail`]: who is mailed about which ticket event;
+//! - [`escalate`]: a forum thread made a ticket, and the answer published back
+//!   (`escalate_api.rs`, `escalate_pages.rs`); [`links`]: links between threads,
+//!   tickets and releases;
 //! - [`attachments`]: files on tickets, served only to those who see the ticket;
 //! - `pages.rs`, `api.rs`: the portal pages and the JSON API.
 
@@ -28,11 +33,11 @@ pub mod followers;
 pub mod inbound;
 pub mod links;
 pub mod mail_auth;
-pub mod notices;
 pub mod pages;
 pub mod reports;
 pub mod sla;
-pub mod status;
+pub mod ticket_mail;
+pub mod ticket_status;
 pub mod tickets;
 pub mod workflow;
 
@@ -54,10 +59,10 @@ impl Access {
         self == Self::Staff
     }
 
-    pub fn actor(self) -> status::Actor {
+    pub fn actor(self) -> ticket_status::Actor {
         match self {
-            Self::Staff => status::Actor::Staff,
-            Self::Contact { .. } => status::Actor::Customer,
+            Self::Staff => ticket_status::Actor::Staff,
+            Self::Contact { .. } => ticket_status::Actor::Customer,
         }
     }
 }

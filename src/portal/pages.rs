@@ -545,7 +545,10 @@ async fn reports_csv(
     query: web::Query<reports::ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let report = reports::sla(&state, &user, &query).await?;
-    Ok(reports::csv_response(&report))
+    Ok(crate::web::csv_download(
+        &reports::csv_name(&report),
+        reports::to_csv(&report),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -253,15 +253,9 @@ pub fn to_csv(r: &SlaReport) -> String {
     out
 }
 
-/// The report as a CSV download named after its period.
-pub fn csv_response(r: &SlaReport) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"sla-{}-{}.csv\"", r.from, r.to),
-        ))
-        .body(to_csv(r))
+/// The file name of the report's CSV download, after its period.
+pub fn csv_name(r: &SlaReport) -> String {
+    format!("sla-{}-{}.csv", r.from, r.to)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sla::{self, Priority, SlaEvent};
-use super::status::{self, Status};
+use super::ticket_status::{self, Status};
 use super::{Access, access, says_production_down};
 use crate::app::AppState;
 use crate::db::models::{Ticket, TicketEvent};
@@ -310,7 +310,7 @@ async fn file(
             if let Some(topic_id) = escalated_from {
                 super::escalate::link_escalation(c, topic_id, id, requester)?;
             }
-            super::notices::queue(c, &notices, created)?;
+            super::ticket_mail::queue(c, &notices, created)?;
             super::attachments::record(c, id, requester, &files)?;
             Ok(Filed {
                 id,
@@ -933,7 +933,7 @@ pub async fn choices(state: &AppState, user: &AuthUser) -> Result<FormChoices, A
 /// The statuses the user may move a ticket to: what the Update Status menu offers.
 pub fn next_statuses(who: Access, status: &str) -> Vec<Choice> {
     let from = Status::parse(status).unwrap_or(Status::Open);
-    status::targets(who.actor(), from)
+    ticket_status::targets(who.actor(), from)
         .into_iter()
         .map(|s| Choice {
             id: s.as_str().into(),

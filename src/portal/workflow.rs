@@ -1,13 +1,13 @@
-//! Working a ticket: status moves (by the table in [`super::status`]), notes (public,
+//! Working a ticket: status moves (by the table in [`super::ticket_status`]), notes (public,
 //! or internal for staff), priority, assignment, and archiving closed tickets.
 
 use chrono::Duration;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::notices;
 use super::sla::{self, Priority};
-use super::status::{self, Actor, Status};
+use super::ticket_mail;
+use super::ticket_status::{self, Actor, Status};
 use super::tickets::{event, visible};
 use super::{Access, access};
 use crate::app::AppState;
@@ -113,7 +113,7 @@ fn move_to(
         None,
     )?;
     match notices {
-        Some(n) => notices::queue(c, n, id),
+        Some(n) => ticket_mail::queue(c, n, id),
         None => Ok(()),
     }
 }
@@ -142,9 +142,9 @@ pub async fn set_status(
             lock(c, Row::Ticket(id))?;
             let t = visible(c, who, id)?;
             let from = not_archived(&t)?;
-            if let Err(why) = status::allowed(who.actor(), from, to) {
+            if let Err(why) = ticket_status::allowed(who.actor(), from, to) {
                 // Refused by role: 403; a move nobody may make: 422.
-                return Err(if status::allowed(Actor::Staff, from, to).is_ok() {
+                return Err(if ticket_status::allowed(Actor::Staff, from, to).is_ok() {
                     AppError::Forbidden(why.into())
                 } else {
                     AppError::field("status", why)
@@ -184,7 +184,7 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
                 None,
                 Some((&body, html.as_str())),
             )?;
-            notices::queue(c, &notices, note)?;
+            ticket_mail::queue(c, &notices, note)?;
             if who.is_staff() && public && t.first_response_at.is_none() {
                 diesel::update(tickets::table.find(id))
                     .set(tickets::first_response_at.eq(now()))
@@ -258,7 +258,7 @@ pub(super) fn change_priority(
         Some(to.as_str()),
         None,
     )?;
-    notices::queue(c, notices, changed)
+    ticket_mail::queue(c, notices, changed)
 }
 
 /// Assigns the ticket to a staff member, or unassigns it (staff).
@@ -293,7 +293,7 @@ pub async fn assign(state: &AppState, user: &AuthUser, id: i64, input: AssignInp
                 .set(tickets::assignee_id.eq(input.assignee_id))
                 .execute(c)?;
             let assigned = event(c, id, Some(me), "assigned", true, None, name.as_deref(), None)?;
-            notices::queue(c, &notices, assigned)?;
+            ticket_mail::queue(c, &notices, assigned)?;
             touch(c, id)
         })
         .await
@@ -310,7 +310,7 @@ pub async fn archive_closed(db: &Db, after: Duration) -> Result<usize, AppError>
             .select(Ticket::as_select())
             .load(c)?;
         for t in &due {
-            status::allowed(Actor::System, Status::Closed, Status::Archived)
+            ticket_status::allowed(Actor::System, Status::Closed, Status::Archived)
                 .map_err(|why| AppError::Conflict(why.into()))?;
             move_to(c, None, t, None, Status::Closed, Status::Archived)?;
         }

@@ -452,7 +452,7 @@ async fn off_thread<T: Send + 'static>(
     search: &super::Search,
     f: impl FnOnce() -> Result<T, search_index::SearchError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let answer = actix_web::web::block(f)
+    let answer = tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?;
     match answer {

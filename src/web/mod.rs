@@ -17,6 +17,17 @@ pub mod time;
 pub use page::PageCtx;
 pub use session::{ApiUser, AuthUser, CurrentUser, MaybeUser};
 
+/// A CSV file to download under `name`.
+pub fn csv_download(name: &str, body: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
 /// A request's `Content-Type` as sent (a multipart boundary is case-sensitive); empty
 /// when it has none.
 pub fn content_type(req: &actix_web::dev::ServiceRequest) -> String {

@@ -19,7 +19,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::status::Status;
+use super::ticket_status::Status;
 use crate::db::AnyConnection;
 use crate::db::models::{Ticket, TicketEvent};
 use crate::db::schema::{organizations, ticket_events, tickets, users};
