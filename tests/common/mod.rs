@@ -19,6 +19,17 @@ use reqwest::redirect::Policy;
 
 pub use reqwest::Response;
 
+/// The password of every account the harness makes.
+pub const PW: &str = "operator password 1";
+
+/// The mails among `mails` addressed to `address`.
+pub fn mails_to<'a>(mails: &'a [String], address: &str) -> Vec<&'a String> {
+    mails
+        .iter()
+        .filter(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(address)))
+        .collect()
+}
+
 /// The PostgreSQL server to test against, if any.
 pub fn pg_url() -> Option<String> {
     std::env::var("PARLEY_TEST_PG_URL").ok().filter(|u| !u.is_empty())
@@ -298,6 +309,22 @@ impl TestApp {
         )
     }
 
+    /// A JSON call that must answer `expected`; the answer's body. A failure names the
+    /// call, the status and the body.
+    pub async fn expect(
+        &self,
+        expected: StatusCode,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let what = format!("{method} {path}");
+        let (status, answer) = self.call(method, path, token, body).await;
+        assert_eq!(status, expected, "{what}: {answer}");
+        answer
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -390,7 +417,7 @@ impl TestApp {
                     role,
                     organization: org_s,
                     authorized_contact,
-                    password: "operator password 1".into(),
+                    password: PW.into(),
                 },
                 true,
             )
@@ -399,11 +426,11 @@ impl TestApp {
         .await
         .unwrap();
         let mut b = self.browser();
-        b.login(email, "operator password 1").await;
+        b.login(email, PW).await;
         b
     }
 
-    /// An API token for an account.
+    /// An API token for an account made with [`TestApp::user_with_role`] or [`TestApp::contact`].
     pub async fn token(&self, email: &str, password: &str) -> String {
         let res = self
             .api()

@@ -460,27 +460,47 @@ async fn api_tokens_issue_identify_and_revoke() {
     let app = TestApp::spawn().await;
     app.verified_member("tia@acme.test", PW).await;
     let wrong = json!({"email": "tia@acme.test", "password": "wrong password"});
-    let (status, _) = app
-        .call(Method::POST, "/api/v1/auth/token", None, Some(wrong))
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        "/api/v1/auth/token",
+        None,
+        Some(wrong),
+    )
+    .await;
     let token = app.token("tia@acme.test", PW).await;
     assert!(token.starts_with("plt_"));
-    let (status, me) = app.call(Method::GET, "/api/v1/me", Some(&token), None).await;
-    assert_eq!(status, StatusCode::OK);
+    let me = app
+        .expect(StatusCode::OK, Method::GET, "/api/v1/me", Some(&token), None)
+        .await;
     assert_eq!(me["email"], "tia@acme.test");
     assert_eq!(me["verified"], true);
     assert_eq!(me["role"], "member");
-    let (status, _) = app
-        .call(Method::GET, "/api/v1/me", Some("plt_nonsense"), None)
+    app.expect(
+        StatusCode::UNAUTHORIZED,
+        Method::GET,
+        "/api/v1/me",
+        Some("plt_nonsense"),
+        None,
+    )
+    .await;
+    app.expect(
+        StatusCode::NO_CONTENT,
+        Method::DELETE,
+        "/api/v1/auth/token",
+        Some(&token),
+        None,
+    )
+    .await;
+    let problem = app
+        .expect(
+            StatusCode::UNAUTHORIZED,
+            Method::GET,
+            "/api/v1/me",
+            Some(&token),
+            None,
+        )
         .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = app
-        .call(Method::DELETE, "/api/v1/auth/token", Some(&token), None)
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, problem) = app.call(Method::GET, "/api/v1/me", Some(&token), None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(problem["detail"].as_str().unwrap().contains("revoked"));
     // Malformed JSON is a 400 that says so.
     let res = app

@@ -54,15 +54,15 @@ async fn onboarding_through_the_api() {
     let token = app.token("al@vendor.test", "operator password 1").await;
     let t = Some(token.as_str());
 
-    let (status, org) = app
-        .call(
+    let org = app
+        .expect(
+            StatusCode::CREATED,
             Method::POST,
             "/api/v1/admin/organizations",
             t,
             Some(json!({"name": "Umbrella", "domains": ["umbrella.test", "@Umbrella-Labs.TEST"]})),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED);
     assert_eq!(org["status"], "approved");
     assert_eq!(org["domains"], json!(["umbrella-labs.test", "umbrella.test"]));
 
@@ -88,15 +88,14 @@ async fn onboarding_through_the_api() {
     assert_eq!(all.as_array().unwrap().len(), 1);
 
     // A user signs up, and the admin makes them an authorized contact.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/signup",
-            None,
-            Some(json!({"email": "uma@umbrella.test", "password": "a sturdy passphrase", "display_name": "Uma"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    app.expect(
+        StatusCode::CREATED,
+        Method::POST,
+        "/api/v1/auth/signup",
+        None,
+        Some(json!({"email": "uma@umbrella.test", "password": "a sturdy passphrase", "display_name": "Uma"})),
+    )
+    .await;
     let (_, found) = app
         .call(
             Method::GET,
@@ -107,15 +106,15 @@ async fn onboarding_through_the_api() {
         .await;
     assert_eq!(found.as_array().unwrap().len(), 1);
     let user_path = format!("/api/v1/admin/users/{}", found[0]["id"]);
-    let (status, user) = app
-        .call(
+    let user = app
+        .expect(
+            StatusCode::OK,
             Method::PATCH,
             &user_path,
             t,
             Some(json!({"authorized_contact": true, "role": "staff"})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
     assert_eq!(user["authorized_contact"], true);
     assert_eq!(user["role"], "staff");
     assert_eq!(user["organization"]["name"], "Umbrella");
@@ -174,26 +173,25 @@ async fn onboarding_through_the_api() {
 
     // The last admin cannot be demoted.
     let (_, me) = app.call(Method::GET, "/api/v1/me", t, None).await;
-    let (status, _) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/admin/users/{}", me["id"]),
-            t,
-            Some(json!({"role": "member"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::PATCH,
+        &format!("/api/v1/admin/users/{}", me["id"]),
+        t,
+        Some(json!({"role": "member"})),
+    )
+    .await;
 
     // Refused domains through the API.
-    let (status, blocked) = app
-        .call(
+    let blocked = app
+        .expect(
+            StatusCode::CREATED,
             Method::POST,
             "/api/v1/admin/blocked-domains",
             t,
             Some(json!({"domain": "rival.test"})),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED);
     let (status, _) = app
         .call(
             Method::POST,
@@ -207,15 +205,14 @@ async fn onboarding_through_the_api() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "an owned domain cannot be refused"
     );
-    let (status, _) = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/admin/blocked-domains/{}", blocked["id"]),
-            t,
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.expect(
+        StatusCode::NO_CONTENT,
+        Method::DELETE,
+        &format!("/api/v1/admin/blocked-domains/{}", blocked["id"]),
+        t,
+        None,
+    )
+    .await;
 }
 
 #[tokio::test]

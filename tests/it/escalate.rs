@@ -8,7 +8,7 @@ use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const PW: &str = "operator password 1";
+use crate::common::PW;
 
 async fn ask(app: &TestApp, token: &str, title: &str) -> (i64, String) {
     let body = json!({"category": "questions", "title": title, "body": "The nightly export stops at 40%.\nLogs say timeout."});
@@ -44,23 +44,35 @@ async fn a_question_becomes_one_linked_ticket_and_its_solution_comes_back() {
 
     // Only the asker (a contact) or staff; someone else's question is refused.
     let path = format!("/api/v1/topics/{q}/escalate");
-    let (status, _) = app.call(Method::POST, &path, Some(&carl), Some(json!({}))).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        &path,
+        Some(&carl),
+        Some(json!({})),
+    )
+    .await;
 
     // A body that does not fit is said to be so, and files nothing.
-    let (status, problem) = app
-        .call(
+    app.expect(
+        StatusCode::BAD_REQUEST,
+        Method::POST,
+        &path,
+        Some(&ann),
+        Some(json!({"organization_id": "many"})),
+    )
+    .await;
+
+    // The asker escalates: one ticket, filled in from the thread, linked both ways.
+    let t = app
+        .expect(
+            StatusCode::CREATED,
             Method::POST,
             &path,
             Some(&ann),
-            Some(json!({"organization_id": "many"})),
+            Some(json!({})),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
-
-    // The asker escalates: one ticket, filled in from the thread, linked both ways.
-    let (status, t) = app.call(Method::POST, &path, Some(&ann), Some(json!({}))).await;
-    assert_eq!(status, StatusCode::CREATED, "{t}");
     let ticket = t["ticket"]["id"].as_i64().unwrap();
     assert_eq!(t["ticket"]["source"], "escalation");
     assert_eq!(t["ticket"]["subject"], "Nightly export stops at 40%");
@@ -73,11 +85,13 @@ async fn a_question_becomes_one_linked_ticket_and_its_solution_comes_back() {
     assert!(description.contains(&format!("/t/{q}/{slug}")), "{description}");
     assert_eq!(t["community"]["topic_id"], q);
     // Twice, by anyone allowed, is still the one ticket.
-    let (status, again) = app.call(Method::POST, &path, Some(&ann), Some(json!({}))).await;
-    assert_eq!(status, StatusCode::OK);
+    let again = app
+        .expect(StatusCode::OK, Method::POST, &path, Some(&ann), Some(json!({})))
+        .await;
     assert_eq!(again["ticket"]["id"], ticket);
-    let (status, again) = app.call(Method::POST, &path, Some(&sam), Some(json!({}))).await;
-    assert_eq!(status, StatusCode::OK);
+    let again = app
+        .expect(StatusCode::OK, Method::POST, &path, Some(&sam), Some(json!({})))
+        .await;
     assert_eq!(again["ticket"]["id"], ticket);
     let list = ok(&app, &sam, Method::GET, "/api/v1/tickets", None).await;
     assert_eq!(
@@ -111,10 +125,14 @@ async fn a_question_becomes_one_linked_ticket_and_its_solution_comes_back() {
     )
     .await;
     let publish = format!("{tpath}/publish");
-    let (status, v) = app
-        .call(Method::POST, &publish, Some(&sam), Some(json!({})))
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    app.expect(
+        StatusCode::CONFLICT,
+        Method::POST,
+        &publish,
+        Some(&sam),
+        Some(json!({})),
+    )
+    .await;
     for s in ["in_progress", "solution_provided"] {
         ok(
             &app,
@@ -133,8 +151,15 @@ async fn a_question_becomes_one_linked_ticket_and_its_solution_comes_back() {
         .as_i64()
         .unwrap();
     let answer = json!({"body": "Raise `export.timeout` to 120 s.", "accept": true});
-    let (status, r) = app.call(Method::POST, &publish, Some(&sam), Some(answer)).await;
-    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let r = app
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            &publish,
+            Some(&sam),
+            Some(answer),
+        )
+        .await;
     let topic = ok(&app, &ann, Method::GET, &format!("/api/v1/topics/{q}"), None).await;
     assert_eq!(topic["accepted"]["id"], r["id"], "{topic}");
     assert!(
@@ -176,15 +201,14 @@ async fn a_question_becomes_one_linked_ticket_and_its_solution_comes_back() {
         html.contains("Ask a contact of your organization") && html.contains("Operator Made"),
         "{html}"
     );
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{bq}/escalate"),
-            Some(&bob),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        &format!("/api/v1/topics/{bq}/escalate"),
+        Some(&bob),
+        Some(json!({})),
+    )
+    .await;
 
     // Only questions escalate.
     let idea = ok(
@@ -196,15 +220,14 @@ async fn a_question_becomes_one_linked_ticket_and_its_solution_comes_back() {
     )
     .await;
     let iid = idea["topic"]["id"].as_i64().unwrap();
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{iid}/escalate"),
-            Some(&sam),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT);
+    app.expect(
+        StatusCode::CONFLICT,
+        Method::POST,
+        &format!("/api/v1/topics/{iid}/escalate"),
+        Some(&sam),
+        Some(json!({})),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -296,53 +319,48 @@ async fn links_between_threads_tickets_ideas_releases_and_articles() {
     let link = |from: (&str, i64), relation: &str, to: (&str, i64)| json!({"from": {"kind": from.0, "id": from.1}, "relation": relation, "to": {"kind": to.0, "id": to.1}});
 
     // Only staff link; the kinds must fit the relation.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/links",
-            Some(&ann),
-            Some(link(("topic", iid), "fixed_in", ("topic", rid))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, v) = app
-        .call(
-            Method::POST,
-            "/api/v1/links",
-            Some(&sam),
-            Some(link(("topic", q), "duplicate_of", ("topic", iid))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let (status, v) = app
-        .call(
-            Method::POST,
-            "/api/v1/links",
-            Some(&sam),
-            Some(link(("topic", q), "fixed_in", ("topic", 999_999))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let (status, v) = app
-        .call(
-            Method::POST,
-            "/api/v1/links",
-            Some(&sam),
-            Some(link(("topic", q), "blessed_by", ("topic", aid))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        "/api/v1/links",
+        Some(&ann),
+        Some(link(("topic", iid), "fixed_in", ("topic", rid))),
+    )
+    .await;
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        "/api/v1/links",
+        Some(&sam),
+        Some(link(("topic", q), "duplicate_of", ("topic", iid))),
+    )
+    .await;
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        "/api/v1/links",
+        Some(&sam),
+        Some(link(("topic", q), "fixed_in", ("topic", 999_999))),
+    )
+    .await;
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        "/api/v1/links",
+        Some(&sam),
+        Some(link(("topic", q), "blessed_by", ("topic", aid))),
+    )
+    .await;
 
     // An idea fixed in a release is Shipped, and its voters hear of it.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/links",
-            Some(&sam),
-            Some(link(("topic", iid), "fixed_in", ("topic", rid))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    app.expect(
+        StatusCode::CREATED,
+        Method::POST,
+        "/api/v1/links",
+        Some(&sam),
+        Some(link(("topic", iid), "fixed_in", ("topic", rid))),
+    )
+    .await;
     let idea_now = ok(&app, &ann, Method::GET, &format!("/api/v1/topics/{iid}"), None).await;
     assert_eq!(idea_now["topic"]["status"], "shipped", "{idea_now}");
     let notes = ok(&app, &ann, Method::GET, "/api/v1/notifications", None).await;
@@ -423,10 +441,14 @@ async fn links_between_threads_tickets_ideas_releases_and_articles() {
     .await;
     assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
     let id = all[0]["id"].as_i64().unwrap();
-    let (status, _) = app
-        .call(Method::DELETE, &format!("/api/v1/links/{id}"), Some(&sam), None)
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.expect(
+        StatusCode::NO_CONTENT,
+        Method::DELETE,
+        &format!("/api/v1/links/{id}"),
+        Some(&sam),
+        None,
+    )
+    .await;
     let all = ok(
         &app,
         &sam,

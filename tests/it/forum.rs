@@ -8,7 +8,7 @@ use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const PW: &str = "operator password 1";
+use crate::common::PW;
 
 /// A verified member of an approved organization, with an API token.
 async fn member(app: &TestApp, email: &str) -> String {
@@ -22,16 +22,14 @@ async fn staff(app: &TestApp, email: &str) -> String {
 }
 
 async fn ask(app: &TestApp, token: &str, title: &str, body: &str, tags: &[&str]) -> Value {
-    let (status, topic) = app
-        .call(
-            Method::POST,
-            "/api/v1/topics",
-            Some(token),
-            Some(json!({"category": "questions", "title": title, "body": body, "tags": tags})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{topic}");
-    topic
+    app.expect(
+        StatusCode::CREATED,
+        Method::POST,
+        "/api/v1/topics",
+        Some(token),
+        Some(json!({"category": "questions", "title": title, "body": body, "tags": tags})),
+    )
+    .await
 }
 
 /// Votes on an answer or an idea (`path` names which) through the API.
@@ -51,10 +49,15 @@ async fn reply(app: &TestApp, token: &str, topic_id: i64, body: &str) -> (Status
 async fn categories_are_made_on_first_start() {
     let app = TestApp::spawn().await;
     let token = member(&app, "ann@acme.test").await;
-    let (status, cats) = app
-        .call(Method::GET, "/api/v1/categories", Some(&token), None)
+    let cats = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/api/v1/categories",
+            Some(&token),
+            None,
+        )
         .await;
-    assert_eq!(status, StatusCode::OK);
     let slugs: Vec<&str> = cats
         .as_array()
         .unwrap()
@@ -69,35 +72,34 @@ async fn categories_are_made_on_first_start() {
         app.user_with_role("root@vendor.test", Role::Admin, None).await;
         app.token("root@vendor.test", PW).await
     };
-    let (status, sub) = app
-        .call(
+    let sub = app
+        .expect(
+            StatusCode::CREATED,
             Method::POST,
             "/api/v1/categories",
             Some(&admin),
             Some(json!({"parent": "questions", "name": "Widget Pro", "description": "All about Widget Pro"})),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{sub}");
     assert_eq!(sub["slug"], "widget-pro");
     assert_eq!(sub["kind"], "questions");
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/categories",
-            Some(&token),
-            Some(json!({"parent": "questions", "name": "X"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, renamed) = app
-        .call(
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        "/api/v1/categories",
+        Some(&token),
+        Some(json!({"parent": "questions", "name": "X"})),
+    )
+    .await;
+    let renamed = app
+        .expect(
+            StatusCode::OK,
             Method::PATCH,
             "/api/v1/categories/knowledge",
             Some(&admin),
             Some(json!({"name": "Tips & Articles", "position": 9})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
     assert_eq!(renamed["name"], "Tips & Articles");
     let (_, cats) = app
         .call(Method::GET, "/api/v1/categories", Some(&token), None)
@@ -134,15 +136,15 @@ async fn question_answers_votes_and_acceptance() {
     let answer = |token: &str, body: &str| {
         let (app, token, body) = (&app, token.to_string(), body.to_string());
         async move {
-            let (status, post) = app
-                .call(
+            let post = app
+                .expect(
+                    StatusCode::CREATED,
                     Method::POST,
                     &format!("/api/v1/topics/{tid}/posts"),
                     Some(&token),
                     Some(json!({"body": body})),
                 )
                 .await;
-            assert_eq!(status, StatusCode::CREATED, "{post}");
             post["id"].as_i64().unwrap()
         }
     };
@@ -177,38 +179,35 @@ async fn question_answers_votes_and_acceptance() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Only the asker or staff accept; accepting another replaces it.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/posts/{a2}/accept"),
-            Some(&helper),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/posts/{a1}/accept"),
-            Some(&asker),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        &format!("/api/v1/posts/{a2}/accept"),
+        Some(&helper),
+        None,
+    )
+    .await;
+    app.expect(
+        StatusCode::OK,
+        Method::POST,
+        &format!("/api/v1/posts/{a1}/accept"),
+        Some(&asker),
+        None,
+    )
+    .await;
     let (_, page) = app
         .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&other), None)
         .await;
     assert_eq!(page["accepted"]["id"], a1);
     assert_eq!(page["topic"]["solved"], true);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/posts/{a2}/accept"),
-            Some(&support),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    app.expect(
+        StatusCode::OK,
+        Method::POST,
+        &format!("/api/v1/posts/{a2}/accept"),
+        Some(&support),
+        None,
+    )
+    .await;
     let (_, page) = app
         .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&asker), None)
         .await;
@@ -274,10 +273,15 @@ async fn question_answers_votes_and_acceptance() {
         list("category=questions&sort=latest").await[0],
         "Unanswered question about licences"
     );
-    let (status, problem) = app
-        .call(Method::GET, "/api/v1/topics?sort=sideways", Some(&asker), None)
+    let problem = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Method::GET,
+            "/api/v1/topics?sort=sideways",
+            Some(&asker),
+            None,
+        )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         problem["detail"]
             .as_str()
@@ -311,15 +315,15 @@ async fn editing_keeps_history_and_only_authors_or_staff_edit() {
         StatusCode::FORBIDDEN,
         "members cannot edit another's post"
     );
-    let (status, page) = app
-        .call(
+    let page = app
+        .expect(
+            StatusCode::OK,
             Method::PATCH,
             &format!("/api/v1/topics/{tid}"),
             Some(&ann),
             Some(json!({"title": "Better title of the question", "body": "second body", "tags": ["howto"]})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["topic"]["title"], "Better title of the question");
     assert_eq!(page["topic"]["slug"], "better-title-of-the-question");
     assert_eq!(page["topic"]["tags"], json!(["howto"]));
@@ -363,15 +367,15 @@ async fn editing_keeps_history_and_only_authors_or_staff_edit() {
     );
 
     // Bad edits say what to fix.
-    let (status, problem) = app
-        .call(
+    let problem = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
             Method::PATCH,
             &format!("/api/v1/posts/{pid}"),
             Some(&ann),
             Some(json!({"body": " "})),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem["errors"]["body"].is_array());
 }
 
@@ -409,10 +413,14 @@ async fn deleting_posts_and_topics() {
         .call(Method::DELETE, &format!("/api/v1/posts/{rid}"), Some(&ann), None)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "not one's own post");
-    let (status, _) = app
-        .call(Method::DELETE, &format!("/api/v1/posts/{rid}"), Some(&bo), None)
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.expect(
+        StatusCode::NO_CONTENT,
+        Method::DELETE,
+        &format!("/api/v1/posts/{rid}"),
+        Some(&bo),
+        None,
+    )
+    .await;
     let (_, page) = app
         .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
         .await;
@@ -436,23 +444,30 @@ async fn deleting_posts_and_topics() {
     );
 
     // The author cannot delete a topic that has replies; staff can.
-    let (status, _) = app
-        .call(Method::DELETE, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/topics/{tid}"),
-            Some(&support),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = app
-        .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&ann), None)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::DELETE,
+        &format!("/api/v1/topics/{tid}"),
+        Some(&ann),
+        None,
+    )
+    .await;
+    app.expect(
+        StatusCode::NO_CONTENT,
+        Method::DELETE,
+        &format!("/api/v1/topics/{tid}"),
+        Some(&support),
+        None,
+    )
+    .await;
+    app.expect(
+        StatusCode::NOT_FOUND,
+        Method::GET,
+        &format!("/api/v1/topics/{tid}"),
+        Some(&ann),
+        None,
+    )
+    .await;
     let (_, cats) = app
         .call(Method::GET, "/api/v1/categories", Some(&ann), None)
         .await;
@@ -530,21 +545,21 @@ async fn who_may_post_what() {
         .call(Method::POST, "/api/v1/topics", Some(&ann), Some(release.clone()))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "members cannot post releases");
-    let (status, page) = app
-        .call(Method::POST, "/api/v1/topics", Some(&support), Some(release))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{page}");
-    assert_eq!(page["topic"]["version"], "4.3.0");
-    assert_eq!(page["topic"]["released_on"], "2026-11-20");
-    let (status, problem) = app
-        .call(
+    let page = app
+        .expect(
+            StatusCode::CREATED,
             Method::POST,
             "/api/v1/topics",
             Some(&support),
-            Some(json!({"category": "releases", "title": "Widget next", "body": "Notes", "product": "Widget", "version": "4 3", "released_on": "soon"})),
+            Some(release),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(page["topic"]["version"], "4.3.0");
+    assert_eq!(page["topic"]["released_on"], "2026-11-20");
+    app.expect(StatusCode::UNPROCESSABLE_ENTITY, Method::POST,
+            "/api/v1/topics",
+            Some(&support),
+            Some(json!({"category": "releases", "title": "Widget next", "body": "Notes", "product": "Widget", "version": "4 3", "released_on": "soon"}))).await;
 
     // An unverified member reads but cannot post.
     let res = app
@@ -556,17 +571,17 @@ async fn who_may_post_what() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let newbie = app.token("new@acme.test", "a sturdy passphrase").await;
-    let (status, _) = app.call(Method::GET, "/api/v1/topics", Some(&newbie), None).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, problem) = app
-        .call(
+    app.expect(StatusCode::OK, Method::GET, "/api/v1/topics", Some(&newbie), None)
+        .await;
+    let problem = app
+        .expect(
+            StatusCode::FORBIDDEN,
             Method::POST,
             "/api/v1/topics",
             Some(&newbie),
             Some(json!({"category": "questions", "title": "Can I post yet?", "body": "hi"})),
         )
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(problem["detail"].as_str().unwrap().contains("Confirm your email"));
 
     // A member of a pending organization cannot read.
@@ -579,21 +594,25 @@ async fn who_may_post_what() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let pending = app.token("x@pending.test", "a sturdy passphrase").await;
-    let (status, _) = app
-        .call(Method::GET, "/api/v1/topics", Some(&pending), None)
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::GET,
+        "/api/v1/topics",
+        Some(&pending),
+        None,
+    )
+    .await;
 
     // Bad topics name every field to fix at once.
-    let (status, problem) = app
-        .call(
+    let problem = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
             Method::POST,
             "/api/v1/topics",
             Some(&ann),
             Some(json!({"category": "questions", "title": "Hi", "body": "", "tags": ["ok", "not ok!"]})),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     for field in ["title", "body", "tags"] {
         assert!(problem["errors"][field].is_array(), "{field}: {problem}");
     }
@@ -699,23 +718,28 @@ async fn topic_lists_page_by_cursor() {
     );
     assert!(second["next"].is_null());
     // A cursor that is not one is a field to fix, named.
-    let (status, problem) = app
-        .call(Method::GET, "/api/v1/topics?after=garbage", Some(&ann), None)
+    let problem = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Method::GET,
+            "/api/v1/topics?after=garbage",
+            Some(&ann),
+            None,
+        )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem["errors"]["after"].is_array(), "{problem}");
 }
 
 async fn suggest(app: &TestApp, token: &str, title: &str) -> i64 {
-    let (status, page) = app
-        .call(
+    let page = app
+        .expect(
+            StatusCode::CREATED,
             Method::POST,
             "/api/v1/topics",
             Some(token),
             Some(json!({"category": "ideas", "title": title, "body": "It would help us a lot."})),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{page}");
     assert_eq!(page["idea"]["status"], "new");
     page["topic"]["id"].as_i64().unwrap()
 }
@@ -747,36 +771,34 @@ async fn ideas_votes_statuses_merges_and_roadmap() {
     assert_eq!(vote(&cy, export, 1).await.1["votes"], 1);
     assert_eq!(vote(&cy, export, 0).await.1["votes"], 0, "votes toggle off");
     assert_eq!(vote(&cy, export, 2).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/topics/{dark}/vote"),
-            Some(&ann),
-            Some(json!({"value": 1})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    app.expect(
+        StatusCode::OK,
+        Method::PUT,
+        &format!("/api/v1/topics/{dark}/vote"),
+        Some(&ann),
+        Some(json!({"value": 1})),
+    )
+    .await;
 
     // Only staff set statuses, with an official response shown at the top.
     let status_body = json!({"status": "planned", "response": "Coming in **5.0**."});
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/topics/{dark}/status"),
-            Some(&ann),
-            Some(status_body.clone()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, page) = app
-        .call(
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::PUT,
+        &format!("/api/v1/topics/{dark}/status"),
+        Some(&ann),
+        Some(status_body.clone()),
+    )
+    .await;
+    let page = app
+        .expect(
+            StatusCode::OK,
             Method::PUT,
             &format!("/api/v1/topics/{dark}/status"),
             Some(&support),
             Some(status_body),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["idea"]["status"], "planned");
     assert!(
         page["idea"]["response"]
@@ -784,35 +806,33 @@ async fn ideas_votes_statuses_merges_and_roadmap() {
             .unwrap()
             .contains("<strong>5.0</strong>")
     );
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/topics/{export}/status"),
-            Some(&support),
-            Some(json!({"status": "someday"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::PUT,
+        &format!("/api/v1/topics/{export}/status"),
+        Some(&support),
+        Some(json!({"status": "someday"})),
+    )
+    .await;
 
     // Merging a duplicate moves its voters without counting anyone twice.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{night}/merge"),
-            Some(&bo),
-            Some(json!({"into": dark})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, merged) = app
-        .call(
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        &format!("/api/v1/topics/{night}/merge"),
+        Some(&bo),
+        Some(json!({"into": dark})),
+    )
+    .await;
+    let merged = app
+        .expect(
+            StatusCode::OK,
             Method::POST,
             &format!("/api/v1/topics/{night}/merge"),
             Some(&support),
             Some(json!({"into": dark})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{merged}");
     assert_eq!(merged["votes"], 3, "ann and bo once each, plus cy");
     let (_, page) = app
         .call(Method::GET, &format!("/api/v1/topics/{night}"), Some(&bo), None)
@@ -951,10 +971,15 @@ async fn profiles_list_topics_answers_and_accepted_answers() {
         None,
     )
     .await;
-    let (status, profile) = app
-        .call(Method::GET, "/api/v1/users/bo.b", Some(&ann), None)
+    let profile = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/api/v1/users/bo.b",
+            Some(&ann),
+            None,
+        )
         .await;
-    assert_eq!(status, StatusCode::OK, "{profile}");
     assert_eq!(profile["answer_count"], 1);
     assert_eq!(profile["accepted_count"], 1);
     assert_eq!(profile["answers"][0]["accepted"], true);
@@ -962,10 +987,14 @@ async fn profiles_list_topics_answers_and_accepted_answers() {
     let (_, profile) = app.call(Method::GET, "/api/v1/users/ann", Some(&ann), None).await;
     assert_eq!(profile["topic_count"], 1);
     assert_eq!(profile["topics"][0]["title"], "Where are the logs kept?");
-    let (status, _) = app
-        .call(Method::GET, "/api/v1/users/nobody-here", Some(&ann), None)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.expect(
+        StatusCode::NOT_FOUND,
+        Method::GET,
+        "/api/v1/users/nobody-here",
+        Some(&ann),
+        None,
+    )
+    .await;
     let mut b = app.browser();
     b.login("ann@acme.test", PW).await;
     let (status, html) = b.page("/u/bo.b").await;
@@ -974,8 +1003,9 @@ async fn profiles_list_topics_answers_and_accepted_answers() {
 }
 
 async fn release(app: &TestApp, token: &str, product: &str, version: &str) -> i64 {
-    let (status, page) = app
-        .call(
+    let page = app
+        .expect(
+            StatusCode::CREATED,
             Method::POST,
             "/api/v1/topics",
             Some(token),
@@ -985,7 +1015,6 @@ async fn release(app: &TestApp, token: &str, product: &str, version: &str) -> i6
             ),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{page}");
     page["topic"]["id"].as_i64().unwrap()
 }
 
@@ -1023,24 +1052,22 @@ async fn release_downloads_and_feeds() {
         file["sha256"],
         "e34210a6de4f653edf588301431c3d69a633638cbf587345cc50a7fed9f38f4c"
     );
-    let (status, link) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{widget}/downloads"),
-            Some(&support),
-            Some(json!({"label": "Mirror", "url": "https://mirror.example.test/widget-4.3.0.tar.gz"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{link}");
-    let (status, problem) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/topics/{widget}/downloads"),
-            Some(&support),
-            Some(json!({"url": "javascript:alert(1)"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    app.expect(
+        StatusCode::CREATED,
+        Method::POST,
+        &format!("/api/v1/topics/{widget}/downloads"),
+        Some(&support),
+        Some(json!({"label": "Mirror", "url": "https://mirror.example.test/widget-4.3.0.tar.gz"})),
+    )
+    .await;
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        &format!("/api/v1/topics/{widget}/downloads"),
+        Some(&support),
+        Some(json!({"url": "javascript:alert(1)"})),
+    )
+    .await;
     let (_, page) = app
         .call(Method::GET, &format!("/api/v1/topics/{widget}"), Some(&ann), None)
         .await;
@@ -1239,22 +1266,27 @@ async fn flags_and_the_review_queue() {
         StatusCode::CREATED
     );
 
-    let (status, _) = app.call(Method::GET, "/api/v1/review", Some(&ann), None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::GET,
+        "/api/v1/review",
+        Some(&ann),
+        None,
+    )
+    .await;
     let (_, queue) = app
         .call(Method::GET, "/api/v1/review", Some(&support), None)
         .await;
     assert_eq!(queue[0]["post_id"], spam_id);
     assert_eq!(queue[0]["flags"].as_array().unwrap().len(), 2);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/review/{spam_id}"),
-            Some(&support),
-            Some(json!({"action": "hide"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.expect(
+        StatusCode::NO_CONTENT,
+        Method::POST,
+        &format!("/api/v1/review/{spam_id}"),
+        Some(&support),
+        Some(json!({"action": "hide"})),
+    )
+    .await;
     let (_, page) = app
         .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&cy), None)
         .await;
@@ -1264,15 +1296,14 @@ async fn flags_and_the_review_queue() {
         .call(Method::GET, "/api/v1/review", Some(&support), None)
         .await;
     assert!(queue.as_array().unwrap().is_empty());
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/review/{spam_id}"),
-            Some(&support),
-            Some(json!({"action": "restore"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.expect(
+        StatusCode::NO_CONTENT,
+        Method::POST,
+        &format!("/api/v1/review/{spam_id}"),
+        Some(&support),
+        Some(json!({"action": "restore"})),
+    )
+    .await;
     let (_, page) = app
         .call(Method::GET, &format!("/api/v1/topics/{tid}"), Some(&cy), None)
         .await;
@@ -1397,15 +1428,14 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
     assert_eq!(cats[0]["topic_count"], 1);
     assert_eq!(cats[0]["post_count"], 3);
     // Imported people have no password until they reset it.
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/token",
-            None,
-            Some(json!({"email": "ann@old.test", "password": "!imported"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        "/api/v1/auth/token",
+        None,
+        Some(json!({"email": "ann@old.test", "password": "!imported"})),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use parley::portal::inbound::{Outcome, ingest};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-const PW: &str = "operator password 1";
+use crate::common::PW;
 const TOKEN: &str = "inbound-secret-0123456789abcdef";
 
 async fn take(app: &TestApp, raw: &str) -> Outcome {
@@ -172,10 +172,14 @@ async fn messages_become_tickets_notes_or_refusals() {
         assert_eq!(o.outcome, "refused", "{raw}: {o:?}");
         assert!(o.reason.as_deref().unwrap().contains(why), "{why}: {o:?}");
     }
-    let (status, _) = app
-        .call(Method::GET, "/api/v1/admin/inbound-mail", Some(&ann), None)
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::GET,
+        "/api/v1/admin/inbound-mail",
+        Some(&ann),
+        None,
+    )
+    .await;
     let (_, received) = app
         .call(Method::GET, "/api/v1/admin/inbound-mail", Some(&ada), None)
         .await;
@@ -642,17 +646,19 @@ async fn a_forged_contact_address_never_makes_a_critical_ticket() {
 
     // Only Ann confirms; then her ticket is Critical.
     let path = format!("/api/v1/tickets/{id}/sender-confirmation");
-    let (status, _) = app.call(Method::POST, &path, Some(&cat), None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, t) = app.call(Method::POST, &path, Some(&ann), None).await;
-    assert_eq!(status, StatusCode::OK, "{t}");
+    app.expect(StatusCode::FORBIDDEN, Method::POST, &path, Some(&cat), None)
+        .await;
+    let t = app
+        .expect(StatusCode::OK, Method::POST, &path, Some(&ann), None)
+        .await;
     assert_eq!(t["ticket"]["sender_verified"], true);
     assert_eq!(t["ticket"]["priority"], "critical");
     assert_eq!(t["ticket"]["flagged"], false);
     assert_eq!(t["can_confirm_sender"], false);
     // Again: nothing changes.
-    let (status, again) = app.call(Method::POST, &path, Some(&ann), None).await;
-    assert_eq!(status, StatusCode::OK);
+    let again = app
+        .expect(StatusCode::OK, Method::POST, &path, Some(&ann), None)
+        .await;
     assert_eq!(
         again["events"].as_array().unwrap().len(),
         t["events"].as_array().unwrap().len()

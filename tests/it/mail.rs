@@ -15,7 +15,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-const PW: &str = "operator password 1";
+use crate::common::PW;
 
 /// Delivers what is due until `n` mails are on disk (the server's own sender may take
 /// some first; each goes once either way).
@@ -33,14 +33,6 @@ async fn mails_once_delivered(app: &TestApp, n: usize) -> Vec<String> {
     app.mails()
 }
 
-fn to(mails: &[String], address: &str) -> Vec<String> {
-    mails
-        .iter()
-        .filter(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(address)))
-        .cloned()
-        .collect()
-}
-
 #[tokio::test]
 async fn ticket_events_reach_the_right_people_once() {
     let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
@@ -55,15 +47,10 @@ async fn ticket_events_reach_the_right_people_once() {
         me["id"].as_i64().unwrap()
     };
     let before = app.mails().len();
-    let (status, t) = app
-        .call(
-            Method::POST,
+    let t = app.expect(StatusCode::CREATED, Method::POST,
             "/api/v1/tickets",
             Some(&ann),
-            Some(json!({"subject": "Nightly export fails", "priority": "normal", "description": "It stops at 40% every night."})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+            Some(json!({"subject": "Nightly export fails", "priority": "normal", "description": "It stops at 40% every night."}))).await;
     let id = t["ticket"]["id"].as_i64().unwrap();
     let call = async |token: &str, method: Method, path: &str, body: Value| {
         let (status, v) = app
@@ -106,11 +93,11 @@ async fn ticket_events_reach_the_right_people_once() {
     // status and priority. Sam acted on everything: nothing.
     let mails = mails_once_delivered(&app, before + 11).await;
     let mails = &mails[before..];
-    let ann_mails = to(mails, "ann@acme.test");
-    let ada_mails = to(mails, "ada@vendor.test");
+    let ann_mails = crate::common::mails_to(mails, "ann@acme.test");
+    let ada_mails = crate::common::mails_to(mails, "ada@vendor.test");
     assert_eq!(ann_mails.len(), 5, "{ann_mails:#?}");
     assert_eq!(ada_mails.len(), 6, "{ada_mails:#?}");
-    assert!(to(mails, "sam@vendor.test").is_empty());
+    assert!(crate::common::mails_to(mails, "sam@vendor.test").is_empty());
     assert_eq!(mails.len(), 11);
     assert!(ann_mails.iter().all(|m| !m.contains("Secret plan")));
     assert!(
@@ -390,10 +377,14 @@ async fn sla_alerts_go_to_staff_once_per_due_time() {
     assert_eq!(alerts().await, 1);
     assert_eq!(alerts().await, 0);
     let mails = mails_once_delivered(&app, 3).await;
-    let sam_mails = to(&mails, "sam@vendor.test");
+    let sam_mails = crate::common::mails_to(&mails, "sam@vendor.test");
     assert_eq!(sam_mails.len(), 2, "{sam_mails:#?}");
     assert!(sam_mails[0].contains("SLA due within the hour") && sam_mails[1].contains("SLA breached"));
-    assert!(to(&mails, "ann@acme.test").iter().all(|m| !m.contains("SLA")));
+    assert!(
+        crate::common::mails_to(&mails, "ann@acme.test")
+            .iter()
+            .all(|m| !m.contains("SLA"))
+    );
     // Answered: no more alerts, whatever the due time.
     app.call(
         Method::POST,
@@ -457,12 +448,12 @@ async fn followers_hear_of_a_ticket_and_can_stop() {
     follow(&ann, false).await;
     status_to("customer_pending").await;
     let mails = mails_once_delivered(&app, 4).await;
-    let ann_mails = to(&mails, "ann@acme.test");
-    let cy_mails = to(&mails, "cy@acme.test");
+    let ann_mails = crate::common::mails_to(&mails, "ann@acme.test");
+    let cy_mails = crate::common::mails_to(&mails, "cy@acme.test");
     assert_eq!(ann_mails.len(), 2, "receipt and the first change: {ann_mails:#?}");
     assert_eq!(cy_mails.len(), 2, "{cy_mails:#?}");
     assert!(cy_mails[1].contains("Customer Pending"));
-    assert!(to(&mails, "gil@globex.test").is_empty());
+    assert!(crate::common::mails_to(&mails, "gil@globex.test").is_empty());
 }
 
 #[tokio::test]
@@ -532,19 +523,19 @@ async fn team_lists_hear_of_every_critical_ticket() {
     assert_eq!(teams[1]["members"].as_array().unwrap().len(), 2);
 
     let file = async |subject: &str, priority: &str| {
-        let (status, t) = app
-            .call(
+        let t = app
+            .expect(
+                StatusCode::CREATED,
                 Method::POST,
                 "/api/v1/tickets",
                 Some(&ann),
                 Some(json!({"subject": subject, "priority": priority, "description": "Everything stopped."})),
             )
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{t}");
         t["ticket"]["id"].as_i64().unwrap()
     };
     let critical_to = |mails: &[String], address: &str| {
-        to(mails, address)
+        crate::common::mails_to(mails, address)
             .into_iter()
             .filter(|m| m.contains("Critical: "))
             .count()
@@ -568,7 +559,7 @@ async fn team_lists_hear_of_every_critical_ticket() {
         0,
         "the customer gets the receipt only"
     );
-    let alert = to(&new, "ada@vendor.test").pop().unwrap();
+    let alert = crate::common::mails_to(&new, "ada@vendor.test").pop().unwrap();
     assert!(alert.contains(&format!("[#{down}]")), "{alert}");
     assert!(alert.contains("Production Down"), "{alert}");
 
@@ -588,7 +579,7 @@ async fn team_lists_hear_of_every_critical_ticket() {
     let new: Vec<String> = mails[before..].to_vec();
     assert_eq!(critical_to(&new, "sam@vendor.test"), 1);
     assert_eq!(critical_to(&new, "infra-list@vendor.test"), 1);
-    let raised = to(&new, "sam@vendor.test").pop().unwrap();
+    let raised = crate::common::mails_to(&new, "sam@vendor.test").pop().unwrap();
     assert!(
         raised.contains(&format!("[#{high}]")) && raised.contains("raised its priority"),
         "{raised}"
@@ -631,9 +622,9 @@ async fn account_mail_goes_through_the_outbox_and_waits_for_a_sender() {
         }
     };
     assert_eq!(status(&app).await, ["pending"]);
-    assert!(to(&app.mails(), "new@acme.test").is_empty());
+    assert!(crate::common::mails_to(&app.mails(), "new@acme.test").is_empty());
     let mails = mails_once_delivered(&app, 1).await;
-    assert_eq!(to(&mails, "new@acme.test").len(), 1);
+    assert_eq!(crate::common::mails_to(&mails, "new@acme.test").len(), 1);
     assert_eq!(status(&app).await, ["sent"]);
 
     // A node that sends delivers it before answering, as before.
@@ -710,7 +701,7 @@ async fn one_click_in_ticket_mail_stops_following_the_ticket() {
     app.call(Method::POST, &path, Some(&sam), Some(note("Which report?")))
         .await;
     let mails = mails_once_delivered(&app, 2).await;
-    let mail = to(&mails, "ann@acme.test").pop().unwrap();
+    let mail = crate::common::mails_to(&mails, "ann@acme.test").pop().unwrap();
     assert!(
         mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
         "{mail}"
@@ -743,12 +734,12 @@ async fn one_click_in_ticket_mail_stops_following_the_ticket() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = res.json().await.unwrap();
     assert!(problem["errors"]["token"].is_array(), "{problem}");
-    let before = to(&app.mails(), "ann@acme.test").len();
+    let before = crate::common::mails_to(&app.mails(), "ann@acme.test").len();
     app.call(Method::POST, &path, Some(&sam), Some(note("Still there?")))
         .await;
     let mails = mails_once_delivered(&app, before + 1).await;
     assert_eq!(
-        to(&mails, "ann@acme.test").len(),
+        crate::common::mails_to(&mails, "ann@acme.test").len(),
         before,
         "no longer following, no more mail"
     );

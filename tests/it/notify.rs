@@ -9,7 +9,7 @@ use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-const PW: &str = "operator password 1";
+use crate::common::PW;
 
 async fn person(app: &TestApp, email: &str, role: Role) -> String {
     app.user_with_role(email, role, None).await;
@@ -31,13 +31,6 @@ async fn unread(app: &TestApp, token: &str) -> i64 {
     ok(app, token, Method::GET, "/api/v1/notifications", None).await["unread"]
         .as_i64()
         .unwrap()
-}
-
-fn to<'a>(mails: &'a [String], address: &str) -> Vec<&'a String> {
-    mails
-        .iter()
-        .filter(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(address)))
-        .collect()
 }
 
 #[tokio::test]
@@ -68,15 +61,15 @@ async fn each_event_reaches_whom_it_concerns_and_only_them() {
         Some(every),
     )
     .await;
-    let (status, v) = app
-        .call(
+    let v = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
             Method::PUT,
             "/api/v1/categories/questions/watch",
             Some(&dora),
             Some(json!({"level": "loud"})),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(v.to_string().contains("new_topics, all_posts or off"), "{v}");
 
     // Ann asks: the category's watchers hear of it; Ann does not hear of her own post.
@@ -253,15 +246,14 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
         Some(json!({"email": "off"})),
     )
     .await;
-    let (status, v) = app
-        .call(
-            Method::PUT,
-            "/api/v1/notifications/settings",
-            Some(&carl),
-            Some(json!({"email": "sometimes"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::PUT,
+        "/api/v1/notifications/settings",
+        Some(&carl),
+        Some(json!({"email": "sometimes"})),
+    )
+    .await;
     for who in [&bob, &carl] {
         let watch = json!({"level": "all_posts"});
         ok(
@@ -298,7 +290,7 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
     // Ann wants mail at once: one per reply, with a link and a one-click unsubscribe.
     let mails = delivered(&app).await;
     let new = &mails[before..];
-    let ann_mail = to(new, "ann@acme.test");
+    let ann_mail = crate::common::mails_to(new, "ann@acme.test");
     assert_eq!(ann_mail.len(), 2, "{new:?}");
     let mail = crate::common::decode_qp(ann_mail[0]);
     assert!(
@@ -310,8 +302,8 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
         "{mail}"
     );
     // Bob chose the digest and Carl no mail: nothing yet for either.
-    assert!(to(new, "bob@acme.test").is_empty());
-    assert!(to(new, "carl@acme.test").is_empty());
+    assert!(crate::common::mails_to(new, "bob@acme.test").is_empty());
+    assert!(crate::common::mails_to(new, "carl@acme.test").is_empty());
 
     // The digest gathers Bob's notifications in one mail, once.
     let mailing = parley::mail::MailContext::of(&app.state);
@@ -328,7 +320,7 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
         0
     );
     let mails = delivered(&app).await;
-    let digests = to(&mails, "bob@acme.test");
+    let digests = crate::common::mails_to(&mails, "bob@acme.test");
     assert_eq!(digests.len(), 1);
     let digest = crate::common::decode_qp(digests[0]);
     assert!(
@@ -336,7 +328,7 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
         "{digest}"
     );
     assert!(
-        to(&mails, "carl@acme.test").is_empty(),
+        crate::common::mails_to(&mails, "carl@acme.test").is_empty(),
         "mail off means none, digest or not"
     );
 

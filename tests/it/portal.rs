@@ -9,7 +9,7 @@ use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const PW: &str = "operator password 1";
+use crate::common::PW;
 
 struct People {
     ann: String,
@@ -71,15 +71,23 @@ async fn who_files_and_sees_which_tickets() {
             .contains("authorized contacts of Acme"),
         "{problem}"
     );
-    let (status, _) = app
-        .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&p.bob), None)
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::GET,
+        &format!("/api/v1/tickets/{id}"),
+        Some(&p.bob),
+        None,
+    )
+    .await;
     // Another customer's contact: not found, and not in their list.
-    let (status, _) = app
-        .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&p.gil), None)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.expect(
+        StatusCode::NOT_FOUND,
+        Method::GET,
+        &format!("/api/v1/tickets/{id}"),
+        Some(&p.gil),
+        None,
+    )
+    .await;
     let (_, list) = app.call(Method::GET, "/api/v1/tickets", Some(&p.gil), None).await;
     assert_eq!(list.as_array().unwrap().len(), 0);
     // A contact files only for their own organization.
@@ -101,8 +109,9 @@ async fn who_files_and_sees_which_tickets() {
             "/api/v1/tickets?q={}",
             url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
         );
-        let (status, list) = app.call(Method::GET, &path, Some(&p.sam), None).await;
-        assert_eq!(status, StatusCode::OK, "{list}");
+        let list = app
+            .expect(StatusCode::OK, Method::GET, &path, Some(&p.sam), None)
+            .await;
         assert_eq!(list.as_array().unwrap().len(), found, "q={q}: {list}");
     }
     let (status, problem) = file(&app, &p.sam, ticket("On behalf of someone", "normal")).await;
@@ -121,33 +130,31 @@ async fn who_files_and_sees_which_tickets() {
         assert!(problem["errors"][field].is_array(), "{field}: {problem}");
     }
     // Environments and applications are the customer's own.
-    let (status, env) = app
-        .call(
+    let env = app
+        .expect(
+            StatusCode::CREATED,
             Method::POST,
             &format!("/api/v1/admin/organizations/{}/environments", p.acme),
             Some(&p.ada),
             Some(json!({"name": "Production"})),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/admin/organizations/{}/environments", p.acme),
-            Some(&p.ada),
-            Some(json!({"name": "Production"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/keywords",
-            Some(&p.sam),
-            Some(json!({"name": "Export"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        &format!("/api/v1/admin/organizations/{}/environments", p.acme),
+        Some(&p.ada),
+        Some(json!({"name": "Production"})),
+    )
+    .await;
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        "/api/v1/admin/keywords",
+        Some(&p.sam),
+        Some(json!({"name": "Export"})),
+    )
+    .await;
     let env_id: i64 = env["id"].as_str().unwrap().parse().unwrap();
     let (status, problem) = file(&app, &p.gil, json!({"subject": "Using Acme's environment", "priority": "normal", "environment_id": env_id, "description": "This is not our environment."})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
@@ -200,71 +207,67 @@ async fn production_down_statuses_notes_and_the_sla() {
         .await;
     assert_eq!(listed.as_array().unwrap().len(), 8);
     let path = format!("/api/v1/tickets/{id}/status");
-    let (status, problem) = app
-        .call(
+    let problem = app
+        .expect(
+            StatusCode::FORBIDDEN,
             Method::PUT,
             &path,
             Some(&p.ann),
             Some(json!({"status": "in_progress"})),
         )
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(problem["detail"].as_str().unwrap().contains("close"));
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &path,
-            Some(&p.sam),
-            Some(json!({"status": "archived"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &path,
-            Some(&p.sam),
-            Some(json!({"status": "nonsense"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, t2) = app
-        .call(
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::PUT,
+        &path,
+        Some(&p.sam),
+        Some(json!({"status": "archived"})),
+    )
+    .await;
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::PUT,
+        &path,
+        Some(&p.sam),
+        Some(json!({"status": "nonsense"})),
+    )
+    .await;
+    let t2 = app
+        .expect(
+            StatusCode::OK,
             Method::PUT,
             &path,
             Some(&p.sam),
             Some(json!({"status": "triaging"})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
     assert_eq!(t2["ticket"]["status"], "triaging");
 
     // Notes: an internal one is never shown to the customer; the first public staff
     // note answers the SLA.
     let notes = format!("/api/v1/tickets/{id}/notes");
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &notes,
-            Some(&p.sam),
-            Some(json!({"body": "Looks like the disk on node 3", "internal": true})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    app.expect(
+        StatusCode::CREATED,
+        Method::POST,
+        &notes,
+        Some(&p.sam),
+        Some(json!({"body": "Looks like the disk on node 3", "internal": true})),
+    )
+    .await;
     let (_, seen) = app
         .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&p.ann), None)
         .await;
     assert!(!seen.to_string().contains("node 3"), "{seen}");
     assert!(seen["sla"]["responded_at"].is_null());
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &notes,
-            Some(&p.ann),
-            Some(json!({"body": "Secret aside", "public": false})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        &notes,
+        Some(&p.ann),
+        Some(json!({"body": "Secret aside", "public": false})),
+    )
+    .await;
     app.call(
         Method::POST,
         &notes,
@@ -304,56 +307,58 @@ async fn production_down_statuses_notes_and_the_sla() {
 
     // Priority: staff only, and the due time follows from the creation.
     let prio = format!("/api/v1/tickets/{id}/priority");
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &prio,
-            Some(&p.ann),
-            Some(json!({"priority": "normal"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, t3) = app
-        .call(
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::PUT,
+        &prio,
+        Some(&p.ann),
+        Some(json!({"priority": "normal"})),
+    )
+    .await;
+    let t3 = app
+        .expect(
+            StatusCode::OK,
             Method::PUT,
             &prio,
             Some(&p.sam),
             Some(json!({"priority": "normal"})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
     assert_ne!(t3["sla"]["due"], t["sla"]["due"]);
     // Assignment: to staff only.
     let assign = format!("/api/v1/tickets/{id}/assignee");
     let (_, sam_me) = app.call(Method::GET, "/api/v1/me", Some(&p.sam), None).await;
     let (_, ann_me) = app.call(Method::GET, "/api/v1/me", Some(&p.ann), None).await;
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &assign,
-            Some(&p.sam),
-            Some(json!({"assignee_id": ann_me["id"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, t4) = app
-        .call(
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::PUT,
+        &assign,
+        Some(&p.sam),
+        Some(json!({"assignee_id": ann_me["id"]})),
+    )
+    .await;
+    let t4 = app
+        .expect(
+            StatusCode::OK,
             Method::PUT,
             &assign,
             Some(&p.sam),
             Some(json!({"assignee_id": sam_me["id"]})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
     assert_eq!(t4["assignee"], "Operator Made");
     let (_, mine) = app
         .call(Method::GET, "/api/v1/tickets?queue=mine", Some(&p.sam), None)
         .await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
-    let (status, _) = app
-        .call(Method::GET, "/api/v1/tickets?queue=mine", Some(&p.ann), None)
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::GET,
+        "/api/v1/tickets?queue=mine",
+        Some(&p.ann),
+        None,
+    )
+    .await;
     // Every step is in the log.
     let kinds: Vec<&str> = t4["events"]
         .as_array()
@@ -391,15 +396,14 @@ async fn closing_reopening_and_archiving() {
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     assert_eq!(targets, ["open", "closed"]);
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &path,
-            Some(&p.ann),
-            Some(json!({"status": "closed"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    app.expect(
+        StatusCode::OK,
+        Method::PUT,
+        &path,
+        Some(&p.ann),
+        Some(json!({"status": "closed"})),
+    )
+    .await;
     let (_, current) = app.call(Method::GET, "/api/v1/tickets", Some(&p.ann), None).await;
     assert!(current.as_array().unwrap().is_empty());
     // Closed for longer than the setting (0 days here): the system archives it.
@@ -414,20 +418,24 @@ async fn closing_reopening_and_archiving() {
     assert!(seen["next_statuses"].as_array().unwrap().is_empty());
     // Archived is final, for everyone.
     for token in [&p.ann, &p.sam] {
-        let (status, problem) = app
-            .call(Method::PUT, &path, Some(token), Some(json!({"status": "open"})))
-            .await;
-        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-        assert!(problem["detail"].as_str().unwrap().contains("follow-up"));
-        let (status, _) = app
-            .call(
-                Method::POST,
-                &format!("/api/v1/tickets/{id}/notes"),
+        let problem = app
+            .expect(
+                StatusCode::CONFLICT,
+                Method::PUT,
+                &path,
                 Some(token),
-                Some(json!({"body": "One more thing"})),
+                Some(json!({"status": "open"})),
             )
             .await;
-        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(problem["detail"].as_str().unwrap().contains("follow-up"));
+        app.expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/notes"),
+            Some(token),
+            Some(json!({"body": "One more thing"})),
+        )
+        .await;
     }
     let (_, archived_list) = app
         .call(Method::GET, "/api/v1/tickets?status=archived", Some(&p.ann), None)
@@ -827,10 +835,15 @@ async fn the_dashboard_and_its_announcements() {
 
     // The contact's dashboard: current announcements, pinned first; the organization;
     // open tickets by status; what is due.
-    let (status, d) = app
-        .call(Method::GET, "/api/v1/portal/dashboard", Some(&p.ann), None)
+    let d = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/api/v1/portal/dashboard",
+            Some(&p.ann),
+            None,
+        )
         .await;
-    assert_eq!(status, StatusCode::OK, "{d}");
     let titles: Vec<&str> = d["announcements"]
         .as_array()
         .unwrap()
@@ -882,22 +895,22 @@ async fn the_dashboard_and_its_announcements() {
         .await;
     assert_eq!(current.as_array().unwrap().len(), 2);
     let path = format!("/api/v1/announcements/{}", plain["id"]);
-    let (status, changed) = app
-        .call(
+    let changed = app
+        .expect(
+            StatusCode::OK,
             Method::PUT,
             &path,
             Some(&p.sam),
             Some(json!({"title": "Maintenance moved to Monday", "body": "Same hours."})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
     assert_eq!(changed["title"], "Maintenance moved to Monday");
-    let (status, _) = app.call(Method::DELETE, &path, Some(&p.ann), None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = app.call(Method::DELETE, &path, Some(&p.sam), None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = app.call(Method::DELETE, &path, Some(&p.sam), None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.expect(StatusCode::FORBIDDEN, Method::DELETE, &path, Some(&p.ann), None)
+        .await;
+    app.expect(StatusCode::NO_CONTENT, Method::DELETE, &path, Some(&p.sam), None)
+        .await;
+    app.expect(StatusCode::NOT_FOUND, Method::DELETE, &path, Some(&p.sam), None)
+        .await;
     let _ = pinned;
 
     // The pages.
@@ -971,24 +984,32 @@ async fn sla_reports_for_staff() {
         .unwrap();
     }
     for id in [a, b] {
-        let (status, _) = app
-            .call(
-                Method::POST,
-                &format!("/api/v1/tickets/{id}/notes"),
-                Some(&p.sam),
-                Some(json!({"body": "Looking at it now."})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
+        app.expect(
+            StatusCode::CREATED,
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/notes"),
+            Some(&p.sam),
+            Some(json!({"body": "Looking at it now."})),
+        )
+        .await;
     }
-    let (status, _) = app
-        .call(Method::GET, "/api/v1/reports/sla", Some(&p.ann), None)
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::GET,
+        "/api/v1/reports/sla",
+        Some(&p.ann),
+        None,
+    )
+    .await;
+    let r = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/api/v1/reports/sla",
+            Some(&p.sam),
+            None,
+        )
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, r) = app
-        .call(Method::GET, "/api/v1/reports/sla", Some(&p.sam), None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{r}");
     let counts = |a: &Value| {
         (
             a["name"].as_str().unwrap().to_string(),
@@ -1039,15 +1060,15 @@ async fn sla_reports_for_staff() {
         )
         .await;
     assert_eq!(later["overall"]["tickets"], 0);
-    let (status, problem) = app
-        .call(
+    let problem = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
             Method::GET,
             "/api/v1/reports/sla?from=2026-13-01",
             Some(&p.sam),
             None,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem["errors"]["from"].is_array());
     // The page and its download.
     let mut sam = app.browser();
@@ -1414,15 +1435,14 @@ async fn one_due_time_everywhere_when_the_business_calendar_changes() {
         "days": "tue",
         "holidays": "",
     });
-    let (status, saved) = app
-        .call(
-            Method::PUT,
-            "/api/v1/admin/business-calendar",
-            Some(&p.ada),
-            Some(calendar),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{saved}");
+    app.expect(
+        StatusCode::OK,
+        Method::PUT,
+        "/api/v1/admin/business-calendar",
+        Some(&p.ada),
+        Some(calendar),
+    )
+    .await;
     let (listed_after, shown_after) = due_times().await;
     assert_eq!(listed_after, shown_after);
     assert_ne!(listed_after, listed, "the due time follows the calendar");

@@ -13,27 +13,28 @@ use parley::search::Search;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const PW: &str = "operator password 1";
+use crate::common::PW;
 
 async fn post_topic(app: &TestApp, token: &str, category: &str, title: &str, body: &str) -> Value {
-    let (status, topic) = app
-        .call(
-            Method::POST,
-            "/api/v1/topics",
-            Some(token),
-            Some(json!({"category": category, "title": title, "body": body, "tags": ["backup"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{topic}");
-    topic
+    app.expect(
+        StatusCode::CREATED,
+        Method::POST,
+        "/api/v1/topics",
+        Some(token),
+        Some(json!({"category": category, "title": title, "body": body, "tags": ["backup"]})),
+    )
+    .await
 }
 
 async fn search(app: &TestApp, token: &str, query: &str) -> Value {
-    let (status, found) = app
-        .call(Method::GET, &format!("/api/v1/search?{query}"), Some(token), None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{found}");
-    found
+    app.expect(
+        StatusCode::OK,
+        Method::GET,
+        &format!("/api/v1/search?{query}"),
+        Some(token),
+        None,
+    )
+    .await
 }
 
 fn post_ids(found: &Value) -> Vec<i64> {
@@ -167,10 +168,14 @@ async fn the_index_follows_every_change() {
     )
     .await;
     eventually(&app, &ann, "q=compact-store", |f| post_ids(f) == [reply_id]).await;
-    let (status, _) = app
-        .call(Method::DELETE, &format!("/api/v1/topics/{id}"), Some(&sam), None)
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.expect(
+        StatusCode::NO_CONTENT,
+        Method::DELETE,
+        &format!("/api/v1/topics/{id}"),
+        Some(&sam),
+        None,
+    )
+    .await;
     eventually(&app, &ann, "q=ERR-1042", |f| f["total"] == 0).await;
     eventually(&app, &ann, "q=compact-store", |f| f["total"] == 0).await;
 }
@@ -228,66 +233,75 @@ async fn queries_filters_counts_and_suggestions() {
     let found = search(&app, &ann, "q=fails&author=nobody").await;
     assert_eq!(found["total"], 0);
     // What to fix, not a failure.
-    let (status, problem) = app
-        .call(
+    let problem = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
             Method::GET,
             "/api/v1/search?q=x&since=yesterday",
             Some(&ann),
             None,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         problem["errors"]["since"][0]
             .as_str()
             .unwrap()
             .contains("2026-11-23")
     );
-    let (status, _) = app
-        .call(Method::GET, "/api/v1/search?q=x&category=nope", Some(&ann), None)
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = app.call(Method::GET, "/api/v1/search?q=backup", None, None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::GET,
+        "/api/v1/search?q=x&category=nope",
+        Some(&ann),
+        None,
+    )
+    .await;
+    app.expect(
+        StatusCode::UNAUTHORIZED,
+        Method::GET,
+        "/api/v1/search?q=backup",
+        None,
+        None,
+    )
+    .await;
     // Punctuation alone finds nothing; a pasted wall of text is refused with a reason.
     let found = search(&app, &ann, "q=%21%40%23%24%25%5E%26*()%22%22").await;
     assert_eq!(found["total"], 0);
     let wall = "backup ".repeat(1500);
-    let (status, problem) = app
-        .call(
+    let problem = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
             Method::GET,
             &format!("/api/v1/search?q={}", wall.replace(' ', "+")),
             Some(&ann),
             None,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         problem["errors"]["q"][0]
             .as_str()
             .unwrap()
             .contains("200 characters")
     );
-    let (status, _) = app
-        .call(
-            Method::GET,
-            &format!("/api/v1/search/suggest?q={}", wall.replace(' ', "+")),
-            Some(&ann),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    app.expect(
+        StatusCode::OK,
+        Method::GET,
+        &format!("/api/v1/search/suggest?q={}", wall.replace(' ', "+")),
+        Some(&ann),
+        None,
+    )
+    .await;
 
     // Suggestions complete the last word of a title being typed.
-    let (status, suggested) = app
-        .call(
+    let suggested = app
+        .expect(
+            StatusCode::OK,
             Method::GET,
             "/api/v1/search/suggest?q=installer%20fa",
             Some(&ann),
             None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
     assert_eq!(suggested[0]["title"], "Installer fails with 0x80004005");
     assert!(suggested.as_array().unwrap().len() <= 8);
 

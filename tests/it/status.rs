@@ -9,7 +9,7 @@ use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const PW: &str = "operator password 1";
+use crate::common::PW;
 
 async fn public_status(app: &TestApp) -> Value {
     let res = app.api().get(app.url("/api/v1/status")).send().await.unwrap();
@@ -91,24 +91,22 @@ async fn components_follow_incidents_and_subscribers_hear_of_them() {
         Some(comp("Dashboard")),
     )
     .await;
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/status/components",
-            Some(&sam),
-            Some(comp("Billing")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, v) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/status/components",
-            Some(&root),
-            Some(comp("API")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        "/api/v1/admin/status/components",
+        Some(&sam),
+        Some(comp("Billing")),
+    )
+    .await;
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        "/api/v1/admin/status/components",
+        Some(&root),
+        Some(comp("API")),
+    )
+    .await;
 
     // Public, without signing in.
     let res = app.api().get(app.url("/status")).send().await.unwrap();
@@ -124,39 +122,37 @@ async fn components_follow_incidents_and_subscribers_hear_of_them() {
     confirm(&app, "api-fan@customer.test").await;
     confirm(&app, "everything@customer.test").await;
     confirm(&app, "dash@customer.test").await;
-    let (status, v) = app
-        .call(
-            Method::POST,
-            "/api/v1/status/subscriptions",
-            None,
-            Some(json!({"email": "not an address"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    app.expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Method::POST,
+        "/api/v1/status/subscriptions",
+        None,
+        Some(json!({"email": "not an address"})),
+    )
+    .await;
 
     // Bad incidents are refused with what to fix.
-    let (status, v) = app
-        .call(
+    let v = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
             Method::POST,
             "/api/v1/status/incidents",
             Some(&sam),
             Some(json!({"title": "Errors", "impact": "meh", "body": "Looking."})),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         v.to_string().contains("impact") && v.to_string().contains("components"),
         "{v}"
     );
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/status/incidents",
-            Some(&ann_b_token(&app).await),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.expect(
+        StatusCode::FORBIDDEN,
+        Method::POST,
+        "/api/v1/status/incidents",
+        Some(&ann_b_token(&app).await),
+        Some(json!({})),
+    )
+    .await;
 
     // An incident on the API: the component and the page follow it.
     let incident = json!({"title": "API errors", "impact": "major_outage", "components": ["api"], "body": "Requests fail with 502."});
@@ -289,15 +285,15 @@ async fn components_follow_incidents_and_subscribers_hear_of_them() {
         count_to(&mails, "everything@customer.test", "Database upgrade"),
         2
     );
-    let (status, v) = app
-        .call(
+    let v = app
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
             Method::POST,
             "/api/v1/status/incidents",
             Some(&sam),
             Some(json!({"title": "Later", "kind": "maintenance", "components": ["api"], "body": "Soon."})),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(v.to_string().contains("starts_at"), "{v}");
 }
 
