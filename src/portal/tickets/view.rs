@@ -1,0 +1,280 @@
+//! One ticket as its page and the API show it: log, SLA clock, files, links.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::db::AnyConnection;
+use crate::db::models::{Ticket, TicketEvent};
+use crate::db::schema::{applications, environments, keywords, organizations, ticket_events, users};
+use crate::error::AppError;
+use crate::markdown::SafeHtml;
+use crate::portal::access;
+use crate::portal::sla::{self, Priority, SlaEvent};
+use crate::portal::ticket_status::Status;
+use crate::web::AuthUser;
+
+use super::*;
+
+/// One event as a reader sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub kind: String,
+    pub public: bool,
+    pub actor: Option<String>,
+    pub actor_is_staff: bool,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub body_html: Option<SafeHtml>,
+    #[serde(serialize_with = "crate::web::time::utc")]
+    pub created_at: NaiveDateTime,
+}
+
+/// The SLA as both sides see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SlaView {
+    #[serde(serialize_with = "crate::web::time::utc")]
+    pub due: NaiveDateTime,
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
+    pub responded_at: Option<NaiveDateTime>,
+    pub breached: bool,
+    /// Minutes left before the due time (negative when past), until a response.
+    pub minutes_left: Option<i64>,
+    pub promise: String,
+}
+
+/// A named choice (environment, application, keyword, staff member, status).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Choice {
+    pub id: String,
+    pub name: String,
+}
+
+/// A ticket page: the ticket, its log, its SLA, and what this reader may do.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    #[schema(value_type = String)]
+    pub description_html: SafeHtml,
+    pub status_label: String,
+    pub customer: String,
+    pub requester: String,
+    pub assignee: Option<String>,
+    pub environment: Option<String>,
+    pub application: Option<String>,
+    pub keyword: Option<String>,
+    pub events: Vec<EventView>,
+    pub sla: SlaView,
+    /// The statuses this reader may move the ticket to.
+    pub next_statuses: Vec<Choice>,
+    pub staff: bool,
+    /// Staff: who the ticket may be assigned to.
+    pub assignees: Vec<Choice>,
+    /// Archived tickets take no more changes.
+    pub archived: bool,
+    pub attachments: Vec<crate::portal::attachments::AttachmentView>,
+    /// Whether the reader follows the ticket (hears of its events by mail).
+    pub following: bool,
+    /// The community question this ticket was escalated from.
+    pub community: Option<CommunityLink>,
+    /// Staff may start a Knowledge Share article from it (it is solved or closed).
+    pub can_write_article: bool,
+    /// The reader is the requester of a ticket by mail whose sender was not verified,
+    /// and may confirm they sent it.
+    pub can_confirm_sender: bool,
+}
+
+/// The community question behind a ticket.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CommunityLink {
+    pub topic_id: i64,
+    pub title: String,
+    /// Staff may publish the solution back to it now (the ticket is solved or closed).
+    pub publishable: bool,
+}
+
+/// A ticket with its log, for someone who may see it.
+pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketView, AppError> {
+    let who = access(user)?;
+    let me = user.id;
+    state
+        .db
+        .read(move |c| {
+            let t = visible(c, who, id)?;
+            let events: Vec<(TicketEvent, Option<String>, Option<String>)> = ticket_events::table
+                .left_join(users::table.on(users::id.nullable().eq(ticket_events::actor_id)))
+                .filter(ticket_events::ticket_id.eq(id))
+                .order(ticket_events::id.asc())
+                .select((
+                    TicketEvent::as_select(),
+                    users::display_name.nullable(),
+                    users::role.nullable(),
+                ))
+                .load(c)?;
+            let (_, calendar) = crate::portal::calendar::load(c)?;
+            let sla_events = sla_events(&t, events.iter().map(|(e, _, role)| (e, role.as_deref())));
+            let now = Utc::now();
+            let priority = Priority::parse(&t.priority).unwrap_or(Priority::Normal);
+            let sla = sla::evaluate(&calendar, &sla_events, now).unwrap_or(sla::Sla {
+                priority,
+                due: t.sla_due_at.and_utc(),
+                responded_at: None,
+                breached: false,
+            });
+            let mut names = |ids: Vec<Option<i64>>| -> Result<HashMap<i64, String>, AppError> {
+                let ids: Vec<i64> = ids.into_iter().flatten().collect();
+                Ok(users::table
+                    .filter(users::id.eq_any(ids))
+                    .select((users::id, users::display_name))
+                    .load::<(i64, String)>(c)?
+                    .into_iter()
+                    .collect())
+            };
+            let people = names(vec![Some(t.requester_id), t.assignee_id])?;
+            let customer: String = organizations::table
+                .find(t.organization_id)
+                .select(organizations::name)
+                .first(c)?;
+            let name_of =
+                |table: &str, id: Option<i64>, c: &mut AnyConnection| -> Result<Option<String>, AppError> {
+                    let Some(id) = id else { return Ok(None) };
+                    Ok(match table {
+                        "environment" => environments::table
+                            .find(id)
+                            .select(environments::name)
+                            .first(c)
+                            .optional()?,
+                        "application" => applications::table
+                            .find(id)
+                            .select(applications::name)
+                            .first(c)
+                            .optional()?,
+                        _ => keywords::table
+                            .find(id)
+                            .select(keywords::name)
+                            .first(c)
+                            .optional()?,
+                    })
+                };
+            let environment = name_of("environment", t.environment_id, c)?;
+            let application = name_of("application", t.application_id, c)?;
+            let keyword = name_of("keyword", t.keyword_id, c)?;
+            let assignees = if who.is_staff() {
+                users::table
+                    .filter(users::role.eq_any(["staff", "admin"]))
+                    .order(users::display_name.asc())
+                    .select((users::id, users::display_name))
+                    .load::<(i64, String)>(c)?
+                    .into_iter()
+                    .map(|(id, name)| Choice {
+                        id: id.to_string(),
+                        name,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let st = Status::parse(&t.status).unwrap_or(Status::Open);
+            let attachments = crate::portal::attachments::of_ticket(c, id)?;
+            let following = crate::portal::followers::follows(c, id, me)?;
+            let community = match crate::portal::escalate::escalated_from(c, id)? {
+                Some(topic_id) => Some(CommunityLink {
+                    topic_id,
+                    title: crate::db::schema::topics::table
+                        .find(topic_id)
+                        .select(crate::db::schema::topics::title)
+                        .first(c)?,
+                    publishable: who.is_staff()
+                        && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived),
+                }),
+                None => None,
+            };
+            let can_write_article =
+                who.is_staff() && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived);
+            let can_confirm_sender = !t.sender_verified && t.requester_id == me;
+            Ok(TicketView {
+                attachments,
+                following,
+                community,
+                can_write_article,
+                can_confirm_sender,
+                description_html: SafeHtml::from_stored(t.description_html.clone()),
+                status_label: st.label().into(),
+                customer,
+                requester: people.get(&t.requester_id).cloned().unwrap_or_default(),
+                assignee: t.assignee_id.and_then(|a| people.get(&a).cloned()),
+                environment,
+                application,
+                keyword,
+                events: events
+                    .into_iter()
+                    .filter(|(e, _, _)| e.public || who.is_staff())
+                    .map(|(e, actor, role)| EventView {
+                        body_html: e.body_html.clone().map(SafeHtml::from_stored),
+                        actor_is_staff: matches!(role.as_deref(), Some("staff" | "admin")),
+                        kind: e.kind,
+                        public: e.public,
+                        actor,
+                        from_value: e.from_value,
+                        to_value: e.to_value,
+                        created_at: e.created_at,
+                    })
+                    .collect(),
+                sla: SlaView {
+                    due: sla.due.naive_utc(),
+                    responded_at: sla.responded_at.map(|r| r.naive_utc()),
+                    breached: sla.breached,
+                    minutes_left: sla.left(now).map(|d| d.num_minutes()),
+                    promise: sla.priority.promise().into(),
+                },
+                next_statuses: next_statuses(who, &t.status),
+                staff: who.is_staff(),
+                assignees,
+                archived: st == Status::Archived,
+                ticket: t,
+            })
+        })
+        .await
+}
+
+/// The events of a ticket that its SLA depends on: its creation (with the priority it
+/// was filed with), priority changes, and public notes by staff.
+pub fn sla_events<'a>(
+    t: &Ticket,
+    events: impl Iterator<Item = (&'a TicketEvent, Option<&'a str>)>,
+) -> Vec<SlaEvent> {
+    let mut out = Vec::new();
+    for (e, role) in events {
+        let at = e.created_at.and_utc();
+        match e.kind.as_str() {
+            "created" => out.push(SlaEvent::Created {
+                at,
+                priority: e
+                    .to_value
+                    .as_deref()
+                    .and_then(Priority::parse)
+                    .unwrap_or(Priority::Normal),
+            }),
+            "priority" => {
+                if let Some(to) = e.to_value.as_deref().and_then(Priority::parse) {
+                    out.push(SlaEvent::PriorityChanged { at, to });
+                }
+            }
+            "note" if e.public && matches!(role, Some("staff" | "admin")) => {
+                out.push(SlaEvent::StaffResponse { at })
+            }
+            _ => {}
+        }
+    }
+    if !out.iter().any(|e| matches!(e, SlaEvent::Created { .. })) {
+        out.push(SlaEvent::Created {
+            at: t.created_at.and_utc(),
+            priority: Priority::parse(&t.priority).unwrap_or(Priority::Normal),
+        });
+    }
+    out
+}
