@@ -392,6 +392,13 @@ impl TestApp {
         self.account(email, role, org, false).await
     }
 
+    /// A member of Acme made directly, and an API token for them.
+    pub async fn member_token(&self, email: &str) -> String {
+        self.user_with_role(email, parley::accounts::Role::Member, Some("Acme"))
+            .await;
+        self.token(email, PW).await
+    }
+
     /// An authorized contact of `org` (which is approved), signed in.
     pub async fn contact(&self, email: &str, org: &str) -> Browser {
         self.account(email, parley::accounts::Role::Member, Some(org), true)

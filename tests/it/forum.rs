@@ -11,11 +11,6 @@ use serde_json::{Value, json};
 use crate::common::PW;
 
 /// A verified member of an approved organization, with an API token.
-async fn member(app: &TestApp, email: &str) -> String {
-    app.user_with_role(email, Role::Member, Some("Acme")).await;
-    app.token(email, PW).await
-}
-
 async fn staff(app: &TestApp, email: &str) -> String {
     app.user_with_role(email, Role::Staff, None).await;
     app.token(email, PW).await
@@ -48,7 +43,7 @@ async fn reply(app: &TestApp, token: &str, topic_id: i64, body: &str) -> (Status
 #[tokio::test]
 async fn categories_are_made_on_first_start() {
     let app = TestApp::spawn().await;
-    let token = member(&app, "ann@acme.test").await;
+    let token = app.member_token("ann@acme.test").await;
     let cats = app
         .expect(
             StatusCode::OK,
@@ -111,9 +106,9 @@ async fn categories_are_made_on_first_start() {
 #[tokio::test]
 async fn question_answers_votes_and_acceptance() {
     let app = TestApp::spawn().await;
-    let asker = member(&app, "ann@acme.test").await;
-    let helper = member(&app, "bo@acme.test").await;
-    let other = member(&app, "cy@acme.test").await;
+    let asker = app.member_token("ann@acme.test").await;
+    let helper = app.member_token("bo@acme.test").await;
+    let other = app.member_token("cy@acme.test").await;
     let support = staff(&app, "sam@vendor.test").await;
 
     let topic = ask(
@@ -293,8 +288,8 @@ async fn question_answers_votes_and_acceptance() {
 #[tokio::test]
 async fn editing_keeps_history_and_only_authors_or_staff_edit() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
-    let bo = member(&app, "bo@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
+    let bo = app.member_token("bo@acme.test").await;
     let support = staff(&app, "sam@vendor.test").await;
     let topic = ask(&app, &ann, "First title of the question", "first body", &[]).await;
     let (tid, pid) = (
@@ -382,8 +377,8 @@ async fn editing_keeps_history_and_only_authors_or_staff_edit() {
 #[tokio::test]
 async fn deleting_posts_and_topics() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
-    let bo = member(&app, "bo@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
+    let bo = app.member_token("bo@acme.test").await;
     let support = staff(&app, "sam@vendor.test").await;
     let topic = ask(&app, &ann, "A question to be answered", "body", &[]).await;
     let tid = topic["topic"]["id"].as_i64().unwrap();
@@ -477,8 +472,8 @@ async fn deleting_posts_and_topics() {
 #[tokio::test]
 async fn staff_lock_pin_and_move_and_members_cannot() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
-    let bo = member(&app, "bo@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
+    let bo = app.member_token("bo@acme.test").await;
     let support = staff(&app, "sam@vendor.test").await;
     let first = ask(&app, &ann, "An older question here", "body", &[]).await;
     ask(&app, &ann, "A newer question here", "body", &[]).await;
@@ -537,7 +532,7 @@ async fn staff_lock_pin_and_move_and_members_cannot() {
 #[tokio::test]
 async fn who_may_post_what() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
     let support = staff(&app, "sam@vendor.test").await;
     let release = json!({"category": "releases", "title": "Widget 4.3.0 is out", "body": "Notes",
         "product": "Widget", "version": "4.3.0", "released_on": "2026-11-20"});
@@ -682,7 +677,7 @@ async fn pages_work_without_javascript() {
 #[tokio::test]
 async fn topic_lists_page_by_cursor() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
-    let ann = member(&app, "ann@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
     for i in 0..35 {
         ask(&app, &ann, &format!("Question number {i:02}"), "body", &[]).await;
     }
@@ -747,9 +742,9 @@ async fn suggest(app: &TestApp, token: &str, title: &str) -> i64 {
 #[tokio::test]
 async fn ideas_votes_statuses_merges_and_roadmap() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
-    let bo = member(&app, "bo@acme.test").await;
-    let cy = member(&app, "cy@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
+    let bo = app.member_token("bo@acme.test").await;
+    let cy = app.member_token("cy@acme.test").await;
     let support = staff(&app, "sam@vendor.test").await;
     let dark = suggest(&app, &ann, "Add a dark mode to the dashboard").await;
     let night = suggest(&app, &bo, "Night theme for the dashboard please").await;
@@ -944,8 +939,8 @@ async fn demo_fills_every_category_once() {
 #[tokio::test]
 async fn profiles_list_topics_answers_and_accepted_answers() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
-    let bo = member(&app, "bo.b@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
+    let bo = app.member_token("bo.b@acme.test").await;
     let topic = ask(
         &app,
         &ann,
@@ -1021,7 +1016,7 @@ async fn release(app: &TestApp, token: &str, product: &str, version: &str) -> i6
 #[tokio::test]
 async fn release_downloads_and_feeds() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
     let support = staff(&app, "sam@vendor.test").await;
     let widget = release(&app, &support, "Widget", "4.3.0").await;
     release(&app, &support, "Gadget", "1.0.0").await;
@@ -1220,9 +1215,9 @@ async fn feeds_can_be_public() {
 #[tokio::test]
 async fn flags_and_the_review_queue() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
-    let bo = member(&app, "bo@acme.test").await;
-    let cy = member(&app, "cy@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
+    let bo = app.member_token("bo@acme.test").await;
+    let cy = app.member_token("cy@acme.test").await;
     let support = staff(&app, "sam@vendor.test").await;
     let topic = ask(&app, &ann, "A perfectly normal question", "Hello there", &[]).await;
     let tid = topic["topic"]["id"].as_i64().unwrap();
@@ -1356,7 +1351,7 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
     .join("\n");
     // The server's index is built before the import, so that the import must reach it
     // as a change.
-    let token = member(&app, "reader@acme.test").await;
+    let token = app.member_token("reader@acme.test").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while app
         .call(Method::GET, "/api/v1/search?q=anything", Some(&token), None)
@@ -1441,8 +1436,8 @@ async fn import_brings_a_forum_in_and_says_what_it_skipped() {
 #[tokio::test]
 async fn quoting_a_post_starts_the_reply_with_it() {
     let app = TestApp::spawn().await;
-    let ann = member(&app, "ann@acme.test").await;
-    member(&app, "bo@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
+    app.member_token("bo@acme.test").await;
     let topic = ask(
         &app,
         &ann,
@@ -1489,7 +1484,7 @@ async fn quoting_a_post_starts_the_reply_with_it() {
 #[tokio::test]
 async fn attachments_in_posts() {
     let app = TestApp::spawn_with(&["--max-upload-mb=1"]).await;
-    let ann = member(&app, "ann@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
     let png: &[u8] = b"\x89PNG\r\n\x1a\nnot really an image";
     let send = |name: &'static str, bytes: Vec<u8>| {
         let form = reqwest::multipart::Form::new()
@@ -1703,10 +1698,10 @@ where
 #[tokio::test]
 async fn many_writers_on_one_row_get_answers_not_errors() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
-    let ann = member(&app, "ann@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
     let mut people = Vec::new();
     for i in 0..16 {
-        people.push(member(&app, &format!("writer{i}@acme.test")).await);
+        people.push(app.member_token(&format!("writer{i}@acme.test")).await);
     }
     let topic = ask(&app, &ann, "Sixteen people answer at once", "body", &[]).await;
     let tid = topic["topic"]["id"].as_i64().unwrap();
@@ -1803,10 +1798,10 @@ async fn sixty_four_people_at_once_each_get_an_answer_and_every_answer_counts() 
     use parley::db::schema::{post_revisions, post_votes, posts, topic_votes, topics};
 
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
-    let ann = member(&app, "ann@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
     let mut people = Vec::new();
     for i in 0..32 {
-        people.push(member(&app, &format!("crowd{i}@acme.test")).await);
+        people.push(app.member_token(&format!("crowd{i}@acme.test")).await);
     }
     let topic = ask(&app, &ann, "Everyone answers this at once", "The question.", &[]).await;
     let tid = topic["topic"]["id"].as_i64().unwrap();

@@ -21,11 +21,6 @@ const INBOUND: &str = "inbound-secret-0123456789abcdef";
 /// The largest post body (`forum::MAX_BODY`).
 const POST: usize = 64 * 1024;
 
-async fn member(app: &TestApp, email: &str) -> String {
-    app.user_with_role(email, Role::Member, Some("Acme")).await;
-    app.token(email, PW).await
-}
-
 async fn ask(app: &TestApp, token: &str, title: &str) -> i64 {
     let topic = app
         .expect(
@@ -132,8 +127,8 @@ async fn hostile_input_is_refused_or_bounded_while_others_use_the_site() {
         // Alone on the machine: the other member's answers are timed.
         TestApp::spawn_alone(&["--rate-limits=off", &format!("--inbound-mail-token={INBOUND}")]).await,
     );
-    let ann = member(&app, "ann@acme.test").await;
-    let bea = member(&app, "bea@acme.test").await;
+    let ann = app.member_token("ann@acme.test").await;
+    let bea = app.member_token("bea@acme.test").await;
     app.contact("cid@acme.test", "Acme").await;
     let cid = app.token("cid@acme.test", PW).await;
     app.user_with_role("ada@vendor.test", Role::Admin, None).await;
