@@ -14,6 +14,7 @@
 //! - [`related`]: threads that may answer a question, by words and, given the threads'
 //!   [`Vectors`], by meaning.
 
+mod boosts;
 pub mod index;
 mod plan;
 pub mod query;

@@ -23,6 +23,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
+use crate::boosts;
 use crate::query::{Piece, pieces};
 use crate::schema::{self, Fields};
 
@@ -75,13 +76,13 @@ pub(crate) fn units(f: &Fields, text: &str, fixes: &Fixes) -> Option<Vec<Unit>> 
                     .filter(|_| fixed.is_none())
                     .map(|e| Term::from_field_text(f.title_exact, e));
                 let mut scoring = vec![
-                    (Term::from_field_text(f.title, stem), 3.0),
-                    (Term::from_field_text(f.body, stem), 1.0),
+                    (Term::from_field_text(f.title, stem), boosts::TITLE),
+                    (Term::from_field_text(f.body, stem), boosts::BODY),
                 ];
                 if let Some(t) = &title_exact {
-                    scoring.push((t.clone(), 4.0));
+                    scoring.push((t.clone(), boosts::TITLE_EXACT));
                     if let (Some(e), Some(_)) = (one_exact, &code) {
-                        scoring.push((Term::from_field_text(f.body_exact, e), 1.5));
+                        scoring.push((Term::from_field_text(f.body_exact, e), boosts::BODY_EXACT));
                     }
                 }
                 Unit {
@@ -94,8 +95,8 @@ pub(crate) fn units(f: &Fields, text: &str, fixes: &Fixes) -> Option<Vec<Unit>> 
             (_, Some(code)) => {
                 let mut scoring = Vec::new();
                 if let Some(e) = one_exact {
-                    scoring.push((Term::from_field_text(f.title_exact, e), 4.0));
-                    scoring.push((Term::from_field_text(f.body_exact, e), 1.5));
+                    scoring.push((Term::from_field_text(f.title_exact, e), boosts::TITLE_EXACT));
+                    scoring.push((Term::from_field_text(f.body_exact, e), boosts::BODY_EXACT));
                 }
                 Unit {
                     body: Term::from_field_text(f.body_exact, code),

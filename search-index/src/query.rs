@@ -18,6 +18,7 @@ use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DateTime, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
 
+use crate::boosts;
 use crate::index::{SearchError, SearchIndex};
 use crate::plan::{self, Fixes};
 use crate::schema::{self, Fields};
@@ -193,21 +194,21 @@ fn text_query(
         let whole_code = !is_phrase && stems.len() > 1 && code.is_some();
         let mut options = Vec::new();
         if !(whole_code && mode == Match::AllWords) {
-            options.push(boosted(phrase_or_term(f.title, &stems), 3.0));
+            options.push(boosted(phrase_or_term(f.title, &stems), boosts::TITLE));
             if !title_only {
                 options.push(phrase_or_term(f.body, &stems));
             }
         }
         let exacts = schema::terms(&mut exact, words);
         if !is_phrase && !fixed && exacts.len() == 1 {
-            options.push(boosted(term(f.title_exact, &exacts[0]), 4.0));
+            options.push(boosted(term(f.title_exact, &exacts[0]), boosts::TITLE_EXACT));
             if !title_only && code.is_some() {
-                options.push(boosted(term(f.body_exact, &exacts[0]), 1.5));
+                options.push(boosted(term(f.body_exact, &exacts[0]), boosts::BODY_EXACT));
             }
         }
         if mode != Match::AllWords && !is_phrase && stems.len() == 1 && stems[0].chars().count() >= 4 {
             let distance = if stems[0].chars().count() >= 6 { 2 } else { 1 };
-            for (field, boost) in [(f.title, 1.5), (f.body, 0.5)] {
+            for (field, boost) in [(f.title, boosts::TITLE_FUZZY), (f.body, boosts::BODY_FUZZY)] {
                 if title_only && field == f.body {
                     continue;
                 }
