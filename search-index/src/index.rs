@@ -145,13 +145,8 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Adds the post, replacing any earlier version of it.
-    pub fn upsert(&mut self, post: &PostDoc) -> Result<(), SearchError> {
-        self.delete_post(post.post_id);
-        self.add(post)
-    }
-
-    /// Adds a post known not to be in the index yet (a rebuild).
+    /// Adds a post not in the index (a rebuild, or after `delete_post` or
+    /// `delete_topic` took out its old version, as the indexer does).
     pub fn add(&mut self, post: &PostDoc) -> Result<(), SearchError> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();

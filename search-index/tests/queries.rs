@@ -84,7 +84,7 @@ fn forum() -> (tempfile::TempDir, SearchIndex) {
         post(8, 6, 1, "Backup stops at night", "Nightly backup stops halfway."),
     ];
     for d in &docs {
-        w.upsert(d).unwrap();
+        w.add(d).unwrap();
     }
     w.commit(41).unwrap();
     w.finish().unwrap();
@@ -181,7 +181,7 @@ fn snippets_mark_the_words_and_escape_the_text() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open(dir.path()).unwrap();
     let mut w = index.writer(20_000_000).unwrap();
-    w.upsert(&post(
+    w.add(&post(
         1,
         1,
         1,
