@@ -6,6 +6,9 @@ use serde::Deserialize;
 use super::service::{self, OrganizationChanges, UserChanges, UserQuery};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::portal::calendar::{self, CalendarForm};
+use crate::portal::catalog::{self, NameInput};
+use crate::portal::tickets;
 use crate::web::ApiUser;
 
 // Plain routes, not a scope: a scope on /api/v1/admin beside other /api/v1 routes
@@ -23,6 +26,10 @@ crate::api_routes! {
     delete "/api/v1/admin/blocked-domains/{id}" => remove_blocked,
     get "/api/v1/admin/teams" => list_teams,
     put "/api/v1/admin/teams/{slug}" => update_team,
+    put "/api/v1/admin/business-calendar" => set_calendar,
+    post "/api/v1/admin/keywords" => add_keyword,
+    post "/api/v1/admin/organizations/{id}/environments" => add_environment,
+    post "/api/v1/admin/organizations/{id}/applications" => add_application,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -252,4 +259,77 @@ async fn update_team(
 ) -> Result<HttpResponse, AppError> {
     let team = super::teams::update_team(&state, &user, slug.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(team))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/business-calendar",
+    tag = "admin",
+    summary = "Sets the business calendar SLAs count on: time zone, hours, working days, holidays.",
+    request_body = CalendarForm,
+    responses((status = 200, description = "The calendar as saved", body = CalendarForm))
+)]
+async fn set_calendar(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<CalendarForm>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(calendar::save(&state, &user, body.into_inner()).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/keywords",
+    tag = "admin",
+    summary = "Adds a keyword tickets can be filed under (admins).",
+    request_body = NameInput,
+    responses((status = 201, description = "The keyword", body = tickets::Choice))
+)]
+async fn add_keyword(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<NameInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created()
+        .json(catalog::add(&state, &user, catalog::Kind::Keyword, None, body.into_inner()).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/organizations/{id}/environments",
+    tag = "admin",
+    summary = "Adds an environment (Production, Test...) to a customer (admins).",
+    params(("id" = i64, Path, description = "The organization")),
+    request_body = NameInput,
+    responses((status = 201, description = "The environment", body = tickets::Choice))
+)]
+async fn add_environment(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<NameInput>,
+) -> Result<HttpResponse, AppError> {
+    let org = Some(id.into_inner());
+    Ok(HttpResponse::Created()
+        .json(catalog::add(&state, &user, catalog::Kind::Environment, org, body.into_inner()).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/organizations/{id}/applications",
+    tag = "admin",
+    summary = "Adds an application to a customer (admins).",
+    params(("id" = i64, Path, description = "The organization")),
+    request_body = NameInput,
+    responses((status = 201, description = "The application", body = tickets::Choice))
+)]
+async fn add_application(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: web::Json<NameInput>,
+) -> Result<HttpResponse, AppError> {
+    let org = Some(id.into_inner());
+    Ok(HttpResponse::Created()
+        .json(catalog::add(&state, &user, catalog::Kind::Application, org, body.into_inner()).await?))
 }

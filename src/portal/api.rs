@@ -3,8 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::attachments;
-use super::calendar::{self, CalendarForm};
-use super::catalog::{self, NameInput};
 use super::dashboard::{self, AnnouncementInput};
 use super::followers;
 use super::inbound;
@@ -31,6 +29,7 @@ crate::api_routes! {
     get "/api/v1/reports/sla" => sla_report,
     get "/api/v1/reports/sla.csv" => sla_report_csv,
     post "/api/v1/inbound-mail" => inbound_mail,
+    post "/api/v1/ticket-mail/unfollow" => unfollow_ticket,
     get "/api/v1/admin/inbound-mail" => received_mail,
     post "/api/v1/admin/inbound-mail/{id}/ticket" => received_to_ticket,
     get "/api/v1/portal/dashboard" => dashboard,
@@ -38,10 +37,6 @@ crate::api_routes! {
     post "/api/v1/announcements" => create_announcement,
     put "/api/v1/announcements/{id}" => update_announcement,
     delete "/api/v1/announcements/{id}" => delete_announcement,
-    put "/api/v1/admin/business-calendar" => set_calendar,
-    post "/api/v1/admin/keywords" => add_keyword,
-    post "/api/v1/admin/organizations/{id}/environments" => add_environment,
-    post "/api/v1/admin/organizations/{id}/applications" => add_application,
 }
 
 #[utoipa::path(
@@ -247,79 +242,6 @@ async fn assign(
     let id = id.into_inner();
     workflow::assign(&state, &user, id, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
-}
-
-#[utoipa::path(
-    put,
-    path = "/api/v1/admin/business-calendar",
-    tag = "admin",
-    summary = "Sets the business calendar SLAs count on: time zone, hours, working days, holidays.",
-    request_body = CalendarForm,
-    responses((status = 200, description = "The calendar as saved", body = CalendarForm))
-)]
-async fn set_calendar(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    body: web::Json<CalendarForm>,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(calendar::save(&state, &user, body.into_inner()).await?))
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/keywords",
-    tag = "admin",
-    summary = "Adds a keyword tickets can be filed under (admins).",
-    request_body = NameInput,
-    responses((status = 201, description = "The keyword", body = tickets::Choice))
-)]
-async fn add_keyword(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    body: web::Json<NameInput>,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created()
-        .json(catalog::add(&state, &user, catalog::Kind::Keyword, None, body.into_inner()).await?))
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/organizations/{id}/environments",
-    tag = "admin",
-    summary = "Adds an environment (Production, Test...) to a customer (admins).",
-    params(("id" = i64, Path, description = "The organization")),
-    request_body = NameInput,
-    responses((status = 201, description = "The environment", body = tickets::Choice))
-)]
-async fn add_environment(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    id: web::Path<i64>,
-    body: web::Json<NameInput>,
-) -> Result<HttpResponse, AppError> {
-    let org = Some(id.into_inner());
-    Ok(HttpResponse::Created()
-        .json(catalog::add(&state, &user, catalog::Kind::Environment, org, body.into_inner()).await?))
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/organizations/{id}/applications",
-    tag = "admin",
-    summary = "Adds an application to a customer (admins).",
-    params(("id" = i64, Path, description = "The organization")),
-    request_body = NameInput,
-    responses((status = 201, description = "The application", body = tickets::Choice))
-)]
-async fn add_application(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    id: web::Path<i64>,
-    body: web::Json<NameInput>,
-) -> Result<HttpResponse, AppError> {
-    let org = Some(id.into_inner());
-    Ok(HttpResponse::Created()
-        .json(catalog::add(&state, &user, catalog::Kind::Application, org, body.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -582,4 +504,30 @@ async fn follow(
     let id = id.into_inner();
     followers::set(&state, &user, id, body.following).await?;
     Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct UnfollowToken {
+    /// The token of the List-Unsubscribe address in the ticket's mail.
+    #[serde(default)]
+    #[param(min_length = 1)]
+    token: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/ticket-mail/unfollow",
+    tag = "portal",
+    summary = "One-click unsubscribe (RFC 8058) from a ticket's mail: stops following the ticket. No sign-in; the signed token is the proof.",
+    security(()),
+    params(UnfollowToken),
+    responses((status = 204, description = "No longer following"))
+)]
+async fn unfollow_ticket(
+    state: web::Data<AppState>,
+    q: web::Query<UnfollowToken>,
+) -> Result<HttpResponse, AppError> {
+    super::followers::unfollow_by_link(&state, &q.token).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -17,7 +17,6 @@ crate::api_routes! {
     get "/api/v1/links" => list_links,
     post "/api/v1/links" => add_link,
     delete "/api/v1/links/{id}" => remove_link,
-    post "/api/v1/ticket-mail/unfollow" => unfollow_ticket,
 }
 
 /// The fields of the ticket; any left out are filled in from the question (the
@@ -180,31 +179,5 @@ async fn remove_link(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     super::links::remove(&state, &user, id.into_inner()).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct UnfollowToken {
-    /// The token of the List-Unsubscribe address in the ticket's mail.
-    #[serde(default)]
-    #[param(min_length = 1)]
-    token: String,
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/ticket-mail/unfollow",
-    tag = "portal",
-    summary = "One-click unsubscribe (RFC 8058) from a ticket's mail: stops following the ticket. No sign-in; the signed token is the proof.",
-    security(()),
-    params(UnfollowToken),
-    responses((status = 204, description = "No longer following"))
-)]
-async fn unfollow_ticket(
-    state: web::Data<AppState>,
-    q: web::Query<UnfollowToken>,
-) -> Result<HttpResponse, AppError> {
-    super::followers::unfollow_by_link(&state, &q.token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
