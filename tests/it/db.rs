@@ -89,10 +89,12 @@ fn columns(db: &Db) -> BTreeSet<(String, String, String, bool)> {
 }
 
 #[test]
-#[ignore = "needs PostgreSQL: run with PARLEY_TEST_PG_URL and --include-ignored (the CI pass does)"]
 fn both_trees_make_the_same_tables_and_columns() {
     let Some(_) = pg_url() else {
-        eprintln!("skipped here: set PARLEY_TEST_PG_URL to compare with PostgreSQL (the CI pass does)");
+        crate::common::skipped(
+            "both_trees_make_the_same_tables_and_columns",
+            "it compares with PostgreSQL; set PARLEY_TEST_PG_URL",
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -410,10 +412,12 @@ impl Relay {
 }
 
 #[tokio::test]
-#[ignore = "needs PostgreSQL: run with PARLEY_TEST_PG_URL and --include-ignored (the CI pass does)"]
 async fn postgres_going_away_is_a_503_within_seconds_and_coming_back_heals() {
     let Some(_) = pg_url() else {
-        eprintln!("PARLEY_TEST_PG_URL is not set: the database going away is a PostgreSQL case");
+        crate::common::skipped(
+            "postgres_going_away_is_a_503_within_seconds_and_coming_back_heals",
+            "the database going away is a PostgreSQL case; set PARLEY_TEST_PG_URL",
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -47,7 +47,10 @@ impl Dovecot {
                 std::env::var_os("CI").is_none(),
                 "the IMAP tests need root and dovecot-imapd under CI"
             );
-            eprintln!("SKIPPED: the IMAP tests need root and Dovecot (apt-get install dovecot-imapd)");
+            crate::common::skipped(
+                "imap",
+                "it needs root and Dovecot (apt-get install dovecot-imapd)",
+            );
             return None;
         }
         let dir = tempfile::tempdir().unwrap();

@@ -621,7 +621,10 @@ async fn questions_find_threads_by_meaning() {
             std::env::var_os("CI").is_none(),
             "PARLEY_TEST_EMBEDDING_MODEL is not set under CI"
         );
-        eprintln!("PARLEY_TEST_EMBEDDING_MODEL is not set: meaning is tested by .ci/run");
+        crate::common::skipped(
+            "meaning",
+            "set PARLEY_TEST_EMBEDDING_MODEL=$(embedding/fetch-model.sh); .ci/run does",
+        );
         return;
     };
     let model = format!("--embedding-model={}", model.to_string_lossy());
