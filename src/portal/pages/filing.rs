@@ -1,0 +1,132 @@
+//! Filing a ticket: the form (also reached from a thread's escalate action) and its post.
+
+use super::*;
+
+#[derive(Serialize)]
+pub(super) struct PriorityChoice {
+    id: &'static str,
+    name: &'static str,
+    promise: &'static str,
+}
+
+#[derive(Serialize)]
+pub(super) struct NewPage {
+    /// The community question being escalated, when the form escalates one.
+    escalating: Option<Escalating>,
+    /// Incidents open now, shown above the form before anyone files.
+    incidents: Vec<crate::status::service::IncidentView>,
+    form: TicketInput,
+    errors: FieldErrors,
+    choices: tickets::FormChoices,
+    priorities: Vec<PriorityChoice>,
+    max_files: usize,
+    max_upload_mib: u64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewQuery {
+    follows: Option<i64>,
+}
+
+/// The question a ticket form escalates.
+#[derive(Serialize)]
+pub(crate) struct Escalating {
+    pub topic_id: i64,
+    pub title: String,
+}
+
+pub(super) async fn new_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    form: TicketInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    ticket_form(state, ctx, user, form, errors, None).await
+}
+
+/// The new-ticket form, or the escalation form of a question (the same fields).
+pub(crate) async fn ticket_form(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    form: TicketInput,
+    errors: FieldErrors,
+    escalating: Option<Escalating>,
+) -> Result<HttpResponse, AppError> {
+    let status = crate::web::page::form_status(&errors);
+    let choices = tickets::choices(state, user).await?;
+    let priorities = [Priority::Critical, Priority::High, Priority::Normal]
+        .into_iter()
+        .map(|p| PriorityChoice {
+            id: p.as_str(),
+            name: match p {
+                Priority::Critical => "Critical",
+                Priority::High => "High",
+                Priority::Normal => "Normal",
+            },
+            promise: p.promise(),
+        })
+        .collect();
+    ctx.render_status(
+        status,
+        "portal/new.html",
+        &NewPage {
+            escalating,
+            incidents: crate::status::service::active(state).await?,
+            form,
+            errors,
+            choices,
+            priorities,
+            max_files: attachments::MAX_FILES,
+            max_upload_mib: state.settings.max_upload_bytes / (1024 * 1024),
+        },
+    )
+}
+
+pub(super) async fn new_form(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let form = TicketInput {
+        priority: "normal".into(),
+        follows_ticket_id: query.follows,
+        ..TicketInput::default()
+    };
+    new_page(&state, &ctx, &user, form, FieldErrors::new()).await
+}
+
+/// The new-ticket form: "Submit" files it (with any files chosen), "Upload
+/// Attachments and Submit" also insists on at least one file. A refused form comes back
+/// filled in (files must be chosen again: a browser cannot be given them back).
+pub(super) async fn create(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    crate::portal::access(&user)?;
+    let parts = crate::files::form_parts(&state.files, &req, payload, attachments::rules(&state)).await?;
+    let input: TicketInput = parts.parse()?;
+    let mut errors = parts.refused.clone();
+    if parts.text("action") == "upload" && parts.files.is_empty() && errors.is_empty() {
+        errors.insert(
+            attachments::FIELD.into(),
+            vec!["Choose the files to upload, or use Submit to file the ticket without any.".into()],
+        );
+    }
+    if !errors.is_empty() {
+        return new_page(&state, &ctx, &user, input, errors).await;
+    }
+    match tickets::create(&state, &user, input.clone(), parts.files).await {
+        Ok(filed) => Ok(see_other(&format!(
+            "/portal/tickets/{}?notice=ticket_filed",
+            filed.id
+        ))),
+        Err(AppError::Invalid { fields, .. }) => new_page(&state, &ctx, &user, input, fields).await,
+        Err(e) => Err(e),
+    }
+}
