@@ -94,7 +94,7 @@ async fn revoke_token(state: web::Data<AppState>, user: ApiUser) -> Result<HttpR
     let token_id = user.token_id.ok_or_else(|| {
         AppError::BadRequest("Send the token to revoke as 'Authorization: Bearer <token>'.".into())
     })?;
-    service::revoke_api_token(&state, user.id, token_id).await?;
+    service::revoke_api_token(&state.db, user.id, token_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

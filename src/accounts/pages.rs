@@ -1,6 +1,7 @@
 //! Account pages: signup, sign-in and out, verification, password reset, the account
 //! page with password change and API tokens.
 
+use crate::db::Db;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -292,14 +293,14 @@ struct AccountPage {
 }
 
 async fn account_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     status: StatusCode,
     new_token: Option<String>,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let tokens = service::list_api_tokens(state, user.id).await?;
+    let tokens = service::list_api_tokens(db, user.id).await?;
     ctx.render_status(
         status,
         "accounts/account.html",
@@ -316,7 +317,7 @@ async fn account(
     ctx: PageCtx,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    account_page(&state, &ctx, &user, StatusCode::OK, None, FieldErrors::new()).await
+    account_page(&state.db, &ctx, &user, StatusCode::OK, None, FieldErrors::new()).await
 }
 
 #[derive(Deserialize)]
@@ -330,15 +331,15 @@ struct PasswordForm {
 /// The account page after a form: a new token to show once, or the form's field
 /// messages with a 422.
 async fn account_after(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     outcome: Result<Option<String>, AppError>,
 ) -> Result<HttpResponse, AppError> {
     match outcome {
-        Ok(new_token) => account_page(state, ctx, user, StatusCode::OK, new_token, FieldErrors::new()).await,
+        Ok(new_token) => account_page(db, ctx, user, StatusCode::OK, new_token, FieldErrors::new()).await,
         Err(AppError::Invalid { fields, .. }) => {
-            account_page(state, ctx, user, StatusCode::UNPROCESSABLE_ENTITY, None, fields).await
+            account_page(db, ctx, user, StatusCode::UNPROCESSABLE_ENTITY, None, fields).await
         }
         Err(e) => Err(e),
     }
@@ -352,7 +353,7 @@ async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     match service::change_password(&state, &user, &form.current_password, &form.new_password).await {
         Ok(epoch) => signed_in_redirect(&state, user.id, epoch, "/account?notice=password_changed"),
-        Err(e) => account_after(&state, &ctx, &user, Err(e)).await,
+        Err(e) => account_after(&state.db, &ctx, &user, Err(e)).await,
     }
 }
 
@@ -376,8 +377,8 @@ async fn create_token(
     user: CurrentUser,
     form: web::Form<NewTokenForm>,
 ) -> Result<HttpResponse, AppError> {
-    let issued = service::create_api_token(&state, &user, &form.name).await;
-    account_after(&state, &ctx, &user, issued.map(|i| Some(i.token))).await
+    let issued = service::create_api_token(&state.db, &user, &form.name).await;
+    account_after(&state.db, &ctx, &user, issued.map(|i| Some(i.token))).await
 }
 
 async fn revoke_token(
@@ -385,6 +386,6 @@ async fn revoke_token(
     user: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    service::revoke_api_token(&state, user.id, path.into_inner()).await?;
+    service::revoke_api_token(&state.db, user.id, path.into_inner()).await?;
     Ok(see_other("/account?notice=token_revoked"))
 }

@@ -55,7 +55,7 @@ async fn list_organizations(
     user: ApiUser,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let orgs = service::list_organizations(&state, &user, query.into_inner().status).await?;
+    let orgs = service::list_organizations(&state.db, &user, query.into_inner().status).await?;
     Ok(HttpResponse::Ok().json(orgs))
 }
 
@@ -102,7 +102,7 @@ async fn get_organization(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::get_organization(&state, &user, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::get_organization(&state.db, &user, id.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -137,7 +137,7 @@ async fn list_users(
     user: ApiUser,
     query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::list_users(&state, &user, query.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::list_users(&state.db, &user, query.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -153,7 +153,7 @@ async fn get_user(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::get_user(&state, &user, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::get_user(&state.db, &user, id.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -172,7 +172,7 @@ async fn update_user(
     body: web::Json<UserChanges>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok()
-        .json(service::update_user(&state, &user, id.into_inner(), body.into_inner()).await?))
+        .json(service::update_user(&state.db, &user, id.into_inner(), body.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -183,7 +183,7 @@ async fn update_user(
     responses((status = 200, description = "The domains", body = Vec<crate::db::models::BlockedDomain>))
 )]
 async fn list_blocked(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::list_blocked_domains(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(service::list_blocked_domains(&state.db, &user).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -210,7 +210,7 @@ async fn add_blocked(
     user: ApiUser,
     body: web::Json<NewBlocked>,
 ) -> Result<HttpResponse, AppError> {
-    let row = service::add_blocked_domain(&state, &user, &body.domain, &body.note).await?;
+    let row = service::add_blocked_domain(&state.db, &user, &body.domain, &body.note).await?;
     Ok(HttpResponse::Created().json(row))
 }
 
@@ -227,7 +227,7 @@ async fn remove_blocked(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    service::remove_blocked_domain(&state, &user, id.into_inner()).await?;
+    service::remove_blocked_domain(&state.db, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -239,7 +239,7 @@ async fn remove_blocked(
     responses((status = 200, description = "The teams", body = Vec<super::teams::TeamResource>))
 )]
 async fn list_teams(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(super::teams::list_teams(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(super::teams::list_teams(&state.db, &user).await?))
 }
 
 #[utoipa::path(
@@ -257,7 +257,7 @@ async fn update_team(
     slug: web::Path<String>,
     body: web::Json<super::teams::TeamChange>,
 ) -> Result<HttpResponse, AppError> {
-    let team = super::teams::update_team(&state, &user, slug.into_inner(), body.into_inner()).await?;
+    let team = super::teams::update_team(&state.db, &user, slug.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(team))
 }
 
@@ -274,7 +274,7 @@ async fn set_calendar(
     user: ApiUser,
     body: web::Json<CalendarForm>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(calendar::save(&state, &user, body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(calendar::save(&state.db, &user, body.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -291,7 +291,7 @@ async fn add_keyword(
     body: web::Json<NameInput>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Created()
-        .json(catalog::add(&state, &user, catalog::Kind::Keyword, None, body.into_inner()).await?))
+        .json(catalog::add(&state.db, &user, catalog::Kind::Keyword, None, body.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -310,8 +310,16 @@ async fn add_environment(
     body: web::Json<NameInput>,
 ) -> Result<HttpResponse, AppError> {
     let org = Some(id.into_inner());
-    Ok(HttpResponse::Created()
-        .json(catalog::add(&state, &user, catalog::Kind::Environment, org, body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(
+        catalog::add(
+            &state.db,
+            &user,
+            catalog::Kind::Environment,
+            org,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(
@@ -330,6 +338,14 @@ async fn add_application(
     body: web::Json<NameInput>,
 ) -> Result<HttpResponse, AppError> {
     let org = Some(id.into_inner());
-    Ok(HttpResponse::Created()
-        .json(catalog::add(&state, &user, catalog::Kind::Application, org, body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(
+        catalog::add(
+            &state.db,
+            &user,
+            catalog::Kind::Application,
+            org,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }

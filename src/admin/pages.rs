@@ -1,5 +1,6 @@
 //! Admin pages: users, organizations, refused domains, team lists, received mail.
 
+use crate::db::Db;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -56,7 +57,7 @@ struct TeamForm {
 }
 
 async fn teams(state: web::Data<AppState>, ctx: PageCtx, me: CurrentUser) -> Result<HttpResponse, AppError> {
-    let teams = super::teams::list_teams(&state, &me).await?;
+    let teams = super::teams::list_teams(&state.db, &me).await?;
     ctx.render(
         "admin/teams.html",
         &TeamsPage {
@@ -86,10 +87,10 @@ async fn update_team(
         ),
         list_address: Some(form.list_address.clone()),
     };
-    match super::teams::update_team(&state, &me, slug.clone(), change).await {
+    match super::teams::update_team(&state.db, &me, slug.clone(), change).await {
         Ok(_) => Ok(see_other("/admin/teams?notice=saved")),
         Err(AppError::Invalid { fields, .. }) => {
-            let teams = super::teams::list_teams(&state, &me).await?;
+            let teams = super::teams::list_teams(&state.db, &me).await?;
             ctx.render_status(
                 crate::web::page::form_status(&fields),
                 "admin/teams.html",
@@ -121,14 +122,14 @@ struct MessageError {
 }
 
 async fn received_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     me: &CurrentUser,
     error: Option<(i64, String)>,
 ) -> Result<HttpResponse, AppError> {
     let error = error.map(|(id, message)| MessageError { id, message });
-    let messages = crate::portal::inbound::received(state, me).await?;
-    let customers = crate::portal::tickets::choices(state, me).await?.organizations;
+    let messages = crate::portal::inbound::received(db, me).await?;
+    let customers = crate::portal::tickets::choices(db, me).await?.organizations;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -147,7 +148,7 @@ async fn received_mail(
     ctx: PageCtx,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    received_page(&state, &ctx, &me, None).await
+    received_page(&state.db, &ctx, &me, None).await
 }
 
 #[derive(Deserialize)]
@@ -168,13 +169,13 @@ async fn received_to_ticket(
     me.require_admin()?;
     let Ok(organization_id) = form.organization_id.trim().parse() else {
         let error = Some((id, "Choose the customer the ticket is for.".to_string()));
-        return received_page(&state, &ctx, &me, error).await;
+        return received_page(&state.db, &ctx, &me, error).await;
     };
     let input = crate::portal::inbound::RefusedToTicket { organization_id };
     match crate::portal::inbound::ticket_from_refused(&state, &me, id, input).await {
         Ok(ticket) => Ok(see_other(&format!("/portal/tickets/{ticket}"))),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            received_page(&state, &ctx, &me, Some((id, e.in_one_line()))).await
+            received_page(&state.db, &ctx, &me, Some((id, e.in_one_line()))).await
         }
         Err(e) => Err(e),
     }
@@ -195,7 +196,7 @@ async fn users(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let q = query.q.clone().unwrap_or_default();
-    let users = service::list_users(&state, &me, query).await?;
+    let users = service::list_users(&state.db, &me, query).await?;
     let next_after = (users.len() as i64 == PAGE_SIZE)
         .then(|| users.last().map(|u| u.user.id))
         .flatten();
@@ -210,15 +211,15 @@ struct UserPage {
 }
 
 async fn user_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     me: &CurrentUser,
     id: i64,
     status: StatusCode,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let user = service::get_user(state, me, id).await?;
-    let organizations = service::list_organizations(state, me, None).await?;
+    let user = service::get_user(db, me, id).await?;
+    let organizations = service::list_organizations(db, me, None).await?;
     ctx.render_status(
         status,
         "admin/user.html",
@@ -237,7 +238,7 @@ async fn user(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     user_page(
-        &state,
+        &state.db,
         &ctx,
         &me,
         id.into_inner(),
@@ -279,10 +280,10 @@ async fn update_user(
         organization: Some(organization),
         authorized_contact: Some(form.authorized_contact.is_some()),
     };
-    match service::update_user(&state, &me, id, changes).await {
+    match service::update_user(&state.db, &me, id, changes).await {
         Ok(_) => Ok(see_other(&format!("/admin/users/{id}?notice=saved"))),
         Err(AppError::Invalid { fields, .. }) => {
-            user_page(&state, &ctx, &me, id, StatusCode::UNPROCESSABLE_ENTITY, fields).await
+            user_page(&state.db, &ctx, &me, id, StatusCode::UNPROCESSABLE_ENTITY, fields).await
         }
         Err(e) => Err(e),
     }
@@ -310,7 +311,7 @@ struct OrganizationsPage {
 }
 
 async fn organizations_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     me: &CurrentUser,
     status: Option<String>,
@@ -318,7 +319,7 @@ async fn organizations_page(
     form: OrganizationForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let organizations = service::list_organizations(state, me, status.clone()).await?;
+    let organizations = service::list_organizations(db, me, status.clone()).await?;
     ctx.render_status(
         code,
         "admin/organizations.html",
@@ -339,7 +340,7 @@ async fn organizations(
 ) -> Result<HttpResponse, AppError> {
     let status = query.into_inner().status.filter(|s| !s.is_empty());
     organizations_page(
-        &state,
+        &state.db,
         &ctx,
         &me,
         status,
@@ -364,7 +365,7 @@ async fn create_organization(
         ))),
         Err(AppError::Invalid { fields, .. }) => {
             organizations_page(
-                &state,
+                &state.db,
                 &ctx,
                 &me,
                 None,
@@ -391,7 +392,7 @@ async fn organization(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let organization = service::get_organization(&state, &me, id.into_inner()).await?;
+    let organization = service::get_organization(&state.db, &me, id.into_inner()).await?;
     let form = OrganizationForm {
         name: organization.name.clone(),
         domains: organization.domains.join("\n"),
@@ -423,7 +424,7 @@ async fn update_organization(
     match service::update_organization(&state, &me, id, changes).await {
         Ok(_) => Ok(see_other(&format!("/admin/organizations/{id}?notice=saved"))),
         Err(AppError::Invalid { fields, .. }) => {
-            let organization = service::get_organization(&state, &me, id).await?;
+            let organization = service::get_organization(&state.db, &me, id).await?;
             ctx.render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "admin/organization.html",
@@ -493,7 +494,7 @@ async fn domains_page(
     form: DomainForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let blocked = service::list_blocked_domains(state, me).await?;
+    let blocked = service::list_blocked_domains(&state.db, me).await?;
     let (shipped_webmail, shipped_disposable) = state.domain_lists.sizes();
     ctx.render_status(
         code,
@@ -531,7 +532,7 @@ async fn add_domain(
     form: web::Form<DomainForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    match service::add_blocked_domain(&state, &me, &form.domain, &form.note).await {
+    match service::add_blocked_domain(&state.db, &me, &form.domain, &form.note).await {
         Ok(_) => Ok(see_other("/admin/domains?notice=saved")),
         Err(AppError::Invalid { fields, .. }) => {
             domains_page(&state, &ctx, &me, StatusCode::UNPROCESSABLE_ENTITY, form, fields).await
@@ -545,6 +546,6 @@ async fn remove_domain(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    service::remove_blocked_domain(&state, &me, id.into_inner()).await?;
+    service::remove_blocked_domain(&state.db, &me, id.into_inner()).await?;
     Ok(see_other("/admin/domains?notice=saved"))
 }

@@ -16,7 +16,7 @@ use crate::accounts::{Role, UserResource};
 use crate::app::AppState;
 use crate::db::models::{BlockedDomain, Organization, User};
 use crate::db::schema::{blocked_domains, organization_domains, organizations, users};
-use crate::db::{AnyConnection, ResultExt, like_pattern, lower, now};
+use crate::db::{AnyConnection, Db, ResultExt, like_pattern, lower, now};
 use crate::error::AppError;
 use crate::mail::{Mail, mailbox};
 use crate::web::AuthUser;
@@ -68,53 +68,47 @@ pub struct UserQuery {
 }
 
 /// Lists users, 50 at a time, oldest first.
-pub async fn list_users(
-    state: &AppState,
-    actor: &AuthUser,
-    query: UserQuery,
-) -> Result<Vec<AdminUser>, AppError> {
+pub async fn list_users(db: &Db, actor: &AuthUser, query: UserQuery) -> Result<Vec<AdminUser>, AppError> {
     actor.require_admin()?;
-    state
-        .db
-        .read(move |c| {
-            let mut q = users::table
-                .left_join(organizations::table)
-                .select((
-                    User::as_select(),
-                    organizations::name.nullable(),
-                    organizations::status.nullable(),
-                ))
-                .order(users::id.asc())
-                .limit(PAGE_SIZE)
-                .into_boxed();
-            if let Some(email) = query.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-                q = q.filter(users::email.eq(email.to_lowercase()));
-            }
-            if let Some(term) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                let pattern = like_pattern(term);
-                q = q.filter(
-                    users::email
-                        .like(lower(pattern.clone()))
-                        .escape('\\')
-                        .or(lower(users::display_name).like(lower(pattern)).escape('\\')),
-                );
-            }
-            if let Some(after) = query.after {
-                q = q.filter(users::id.gt(after));
-            }
-            let rows: Vec<(User, Option<String>, Option<String>)> = q.load(c)?;
-            Ok(rows
-                .into_iter()
-                .map(|(u, name, status)| AdminUser::from(&to_auth_user(u, name, status)))
-                .collect())
-        })
-        .await
+    db.read(move |c| {
+        let mut q = users::table
+            .left_join(organizations::table)
+            .select((
+                User::as_select(),
+                organizations::name.nullable(),
+                organizations::status.nullable(),
+            ))
+            .order(users::id.asc())
+            .limit(PAGE_SIZE)
+            .into_boxed();
+        if let Some(email) = query.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            q = q.filter(users::email.eq(email.to_lowercase()));
+        }
+        if let Some(term) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pattern = like_pattern(term);
+            q = q.filter(
+                users::email
+                    .like(lower(pattern.clone()))
+                    .escape('\\')
+                    .or(lower(users::display_name).like(lower(pattern)).escape('\\')),
+            );
+        }
+        if let Some(after) = query.after {
+            q = q.filter(users::id.gt(after));
+        }
+        let rows: Vec<(User, Option<String>, Option<String>)> = q.load(c)?;
+        Ok(rows
+            .into_iter()
+            .map(|(u, name, status)| AdminUser::from(&to_auth_user(u, name, status)))
+            .collect())
+    })
+    .await
 }
 
 /// One user, for the edit page.
-pub async fn get_user(state: &AppState, actor: &AuthUser, id: i64) -> Result<AdminUser, AppError> {
+pub async fn get_user(db: &Db, actor: &AuthUser, id: i64) -> Result<AdminUser, AppError> {
     actor.require_admin()?;
-    state.db.read(move |c| admin_user(c, id)).await
+    db.read(move |c| admin_user(c, id)).await
 }
 
 fn admin_user(c: &mut AnyConnection, id: i64) -> Result<AdminUser, AppError> {
@@ -146,7 +140,7 @@ where
 
 /// Changes a user's role, organization or authorized-contact flag.
 pub async fn update_user(
-    state: &AppState,
+    db: &Db,
     actor: &AuthUser,
     id: i64,
     changes: UserChanges,
@@ -161,54 +155,52 @@ pub async fn update_user(
             )
         })?),
     };
-    state
-        .db
-        .write(move |c| {
-            let current: User = users::table.find(id).select(User::as_select()).first(c)?;
-            if let Some(role) = role {
-                if current.role == "admin" && role != Role::Admin {
-                    let admins: i64 = users::table
-                        .filter(users::role.eq("admin"))
-                        .count()
-                        .get_result(c)?;
-                    if admins <= 1 {
-                        return Err(AppError::field(
-                            "role",
-                            "This is the last administrator; make another one first.",
-                        ));
-                    }
+    db.write(move |c| {
+        let current: User = users::table.find(id).select(User::as_select()).first(c)?;
+        if let Some(role) = role {
+            if current.role == "admin" && role != Role::Admin {
+                let admins: i64 = users::table
+                    .filter(users::role.eq("admin"))
+                    .count()
+                    .get_result(c)?;
+                if admins <= 1 {
+                    return Err(AppError::field(
+                        "role",
+                        "This is the last administrator; make another one first.",
+                    ));
                 }
-                diesel::update(users::table.find(id))
-                    .set(users::role.eq(role.as_str()))
-                    .execute(c)?;
-            }
-            if let Some(org) = &changes.organization {
-                let org_id = match org {
-                    None => None,
-                    Some(named) => Some(find_organization(c, named)?),
-                };
-                diesel::update(users::table.find(id))
-                    .set(users::organization_id.eq(org_id))
-                    .execute(c)?;
-            }
-            if let Some(flag) = changes.authorized_contact {
-                diesel::update(users::table.find(id))
-                    .set(users::authorized_contact.eq(flag))
-                    .execute(c)?;
-            }
-            let after = admin_user(c, id)?;
-            if after.user.authorized_contact && after.user.organization.is_none() {
-                return Err(AppError::field(
-                    "authorized_contact",
-                    "An authorized contact must belong to an organization.",
-                ));
             }
             diesel::update(users::table.find(id))
-                .set(users::updated_at.eq(now()))
+                .set(users::role.eq(role.as_str()))
                 .execute(c)?;
-            Ok(after)
-        })
-        .await
+        }
+        if let Some(org) = &changes.organization {
+            let org_id = match org {
+                None => None,
+                Some(named) => Some(find_organization(c, named)?),
+            };
+            diesel::update(users::table.find(id))
+                .set(users::organization_id.eq(org_id))
+                .execute(c)?;
+        }
+        if let Some(flag) = changes.authorized_contact {
+            diesel::update(users::table.find(id))
+                .set(users::authorized_contact.eq(flag))
+                .execute(c)?;
+        }
+        let after = admin_user(c, id)?;
+        if after.user.authorized_contact && after.user.organization.is_none() {
+            return Err(AppError::field(
+                "authorized_contact",
+                "An authorized contact must belong to an organization.",
+            ));
+        }
+        diesel::update(users::table.find(id))
+            .set(users::updated_at.eq(now()))
+            .execute(c)?;
+        Ok(after)
+    })
+    .await
 }
 
 /// Reads organizations with their domains and member counts (three queries in all).
@@ -256,7 +248,7 @@ const STATUSES: [&str; 3] = ["pending", "approved", "refused"];
 
 /// Lists organizations, pending first, optionally of one status.
 pub async fn list_organizations(
-    state: &AppState,
+    db: &Db,
     actor: &AuthUser,
     status: Option<String>,
 ) -> Result<Vec<OrganizationResource>, AppError> {
@@ -270,30 +262,24 @@ pub async fn list_organizations(
             format!("'{s}' is not a status; use pending, approved or refused."),
         ));
     }
-    state
-        .db
-        .read(move |c| {
-            let mut q = organizations::table
-                .select(Organization::as_select())
-                .order((organizations::status.desc(), organizations::name.asc()))
-                .into_boxed();
-            if let Some(s) = status {
-                q = q.filter(organizations::status.eq(s));
-            }
-            let orgs = q.load(c)?;
-            load_organizations(c, orgs)
-        })
-        .await
+    db.read(move |c| {
+        let mut q = organizations::table
+            .select(Organization::as_select())
+            .order((organizations::status.desc(), organizations::name.asc()))
+            .into_boxed();
+        if let Some(s) = status {
+            q = q.filter(organizations::status.eq(s));
+        }
+        let orgs = q.load(c)?;
+        load_organizations(c, orgs)
+    })
+    .await
 }
 
 /// One organization.
-pub async fn get_organization(
-    state: &AppState,
-    actor: &AuthUser,
-    id: i64,
-) -> Result<OrganizationResource, AppError> {
+pub async fn get_organization(db: &Db, actor: &AuthUser, id: i64) -> Result<OrganizationResource, AppError> {
     actor.require_admin()?;
-    state.db.read(move |c| organization(c, id)).await
+    db.read(move |c| organization(c, id)).await
 }
 
 fn organization(c: &mut AnyConnection, id: i64) -> Result<OrganizationResource, AppError> {
@@ -490,25 +476,20 @@ async fn notify_approved(state: &AppState, org: &OrganizationResource) {
 }
 
 /// Domains an admin refuses at signup.
-pub async fn list_blocked_domains(
-    state: &AppState,
-    actor: &AuthUser,
-) -> Result<Vec<BlockedDomain>, AppError> {
+pub async fn list_blocked_domains(db: &Db, actor: &AuthUser) -> Result<Vec<BlockedDomain>, AppError> {
     actor.require_admin()?;
-    state
-        .db
-        .read(|c| {
-            Ok(blocked_domains::table
-                .order(blocked_domains::domain.asc())
-                .select(BlockedDomain::as_select())
-                .load(c)?)
-        })
-        .await
+    db.read(|c| {
+        Ok(blocked_domains::table
+            .order(blocked_domains::domain.asc())
+            .select(BlockedDomain::as_select())
+            .load(c)?)
+    })
+    .await
 }
 
 /// Refuses signups from `domain` (and its subdomains) from now on.
 pub async fn add_blocked_domain(
-    state: &AppState,
+    db: &Db,
     actor: &AuthUser,
     domain: &str,
     note: &str,
@@ -517,43 +498,40 @@ pub async fn add_blocked_domain(
     let domain = parse_domain(domain).map_err(|m| AppError::field("domain", m))?;
     let note = note.trim().chars().take(200).collect::<String>();
     let actor_id = actor.id;
-    state
-        .db
-        .write(move |c| {
-            let owned: Option<String> = organization_domains::table
-                .filter(organization_domains::domain.eq_any(suffixes(&domain).collect::<Vec<_>>()))
-                .select(organization_domains::domain)
-                .first(c)
-                .optional()?;
-            if let Some(o) = owned {
-                return Err(AppError::field(
-                    "domain",
-                    format!("{o} belongs to an organization; remove it there first."),
-                ));
-            }
-            with_backend!(c, |c| diesel::insert_into(blocked_domains::table)
-                .values((
-                    blocked_domains::domain.eq(&domain),
-                    blocked_domains::note.eq(&note),
-                    blocked_domains::created_by.eq(actor_id),
-                    blocked_domains::created_at.eq(now()),
-                ))
-                .returning(BlockedDomain::as_returning())
-                .get_result(c))
-            .on_unique(
-                "blocked_domains_domain_key",
+    db.write(move |c| {
+        let owned: Option<String> = organization_domains::table
+            .filter(organization_domains::domain.eq_any(suffixes(&domain).collect::<Vec<_>>()))
+            .select(organization_domains::domain)
+            .first(c)
+            .optional()?;
+        if let Some(o) = owned {
+            return Err(AppError::field(
                 "domain",
-                &format!("{domain} is refused already."),
-            )
-        })
-        .await
+                format!("{o} belongs to an organization; remove it there first."),
+            ));
+        }
+        with_backend!(c, |c| diesel::insert_into(blocked_domains::table)
+            .values((
+                blocked_domains::domain.eq(&domain),
+                blocked_domains::note.eq(&note),
+                blocked_domains::created_by.eq(actor_id),
+                blocked_domains::created_at.eq(now()),
+            ))
+            .returning(BlockedDomain::as_returning())
+            .get_result(c))
+        .on_unique(
+            "blocked_domains_domain_key",
+            "domain",
+            &format!("{domain} is refused already."),
+        )
+    })
+    .await
 }
 
 /// Accepts signups from a domain again.
-pub async fn remove_blocked_domain(state: &AppState, actor: &AuthUser, id: i64) -> Result<(), AppError> {
+pub async fn remove_blocked_domain(db: &Db, actor: &AuthUser, id: i64) -> Result<(), AppError> {
     actor.require_admin()?;
-    let n = state
-        .db
+    let n = db
         .write(move |c| Ok(diesel::delete(blocked_domains::table.find(id)).execute(c)?))
         .await?;
     if n == 0 { Err(AppError::NotFound) } else { Ok(()) }

@@ -8,9 +8,8 @@ use std::collections::BTreeSet;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::db::schema::{team_members, teams, users};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::{AppError, FieldErrors};
 use crate::web::AuthUser;
 
@@ -82,14 +81,14 @@ fn load_teams(c: &mut AnyConnection) -> Result<Vec<TeamResource>, AppError> {
 }
 
 /// Every team with its members.
-pub async fn list_teams(state: &AppState, actor: &AuthUser) -> Result<Vec<TeamResource>, AppError> {
+pub async fn list_teams(db: &Db, actor: &AuthUser) -> Result<Vec<TeamResource>, AppError> {
     actor.require_admin()?;
-    state.db.read(load_teams).await
+    db.read(load_teams).await
 }
 
 /// Sets a team's members and list address; every address must be a staff account.
 pub async fn update_team(
-    state: &AppState,
+    db: &Db,
     actor: &AuthUser,
     slug: String,
     change: TeamChange,
@@ -118,60 +117,58 @@ pub async fn update_team(
             .filter(|a| !a.is_empty())
             .collect()
     });
-    state
-        .db
-        .write(move |c| {
-            let team: i64 = teams::table
-                .filter(teams::slug.eq(&slug))
-                .select(teams::id)
-                .first(c)
-                .optional()?
-                .ok_or(AppError::NotFound)?;
-            let mut ids = Vec::new();
-            if let Some(wanted) = &wanted {
-                let found: Vec<(i64, String, String)> = users::table
-                    .filter(users::email.eq_any(wanted))
-                    .select((users::id, users::email, users::role))
-                    .load(c)?;
-                for address in wanted {
-                    match found.iter().find(|f| &f.1 == address) {
-                        Some((id, _, role)) if matches!(role.as_str(), "staff" | "admin") => ids.push(*id),
-                        Some(_) => errors
-                            .entry("members".into())
-                            .or_default()
-                            .push(format!("{address} is not a member of staff.")),
-                        None => errors
-                            .entry("members".into())
-                            .or_default()
-                            .push(format!("No account has the address {address}.")),
-                    }
+    db.write(move |c| {
+        let team: i64 = teams::table
+            .filter(teams::slug.eq(&slug))
+            .select(teams::id)
+            .first(c)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        let mut ids = Vec::new();
+        if let Some(wanted) = &wanted {
+            let found: Vec<(i64, String, String)> = users::table
+                .filter(users::email.eq_any(wanted))
+                .select((users::id, users::email, users::role))
+                .load(c)?;
+            for address in wanted {
+                match found.iter().find(|f| &f.1 == address) {
+                    Some((id, _, role)) if matches!(role.as_str(), "staff" | "admin") => ids.push(*id),
+                    Some(_) => errors
+                        .entry("members".into())
+                        .or_default()
+                        .push(format!("{address} is not a member of staff.")),
+                    None => errors
+                        .entry("members".into())
+                        .or_default()
+                        .push(format!("No account has the address {address}.")),
                 }
             }
-            if !errors.is_empty() {
-                return Err(AppError::fields(errors));
-            }
-            if wanted.is_some() {
-                diesel::delete(team_members::table.filter(team_members::team_id.eq(team))).execute(c)?;
-                for id in &ids {
-                    diesel::insert_into(team_members::table)
-                        .values((team_members::team_id.eq(team), team_members::user_id.eq(id)))
-                        .execute(c)?;
-                }
-            }
-            if let Some(a) = &list_address {
-                diesel::update(teams::table.find(team))
-                    .set(teams::list_address.eq(Some(a.as_str()).filter(|a| !a.is_empty())))
+        }
+        if !errors.is_empty() {
+            return Err(AppError::fields(errors));
+        }
+        if wanted.is_some() {
+            diesel::delete(team_members::table.filter(team_members::team_id.eq(team))).execute(c)?;
+            for id in &ids {
+                diesel::insert_into(team_members::table)
+                    .values((team_members::team_id.eq(team), team_members::user_id.eq(id)))
                     .execute(c)?;
             }
+        }
+        if let Some(a) = &list_address {
             diesel::update(teams::table.find(team))
-                .set(teams::updated_at.eq(now()))
+                .set(teams::list_address.eq(Some(a.as_str()).filter(|a| !a.is_empty())))
                 .execute(c)?;
-            load_teams(c)?
-                .into_iter()
-                .find(|t| t.slug == slug)
-                .ok_or(AppError::NotFound)
-        })
-        .await
+        }
+        diesel::update(teams::table.find(team))
+            .set(teams::updated_at.eq(now()))
+            .execute(c)?;
+        load_teams(c)?
+            .into_iter()
+            .find(|t| t.slug == slug)
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// Who hears of a Critical ticket: every member of every team who is still staff,

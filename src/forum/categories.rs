@@ -10,7 +10,7 @@ use super::{Kind, require_read, slugify};
 use crate::app::AppState;
 use crate::db::models::Category;
 use crate::db::schema::{categories, topics};
-use crate::db::{AnyConnection, ResultExt, now};
+use crate::db::{AnyConnection, Db, ResultExt, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 use crate::with_backend;
@@ -177,7 +177,7 @@ fn check_name(name: Option<&str>) -> Result<String, AppError> {
 }
 
 /// Adds a sub-category under a root category (admins).
-pub async fn create(state: &AppState, admin: &AuthUser, input: CategoryInput) -> Result<Category, AppError> {
+pub async fn create(db: &Db, admin: &AuthUser, input: CategoryInput) -> Result<Category, AppError> {
     admin.require_admin()?;
     let name = check_name(input.name.as_deref())?;
     super::check_description(input.description.as_deref())?;
@@ -186,44 +186,42 @@ pub async fn create(state: &AppState, admin: &AuthUser, input: CategoryInput) ->
         .clone()
         .ok_or_else(|| AppError::field("parent", "Choose the category this one goes under."))?;
     let slug = slugify(input.slug.as_deref().unwrap_or(&name));
-    state
-        .db
-        .write(move |c| {
-            let parent = by_slug(c, &parent_slug)
-                .map_err(|_| AppError::field("parent", format!("There is no category '{parent_slug}'.")))?;
-            if parent.parent_id.is_some() {
-                return Err(AppError::field(
-                    "parent",
-                    "Sub-categories go under one of the main categories.",
-                ));
-            }
-            let t = now();
-            let values = (
-                categories::parent_id.eq(parent.id),
-                categories::slug.eq(&slug),
-                categories::name.eq(&name),
-                categories::description.eq(input.description.as_deref().unwrap_or("").trim()),
-                categories::kind.eq(&parent.kind),
-                categories::position.eq(input.position.unwrap_or(0)),
-                categories::created_at.eq(t),
-                categories::updated_at.eq(t),
-            );
-            with_backend!(c, |c| diesel::insert_into(categories::table)
-                .values(values)
-                .returning(Category::as_returning())
-                .get_result(c))
-            .on_unique(
-                "categories_slug_key",
-                "slug",
-                &format!("The address /c/{slug} is taken."),
-            )
-        })
-        .await
+    db.write(move |c| {
+        let parent = by_slug(c, &parent_slug)
+            .map_err(|_| AppError::field("parent", format!("There is no category '{parent_slug}'.")))?;
+        if parent.parent_id.is_some() {
+            return Err(AppError::field(
+                "parent",
+                "Sub-categories go under one of the main categories.",
+            ));
+        }
+        let t = now();
+        let values = (
+            categories::parent_id.eq(parent.id),
+            categories::slug.eq(&slug),
+            categories::name.eq(&name),
+            categories::description.eq(input.description.as_deref().unwrap_or("").trim()),
+            categories::kind.eq(&parent.kind),
+            categories::position.eq(input.position.unwrap_or(0)),
+            categories::created_at.eq(t),
+            categories::updated_at.eq(t),
+        );
+        with_backend!(c, |c| diesel::insert_into(categories::table)
+            .values(values)
+            .returning(Category::as_returning())
+            .get_result(c))
+        .on_unique(
+            "categories_slug_key",
+            "slug",
+            &format!("The address /c/{slug} is taken."),
+        )
+    })
+    .await
 }
 
 /// Renames, describes or reorders a category (admins).
 pub async fn update(
-    state: &AppState,
+    db: &Db,
     admin: &AuthUser,
     slug: &str,
     input: CategoryInput,
@@ -232,25 +230,23 @@ pub async fn update(
     let name = input.name.as_deref().map(|n| check_name(Some(n))).transpose()?;
     super::check_description(input.description.as_deref())?;
     let slug = slug.to_string();
-    state
-        .db
-        .write(move |c| {
-            let cat = by_slug(c, &slug)?;
-            diesel::update(categories::table.find(cat.id))
-                .set((
-                    categories::name.eq(name.unwrap_or(cat.name)),
-                    categories::description.eq(input
-                        .description
-                        .map(|d| d.trim().to_string())
-                        .unwrap_or(cat.description)),
-                    categories::position.eq(input.position.unwrap_or(cat.position)),
-                    categories::updated_at.eq(now()),
-                ))
-                .execute(c)?;
-            Ok(categories::table
-                .find(cat.id)
-                .select(Category::as_select())
-                .first(c)?)
-        })
-        .await
+    db.write(move |c| {
+        let cat = by_slug(c, &slug)?;
+        diesel::update(categories::table.find(cat.id))
+            .set((
+                categories::name.eq(name.unwrap_or(cat.name)),
+                categories::description.eq(input
+                    .description
+                    .map(|d| d.trim().to_string())
+                    .unwrap_or(cat.description)),
+                categories::position.eq(input.position.unwrap_or(cat.position)),
+                categories::updated_at.eq(now()),
+            ))
+            .execute(c)?;
+        Ok(categories::table
+            .find(cat.id)
+            .select(Category::as_select())
+            .first(c)?)
+    })
+    .await
 }

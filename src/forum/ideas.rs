@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::Topic;
 use crate::db::schema::{categories, topic_votes, topics, users};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::markdown::SafeHtml;
 use crate::web::AuthUser;
@@ -76,12 +76,7 @@ pub struct IdeaVote {
 }
 
 /// Gives (1) or takes back (0) the member's one vote for an idea.
-pub async fn vote(
-    state: &AppState,
-    user: &AuthUser,
-    topic_id: i64,
-    value: i32,
-) -> Result<IdeaVote, AppError> {
+pub async fn vote(db: &Db, user: &AuthUser, topic_id: i64, value: i32) -> Result<IdeaVote, AppError> {
     require_post(user)?;
     if value != 0 && value != 1 {
         return Err(AppError::field(
@@ -90,35 +85,33 @@ pub async fn vote(
         ));
     }
     let user_id = user.id;
-    state
-        .db
-        .write(move |c| {
-            lock(c, Row::Topic(topic_id))?;
-            let topic = idea(c, topic_id)?;
-            if topic.merged_into_id.is_some() {
-                return Err(AppError::Conflict(
-                    "This idea was merged into another; vote there.".into(),
-                ));
-            }
-            diesel::delete(topic_votes::table.find((topic_id, user_id))).execute(c)?;
-            if value == 1 {
-                diesel::insert_into(topic_votes::table)
-                    .values((
-                        topic_votes::topic_id.eq(topic_id),
-                        topic_votes::user_id.eq(user_id),
-                        topic_votes::created_at.eq(now()),
-                    ))
-                    .execute(c)?;
-            }
-            let votes = recount(c, topic_id)?;
-            outbox(c, "topic", topic_id)?;
-            Ok(IdeaVote {
-                topic_id,
-                votes,
-                voted: value == 1,
-            })
+    db.write(move |c| {
+        lock(c, Row::Topic(topic_id))?;
+        let topic = idea(c, topic_id)?;
+        if topic.merged_into_id.is_some() {
+            return Err(AppError::Conflict(
+                "This idea was merged into another; vote there.".into(),
+            ));
+        }
+        diesel::delete(topic_votes::table.find((topic_id, user_id))).execute(c)?;
+        if value == 1 {
+            diesel::insert_into(topic_votes::table)
+                .values((
+                    topic_votes::topic_id.eq(topic_id),
+                    topic_votes::user_id.eq(user_id),
+                    topic_votes::created_at.eq(now()),
+                ))
+                .execute(c)?;
+        }
+        let votes = recount(c, topic_id)?;
+        outbox(c, "topic", topic_id)?;
+        Ok(IdeaVote {
+            topic_id,
+            votes,
+            voted: value == 1,
         })
-        .await
+    })
+    .await
 }
 
 /// A status change from staff.
@@ -163,7 +156,7 @@ pub async fn set_status(
     let staff_id = user.id;
     let mailing = crate::mail::MailContext::of(state);
     let html = match response.as_deref() {
-        Some(r) => Some(super::prerender(state, r).await?.html.into_string()),
+        Some(r) => Some(super::prerender(&state.db, r).await?.html.into_string()),
         None => None,
     };
     state
@@ -193,65 +186,63 @@ pub async fn set_status(
 
 /// Merges a duplicate idea into another: its voters become voters of the other (once
 /// each), it is marked duplicate, locked and leaves the lists.
-pub async fn merge(state: &AppState, user: &AuthUser, from: i64, into: i64) -> Result<IdeaVote, AppError> {
+pub async fn merge(db: &Db, user: &AuthUser, from: i64, into: i64) -> Result<IdeaVote, AppError> {
     require_staff(user, "merge ideas")?;
     if from == into {
         return Err(AppError::field("into", "An idea cannot be merged into itself."));
     }
-    state
-        .db
-        .write(move |c| {
-            // Both ideas, in one order, so that two merges never wait on each other.
-            lock(c, Row::Topic(from.min(into)))?;
-            lock(c, Row::Topic(from.max(into)))?;
-            let source = idea(c, from)?;
-            let target = idea(c, into).map_err(|e| match e {
-                AppError::NotFound => AppError::field("into", format!("There is no idea {into}.")),
-                other => other,
-            })?;
-            if target.merged_into_id.is_some() {
-                return Err(AppError::field(
-                    "into",
-                    "That idea was itself merged; merge into the one it went to.",
-                ));
-            }
-            let already: Vec<i64> = topic_votes::table
-                .filter(topic_votes::topic_id.eq(into))
-                .select(topic_votes::user_id)
-                .load(c)?;
-            let moving: Vec<(i64, chrono::NaiveDateTime)> = topic_votes::table
-                .filter(topic_votes::topic_id.eq(from))
-                .select((topic_votes::user_id, topic_votes::created_at))
-                .load(c)?;
-            for (voter, at) in moving.into_iter().filter(|(v, _)| !already.contains(v)) {
-                diesel::insert_into(topic_votes::table)
-                    .values((
-                        topic_votes::topic_id.eq(into),
-                        topic_votes::user_id.eq(voter),
-                        topic_votes::created_at.eq(at),
-                    ))
-                    .execute(c)?;
-            }
-            diesel::delete(topic_votes::table.filter(topic_votes::topic_id.eq(from))).execute(c)?;
-            recount(c, from)?;
-            let votes = recount(c, into)?;
-            diesel::update(topics::table.find(source.id))
-                .set((
-                    topics::merged_into_id.eq(into),
-                    topics::status.eq("duplicate"),
-                    topics::locked.eq(true),
-                    topics::status_changed_at.eq(now()),
+    db.write(move |c| {
+        // Both ideas, in one order, so that two merges never wait on each other.
+        lock(c, Row::Topic(from.min(into)))?;
+        lock(c, Row::Topic(from.max(into)))?;
+        let source = idea(c, from)?;
+        let target = idea(c, into).map_err(|e| match e {
+            AppError::NotFound => AppError::field("into", format!("There is no idea {into}.")),
+            other => other,
+        })?;
+        if target.merged_into_id.is_some() {
+            return Err(AppError::field(
+                "into",
+                "That idea was itself merged; merge into the one it went to.",
+            ));
+        }
+        let already: Vec<i64> = topic_votes::table
+            .filter(topic_votes::topic_id.eq(into))
+            .select(topic_votes::user_id)
+            .load(c)?;
+        let moving: Vec<(i64, chrono::NaiveDateTime)> = topic_votes::table
+            .filter(topic_votes::topic_id.eq(from))
+            .select((topic_votes::user_id, topic_votes::created_at))
+            .load(c)?;
+        for (voter, at) in moving.into_iter().filter(|(v, _)| !already.contains(v)) {
+            diesel::insert_into(topic_votes::table)
+                .values((
+                    topic_votes::topic_id.eq(into),
+                    topic_votes::user_id.eq(voter),
+                    topic_votes::created_at.eq(at),
                 ))
                 .execute(c)?;
-            outbox(c, "topic", from)?;
-            outbox(c, "topic", into)?;
-            Ok(IdeaVote {
-                topic_id: into,
-                votes,
-                voted: false,
-            })
+        }
+        diesel::delete(topic_votes::table.filter(topic_votes::topic_id.eq(from))).execute(c)?;
+        recount(c, from)?;
+        let votes = recount(c, into)?;
+        diesel::update(topics::table.find(source.id))
+            .set((
+                topics::merged_into_id.eq(into),
+                topics::status.eq("duplicate"),
+                topics::locked.eq(true),
+                topics::status_changed_at.eq(now()),
+            ))
+            .execute(c)?;
+        outbox(c, "topic", from)?;
+        outbox(c, "topic", into)?;
+        Ok(IdeaVote {
+            topic_id: into,
+            votes,
+            voted: false,
         })
-        .await
+    })
+    .await
 }
 
 /// Ideas ranked by votes received in the last 14 days (offset paging: the ranking
@@ -289,35 +280,33 @@ pub struct Roadmap {
 }
 
 /// Loads the roadmap (two queries).
-pub async fn roadmap(state: &AppState, user: &AuthUser) -> Result<Roadmap, AppError> {
+pub async fn roadmap(db: &Db, user: &AuthUser) -> Result<Roadmap, AppError> {
     require_read(user)?;
-    state
-        .db
-        .read(|c| {
-            let rows: Vec<TopicRow> = topics::table
-                .inner_join(users::table.on(users::id.eq(topics::user_id)))
-                .inner_join(categories::table)
-                .filter(categories::kind.eq("ideas"))
-                .filter(topics::deleted_at.is_null())
-                .filter(topics::merged_into_id.is_null())
-                .filter(topics::status.eq_any(["planned", "in_progress", "shipped"]))
-                .order((topics::score.desc(), topics::id.desc()))
-                .limit(300)
-                .select((Topic::as_select(), author_columns(), category_columns()))
-                .load(c)?;
-            let cards = views::cards(c, rows)?;
-            let pick = |s: &str| {
-                cards
-                    .iter()
-                    .filter(|t| t.status.as_deref() == Some(s))
-                    .cloned()
-                    .collect()
-            };
-            Ok(Roadmap {
-                planned: pick("planned"),
-                in_progress: pick("in_progress"),
-                shipped: pick("shipped"),
-            })
+    db.read(|c| {
+        let rows: Vec<TopicRow> = topics::table
+            .inner_join(users::table.on(users::id.eq(topics::user_id)))
+            .inner_join(categories::table)
+            .filter(categories::kind.eq("ideas"))
+            .filter(topics::deleted_at.is_null())
+            .filter(topics::merged_into_id.is_null())
+            .filter(topics::status.eq_any(["planned", "in_progress", "shipped"]))
+            .order((topics::score.desc(), topics::id.desc()))
+            .limit(300)
+            .select((Topic::as_select(), author_columns(), category_columns()))
+            .load(c)?;
+        let cards = views::cards(c, rows)?;
+        let pick = |s: &str| {
+            cards
+                .iter()
+                .filter(|t| t.status.as_deref() == Some(s))
+                .cloned()
+                .collect()
+        };
+        Ok(Roadmap {
+            planned: pick("planned"),
+            in_progress: pick("in_progress"),
+            shipped: pick("shipped"),
         })
-        .await
+    })
+    .await
 }

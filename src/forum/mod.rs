@@ -26,7 +26,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{self, search_outbox, users};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::markdown::{self, Rendered};
 use crate::web::AuthUser;
@@ -187,7 +187,7 @@ pub fn check_text(raw: &str, what: &str) -> Result<String, AppError> {
 ///
 /// Long texts take turns (see [`long_text_turn`]), so that a flood of the largest
 /// bodies cannot take every core from short replies and page reads.
-pub async fn prerender(state: &crate::app::AppState, body: &str) -> Result<Rendered, AppError> {
+pub async fn prerender(db: &Db, body: &str) -> Result<Rendered, AppError> {
     let _turn = long_text_turn(body).await?;
     let body: std::sync::Arc<str> = body.into();
     let text = body.clone();
@@ -195,7 +195,7 @@ pub async fn prerender(state: &crate::app::AppState, body: &str) -> Result<Rende
     let known = if handles.is_empty() {
         HashSet::new()
     } else {
-        state.db.read_quick(move |c| known_handles(c, &handles)).await?
+        db.read_quick(move |c| known_handles(c, &handles)).await?
     };
     crate::db::run_blocking(move || Ok(markdown::render(&body, &known))).await
 }

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::{NewPost, Post, PostRevision, Topic};
 use crate::db::schema::{categories, post_revisions, post_votes, posts, topics, users};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 use crate::with_backend;
@@ -70,17 +70,15 @@ pub fn post_place(r: &Replied) -> String {
 }
 
 /// The number of a post in its topic (1 opens it).
-pub async fn number_of(state: &AppState, post_id: i64) -> Result<i64, AppError> {
-    state
-        .db
-        .read(move |c| Ok(posts::table.find(post_id).select(posts::number).first(c)?))
+pub async fn number_of(db: &Db, post_id: i64) -> Result<i64, AppError> {
+    db.read(move |c| Ok(posts::table.find(post_id).select(posts::number).first(c)?))
         .await
 }
 
 /// The title of a live topic, for a reader.
-pub async fn topic_title(state: &AppState, user: &AuthUser, topic_id: i64) -> Result<String, AppError> {
+pub async fn topic_title(db: &Db, user: &AuthUser, topic_id: i64) -> Result<String, AppError> {
     super::require_read(user)?;
-    state.db.read(move |c| Ok(live_topic(c, topic_id)?.title)).await
+    db.read(move |c| Ok(live_topic(c, topic_id)?.title)).await
 }
 
 /// Replies to a topic (an answer, in Questions & Answers).
@@ -93,7 +91,7 @@ pub async fn reply(
     require_post(user)?;
     let body = check_body(body)?;
     super::check_post_rate(state, user)?;
-    let rendered = super::prerender(state, &body).await?;
+    let rendered = super::prerender(&state.db, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = crate::mail::MailContext::of(state);
     state
@@ -163,137 +161,128 @@ pub struct PostEdit {
 }
 
 /// Edits a post (its author or staff), keeping what it said before as a revision.
-pub async fn edit(
-    state: &AppState,
-    user: &AuthUser,
-    post_id: i64,
-    change: PostEdit,
-) -> Result<Replied, AppError> {
+pub async fn edit(db: &Db, user: &AuthUser, post_id: i64, change: PostEdit) -> Result<Replied, AppError> {
     require_post(user)?;
     let body = change.body.as_deref().map(check_body).transpose()?;
     let title = change.title.as_deref().map(check_title).transpose()?;
     let tags = change.tags.as_deref().map(check_tags).transpose()?;
     let rendered = match &body {
-        Some(b) => Some(super::prerender(state, b).await?),
+        Some(b) => Some(super::prerender(db, b).await?),
         None => None,
     };
     let (user_id, staff) = (user.id, user.is_staff());
-    state
-        .db
-        .write(move |c| {
-            let (post, topic) = locked_post(c, post_id)?;
-            if post.deleted_at.is_some() {
-                return Err(AppError::Conflict(
-                    "This post was deleted; it cannot be edited.".into(),
-                ));
-            }
-            if post.user_id != user_id && !staff {
-                return Err(AppError::forbidden("You can edit only your own posts."));
-            }
-            if (title.is_some() || tags.is_some()) && post.number != 1 {
-                return Err(AppError::field(
-                    "title",
-                    "Only the opening post carries the topic's title and tags.",
-                ));
-            }
-            let new_body = body.clone().unwrap_or_else(|| post.body_markdown.clone());
-            let new_title = title.clone().filter(|t| *t != topic.title);
-            if new_body == post.body_markdown && new_title.is_none() {
-                if let Some(tags) = &tags {
-                    set_tags(c, topic.id, tags)?;
-                }
-                return Ok(Replied {
-                    id: post.id,
-                    topic_id: topic.id,
-                    number: post.number,
-                });
-            }
-            let t = now();
-            diesel::insert_into(post_revisions::table)
-                .values((
-                    post_revisions::post_id.eq(post.id),
-                    post_revisions::user_id.eq(user_id),
-                    post_revisions::number.eq(post.edit_count + 1),
-                    post_revisions::title.eq(new_title.as_ref().map(|_| topic.title.clone())),
-                    post_revisions::body_markdown.eq(&post.body_markdown),
-                    post_revisions::created_at.eq(t),
-                ))
-                .execute(c)?;
-            // An unchanged body keeps the HTML it was stored with.
-            let html = rendered
-                .as_ref()
-                .map_or_else(|| post.body_html.clone(), |r| r.html.as_str().to_string());
-            diesel::update(posts::table.find(post.id))
-                .set((
-                    posts::body_markdown.eq(&new_body),
-                    posts::body_html.eq(&html),
-                    posts::edit_count.eq(posts::edit_count + 1),
-                    posts::edited_at.eq(t),
-                    posts::updated_at.eq(t),
-                ))
-                .execute(c)?;
-            if let Some(title) = &new_title {
-                diesel::update(topics::table.find(topic.id))
-                    .set((
-                        topics::title.eq(title),
-                        topics::slug.eq(super::slugify(title)),
-                        topics::updated_at.eq(t),
-                    ))
-                    .execute(c)?;
-            }
+    db.write(move |c| {
+        let (post, topic) = locked_post(c, post_id)?;
+        if post.deleted_at.is_some() {
+            return Err(AppError::Conflict(
+                "This post was deleted; it cannot be edited.".into(),
+            ));
+        }
+        if post.user_id != user_id && !staff {
+            return Err(AppError::forbidden("You can edit only your own posts."));
+        }
+        if (title.is_some() || tags.is_some()) && post.number != 1 {
+            return Err(AppError::field(
+                "title",
+                "Only the opening post carries the topic's title and tags.",
+            ));
+        }
+        let new_body = body.clone().unwrap_or_else(|| post.body_markdown.clone());
+        let new_title = title.clone().filter(|t| *t != topic.title);
+        if new_body == post.body_markdown && new_title.is_none() {
             if let Some(tags) = &tags {
                 set_tags(c, topic.id, tags)?;
             }
-            if post.number == 1 {
-                outbox(c, "topic", topic.id)?;
-            } else {
-                outbox(c, "post", post.id)?;
-            }
-            Ok(Replied {
+            return Ok(Replied {
                 id: post.id,
                 topic_id: topic.id,
                 number: post.number,
-            })
+            });
+        }
+        let t = now();
+        diesel::insert_into(post_revisions::table)
+            .values((
+                post_revisions::post_id.eq(post.id),
+                post_revisions::user_id.eq(user_id),
+                post_revisions::number.eq(post.edit_count + 1),
+                post_revisions::title.eq(new_title.as_ref().map(|_| topic.title.clone())),
+                post_revisions::body_markdown.eq(&post.body_markdown),
+                post_revisions::created_at.eq(t),
+            ))
+            .execute(c)?;
+        // An unchanged body keeps the HTML it was stored with.
+        let html = rendered
+            .as_ref()
+            .map_or_else(|| post.body_html.clone(), |r| r.html.as_str().to_string());
+        diesel::update(posts::table.find(post.id))
+            .set((
+                posts::body_markdown.eq(&new_body),
+                posts::body_html.eq(&html),
+                posts::edit_count.eq(posts::edit_count + 1),
+                posts::edited_at.eq(t),
+                posts::updated_at.eq(t),
+            ))
+            .execute(c)?;
+        if let Some(title) = &new_title {
+            diesel::update(topics::table.find(topic.id))
+                .set((
+                    topics::title.eq(title),
+                    topics::slug.eq(super::slugify(title)),
+                    topics::updated_at.eq(t),
+                ))
+                .execute(c)?;
+        }
+        if let Some(tags) = &tags {
+            set_tags(c, topic.id, tags)?;
+        }
+        if post.number == 1 {
+            outbox(c, "topic", topic.id)?;
+        } else {
+            outbox(c, "post", post.id)?;
+        }
+        Ok(Replied {
+            id: post.id,
+            topic_id: topic.id,
+            number: post.number,
         })
-        .await
+    })
+    .await
 }
 
 /// Soft-deletes a post (its author or staff). Deleting the opening post deletes the
 /// topic. An accepted answer that is deleted is no longer accepted.
-pub async fn delete(state: &AppState, user: &AuthUser, post_id: i64) -> Result<Replied, AppError> {
+pub async fn delete(db: &Db, user: &AuthUser, post_id: i64) -> Result<Replied, AppError> {
     require_read(user)?;
     let actor = user.clone();
-    state
-        .db
-        .write(move |c| {
-            let (post, topic) = locked_post(c, post_id)?;
-            let done = Replied {
-                id: post.id,
-                topic_id: topic.id,
-                number: post.number,
-            };
-            if post.number == 1 {
-                delete_topic(c, &actor, &topic)?;
-                return Ok(done);
-            }
-            if post.user_id != actor.id && !actor.is_staff() {
-                return Err(AppError::forbidden("You can delete only your own posts."));
-            }
-            if post.deleted_at.is_some() {
-                return Ok(done);
-            }
-            diesel::update(posts::table.find(post.id))
-                .set((posts::deleted_at.eq(now()), posts::deleted_by.eq(actor.id)))
+    db.write(move |c| {
+        let (post, topic) = locked_post(c, post_id)?;
+        let done = Replied {
+            id: post.id,
+            topic_id: topic.id,
+            number: post.number,
+        };
+        if post.number == 1 {
+            delete_topic(c, &actor, &topic)?;
+            return Ok(done);
+        }
+        if post.user_id != actor.id && !actor.is_staff() {
+            return Err(AppError::forbidden("You can delete only your own posts."));
+        }
+        if post.deleted_at.is_some() {
+            return Ok(done);
+        }
+        diesel::update(posts::table.find(post.id))
+            .set((posts::deleted_at.eq(now()), posts::deleted_by.eq(actor.id)))
+            .execute(c)?;
+        if topic.accepted_post_id == Some(post.id) {
+            diesel::update(topics::table.find(topic.id))
+                .set(topics::accepted_post_id.eq(None::<i64>))
                 .execute(c)?;
-            if topic.accepted_post_id == Some(post.id) {
-                diesel::update(topics::table.find(topic.id))
-                    .set(topics::accepted_post_id.eq(None::<i64>))
-                    .execute(c)?;
-            }
-            outbox(c, "post", post.id)?;
-            Ok(done)
-        })
-        .await
+        }
+        outbox(c, "post", post.id)?;
+        Ok(done)
+    })
+    .await
 }
 
 /// The score and the voter's vote after voting.
@@ -307,12 +296,7 @@ pub struct VoteResult {
 
 /// Votes a post up (1) or down (-1), or takes the vote back (0). One vote per member,
 /// changeable; not on one's own posts.
-pub async fn vote(
-    state: &AppState,
-    user: &AuthUser,
-    post_id: i64,
-    value: i32,
-) -> Result<VoteResult, AppError> {
+pub async fn vote(db: &Db, user: &AuthUser, post_id: i64, value: i32) -> Result<VoteResult, AppError> {
     require_post(user)?;
     if ![-1, 0, 1].contains(&value) {
         return Err(AppError::field(
@@ -321,60 +305,58 @@ pub async fn vote(
         ));
     }
     let user_id = user.id;
-    state
-        .db
-        .write(move |c| {
-            let (post, topic) = locked_post(c, post_id)?;
-            if post.deleted_at.is_some() {
-                return Err(AppError::Conflict("This post was deleted.".into()));
-            }
-            if post.user_id == user_id {
-                return Err(AppError::forbidden("You cannot vote on your own post."));
-            }
-            let old: i32 = post_votes::table
-                .find((post_id, user_id))
-                .select(post_votes::value)
-                .first(c)
-                .optional()?
-                .unwrap_or(0);
-            if old == value {
-                return Ok(VoteResult {
-                    post_id,
-                    topic_id: topic.id,
-                    score: post.score,
-                    my_vote: value,
-                });
-            }
-            diesel::delete(post_votes::table.find((post_id, user_id))).execute(c)?;
-            if value != 0 {
-                diesel::insert_into(post_votes::table)
-                    .values((
-                        post_votes::post_id.eq(post_id),
-                        post_votes::user_id.eq(user_id),
-                        post_votes::value.eq(value),
-                        post_votes::created_at.eq(now()),
-                    ))
-                    .execute(c)?;
-            }
-            let delta = i64::from(value - old);
-            diesel::update(posts::table.find(post_id))
-                .set(posts::score.eq(posts::score + delta))
-                .execute(c)?;
-            // A question's own votes rank its topic.
-            if post.number == 1 {
-                diesel::update(topics::table.find(topic.id))
-                    .set(topics::score.eq(topics::score + delta))
-                    .execute(c)?;
-            }
-            outbox(c, "post", post_id)?;
-            Ok(VoteResult {
+    db.write(move |c| {
+        let (post, topic) = locked_post(c, post_id)?;
+        if post.deleted_at.is_some() {
+            return Err(AppError::Conflict("This post was deleted.".into()));
+        }
+        if post.user_id == user_id {
+            return Err(AppError::forbidden("You cannot vote on your own post."));
+        }
+        let old: i32 = post_votes::table
+            .find((post_id, user_id))
+            .select(post_votes::value)
+            .first(c)
+            .optional()?
+            .unwrap_or(0);
+        if old == value {
+            return Ok(VoteResult {
                 post_id,
                 topic_id: topic.id,
-                score: post.score + delta,
+                score: post.score,
                 my_vote: value,
-            })
+            });
+        }
+        diesel::delete(post_votes::table.find((post_id, user_id))).execute(c)?;
+        if value != 0 {
+            diesel::insert_into(post_votes::table)
+                .values((
+                    post_votes::post_id.eq(post_id),
+                    post_votes::user_id.eq(user_id),
+                    post_votes::value.eq(value),
+                    post_votes::created_at.eq(now()),
+                ))
+                .execute(c)?;
+        }
+        let delta = i64::from(value - old);
+        diesel::update(posts::table.find(post_id))
+            .set(posts::score.eq(posts::score + delta))
+            .execute(c)?;
+        // A question's own votes rank its topic.
+        if post.number == 1 {
+            diesel::update(topics::table.find(topic.id))
+                .set(topics::score.eq(topics::score + delta))
+                .execute(c)?;
+        }
+        outbox(c, "post", post_id)?;
+        Ok(VoteResult {
+            post_id,
+            topic_id: topic.id,
+            score: post.score + delta,
+            my_vote: value,
         })
-        .await
+    })
+    .await
 }
 
 /// Accepts an answer (the asker or staff), replacing any earlier one; `accept = false`
@@ -479,101 +461,92 @@ pub fn diff_lines(before: &str, after: &str) -> Vec<DiffLine> {
 }
 
 /// What a post said before each edit.
-pub async fn history(state: &AppState, user: &AuthUser, post_id: i64) -> Result<History, AppError> {
+pub async fn history(db: &Db, user: &AuthUser, post_id: i64) -> Result<History, AppError> {
     require_read(user)?;
     let staff = user.is_staff();
-    state
-        .db
-        .read(move |c| {
-            let (post, topic) = locked_post(c, post_id)?;
-            if post.deleted_at.is_some() && !staff {
-                return Err(AppError::NotFound);
+    db.read(move |c| {
+        let (post, topic) = locked_post(c, post_id)?;
+        if post.deleted_at.is_some() && !staff {
+            return Err(AppError::NotFound);
+        }
+        let revisions: Vec<(PostRevision, AuthorRow)> = post_revisions::table
+            .inner_join(users::table.on(users::id.eq(post_revisions::user_id)))
+            .filter(post_revisions::post_id.eq(post_id))
+            .order(post_revisions::number.desc())
+            .select((PostRevision::as_select(), author_columns()))
+            .load(c)?;
+        let current_title: String = topics::table.find(topic.id).select(topics::title).first(c)?;
+        // Newest first: each edit turned its revision's text into the next newer one.
+        let mut after_body = post.body_markdown.clone();
+        let mut after_title = current_title;
+        let mut edits = Vec::with_capacity(revisions.len());
+        for (revision, a) in revisions {
+            let diff = diff_lines(&revision.body_markdown, &after_body);
+            let new_title = revision.title.as_ref().map(|_| after_title.clone());
+            after_body = revision.body_markdown.clone();
+            if let Some(t) = &revision.title {
+                after_title = t.clone();
             }
-            let revisions: Vec<(PostRevision, AuthorRow)> = post_revisions::table
-                .inner_join(users::table.on(users::id.eq(post_revisions::user_id)))
-                .filter(post_revisions::post_id.eq(post_id))
-                .order(post_revisions::number.desc())
-                .select((PostRevision::as_select(), author_columns()))
-                .load(c)?;
-            let current_title: String = topics::table.find(topic.id).select(topics::title).first(c)?;
-            // Newest first: each edit turned its revision's text into the next newer one.
-            let mut after_body = post.body_markdown.clone();
-            let mut after_title = current_title;
-            let mut edits = Vec::with_capacity(revisions.len());
-            for (revision, a) in revisions {
-                let diff = diff_lines(&revision.body_markdown, &after_body);
-                let new_title = revision.title.as_ref().map(|_| after_title.clone());
-                after_body = revision.body_markdown.clone();
-                if let Some(t) = &revision.title {
-                    after_title = t.clone();
-                }
-                edits.push(Edit {
-                    revision,
-                    editor: author(a),
-                    diff,
-                    new_title,
-                });
-            }
-            Ok(History {
-                post_id,
-                topic_id: topic.id,
-                current: post.body_markdown,
-                edits,
-            })
+            edits.push(Edit {
+                revision,
+                editor: author(a),
+                diff,
+                new_title,
+            });
+        }
+        Ok(History {
+            post_id,
+            topic_id: topic.id,
+            current: post.body_markdown,
+            edits,
         })
-        .await
+    })
+    .await
 }
 
 /// A post as a quotation to start a reply with: who wrote it, then its text as a block
 /// quote. Only posts a reader can see may be quoted.
-pub async fn quote(state: &AppState, user: &AuthUser, post_id: i64) -> Result<(i64, String), AppError> {
+pub async fn quote(db: &Db, user: &AuthUser, post_id: i64) -> Result<(i64, String), AppError> {
     require_read(user)?;
-    state
-        .db
-        .read(move |c| {
-            let (post, topic) = locked_post(c, post_id)?;
-            if post.deleted_at.is_some() || post.hidden {
-                return Err(AppError::NotFound);
-            }
-            let username: Option<String> =
-                users::table.find(post.user_id).select(users::username).first(c)?;
-            let handle = username.unwrap_or_else(|| format!("user{}", post.user_id));
-            let quoted: String = post.body_markdown.lines().map(|l| format!("> {l}\n")).collect();
-            Ok((topic.id, format!("@{handle} wrote:\n\n{quoted}\n")))
-        })
-        .await
+    db.read(move |c| {
+        let (post, topic) = locked_post(c, post_id)?;
+        if post.deleted_at.is_some() || post.hidden {
+            return Err(AppError::NotFound);
+        }
+        let username: Option<String> = users::table.find(post.user_id).select(users::username).first(c)?;
+        let handle = username.unwrap_or_else(|| format!("user{}", post.user_id));
+        let quoted: String = post.body_markdown.lines().map(|l| format!("> {l}\n")).collect();
+        Ok((topic.id, format!("@{handle} wrote:\n\n{quoted}\n")))
+    })
+    .await
 }
 
 /// The address part of a topic (for `/t/{id}` links), when the reader may see it.
-pub async fn topic_slug(state: &AppState, user: &AuthUser, topic_id: i64) -> Result<String, AppError> {
+pub async fn topic_slug(db: &Db, user: &AuthUser, topic_id: i64) -> Result<String, AppError> {
     require_read(user)?;
     let staff = user.is_staff();
-    state
-        .db
-        .read(move |c| {
-            let (slug, deleted): (String, Option<chrono::NaiveDateTime>) = topics::table
-                .find(topic_id)
-                .select((topics::slug, topics::deleted_at))
-                .first(c)?;
-            if deleted.is_some() && !staff {
-                return Err(AppError::NotFound);
-            }
-            Ok(slug)
-        })
-        .await
+    db.read(move |c| {
+        let (slug, deleted): (String, Option<chrono::NaiveDateTime>) = topics::table
+            .find(topic_id)
+            .select((topics::slug, topics::deleted_at))
+            .first(c)?;
+        if deleted.is_some() && !staff {
+            return Err(AppError::NotFound);
+        }
+        Ok(slug)
+    })
+    .await
 }
 
 /// The opening post of a topic.
-pub async fn opening_post(state: &AppState, user: &AuthUser, topic_id: i64) -> Result<i64, AppError> {
+pub async fn opening_post(db: &Db, user: &AuthUser, topic_id: i64) -> Result<i64, AppError> {
     require_read(user)?;
-    state
-        .db
-        .read(move |c| {
-            Ok(posts::table
-                .filter(posts::topic_id.eq(topic_id))
-                .filter(posts::number.eq(1))
-                .select(posts::id)
-                .first(c)?)
-        })
-        .await
+    db.read(move |c| {
+        Ok(posts::table
+            .filter(posts::topic_id.eq(topic_id))
+            .filter(posts::number.eq(1))
+            .select(posts::id)
+            .first(c)?)
+    })
+    .await
 }

@@ -9,7 +9,7 @@ use super::{Kind, require_read, require_staff};
 use crate::app::AppState;
 use crate::db::models::{Download, Topic};
 use crate::db::schema::{categories, downloads, posts, topics, users};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::files::{FileRules, Upload, content_type_for};
 use crate::web::AuthUser;
@@ -40,7 +40,7 @@ fn release(c: &mut AnyConnection, topic_id: i64) -> Result<Topic, AppError> {
 
 /// Adds a download to a release (staff): the uploaded file, or else the link.
 pub async fn add(
-    state: &AppState,
+    db: &Db,
     user: &AuthUser,
     topic_id: i64,
     input: DownloadInput,
@@ -83,46 +83,41 @@ pub async fn add(
         l => l.chars().take(120).collect(),
     };
     let user_id = user.id;
-    state
-        .db
-        .write(move |c| {
-            release(c, topic_id)?;
-            super::touch(c, topic_id)?;
-            let values = (
-                downloads::topic_id.eq(topic_id),
-                downloads::label.eq(&label),
-                downloads::url.eq(&url),
-                downloads::sha256.eq(upload.as_ref().map(|u| u.stored.sha256.clone())),
-                downloads::filename.eq(upload.as_ref().map(|u| u.filename.clone())),
-                downloads::size.eq(upload.as_ref().map(|u| u.stored.size)),
-                downloads::content_type
-                    .eq(upload.as_ref().map(|u| content_type_for(&u.filename).to_string())),
-                downloads::user_id.eq(user_id),
-                downloads::created_at.eq(now()),
-            );
-            Ok(with_backend!(c, |c| diesel::insert_into(downloads::table)
-                .values(values)
-                .returning(Download::as_returning())
-                .get_result(c))?)
-        })
-        .await
+    db.write(move |c| {
+        release(c, topic_id)?;
+        super::touch(c, topic_id)?;
+        let values = (
+            downloads::topic_id.eq(topic_id),
+            downloads::label.eq(&label),
+            downloads::url.eq(&url),
+            downloads::sha256.eq(upload.as_ref().map(|u| u.stored.sha256.clone())),
+            downloads::filename.eq(upload.as_ref().map(|u| u.filename.clone())),
+            downloads::size.eq(upload.as_ref().map(|u| u.stored.size)),
+            downloads::content_type.eq(upload.as_ref().map(|u| content_type_for(&u.filename).to_string())),
+            downloads::user_id.eq(user_id),
+            downloads::created_at.eq(now()),
+        );
+        Ok(with_backend!(c, |c| diesel::insert_into(downloads::table)
+            .values(values)
+            .returning(Download::as_returning())
+            .get_result(c))?)
+    })
+    .await
 }
 
 /// Removes a download (staff). The file stays stored while anything else uses it.
-pub async fn remove(state: &AppState, user: &AuthUser, download_id: i64) -> Result<i64, AppError> {
+pub async fn remove(db: &Db, user: &AuthUser, download_id: i64) -> Result<i64, AppError> {
     require_staff(user, "remove downloads")?;
-    state
-        .db
-        .write(move |c| {
-            let topic_id: i64 = downloads::table
-                .find(download_id)
-                .select(downloads::topic_id)
-                .first(c)?;
-            diesel::delete(downloads::table.find(download_id)).execute(c)?;
-            super::touch(c, topic_id)?;
-            Ok(topic_id)
-        })
-        .await
+    db.write(move |c| {
+        let topic_id: i64 = downloads::table
+            .find(download_id)
+            .select(downloads::topic_id)
+            .first(c)?;
+        diesel::delete(downloads::table.find(download_id)).execute(c)?;
+        super::touch(c, topic_id)?;
+        Ok(topic_id)
+    })
+    .await
 }
 
 /// A release's downloads, in the order they were added.
@@ -138,39 +133,32 @@ pub fn for_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Vec<Download>, 
 /// its address when that is a name it was uploaded under (files are stored by content,
 /// so the same bytes may be attached by several people under several names and types),
 /// else the first name it was uploaded under.
-pub async fn file_name(
-    state: &AppState,
-    user: &AuthUser,
-    sha256: &str,
-    asked: &str,
-) -> Result<String, AppError> {
+pub async fn file_name(db: &Db, user: &AuthUser, sha256: &str, asked: &str) -> Result<String, AppError> {
     require_read(user)?;
     let sha = sha256.to_string();
     let asked = asked.to_string();
-    state
-        .db
-        .read(move |c| {
-            use crate::db::schema::uploads;
-            let mut names: Vec<String> = uploads::table
-                .filter(uploads::sha256.eq(&sha))
-                .order(uploads::id.asc())
-                .select(uploads::filename)
-                .load(c)?;
-            names.extend(
-                downloads::table
-                    .inner_join(topics::table)
-                    .filter(downloads::sha256.eq(&sha))
-                    .filter(topics::deleted_at.is_null())
-                    .order(downloads::id.asc())
-                    .select(downloads::filename.assume_not_null())
-                    .load::<String>(c)?,
-            );
-            if names.contains(&asked) {
-                return Ok(asked);
-            }
-            names.into_iter().next().ok_or(AppError::NotFound)
-        })
-        .await
+    db.read(move |c| {
+        use crate::db::schema::uploads;
+        let mut names: Vec<String> = uploads::table
+            .filter(uploads::sha256.eq(&sha))
+            .order(uploads::id.asc())
+            .select(uploads::filename)
+            .load(c)?;
+        names.extend(
+            downloads::table
+                .inner_join(topics::table)
+                .filter(downloads::sha256.eq(&sha))
+                .filter(topics::deleted_at.is_null())
+                .order(downloads::id.asc())
+                .select(downloads::filename.assume_not_null())
+                .load::<String>(c)?,
+        );
+        if names.contains(&asked) {
+            return Ok(asked);
+        }
+        names.into_iter().next().ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// Which releases a feed covers.

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::{Category, NewPost, NewTopic, Topic};
 use crate::db::schema::{categories, posts, tags, topic_tags, topics, users};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 use crate::with_backend;
@@ -173,7 +173,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
     }
     let (title, body, tags) = (title?, body?, tags?);
     super::check_post_rate(state, user)?;
-    let rendered = super::prerender(state, &body).await?;
+    let rendered = super::prerender(&state.db, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = crate::mail::MailContext::of(state);
     state
@@ -348,7 +348,7 @@ fn parse_cursor(sort: Sort, raw: &str) -> Result<Cursor, AppError> {
 }
 
 /// Lists topics (two queries: the topics with authors and categories, then tags).
-pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Result<TopicList, AppError> {
+pub async fn list(db: &Db, user: &AuthUser, query: TopicQuery) -> Result<TopicList, AppError> {
     require_read(user)?;
     let sort = match query.sort.as_deref().unwrap_or("latest") {
         "latest" | "" => Sort::Latest,
@@ -384,124 +384,121 @@ pub async fn list(state: &AppState, user: &AuthUser, query: TopicQuery) -> Resul
         .map(|a| parse_cursor(sort, a))
         .transpose()?;
     let user_id = user.id;
-    state
-        .db
-        .read(move |c| {
-            let category_ids = match query.category.as_deref().filter(|c| !c.is_empty()) {
-                Some(slug) => {
-                    let id = by_slug(c, slug)?.id;
-                    Some(with_children(c, id)?)
-                }
-                None => None,
-            };
-            let base = || {
-                let mut q = topics::table
-                    .inner_join(users::table.on(users::id.eq(topics::user_id)))
-                    .inner_join(categories::table)
-                    .filter(topics::deleted_at.is_null())
-                    .filter(topics::merged_into_id.is_null())
-                    .select((Topic::as_select(), author_columns(), category_columns()))
-                    .into_boxed();
-                // One category by equality: PostgreSQL reads `= ANY($1)` without the
-                // index order and would sort the whole category.
-                match category_ids.as_deref() {
-                    Some([one]) => q = q.filter(topics::category_id.eq(*one)),
-                    Some(many) => q = q.filter(topics::category_id.eq_any(many.to_vec())),
-                    None => {}
-                }
-                if let Some(tag) = &query.tag {
-                    q = q.filter(
-                        topics::id.eq_any(
-                            topic_tags::table
-                                .inner_join(tags::table)
-                                .filter(tags::name.eq(tag.trim().to_lowercase()))
-                                .select(topic_tags::topic_id),
-                        ),
-                    );
-                }
-                match filter.as_deref() {
-                    Some("unanswered") => q = q.filter(topics::reply_count.eq(0)),
-                    Some("solved") => q = q.filter(topics::accepted_post_id.is_not_null()),
-                    Some("mine") => q = q.filter(topics::user_id.eq(user_id)),
-                    _ => {}
-                }
-                if let Some(s) = &status {
-                    q = q.filter(topics::status.eq(s.clone()));
-                }
-                q
-            };
-            // Pinned topics lead the first page of a category's latest list.
-            let show_pinned =
-                category_ids.is_some() && cursor.is_none() && sort == Sort::Latest && filter.is_none();
-            let pinned_rows = if show_pinned {
-                base()
-                    .filter(topics::pinned.eq(true))
-                    .order((topics::last_posted_at.desc(), topics::id.desc()))
-                    .limit(10)
-                    .load(c)?
-            } else {
-                Vec::new()
-            };
-            let (rows, next) = if sort == Sort::Trending {
-                let offset = match cursor {
-                    Some(Cursor::Offset(n)) => n,
-                    _ => 0,
-                };
-                let ids =
-                    super::ideas::trending_ids(c, category_ids.as_deref(), offset, TOPICS_PER_PAGE + 1)?;
-                let more = ids.len() as i64 > TOPICS_PER_PAGE;
-                let ids: Vec<i64> = ids.into_iter().take(TOPICS_PER_PAGE as usize).collect();
-                let mut rows: Vec<TopicRow> = base().filter(topics::id.eq_any(ids.clone())).load(c)?;
-                rows.sort_by_key(|(t, _, _)| ids.iter().position(|id| *id == t.id));
-                (rows, more.then(|| (offset + TOPICS_PER_PAGE).to_string()))
-            } else {
-                let mut q = base();
-                if show_pinned {
-                    q = q.filter(topics::pinned.eq(false));
-                }
-                q = match (sort, cursor) {
-                    (Sort::Latest, Some(Cursor::Time(t, id))) => q.filter(
-                        topics::last_posted_at
-                            .lt(t)
-                            .or(topics::last_posted_at.eq(t).and(topics::id.lt(id))),
+    db.read(move |c| {
+        let category_ids = match query.category.as_deref().filter(|c| !c.is_empty()) {
+            Some(slug) => {
+                let id = by_slug(c, slug)?.id;
+                Some(with_children(c, id)?)
+            }
+            None => None,
+        };
+        let base = || {
+            let mut q = topics::table
+                .inner_join(users::table.on(users::id.eq(topics::user_id)))
+                .inner_join(categories::table)
+                .filter(topics::deleted_at.is_null())
+                .filter(topics::merged_into_id.is_null())
+                .select((Topic::as_select(), author_columns(), category_columns()))
+                .into_boxed();
+            // One category by equality: PostgreSQL reads `= ANY($1)` without the
+            // index order and would sort the whole category.
+            match category_ids.as_deref() {
+                Some([one]) => q = q.filter(topics::category_id.eq(*one)),
+                Some(many) => q = q.filter(topics::category_id.eq_any(many.to_vec())),
+                None => {}
+            }
+            if let Some(tag) = &query.tag {
+                q = q.filter(
+                    topics::id.eq_any(
+                        topic_tags::table
+                            .inner_join(tags::table)
+                            .filter(tags::name.eq(tag.trim().to_lowercase()))
+                            .select(topic_tags::topic_id),
                     ),
-                    (Sort::Newest, Some(Cursor::Time(t, id))) => q.filter(
-                        topics::created_at
-                            .lt(t)
-                            .or(topics::created_at.eq(t).and(topics::id.lt(id))),
-                    ),
-                    (Sort::Votes, Some(Cursor::Score(s, id))) => {
-                        q.filter(topics::score.lt(s).or(topics::score.eq(s).and(topics::id.lt(id))))
-                    }
-                    _ => q,
-                };
-                q = match sort {
-                    Sort::Newest => q.order((topics::created_at.desc(), topics::id.desc())),
-                    Sort::Votes => q.order((topics::score.desc(), topics::id.desc())),
-                    _ => q.order((topics::last_posted_at.desc(), topics::id.desc())),
-                };
-                let mut rows: Vec<TopicRow> = q.limit(TOPICS_PER_PAGE + 1).load(c)?;
-                let more = rows.len() as i64 > TOPICS_PER_PAGE;
-                rows.truncate(TOPICS_PER_PAGE as usize);
-                let next = more.then(|| rows.last()).flatten().map(|(t, _, _)| match sort {
-                    Sort::Newest => format!("{}_{}", t.created_at.and_utc().timestamp_micros(), t.id),
-                    Sort::Votes => format!("{}_{}", t.score, t.id),
-                    _ => format!("{}_{}", t.last_posted_at.and_utc().timestamp_micros(), t.id),
-                });
-                (rows, next)
+                );
+            }
+            match filter.as_deref() {
+                Some("unanswered") => q = q.filter(topics::reply_count.eq(0)),
+                Some("solved") => q = q.filter(topics::accepted_post_id.is_not_null()),
+                Some("mine") => q = q.filter(topics::user_id.eq(user_id)),
+                _ => {}
+            }
+            if let Some(s) = &status {
+                q = q.filter(topics::status.eq(s.clone()));
+            }
+            q
+        };
+        // Pinned topics lead the first page of a category's latest list.
+        let show_pinned =
+            category_ids.is_some() && cursor.is_none() && sort == Sort::Latest && filter.is_none();
+        let pinned_rows = if show_pinned {
+            base()
+                .filter(topics::pinned.eq(true))
+                .order((topics::last_posted_at.desc(), topics::id.desc()))
+                .limit(10)
+                .load(c)?
+        } else {
+            Vec::new()
+        };
+        let (rows, next) = if sort == Sort::Trending {
+            let offset = match cursor {
+                Some(Cursor::Offset(n)) => n,
+                _ => 0,
             };
-            let mut all = pinned_rows;
-            let pinned_len = all.len();
-            all.extend(rows);
-            let mut cards = views::cards(c, all)?;
-            let topics = cards.split_off(pinned_len);
-            Ok(TopicList {
-                pinned: cards,
-                topics,
-                next,
-            })
+            let ids = super::ideas::trending_ids(c, category_ids.as_deref(), offset, TOPICS_PER_PAGE + 1)?;
+            let more = ids.len() as i64 > TOPICS_PER_PAGE;
+            let ids: Vec<i64> = ids.into_iter().take(TOPICS_PER_PAGE as usize).collect();
+            let mut rows: Vec<TopicRow> = base().filter(topics::id.eq_any(ids.clone())).load(c)?;
+            rows.sort_by_key(|(t, _, _)| ids.iter().position(|id| *id == t.id));
+            (rows, more.then(|| (offset + TOPICS_PER_PAGE).to_string()))
+        } else {
+            let mut q = base();
+            if show_pinned {
+                q = q.filter(topics::pinned.eq(false));
+            }
+            q = match (sort, cursor) {
+                (Sort::Latest, Some(Cursor::Time(t, id))) => q.filter(
+                    topics::last_posted_at
+                        .lt(t)
+                        .or(topics::last_posted_at.eq(t).and(topics::id.lt(id))),
+                ),
+                (Sort::Newest, Some(Cursor::Time(t, id))) => q.filter(
+                    topics::created_at
+                        .lt(t)
+                        .or(topics::created_at.eq(t).and(topics::id.lt(id))),
+                ),
+                (Sort::Votes, Some(Cursor::Score(s, id))) => {
+                    q.filter(topics::score.lt(s).or(topics::score.eq(s).and(topics::id.lt(id))))
+                }
+                _ => q,
+            };
+            q = match sort {
+                Sort::Newest => q.order((topics::created_at.desc(), topics::id.desc())),
+                Sort::Votes => q.order((topics::score.desc(), topics::id.desc())),
+                _ => q.order((topics::last_posted_at.desc(), topics::id.desc())),
+            };
+            let mut rows: Vec<TopicRow> = q.limit(TOPICS_PER_PAGE + 1).load(c)?;
+            let more = rows.len() as i64 > TOPICS_PER_PAGE;
+            rows.truncate(TOPICS_PER_PAGE as usize);
+            let next = more.then(|| rows.last()).flatten().map(|(t, _, _)| match sort {
+                Sort::Newest => format!("{}_{}", t.created_at.and_utc().timestamp_micros(), t.id),
+                Sort::Votes => format!("{}_{}", t.score, t.id),
+                _ => format!("{}_{}", t.last_posted_at.and_utc().timestamp_micros(), t.id),
+            });
+            (rows, next)
+        };
+        let mut all = pinned_rows;
+        let pinned_len = all.len();
+        all.extend(rows);
+        let mut cards = views::cards(c, all)?;
+        let topics = cards.split_off(pinned_len);
+        Ok(TopicList {
+            pinned: cards,
+            topics,
+            next,
         })
-        .await
+    })
+    .await
 }
 
 /// A staff action on a topic.
@@ -523,57 +520,50 @@ pub enum Moderation {
 }
 
 /// Locks, pins or moves a topic (staff).
-pub async fn moderate(
-    state: &AppState,
-    user: &AuthUser,
-    topic_id: i64,
-    action: Moderation,
-) -> Result<(), AppError> {
+pub async fn moderate(db: &Db, user: &AuthUser, topic_id: i64, action: Moderation) -> Result<(), AppError> {
     require_staff(user, "lock, pin, move or mark topics official")?;
-    state
-        .db
-        .write(move |c| {
-            lock(c, Row::Topic(topic_id))?;
-            let topic: Topic = topics::table.find(topic_id).select(Topic::as_select()).first(c)?;
-            match action {
-                Moderation::Lock | Moderation::Unlock => {
+    db.write(move |c| {
+        lock(c, Row::Topic(topic_id))?;
+        let topic: Topic = topics::table.find(topic_id).select(Topic::as_select()).first(c)?;
+        match action {
+            Moderation::Lock | Moderation::Unlock => {
+                diesel::update(topics::table.find(topic_id))
+                    .set(topics::locked.eq(matches!(action, Moderation::Lock)))
+                    .execute(c)?;
+            }
+            Moderation::Pin | Moderation::Unpin => {
+                diesel::update(topics::table.find(topic_id))
+                    .set(topics::pinned.eq(matches!(action, Moderation::Pin)))
+                    .execute(c)?;
+            }
+            Moderation::Official | Moderation::Unofficial => {
+                diesel::update(topics::table.find(topic_id))
+                    .set(topics::official.eq(matches!(action, Moderation::Official)))
+                    .execute(c)?;
+                outbox(c, "topic", topic_id)?;
+            }
+            Moderation::Move { category } => {
+                let to: Category = by_slug(c, category.trim()).map_err(|_| {
+                    AppError::field("category", format!("There is no category '{category}'."))
+                })?;
+                if to.id != topic.category_id {
+                    move_counts(c, &topic, to.id)?;
                     diesel::update(topics::table.find(topic_id))
-                        .set(topics::locked.eq(matches!(action, Moderation::Lock)))
-                        .execute(c)?;
-                }
-                Moderation::Pin | Moderation::Unpin => {
-                    diesel::update(topics::table.find(topic_id))
-                        .set(topics::pinned.eq(matches!(action, Moderation::Pin)))
-                        .execute(c)?;
-                }
-                Moderation::Official | Moderation::Unofficial => {
-                    diesel::update(topics::table.find(topic_id))
-                        .set(topics::official.eq(matches!(action, Moderation::Official)))
+                        .set(topics::category_id.eq(to.id))
                         .execute(c)?;
                     outbox(c, "topic", topic_id)?;
                 }
-                Moderation::Move { category } => {
-                    let to: Category = by_slug(c, category.trim()).map_err(|_| {
-                        AppError::field("category", format!("There is no category '{category}'."))
-                    })?;
-                    if to.id != topic.category_id {
-                        move_counts(c, &topic, to.id)?;
-                        diesel::update(topics::table.find(topic_id))
-                            .set(topics::category_id.eq(to.id))
-                            .execute(c)?;
-                        outbox(c, "topic", topic_id)?;
-                    }
-                }
             }
-            diesel::update(topics::table.find(topic_id))
-                .set((
-                    topics::updated_at.eq(now()),
-                    topics::revision.eq(topics::revision + 1),
-                ))
-                .execute(c)?;
-            Ok(())
-        })
-        .await
+        }
+        diesel::update(topics::table.find(topic_id))
+            .set((
+                topics::updated_at.eq(now()),
+                topics::revision.eq(topics::revision + 1),
+            ))
+            .execute(c)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Moves a topic's counts from its category to another.

@@ -40,7 +40,7 @@ async fn list_notifications(
     user: ApiUser,
     q: web::Query<Before>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(settings::list(&state, &user, q.before).await?))
+    Ok(HttpResponse::Ok().json(settings::list(&state.db, &user, q.before).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -68,7 +68,7 @@ async fn read_notifications(
     user: ApiUser,
     body: web::Json<ReadRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let unread = settings::mark_read(&state, &user, body.into_inner().ids).await?;
+    let unread = settings::mark_read(&state.db, &user, body.into_inner().ids).await?;
     Ok(HttpResponse::Ok().json(Unread { unread }))
 }
 
@@ -80,7 +80,7 @@ async fn read_notifications(
     responses((status = 200, description = "The settings", body = settings::Settings))
 )]
 async fn get_settings(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(settings::settings(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(settings::settings(&state.db, &user).await?))
 }
 
 #[utoipa::path(
@@ -96,8 +96,8 @@ async fn put_settings(
     user: ApiUser,
     body: web::Json<EmailChoice>,
 ) -> Result<HttpResponse, AppError> {
-    settings::set_email(&state, &user, &body.email).await?;
-    Ok(HttpResponse::Ok().json(settings::settings(&state, &user).await?))
+    settings::set_email(&state.db, &user, &body.email).await?;
+    Ok(HttpResponse::Ok().json(settings::settings(&state.db, &user).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -121,7 +121,7 @@ async fn put_topic_watch(
     id: web::Path<i64>,
     body: web::Json<Watching>,
 ) -> Result<HttpResponse, AppError> {
-    settings::watch_topic(&state, &user, id.into_inner(), body.watching).await?;
+    settings::watch_topic(&state.db, &user, id.into_inner(), body.watching).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -151,7 +151,7 @@ async fn put_category_watch(
     slug: web::Path<String>,
     body: web::Json<Level>,
 ) -> Result<HttpResponse, AppError> {
-    settings::watch_category(&state, &user, &slug, &body.level).await?;
+    settings::watch_category(&state.db, &user, &slug, &body.level).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -176,7 +176,7 @@ async fn put_product_follow(
     product: web::Path<String>,
     body: web::Json<Following>,
 ) -> Result<HttpResponse, AppError> {
-    settings::follow_product(&state, &user, &product, body.following).await?;
+    settings::follow_product(&state.db, &user, &product, body.following).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

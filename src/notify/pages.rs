@@ -37,12 +37,12 @@ async fn list(
     user: CurrentUser,
     q: web::Query<Before>,
 ) -> Result<HttpResponse, AppError> {
-    let list: NotificationList = settings::list(&state, &user, q.before).await?;
+    let list: NotificationList = settings::list(&state.db, &user, q.before).await?;
     ctx.render("notify/list.html", &list)
 }
 
 async fn read_all(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    settings::mark_read(&state, &user, None).await?;
+    settings::mark_read(&state.db, &user, None).await?;
     Ok(see_other("/notifications"))
 }
 
@@ -51,10 +51,10 @@ async fn open(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (topic_id, post_id) = settings::open(&state, &user, id.into_inner()).await?;
+    let (topic_id, post_id) = settings::open(&state.db, &user, id.into_inner()).await?;
     let to = match post_id {
         Some(p) => {
-            let number = crate::forum::posts::number_of(&state, p).await?;
+            let number = crate::forum::posts::number_of(&state.db, p).await?;
             post_place(&Replied {
                 id: p,
                 topic_id,
@@ -77,7 +77,7 @@ async fn settings_page(
     ctx: PageCtx,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let settings = settings::settings(&state, &user).await?;
+    let settings = settings::settings(&state.db, &user).await?;
     ctx.render(
         "notify/settings.html",
         &SettingsPage {
@@ -93,10 +93,10 @@ async fn save_settings(
     user: CurrentUser,
     form: web::Form<settings::EmailChoice>,
 ) -> Result<HttpResponse, AppError> {
-    match settings::set_email(&state, &user, &form.email).await {
+    match settings::set_email(&state.db, &user, &form.email).await {
         Ok(()) => Ok(see_other("/notifications/settings?notice=saved")),
         Err(AppError::Invalid { fields, .. }) => {
-            let settings = settings::settings(&state, &user).await?;
+            let settings = settings::settings(&state.db, &user).await?;
             ctx.render_status(
                 crate::web::page::form_status(&fields),
                 "notify/settings.html",
@@ -123,7 +123,7 @@ async fn follow_product(
     user: CurrentUser,
     form: web::Form<ProductForm>,
 ) -> Result<HttpResponse, AppError> {
-    settings::follow_product(&state, &user, &form.product, form.following == "yes").await?;
+    settings::follow_product(&state.db, &user, &form.product, form.following == "yes").await?;
     Ok(see_other("/notifications/settings?notice=saved"))
 }
 
@@ -141,8 +141,8 @@ async fn topic_watch_page(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let topic_id = id.into_inner();
-    let title = crate::forum::posts::topic_title(&state, &user, topic_id).await?;
-    let watching = settings::watches_topic(&state, &user, topic_id).await?;
+    let title = crate::forum::posts::topic_title(&state.db, &user, topic_id).await?;
+    let watching = settings::watches_topic(&state.db, &user, topic_id).await?;
     ctx.render(
         "notify/watch_topic.html",
         &TopicWatchPage {
@@ -166,7 +166,7 @@ async fn watch_topic(
     form: web::Form<WatchForm>,
 ) -> Result<HttpResponse, AppError> {
     let topic_id = id.into_inner();
-    settings::watch_topic(&state, &user, topic_id, form.watching == "yes").await?;
+    settings::watch_topic(&state.db, &user, topic_id, form.watching == "yes").await?;
     Ok(see_other(&format!("/t/{topic_id}?notice=saved")))
 }
 
@@ -185,7 +185,7 @@ async fn category_watch_page(
 ) -> Result<HttpResponse, AppError> {
     crate::forum::require_read(&user)?;
     let slug = slug.into_inner();
-    let (name, level) = settings::category_level(&state, &user, &slug).await?;
+    let (name, level) = settings::category_level(&state.db, &user, &slug).await?;
     ctx.render(
         "notify/watch_category.html",
         &CategoryWatchPage { slug, name, level },
@@ -205,7 +205,7 @@ async fn watch_category(
     form: web::Form<LevelForm>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    settings::watch_category(&state, &user, &slug, &form.level).await?;
+    settings::watch_category(&state.db, &user, &slug, &form.level).await?;
     Ok(see_other(&format!("/c/{slug}?notice=saved")))
 }
 

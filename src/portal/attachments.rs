@@ -1,6 +1,7 @@
 //! Files attached to tickets. They are stored by content like every upload, but served
 //! only through the ticket: whoever may not see the ticket gets a 404 for its files too.
 
+use crate::db::Db;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -73,36 +74,27 @@ pub fn record(c: &mut AnyConnection, ticket_id: i64, user_id: i64, files: &[Uplo
 }
 
 /// Attaches files to a ticket the user may see and that is not archived.
-pub async fn attach(
-    state: &AppState,
-    user: &AuthUser,
-    ticket_id: i64,
-    files: Vec<Upload>,
-) -> Result<(), AppError> {
+pub async fn attach(db: &Db, user: &AuthUser, ticket_id: i64, files: Vec<Upload>) -> Result<(), AppError> {
     let who = access(user)?;
     if files.is_empty() {
         return Err(AppError::field(FIELD, "Choose at least one file to attach."));
     }
     let me = user.id;
-    state
-        .db
-        .write(move |c| {
-            lock(c, Row::Ticket(ticket_id))?;
-            let t = visible(c, who, ticket_id)?;
-            not_archived(&t)?;
-            record(c, ticket_id, me, &files)?;
-            touch(c, ticket_id)
-        })
-        .await
+    db.write(move |c| {
+        lock(c, Row::Ticket(ticket_id))?;
+        let t = visible(c, who, ticket_id)?;
+        not_archived(&t)?;
+        record(c, ticket_id, me, &files)?;
+        touch(c, ticket_id)
+    })
+    .await
 }
 
 /// Refuses (404, or 403 outside the portal) before an upload is read when the ticket is
 /// not the user's to change: one primary-key lookup, not the whole ticket page.
-pub async fn may_attach(state: &AppState, user: &AuthUser, ticket_id: i64) -> Result<(), AppError> {
+pub async fn may_attach(db: &Db, user: &AuthUser, ticket_id: i64) -> Result<(), AppError> {
     let who = access(user)?;
-    state
-        .db
-        .read(move |c| not_archived(&visible(c, who, ticket_id)?).map(|_| ()))
+    db.read(move |c| not_archived(&visible(c, who, ticket_id)?).map(|_| ()))
         .await
 }
 
@@ -140,22 +132,15 @@ pub fn of_ticket(c: &mut AnyConnection, ticket_id: i64) -> Result<Vec<Attachment
 }
 
 /// One file of a ticket, as (sha256, filename), for someone who may see the ticket.
-pub async fn find(
-    state: &AppState,
-    user: &AuthUser,
-    ticket_id: i64,
-    id: i64,
-) -> Result<(String, String), AppError> {
+pub async fn find(db: &Db, user: &AuthUser, ticket_id: i64, id: i64) -> Result<(String, String), AppError> {
     let who: Access = access(user)?;
-    state
-        .db
-        .read(move |c| {
-            visible(c, who, ticket_id)?;
-            Ok(ticket_attachments::table
-                .filter(ticket_attachments::id.eq(id))
-                .filter(ticket_attachments::ticket_id.eq(ticket_id))
-                .select((ticket_attachments::sha256, ticket_attachments::filename))
-                .first(c)?)
-        })
-        .await
+    db.read(move |c| {
+        visible(c, who, ticket_id)?;
+        Ok(ticket_attachments::table
+            .filter(ticket_attachments::id.eq(id))
+            .filter(ticket_attachments::ticket_id.eq(ticket_id))
+            .select((ticket_attachments::sha256, ticket_attachments::filename))
+            .first(c)?)
+    })
+    .await
 }

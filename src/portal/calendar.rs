@@ -8,9 +8,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sla::Calendar;
-use crate::app::AppState;
 use crate::db::schema::business_calendar;
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::{AppError, FieldErrors};
 use crate::web::AuthUser;
 
@@ -149,32 +148,30 @@ pub fn load(c: &mut AnyConnection) -> Result<(CalendarForm, Calendar), AppError>
 /// due time of every ticket: a due time is a function of the ticket's creation, its
 /// priority and the calendar, and the lists, the alerts and the reports read the stored
 /// one while the ticket page computes it, so the two never disagree.
-pub async fn save(state: &AppState, user: &AuthUser, form: CalendarForm) -> Result<CalendarForm, AppError> {
+pub async fn save(db: &Db, user: &AuthUser, form: CalendarForm) -> Result<CalendarForm, AppError> {
     user.require_admin()?;
     let calendar = parse(&form)?;
     let saved = form.clone();
-    state
-        .db
-        .write(move |c| {
-            diesel::delete(business_calendar::table).execute(c)?;
-            diesel::insert_into(business_calendar::table)
-                .values((
-                    business_calendar::id.eq(1),
-                    business_calendar::zone.eq(form.zone.trim()),
-                    business_calendar::opens.eq(form.opens.trim()),
-                    business_calendar::closes.eq(form.closes.trim()),
-                    business_calendar::days.eq(form.days.trim()),
-                    business_calendar::holidays.eq(form.holidays.trim()),
-                    business_calendar::updated_at.eq(now()),
-                ))
-                .execute(c)?;
-            let moved = due_times_follow(c, &calendar)?;
-            if moved > 0 {
-                tracing::info!(tickets = moved, "due times follow the new business calendar");
-            }
-            Ok(())
-        })
-        .await?;
+    db.write(move |c| {
+        diesel::delete(business_calendar::table).execute(c)?;
+        diesel::insert_into(business_calendar::table)
+            .values((
+                business_calendar::id.eq(1),
+                business_calendar::zone.eq(form.zone.trim()),
+                business_calendar::opens.eq(form.opens.trim()),
+                business_calendar::closes.eq(form.closes.trim()),
+                business_calendar::days.eq(form.days.trim()),
+                business_calendar::holidays.eq(form.holidays.trim()),
+                business_calendar::updated_at.eq(now()),
+            ))
+            .execute(c)?;
+        let moved = due_times_follow(c, &calendar)?;
+        if moved > 0 {
+            tracing::info!(tickets = moved, "due times follow the new business calendar");
+        }
+        Ok(())
+    })
+    .await?;
     Ok(saved)
 }
 

@@ -9,9 +9,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Access, access};
-use crate::app::AppState;
 use crate::db::schema::{announcements, applications, environments, organizations, tickets, users};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::{AppError, FieldErrors};
 use crate::markdown::SafeHtml;
 use crate::web::AuthUser;
@@ -150,76 +149,65 @@ fn require_staff(user: &AuthUser) -> Result<(), AppError> {
 }
 
 /// Writes an announcement (staff).
-pub async fn create(state: &AppState, user: &AuthUser, input: AnnouncementInput) -> Result<i64, AppError> {
+pub async fn create(db: &Db, user: &AuthUser, input: AnnouncementInput) -> Result<i64, AppError> {
     require_staff(user)?;
     let (title, body, pinned, ends_at) = check(&input)?;
     let me = user.id;
-    let html = crate::forum::prerender(state, &body).await?.html;
-    state
-        .db
-        .write(move |c| {
-            let at = now();
-            let values = (
+    let html = crate::forum::prerender(db, &body).await?.html;
+    db.write(move |c| {
+        let at = now();
+        let values = (
+            announcements::title.eq(&title),
+            announcements::body_markdown.eq(&body),
+            announcements::body_html.eq(html.as_str()),
+            announcements::pinned.eq(pinned),
+            announcements::ends_at.eq(ends_at),
+            announcements::author_id.eq(me),
+            announcements::created_at.eq(at),
+            announcements::updated_at.eq(at),
+        );
+        Ok(with_backend!(c, |c| diesel::insert_into(announcements::table)
+            .values(values)
+            .returning(announcements::id)
+            .get_result::<i64>(c))?)
+    })
+    .await
+}
+
+/// Changes an announcement (staff): every field as sent.
+pub async fn update(db: &Db, user: &AuthUser, id: i64, input: AnnouncementInput) -> Result<(), AppError> {
+    require_staff(user)?;
+    let (title, body, pinned, ends_at) = check(&input)?;
+    let html = crate::forum::prerender(db, &body).await?.html;
+    db.write(move |c| {
+        let n = diesel::update(announcements::table.find(id))
+            .set((
                 announcements::title.eq(&title),
                 announcements::body_markdown.eq(&body),
                 announcements::body_html.eq(html.as_str()),
                 announcements::pinned.eq(pinned),
                 announcements::ends_at.eq(ends_at),
-                announcements::author_id.eq(me),
-                announcements::created_at.eq(at),
-                announcements::updated_at.eq(at),
-            );
-            Ok(with_backend!(c, |c| diesel::insert_into(announcements::table)
-                .values(values)
-                .returning(announcements::id)
-                .get_result::<i64>(c))?)
-        })
-        .await
-}
-
-/// Changes an announcement (staff): every field as sent.
-pub async fn update(
-    state: &AppState,
-    user: &AuthUser,
-    id: i64,
-    input: AnnouncementInput,
-) -> Result<(), AppError> {
-    require_staff(user)?;
-    let (title, body, pinned, ends_at) = check(&input)?;
-    let html = crate::forum::prerender(state, &body).await?.html;
-    state
-        .db
-        .write(move |c| {
-            let n = diesel::update(announcements::table.find(id))
-                .set((
-                    announcements::title.eq(&title),
-                    announcements::body_markdown.eq(&body),
-                    announcements::body_html.eq(html.as_str()),
-                    announcements::pinned.eq(pinned),
-                    announcements::ends_at.eq(ends_at),
-                    announcements::updated_at.eq(now()),
-                ))
-                .execute(c)?;
-            if n == 0 {
-                return Err(AppError::NotFound);
-            }
-            Ok(())
-        })
-        .await
+                announcements::updated_at.eq(now()),
+            ))
+            .execute(c)?;
+        if n == 0 {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Removes an announcement (staff).
-pub async fn delete(state: &AppState, user: &AuthUser, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, user: &AuthUser, id: i64) -> Result<(), AppError> {
     require_staff(user)?;
-    state
-        .db
-        .write(
-            move |c| match diesel::delete(announcements::table.find(id)).execute(c)? {
-                0 => Err(AppError::NotFound),
-                _ => Ok(()),
-            },
-        )
-        .await
+    db.write(
+        move |c| match diesel::delete(announcements::table.find(id)).execute(c)? {
+            0 => Err(AppError::NotFound),
+            _ => Ok(()),
+        },
+    )
+    .await
 }
 
 /// Announcements: the current ones, pinned first then newest; with `all`, staff also
@@ -278,10 +266,10 @@ pub fn load(c: &mut AnyConnection, all: bool) -> Result<Vec<Announcement>, AppEr
 }
 
 /// Announcements for anyone signed in who reads the community; staff may ask for all.
-pub async fn list(state: &AppState, user: &AuthUser, all: bool) -> Result<Vec<Announcement>, AppError> {
+pub async fn list(db: &Db, user: &AuthUser, all: bool) -> Result<Vec<Announcement>, AppError> {
     crate::forum::require_read(user)?;
     let all = all && user.is_staff();
-    state.db.read(move |c| load(c, all)).await
+    db.read(move |c| load(c, all)).await
 }
 
 /// A person of an organization, as its contacts see them.
@@ -342,39 +330,37 @@ pub struct Dashboard {
 
 /// The dashboard for a user: announcements for everyone who reads the community; the
 /// ticket parts for those who may use the portal.
-pub async fn dashboard(state: &AppState, user: &AuthUser) -> Result<Dashboard, AppError> {
+pub async fn dashboard(db: &Db, user: &AuthUser) -> Result<Dashboard, AppError> {
     crate::forum::require_read(user)?;
     let who = access(user);
     let org = user.organization_id;
     let staff = user.is_staff();
-    let incidents = crate::status::service::active(state).await?;
-    state
-        .db
-        .read(move |c| {
-            let announcements = load(c, false)?;
-            let organizations = match (org, staff) {
-                (Some(org), false) => vec![organization(c, org)?],
-                _ => Vec::new(),
-            };
-            let (portal, portal_refusal, open_by_status, due_soon) = match who {
-                Ok(who) => {
-                    let (open, due) = tickets_summary(c, who)?;
-                    (true, None, open, due)
-                }
-                Err(e) => (false, Some(e.to_string()), Vec::new(), Vec::new()),
-            };
-            Ok(Dashboard {
-                announcements,
-                organizations,
-                portal,
-                portal_refusal,
-                open_by_status,
-                due_soon,
-                staff,
-                incidents,
-            })
+    let incidents = crate::status::service::active(db).await?;
+    db.read(move |c| {
+        let announcements = load(c, false)?;
+        let organizations = match (org, staff) {
+            (Some(org), false) => vec![organization(c, org)?],
+            _ => Vec::new(),
+        };
+        let (portal, portal_refusal, open_by_status, due_soon) = match who {
+            Ok(who) => {
+                let (open, due) = tickets_summary(c, who)?;
+                (true, None, open, due)
+            }
+            Err(e) => (false, Some(e.to_string()), Vec::new(), Vec::new()),
+        };
+        Ok(Dashboard {
+            announcements,
+            organizations,
+            portal,
+            portal_refusal,
+            open_by_status,
+            due_soon,
+            staff,
+            incidents,
         })
-        .await
+    })
+    .await
 }
 
 fn organization(c: &mut AnyConnection, id: i64) -> Result<OrganizationView, AppError> {

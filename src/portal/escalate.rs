@@ -20,7 +20,7 @@ use super::ticket_status::Status;
 use super::tickets::{self, Filed, TicketInput};
 use crate::app::AppState;
 use crate::db::schema::{categories, links, posts, tickets as tickets_t, topics, users};
-use crate::db::{AnyConnection, ResultExt, now};
+use crate::db::{AnyConnection, Db, ResultExt, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 
@@ -125,10 +125,10 @@ pub fn may_file_for(user: &AuthUser, asker_id: i64, asker_organization: Option<i
 
 /// Who may escalate this question: staff, its asker as an authorized contact, or an
 /// authorized contact of the asker's organization.
-pub async fn who_may(state: &AppState, user: &AuthUser, topic_id: i64) -> Result<(Question, May), AppError> {
+pub async fn who_may(db: &Db, user: &AuthUser, topic_id: i64) -> Result<(Question, May), AppError> {
     crate::forum::require_read(user)?;
     let (me, org) = (user.id, user.organization_id);
-    let q = state.db.read(move |c| question(c, topic_id)).await?;
+    let q = db.read(move |c| question(c, topic_id)).await?;
     if may_file_for(user, q.asker_id, q.asker_organization) {
         return Ok((q, May::Yes));
     }
@@ -137,21 +137,19 @@ pub async fn who_may(state: &AppState, user: &AuthUser, topic_id: i64) -> Result
             "Only the person who asked, an authorized contact of their organization, or staff can escalate a question to a ticket.",
         ));
     }
-    state
-        .db
-        .read(move |c| {
-            let contacts: Vec<String> = match org {
-                Some(org) => users::table
-                    .filter(users::organization_id.eq(org))
-                    .filter(users::authorized_contact.eq(true))
-                    .order(users::display_name.asc())
-                    .select(users::display_name)
-                    .load(c)?,
-                None => Vec::new(),
-            };
-            Ok((q, May::AskAContact { contacts }))
-        })
-        .await
+    db.read(move |c| {
+        let contacts: Vec<String> = match org {
+            Some(org) => users::table
+                .filter(users::organization_id.eq(org))
+                .filter(users::authorized_contact.eq(true))
+                .order(users::display_name.asc())
+                .select(users::display_name)
+                .load(c)?,
+            None => Vec::new(),
+        };
+        Ok((q, May::AskAContact { contacts }))
+    })
+    .await
 }
 
 /// The ticket form filled in from the thread: its customer (the asker's organization),
@@ -182,7 +180,7 @@ pub async fn escalate(
     input: TicketInput,
     files: Vec<crate::files::Upload>,
 ) -> Result<(Filed, bool), AppError> {
-    let (q, may) = who_may(state, user, topic_id).await?;
+    let (q, may) = who_may(&state.db, user, topic_id).await?;
     escalate_checked(state, user, &q, &may, input, files).await
 }
 
@@ -202,7 +200,7 @@ pub async fn escalate_checked(
         ));
     }
     if let Some(existing) = q.ticket_id {
-        return Ok((existing_filed(state, existing).await?, false));
+        return Ok((existing_filed(&state.db, existing).await?, false));
     }
     match tickets::create_linked(state, user, input, files, topic_id).await {
         Ok(filed) => Ok((filed, true)),
@@ -210,7 +208,7 @@ pub async fn escalate_checked(
         Err(AppError::Conflict(_)) => {
             let found = state.db.read(move |c| escalated_ticket(c, topic_id)).await?;
             match found {
-                Some(id) => Ok((existing_filed(state, id).await?, false)),
+                Some(id) => Ok((existing_filed(&state.db, id).await?, false)),
                 None => Err(AppError::Conflict(
                     "The question could not be escalated; try again.".into(),
                 )),
@@ -220,21 +218,19 @@ pub async fn escalate_checked(
     }
 }
 
-async fn existing_filed(state: &AppState, id: i64) -> Result<Filed, AppError> {
-    state
-        .db
-        .read(move |c| {
-            let (priority, flagged): (String, bool) = tickets_t::table
-                .find(id)
-                .select((tickets_t::priority, tickets_t::flagged))
-                .first(c)?;
-            Ok(Filed {
-                id,
-                priority,
-                flagged,
-            })
+async fn existing_filed(db: &Db, id: i64) -> Result<Filed, AppError> {
+    db.read(move |c| {
+        let (priority, flagged): (String, bool) = tickets_t::table
+            .find(id)
+            .select((tickets_t::priority, tickets_t::flagged))
+            .first(c)?;
+        Ok(Filed {
+            id,
+            priority,
+            flagged,
         })
-        .await
+    })
+    .await
 }
 
 /// In the ticket's transaction: links the thread to it, or fails with a conflict when
@@ -271,7 +267,7 @@ pub struct Banner {
 /// The banner of an escalated thread for this reader (one lookup, only for escalated
 /// threads and only for those who may see the ticket's state).
 pub async fn banner(
-    state: &AppState,
+    db: &Db,
     user: &AuthUser,
     ticket_id: i64,
     asker_id: i64,
@@ -283,8 +279,7 @@ pub async fn banner(
             status: None,
         });
     }
-    let status: String = state
-        .db
+    let status: String = db
         .read_quick(move |c| {
             Ok(tickets_t::table
                 .find(ticket_id)
@@ -316,38 +311,35 @@ fn solved(status: &str) -> bool {
 }
 
 /// What staff may publish back from a ticket.
-pub async fn publishable(state: &AppState, user: &AuthUser, ticket_id: i64) -> Result<Publishable, AppError> {
+pub async fn publishable(db: &Db, user: &AuthUser, ticket_id: i64) -> Result<Publishable, AppError> {
     if !user.is_staff() {
         return Err(AppError::forbidden(
             "Only staff publish a ticket's solution to the community.",
         ));
     }
-    state
-        .db
-        .read(move |c| {
-            let status: String = tickets_t::table
-                .find(ticket_id)
-                .select(tickets_t::status)
-                .first(c)?;
-            let topic_id = escalated_from(c, ticket_id)?.ok_or_else(|| {
-                AppError::Conflict("This ticket did not come from a community question.".into())
-            })?;
-            if !solved(&status) {
-                return Err(AppError::Conflict(
-                    "Publish the solution once the ticket is at Solution Provided/Monitoring or Closed."
-                        .into(),
-                ));
-            }
-            let topic_title: String = topics::table.find(topic_id).select(topics::title).first(c)?;
-            let solution = super::workflow::latest_staff_note(c, ticket_id)?.unwrap_or_default();
-            Ok(Publishable {
-                ticket_id,
-                topic_id,
-                topic_title,
-                solution,
-            })
+    db.read(move |c| {
+        let status: String = tickets_t::table
+            .find(ticket_id)
+            .select(tickets_t::status)
+            .first(c)?;
+        let topic_id = escalated_from(c, ticket_id)?.ok_or_else(|| {
+            AppError::Conflict("This ticket did not come from a community question.".into())
+        })?;
+        if !solved(&status) {
+            return Err(AppError::Conflict(
+                "Publish the solution once the ticket is at Solution Provided/Monitoring or Closed.".into(),
+            ));
+        }
+        let topic_title: String = topics::table.find(topic_id).select(topics::title).first(c)?;
+        let solution = super::workflow::latest_staff_note(c, ticket_id)?.unwrap_or_default();
+        Ok(Publishable {
+            ticket_id,
+            topic_id,
+            topic_title,
+            solution,
         })
-        .await
+    })
+    .await
 }
 
 /// Publishes the solution as a reply in the thread, by the staff member, and accepts
@@ -359,7 +351,7 @@ pub async fn publish(
     body: &str,
     accept: bool,
 ) -> Result<crate::forum::posts::Replied, AppError> {
-    let p = publishable(state, user, ticket_id).await?;
+    let p = publishable(&state.db, user, ticket_id).await?;
     let replied = crate::forum::posts::reply(state, user, p.topic_id, body).await?;
     let (post_id, me) = (replied.id, user.id);
     state
@@ -395,37 +387,31 @@ pub struct ArticleDraft {
 }
 
 /// The article draft of a solved or closed ticket, escalated from the community or not.
-pub async fn article_draft(
-    state: &AppState,
-    user: &AuthUser,
-    ticket_id: i64,
-) -> Result<ArticleDraft, AppError> {
+pub async fn article_draft(db: &Db, user: &AuthUser, ticket_id: i64) -> Result<ArticleDraft, AppError> {
     if !user.is_staff() {
         return Err(AppError::forbidden(
             "Only staff write Knowledge Share articles from tickets.",
         ));
     }
-    state
-        .db
-        .read(move |c| {
-            let (subject, description, status): (String, String, String) = tickets_t::table
-                .find(ticket_id)
-                .select((
-                    tickets_t::subject,
-                    tickets_t::description_markdown,
-                    tickets_t::status,
-                ))
-                .first(c)?;
-            if !solved(&status) {
-                return Err(AppError::Conflict(
-                    "Write an article once the ticket is at Solution Provided/Monitoring or Closed.".into(),
-                ));
-            }
-            let solution = super::workflow::latest_staff_note(c, ticket_id)?.unwrap_or_default();
-            Ok(ArticleDraft {
-                body: format!("## The problem\n\n{description}\n\n## The solution\n\n{solution}\n"),
-                title: subject,
-            })
+    db.read(move |c| {
+        let (subject, description, status): (String, String, String) = tickets_t::table
+            .find(ticket_id)
+            .select((
+                tickets_t::subject,
+                tickets_t::description_markdown,
+                tickets_t::status,
+            ))
+            .first(c)?;
+        if !solved(&status) {
+            return Err(AppError::Conflict(
+                "Write an article once the ticket is at Solution Provided/Monitoring or Closed.".into(),
+            ));
+        }
+        let solution = super::workflow::latest_staff_note(c, ticket_id)?.unwrap_or_default();
+        Ok(ArticleDraft {
+            body: format!("## The problem\n\n{description}\n\n## The solution\n\n{solution}\n"),
+            title: subject,
         })
-        .await
+    })
+    .await
 }

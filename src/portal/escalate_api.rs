@@ -64,7 +64,7 @@ async fn escalate_topic(
         json => serde_json::from_slice(json)
             .map_err(|e| AppError::BadRequest(format!("The JSON body does not fit: {e}")))?,
     };
-    let (q, may) = escalate::who_may(&state, &user, topic_id).await?;
+    let (q, may) = escalate::who_may(&state.db, &user, topic_id).await?;
     let draft = escalate::draft(&state, &q);
     let input = TicketInput {
         organization_id: given.organization_id.or(draft.organization_id),
@@ -77,7 +77,7 @@ async fn escalate_topic(
         ..TicketInput::default()
     };
     let (filed, created) = escalate::escalate_checked(&state, &user, &q, &may, input, Vec::new()).await?;
-    let view = tickets::get(&state, &user, filed.id).await?;
+    let view = tickets::get(&state.db, &user, filed.id).await?;
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {
@@ -115,7 +115,7 @@ async fn publish_solution(
     let body = body.into_inner();
     let text = match body.body {
         Some(b) => b,
-        None => escalate::publishable(&state, &user, id).await?.solution,
+        None => escalate::publishable(&state.db, &user, id).await?.solution,
     };
     let replied = escalate::publish(&state, &user, id, &text, body.accept).await?;
     Ok(HttpResponse::Created().json(replied))
@@ -146,7 +146,7 @@ async fn list_links(
     q: web::Query<LinkQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    Ok(HttpResponse::Ok().json(super::links::of(&state, &user, q.kind, q.id).await?))
+    Ok(HttpResponse::Ok().json(super::links::of(&state.db, &user, q.kind, q.id).await?))
 }
 
 #[utoipa::path(
@@ -178,6 +178,6 @@ async fn remove_link(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    super::links::remove(&state, &user, id.into_inner()).await?;
+    super::links::remove(&state.db, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -33,7 +33,7 @@ async fn escalate_form(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (q, may) = escalate::who_may(&state, &user, id.into_inner()).await?;
+    let (q, may) = escalate::who_may(&state.db, &user, id.into_inner()).await?;
     match may {
         May::AskAContact { contacts } => ctx.render(
             "portal/escalate_ask.html",
@@ -72,7 +72,7 @@ async fn escalate(
         crate::files::form_parts(&state.files, &req, payload, super::attachments::rules(&state)).await?;
     let input: super::tickets::TicketInput = parts.parse()?;
     let back = |input, errors| async {
-        let (q, _) = escalate::who_may(&state, &user, topic_id).await?;
+        let (q, _) = escalate::who_may(&state.db, &user, topic_id).await?;
         let escalating = Escalating {
             topic_id: q.topic_id,
             title: q.title,
@@ -110,7 +110,7 @@ async fn publish_form(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let p = escalate::publishable(&state, &user, id.into_inner()).await?;
+    let p = escalate::publishable(&state.db, &user, id.into_inner()).await?;
     let body = p.solution.clone();
     ctx.render(
         "portal/publish.html",
@@ -144,7 +144,7 @@ async fn publish(
     match escalate::publish(&state, &user, id, &form.body, accept).await {
         Ok(r) => Ok(see_other(&crate::forum::posts::post_place(&r))),
         Err(AppError::Invalid { fields, .. }) => {
-            let p = escalate::publishable(&state, &user, id).await?;
+            let p = escalate::publishable(&state.db, &user, id).await?;
             ctx.render_status(
                 crate::web::page::form_status(&fields),
                 "portal/publish.html",
@@ -168,7 +168,7 @@ async fn article(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = escalate::article_draft(&state, &user, id.into_inner()).await?;
+    let draft = escalate::article_draft(&state.db, &user, id.into_inner()).await?;
     let form = crate::forum::topics::TopicInput {
         category: "knowledge".into(),
         title: draft.title,
@@ -176,7 +176,7 @@ async fn article(
         ..Default::default()
     };
     crate::forum::pages::new_topic_page(
-        &state,
+        &state.db,
         &ctx,
         "knowledge".into(),
         actix_web::http::StatusCode::OK,

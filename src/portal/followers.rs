@@ -9,7 +9,7 @@ use super::access;
 use super::tickets::visible;
 use crate::app::AppState;
 use crate::db::schema::ticket_followers;
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 use crate::with_backend;
@@ -55,26 +55,24 @@ pub fn follows(c: &mut AnyConnection, ticket_id: i64, user_id: i64) -> Result<bo
 }
 
 /// Follows or stops following a ticket the user may see.
-pub async fn set(state: &AppState, user: &AuthUser, ticket_id: i64, following: bool) -> Result<(), AppError> {
+pub async fn set(db: &Db, user: &AuthUser, ticket_id: i64, following: bool) -> Result<(), AppError> {
     let who = access(user)?;
     let me = user.id;
-    state
-        .db
-        .write(move |c| {
-            visible(c, who, ticket_id)?;
-            if following {
-                add(c, ticket_id, me)
-            } else {
-                diesel::delete(
-                    ticket_followers::table
-                        .filter(ticket_followers::ticket_id.eq(ticket_id))
-                        .filter(ticket_followers::user_id.eq(me)),
-                )
-                .execute(c)?;
-                Ok(())
-            }
-        })
-        .await
+    db.write(move |c| {
+        visible(c, who, ticket_id)?;
+        if following {
+            add(c, ticket_id, me)
+        } else {
+            diesel::delete(
+                ticket_followers::table
+                    .filter(ticket_followers::ticket_id.eq(ticket_id))
+                    .filter(ticket_followers::user_id.eq(me)),
+            )
+            .execute(c)?;
+            Ok(())
+        }
+    })
+    .await
 }
 
 /// The signed link in ticket mail that stops `user_id` following `ticket_id`: valid a

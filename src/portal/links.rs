@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::db::schema::{categories, links, tickets, topics};
-use crate::db::{AnyConnection, ResultExt, now};
+use crate::db::{AnyConnection, Db, ResultExt, now};
 use crate::error::AppError;
 use crate::web::AuthUser;
 use crate::with_backend;
@@ -235,35 +235,33 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
 }
 
 /// Removes a link (staff); escalations stay.
-pub async fn remove(state: &AppState, user: &AuthUser, id: i64) -> Result<(), AppError> {
+pub async fn remove(db: &Db, user: &AuthUser, id: i64) -> Result<(), AppError> {
     crate::forum::require_staff(user, "link threads and tickets")?;
-    state
-        .db
-        .write(move |c| {
-            let row: (String, i64, String, String, i64) = links::table
-                .find(id)
-                .select((
-                    links::from_kind,
-                    links::from_id,
-                    links::relation,
-                    links::to_kind,
-                    links::to_id,
-                ))
-                .first(c)?;
-            if row.2 == "escalated_to" {
-                return Err(AppError::Conflict(
-                    "An escalation stays linked to its ticket.".into(),
-                ));
+    db.write(move |c| {
+        let row: (String, i64, String, String, i64) = links::table
+            .find(id)
+            .select((
+                links::from_kind,
+                links::from_id,
+                links::relation,
+                links::to_kind,
+                links::to_id,
+            ))
+            .first(c)?;
+        if row.2 == "escalated_to" {
+            return Err(AppError::Conflict(
+                "An escalation stays linked to its ticket.".into(),
+            ));
+        }
+        diesel::delete(links::table.find(id)).execute(c)?;
+        for (kind, tid) in [(&row.0, row.1), (&row.3, row.4)] {
+            if kind == "topic" {
+                crate::forum::touch(c, tid)?;
             }
-            diesel::delete(links::table.find(id)).execute(c)?;
-            for (kind, tid) in [(&row.0, row.1), (&row.3, row.4)] {
-                if kind == "topic" {
-                    crate::forum::touch(c, tid)?;
-                }
-            }
-            Ok(())
-        })
-        .await
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The links of a topic that its readers may see: those whose other end is a topic
@@ -283,7 +281,7 @@ pub fn of_topic(c: &mut AnyConnection, topic_id: i64) -> Result<Vec<LinkView>, A
 }
 
 /// Every link of a topic or a ticket, for staff (the API).
-pub async fn of(state: &AppState, user: &AuthUser, kind: String, id: i64) -> Result<Vec<LinkView>, AppError> {
+pub async fn of(db: &Db, user: &AuthUser, kind: String, id: i64) -> Result<Vec<LinkView>, AppError> {
     crate::forum::require_staff(user, "see every link")?;
     if !matches!(kind.as_str(), "topic" | "ticket") {
         return Err(AppError::field(
@@ -291,7 +289,7 @@ pub async fn of(state: &AppState, user: &AuthUser, kind: String, id: i64) -> Res
             "Say whose links: kind=topic or kind=ticket.",
         ));
     }
-    state.db.read(move |c| links_of(c, &kind, id)).await
+    db.read(move |c| links_of(c, &kind, id)).await
 }
 
 /// Every link of one end, both ways, each with the other end's title and address.

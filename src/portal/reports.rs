@@ -1,6 +1,7 @@
 //! Reports for staff: how often the first response came within the SLA, by priority and
 //! by customer, and how long it took, over a period; as a page, JSON or CSV.
 
+use crate::db::Db;
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
@@ -8,7 +9,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::access;
-use crate::app::AppState;
 use crate::db::schema::{organizations, tickets};
 use crate::error::{AppError, FieldErrors};
 use crate::web::AuthUser;
@@ -147,7 +147,7 @@ impl Tally {
 }
 
 /// The SLA report of tickets filed in a period (staff).
-pub async fn sla(state: &AppState, user: &AuthUser, q: &ReportQuery) -> Result<SlaReport, AppError> {
+pub async fn sla(db: &Db, user: &AuthUser, q: &ReportQuery) -> Result<SlaReport, AppError> {
     if !access(user)?.is_staff() {
         return Err(AppError::forbidden("Reports are for support staff."));
     }
@@ -160,8 +160,7 @@ pub async fn sla(state: &AppState, user: &AuthUser, q: &ReportQuery) -> Result<S
         NaiveDateTime,
         NaiveDateTime,
         Option<NaiveDateTime>,
-    )> = state
-        .db
+    )> = db
         .read(move |c| {
             Ok(tickets::table
                 .inner_join(organizations::table)

@@ -167,7 +167,7 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
     }
     let me = user.id;
     let notices = MailContext::of(state);
-    let html = crate::forum::prerender(state, &body).await?.html;
+    let html = crate::forum::prerender(&state.db, &body).await?.html;
     state
         .db
         .write(move |c| {

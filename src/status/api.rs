@@ -29,7 +29,7 @@ crate::api_routes! {
     responses((status = 200, description = "The status page", body = service::StatusPage))
 )]
 async fn get_status(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::page(&state).await?))
+    Ok(HttpResponse::Ok().json(service::page(&state.db).await?))
 }
 
 #[utoipa::path(
@@ -73,7 +73,7 @@ async fn one_click_unsubscribe(
     state: web::Data<AppState>,
     q: web::Query<Token>,
 ) -> Result<HttpResponse, AppError> {
-    subscriptions::unsubscribe(&state, &q.token).await?;
+    subscriptions::unsubscribe(&state.db, &q.token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -125,7 +125,7 @@ async fn add_component(
     user: ApiUser,
     body: web::Json<NewComponent>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(service::add_component(&state, &user, body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(service::add_component(&state.db, &user, body.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -143,7 +143,7 @@ async fn update_component(
     slug: web::Path<String>,
     body: web::Json<ComponentChange>,
 ) -> Result<HttpResponse, AppError> {
-    let c = service::update_component(&state, &user, slug.into_inner(), body.into_inner()).await?;
+    let c = service::update_component(&state.db, &user, slug.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(c))
 }
 
@@ -160,6 +160,6 @@ async fn remove_component(
     user: ApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    service::remove_component(&state, &user, slug.into_inner()).await?;
+    service::remove_component(&state.db, &user, slug.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -13,7 +13,7 @@ use super::service::{
 };
 use crate::app::AppState;
 use crate::db::schema::{incident_components, incident_updates, incidents, status_components};
-use crate::db::{AnyConnection, ResultExt, now};
+use crate::db::{AnyConnection, Db, ResultExt, now};
 use crate::error::{AppError, FieldErrors};
 use crate::web::AuthUser;
 use crate::with_backend;
@@ -32,11 +32,7 @@ pub struct NewComponent {
 }
 
 /// Adds a component (admins).
-pub async fn add_component(
-    state: &AppState,
-    user: &AuthUser,
-    input: NewComponent,
-) -> Result<ComponentView, AppError> {
+pub async fn add_component(db: &Db, user: &AuthUser, input: NewComponent) -> Result<ComponentView, AppError> {
     user.require_admin()?;
     let name = input.name.trim().to_string();
     if name.chars().count() < 2 || name.chars().count() > 80 {
@@ -48,34 +44,32 @@ pub async fn add_component(
     crate::forum::check_description(Some(&input.description))?;
     let slug = crate::forum::slugify(&name);
     let description = input.description.trim().to_string();
-    state
-        .db
-        .write(move |c| {
-            let position: Option<i64> = status_components::table
-                .select(diesel::dsl::max(status_components::position))
-                .first(c)?;
-            let inserted = with_backend!(c, |c| diesel::insert_into(status_components::table)
-                .values((
-                    status_components::slug.eq(&slug),
-                    status_components::name.eq(&name),
-                    status_components::description.eq(&description),
-                    status_components::position.eq(position.unwrap_or(0) + 1),
-                    status_components::created_at.eq(now()),
-                ))
-                .returning(status_components::id)
-                .get_result::<i64>(c));
-            let id = inserted.on_unique(
-                "status_components_slug_key",
-                "name",
-                &format!("There is already a component named {name}."),
-            )?;
-            build_page(c)?
-                .components
-                .into_iter()
-                .find(|x| x.id == id)
-                .ok_or(AppError::NotFound)
-        })
-        .await
+    db.write(move |c| {
+        let position: Option<i64> = status_components::table
+            .select(diesel::dsl::max(status_components::position))
+            .first(c)?;
+        let inserted = with_backend!(c, |c| diesel::insert_into(status_components::table)
+            .values((
+                status_components::slug.eq(&slug),
+                status_components::name.eq(&name),
+                status_components::description.eq(&description),
+                status_components::position.eq(position.unwrap_or(0) + 1),
+                status_components::created_at.eq(now()),
+            ))
+            .returning(status_components::id)
+            .get_result::<i64>(c));
+        let id = inserted.on_unique(
+            "status_components_slug_key",
+            "name",
+            &format!("There is already a component named {name}."),
+        )?;
+        build_page(c)?
+            .components
+            .into_iter()
+            .find(|x| x.id == id)
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// Changes to a component (admins); missing fields stay as they are.
@@ -93,7 +87,7 @@ pub struct ComponentChange {
 
 /// Renames, describes or moves a component (admins).
 pub async fn update_component(
-    state: &AppState,
+    db: &Db,
     user: &AuthUser,
     slug: String,
     change: ComponentChange,
@@ -108,51 +102,47 @@ pub async fn update_component(
         ));
     }
     crate::forum::check_description(change.description.as_deref())?;
-    state
-        .db
-        .write(move |c| {
-            let id: i64 = status_components::table
-                .filter(status_components::slug.eq(&slug))
-                .select(status_components::id)
-                .first(c)?;
-            if let Some(n) = &change.name {
-                diesel::update(status_components::table.find(id))
-                    .set(status_components::name.eq(n.trim()))
-                    .execute(c)?;
-            }
-            if let Some(d) = &change.description {
-                diesel::update(status_components::table.find(id))
-                    .set(status_components::description.eq(d.trim()))
-                    .execute(c)?;
-            }
-            if let Some(p) = change.position {
-                diesel::update(status_components::table.find(id))
-                    .set(status_components::position.eq(p))
-                    .execute(c)?;
-            }
-            build_page(c)?
-                .components
-                .into_iter()
-                .find(|x| x.id == id)
-                .ok_or(AppError::NotFound)
-        })
-        .await
+    db.write(move |c| {
+        let id: i64 = status_components::table
+            .filter(status_components::slug.eq(&slug))
+            .select(status_components::id)
+            .first(c)?;
+        if let Some(n) = &change.name {
+            diesel::update(status_components::table.find(id))
+                .set(status_components::name.eq(n.trim()))
+                .execute(c)?;
+        }
+        if let Some(d) = &change.description {
+            diesel::update(status_components::table.find(id))
+                .set(status_components::description.eq(d.trim()))
+                .execute(c)?;
+        }
+        if let Some(p) = change.position {
+            diesel::update(status_components::table.find(id))
+                .set(status_components::position.eq(p))
+                .execute(c)?;
+        }
+        build_page(c)?
+            .components
+            .into_iter()
+            .find(|x| x.id == id)
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// Removes a component (admins); its incidents stay, without it.
-pub async fn remove_component(state: &AppState, user: &AuthUser, slug: String) -> Result<(), AppError> {
+pub async fn remove_component(db: &Db, user: &AuthUser, slug: String) -> Result<(), AppError> {
     user.require_admin()?;
-    state
-        .db
-        .write(move |c| {
-            let n = diesel::delete(status_components::table.filter(status_components::slug.eq(&slug)))
-                .execute(c)?;
-            if n == 0 {
-                return Err(AppError::NotFound);
-            }
-            Ok(())
-        })
-        .await
+    db.write(move |c| {
+        let n =
+            diesel::delete(status_components::table.filter(status_components::slug.eq(&slug))).execute(c)?;
+        if n == 0 {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// A new incident or maintenance window (staff).

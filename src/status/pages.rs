@@ -1,6 +1,7 @@
 //! Status pages: the public page and its feed, subscribing, confirming and
 //! unsubscribing, and the staff page that reports incidents.
 
+use crate::db::Db;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -72,13 +73,13 @@ struct Page {
 }
 
 async fn render(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     form: SubscribeForm,
     errors: FieldErrors,
     subscribed: bool,
 ) -> Result<HttpResponse, AppError> {
-    let status = service::page(state).await?;
+    let status = service::page(db).await?;
     ctx.render_status(
         crate::web::page::form_status(&errors),
         "status/index.html",
@@ -102,7 +103,7 @@ async fn status(
     q: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
     render(
-        &state,
+        &state.db,
         &ctx,
         SubscribeForm::default(),
         FieldErrors::new(),
@@ -134,7 +135,7 @@ async fn subscribe(
     match subscriptions::subscribe(&state, input, &ip).await {
         Ok(()) => Ok(see_other("/status?subscribed=1#subscribe")),
         Err(AppError::Invalid { fields, .. }) => {
-            render(&state, &ctx, SubscribeForm { email }, fields, false).await
+            render(&state.db, &ctx, SubscribeForm { email }, fields, false).await
         }
         Err(e) => Err(e),
     }
@@ -157,7 +158,7 @@ async fn confirm(
     ctx: PageCtx,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    subscriptions::confirm(&state, &q.token).await?;
+    subscriptions::confirm(&state.db, &q.token).await?;
     ctx.render(
         "status/outcome.html",
         &Outcome {
@@ -182,7 +183,7 @@ async fn unsubscribe(
     ctx: PageCtx,
     form: web::Form<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    subscriptions::unsubscribe(&state, &form.token).await?;
+    subscriptions::unsubscribe(&state.db, &form.token).await?;
     ctx.render(
         "status/outcome.html",
         &Outcome {
@@ -205,14 +206,14 @@ struct ManagePage {
 }
 
 async fn manage_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     form: (NewIncident, NewUpdate, Option<i64>, Option<String>),
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     crate::forum::require_staff(user, "report incidents")?;
-    let status = service::page(state).await?;
+    let status = service::page(db).await?;
     let (incident, update, failed, component) = form;
     ctx.render_status(
         crate::web::page::form_status(&errors),
@@ -235,7 +236,7 @@ async fn manage(
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let blank = (NewIncident::default(), NewUpdate::default(), None, None);
-    manage_page(&state, &ctx, &user, blank, FieldErrors::new()).await
+    manage_page(&state.db, &ctx, &user, blank, FieldErrors::new()).await
 }
 
 async fn open_incident(
@@ -261,7 +262,7 @@ async fn open_incident(
         ))),
         Err(AppError::Invalid { fields, .. }) => {
             manage_page(
-                &state,
+                &state.db,
                 &ctx,
                 &user,
                 (input, NewUpdate::default(), None, None),
@@ -286,7 +287,7 @@ async fn add_update(
         Ok(_) => Ok(see_other(&format!("/status/manage?notice=saved#incident-{id}"))),
         Err(AppError::Invalid { fields, .. }) => {
             manage_page(
-                &state,
+                &state.db,
                 &ctx,
                 &user,
                 (NewIncident::default(), form, Some(id), None),
@@ -305,7 +306,7 @@ async fn add_component(
     form: web::Form<NewComponent>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    match service::add_component(&state, &user, form.clone()).await {
+    match service::add_component(&state.db, &user, form.clone()).await {
         Ok(_) => Ok(see_other("/status/manage?notice=saved")),
         Err(AppError::Invalid { fields, .. }) => {
             let blank = (
@@ -314,7 +315,7 @@ async fn add_component(
                 None,
                 Some(form.name),
             );
-            manage_page(&state, &ctx, &user, blank, fields).await
+            manage_page(&state.db, &ctx, &user, blank, fields).await
         }
         Err(e) => Err(e),
     }
@@ -325,6 +326,6 @@ async fn remove_component(
     user: CurrentUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    service::remove_component(&state, &user, slug.into_inner()).await?;
+    service::remove_component(&state.db, &user, slug.into_inner()).await?;
     Ok(see_other("/status/manage?notice=saved"))
 }

@@ -7,9 +7,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::db::schema::{incident_components, incident_updates, incidents, status_components};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::markdown::SafeHtml;
 
@@ -219,8 +218,8 @@ pub(crate) fn load_incidents(c: &mut AnyConnection, which: Which) -> Result<Vec<
 
 /// The page: components with their state and history, incidents open, planned and
 /// recent. Public: no sign-in.
-pub async fn page(state: &AppState) -> Result<StatusPage, AppError> {
-    state.db.read(build_page).await
+pub async fn page(db: &Db) -> Result<StatusPage, AppError> {
+    db.read(build_page).await
 }
 
 pub(crate) fn build_page(c: &mut AnyConnection) -> Result<StatusPage, AppError> {
@@ -304,16 +303,14 @@ pub(crate) fn build_page(c: &mut AnyConnection) -> Result<StatusPage, AppError> 
 
 /// The incidents that affect something now: for the portal's dashboard and the
 /// ticket forms.
-pub async fn active(state: &AppState) -> Result<Vec<IncidentView>, AppError> {
-    state
-        .db
-        .read(|c| {
-            Ok(load_incidents(c, Which::Open)?
-                .into_iter()
-                .filter(IncidentView::active)
-                .collect())
-        })
-        .await
+pub async fn active(db: &Db) -> Result<Vec<IncidentView>, AppError> {
+    db.read(|c| {
+        Ok(load_incidents(c, Which::Open)?
+            .into_iter()
+            .filter(IncidentView::active)
+            .collect())
+    })
+    .await
 }
 
 pub use super::incidents::{

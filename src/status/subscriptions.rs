@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::service::{IncidentView, component_ids};
 use crate::app::AppState;
 use crate::db::schema::{incident_components, status_subscription_components, status_subscriptions};
-use crate::db::{AnyConnection, now};
+use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::mail::MailContext;
 use crate::mail::{Mail, mailbox};
@@ -124,27 +124,24 @@ pub async fn subscribe(state: &AppState, input: SubscribeInput, client_ip: &str)
 }
 
 /// Confirms a subscription from its mailed link.
-pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
+pub async fn confirm(db: &Db, token: &str) -> Result<(), AppError> {
     let token = token.to_string();
-    state
-        .db
-        .write(move |c| {
-            let n =
-                diesel::update(status_subscriptions::table.filter(status_subscriptions::token.eq(&token)))
-                    .set(status_subscriptions::confirmed_at.eq(Some(now())))
-                    .execute(c)?;
-            if n == 0 {
-                return Err(AppError::BadRequest(
-                    "This link is not valid any more: subscribe again on the status page.".into(),
-                ));
-            }
-            Ok(())
-        })
-        .await
+    db.write(move |c| {
+        let n = diesel::update(status_subscriptions::table.filter(status_subscriptions::token.eq(&token)))
+            .set(status_subscriptions::confirmed_at.eq(Some(now())))
+            .execute(c)?;
+        if n == 0 {
+            return Err(AppError::BadRequest(
+                "This link is not valid any more: subscribe again on the status page.".into(),
+            ));
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Ends a subscription (the link in every mail). A link already used is a no-op.
-pub async fn unsubscribe(state: &AppState, token: &str) -> Result<(), AppError> {
+pub async fn unsubscribe(db: &Db, token: &str) -> Result<(), AppError> {
     if token.trim().is_empty() {
         return Err(AppError::field(
             "token",
@@ -152,14 +149,12 @@ pub async fn unsubscribe(state: &AppState, token: &str) -> Result<(), AppError> 
         ));
     }
     let token = token.to_string();
-    state
-        .db
-        .write(move |c| {
-            diesel::delete(status_subscriptions::table.filter(status_subscriptions::token.eq(&token)))
-                .execute(c)?;
-            Ok(())
-        })
-        .await
+    db.write(move |c| {
+        diesel::delete(status_subscriptions::table.filter(status_subscriptions::token.eq(&token)))
+            .execute(c)?;
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Serialize)]

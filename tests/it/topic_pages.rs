@@ -161,7 +161,7 @@ async fn cached_topic_pages_follow_changes_and_keep_readers_apart() {
         body: Some("Since 4.2, edited on another node".into()),
         ..PostEdit::default()
     };
-    posts::edit(&other, &ann_user, opening, change).await.unwrap();
+    posts::edit(&other.db, &ann_user, opening, change).await.unwrap();
     let (_, html) = bob_b.page(&path).await;
     assert!(html.contains("edited on another node"));
 }

@@ -34,11 +34,7 @@ pub struct IssuedToken {
 }
 
 /// Creates an API token for a user.
-pub async fn create_api_token(
-    state: &AppState,
-    user: &AuthUser,
-    name: &str,
-) -> Result<IssuedToken, AppError> {
+pub async fn create_api_token(db: &Db, user: &AuthUser, name: &str) -> Result<IssuedToken, AppError> {
     let name = name.trim();
     let name = if name.is_empty() { "API token" } else { name };
     if name.chars().count() > MAX_NAME {
@@ -55,8 +51,7 @@ pub async fn create_api_token(
     );
     let hash = token_hash(&token);
     let (user_id, epoch, name) = (user.id, user.session_epoch, name.to_string());
-    let row = state
-        .db
+    let row = db
         .write(move |c| {
             let new = NewApiToken {
                 user_id,
@@ -83,7 +78,7 @@ pub async fn token_for_password(
     client_ip: &str,
 ) -> Result<IssuedToken, AppError> {
     let user = login(state, email, password_typed, client_ip).await?;
-    create_api_token(state, &user, name).await
+    create_api_token(&state.db, &user, name).await
 }
 
 /// The user behind a bearer token, and the token's id, when it is current.
@@ -125,23 +120,20 @@ pub async fn user_for_api_token(db: &Db, token: &str) -> Result<Option<(AuthUser
 }
 
 /// A user's tokens, newest first (revoked ones included, marked).
-pub async fn list_api_tokens(state: &AppState, user_id: i64) -> Result<Vec<ApiToken>, AppError> {
-    state
-        .db
-        .read(move |c| {
-            Ok(api_tokens::table
-                .filter(api_tokens::user_id.eq(user_id))
-                .order(api_tokens::id.desc())
-                .select(ApiToken::as_select())
-                .load(c)?)
-        })
-        .await
+pub async fn list_api_tokens(db: &Db, user_id: i64) -> Result<Vec<ApiToken>, AppError> {
+    db.read(move |c| {
+        Ok(api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .order(api_tokens::id.desc())
+            .select(ApiToken::as_select())
+            .load(c)?)
+    })
+    .await
 }
 
 /// Revokes one of the user's own tokens.
-pub async fn revoke_api_token(state: &AppState, user_id: i64, token_id: i64) -> Result<(), AppError> {
-    let n = state
-        .db
+pub async fn revoke_api_token(db: &Db, user_id: i64, token_id: i64) -> Result<(), AppError> {
+    let n = db
         .write(move |c| {
             Ok(diesel::update(
                 api_tokens::table

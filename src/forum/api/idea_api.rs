@@ -24,7 +24,7 @@ pub(super) async fn vote_idea(
     id: web::Path<i64>,
     body: web::Json<IdeaVoteInput>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(ideas::vote(&state, &user, id.into_inner(), body.value).await?))
+    Ok(HttpResponse::Ok().json(ideas::vote(&state.db, &user, id.into_inner(), body.value).await?))
 }
 
 #[utoipa::path(
@@ -67,7 +67,7 @@ pub(super) async fn merge_idea(
     id: web::Path<i64>,
     body: web::Json<MergeInput>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(ideas::merge(&state, &user, id.into_inner(), body.into).await?))
+    Ok(HttpResponse::Ok().json(ideas::merge(&state.db, &user, id.into_inner(), body.into).await?))
 }
 
 #[utoipa::path(
@@ -78,7 +78,7 @@ pub(super) async fn merge_idea(
     responses((status = 200, description = "The roadmap", body = crate::forum::ideas::Roadmap))
 )]
 pub(super) async fn roadmap(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(ideas::roadmap(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(ideas::roadmap(&state.db, &user).await?))
 }
 
 #[utoipa::path(
@@ -94,5 +94,5 @@ pub(super) async fn profile(
     user: ApiUser,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(crate::forum::profiles::profile(&state, &user, &name).await?))
+    Ok(HttpResponse::Ok().json(crate::forum::profiles::profile(&state.db, &user, &name).await?))
 }

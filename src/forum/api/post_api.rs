@@ -51,7 +51,7 @@ pub(super) async fn update_post(
     id: web::Path<i64>,
     body: web::Json<PostEdit>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(posts::edit(&state, &user, id.into_inner(), body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(posts::edit(&state.db, &user, id.into_inner(), body.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -67,7 +67,7 @@ pub(super) async fn delete_post(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    posts::delete(&state, &user, id.into_inner()).await?;
+    posts::delete(&state.db, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -84,7 +84,7 @@ pub(super) async fn post_history(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(posts::history(&state, &user, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(posts::history(&state.db, &user, id.into_inner()).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -109,7 +109,7 @@ pub(super) async fn vote_post(
     id: web::Path<i64>,
     body: web::Json<VoteInput>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(posts::vote(&state, &user, id.into_inner(), body.value).await?))
+    Ok(HttpResponse::Ok().json(posts::vote(&state.db, &user, id.into_inner(), body.value).await?))
 }
 
 #[utoipa::path(
@@ -176,7 +176,7 @@ pub(super) async fn preview(
     if text.len() > crate::forum::MAX_BODY {
         return Err(AppError::field("body", "The text is too long to preview."));
     }
-    let rendered = crate::forum::prerender(&state, &text).await?;
+    let rendered = crate::forum::prerender(&state.db, &text).await?;
     Ok(HttpResponse::Ok().json(Preview { html: rendered.html }))
 }
 

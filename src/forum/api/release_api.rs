@@ -39,7 +39,7 @@ pub(super) async fn add_download(
         crate::files::json_or_multipart(&state.files, &req, payload, releases::rules(&state), 64 * 1024)
             .await?;
     let upload = files.pop();
-    let download = releases::add(&state, &user, id.into_inner(), input, upload).await?;
+    let download = releases::add(&state.db, &user, id.into_inner(), input, upload).await?;
     Ok(HttpResponse::Created().json(download))
 }
 
@@ -56,6 +56,6 @@ pub(super) async fn remove_download(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    crate::forum::releases::remove(&state, &user, id.into_inner()).await?;
+    crate::forum::releases::remove(&state.db, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

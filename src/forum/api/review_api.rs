@@ -17,7 +17,7 @@ pub(super) async fn flag_post(
     id: web::Path<i64>,
     body: web::Json<crate::forum::moderation::FlagInput>,
 ) -> Result<HttpResponse, AppError> {
-    crate::forum::moderation::flag(&state, &user, id.into_inner(), body.into_inner()).await?;
+    crate::forum::moderation::flag(&state.db, &user, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().finish())
 }
 
@@ -32,7 +32,7 @@ pub(super) async fn review_queue(
     state: web::Data<AppState>,
     user: ApiUser,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(crate::forum::moderation::queue(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(crate::forum::moderation::queue(&state.db, &user).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -55,6 +55,6 @@ pub(super) async fn review_decide(
     id: web::Path<i64>,
     body: web::Json<DecisionInput>,
 ) -> Result<HttpResponse, AppError> {
-    crate::forum::moderation::decide(&state, &user, id.into_inner(), body.action).await?;
+    crate::forum::moderation::decide(&state.db, &user, id.into_inner(), body.action).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -29,7 +29,7 @@ pub(super) async fn create_category(
     user: ApiUser,
     body: web::Json<CategoryInput>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(categories::create(&state, &user, body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(categories::create(&state.db, &user, body.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -47,7 +47,7 @@ pub(super) async fn update_category(
     slug: web::Path<String>,
     body: web::Json<CategoryInput>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(categories::update(&state, &user, &slug, body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(categories::update(&state.db, &user, &slug, body.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -63,7 +63,7 @@ pub(super) async fn list_topics(
     user: ApiUser,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(topics::list(&state, &user, query.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(topics::list(&state.db, &user, query.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -125,8 +125,8 @@ pub(super) async fn update_topic(
     body: web::Json<PostEdit>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let opening = posts::opening_post(&state, &user, id).await?;
-    posts::edit(&state, &user, opening, body.into_inner()).await?;
+    let opening = posts::opening_post(&state.db, &user, id).await?;
+    posts::edit(&state.db, &user, opening, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
 }
 
@@ -143,8 +143,8 @@ pub(super) async fn delete_topic(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let opening = posts::opening_post(&state, &user, id.into_inner()).await?;
-    posts::delete(&state, &user, opening).await?;
+    let opening = posts::opening_post(&state.db, &user, id.into_inner()).await?;
+    posts::delete(&state.db, &user, opening).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -164,6 +164,6 @@ pub(super) async fn moderate_topic(
     body: web::Json<Moderation>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    topics::moderate(&state, &user, id, body.into_inner()).await?;
+    topics::moderate(&state.db, &user, id, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
 }

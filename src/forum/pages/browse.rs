@@ -49,7 +49,7 @@ pub(super) async fn category(
     if kind == crate::forum::Kind::Releases && query.sort.as_deref().is_none_or(str::is_empty) {
         query.sort = Some("newest".into());
     }
-    let list = topics::list(&state, &user, query.clone()).await?;
+    let list = topics::list(&state.db, &user, query.clone()).await?;
     let can_post = user.can_post() && (kind != crate::forum::Kind::Releases || user.is_staff());
     ctx.render(
         "forum/category.html",
@@ -68,7 +68,7 @@ pub(super) async fn roadmap(
     ctx: PageCtx,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let roadmap = ideas::roadmap(&state, &user).await?;
+    let roadmap = ideas::roadmap(&state.db, &user).await?;
     ctx.render("forum/roadmap.html", &roadmap)
 }
 
@@ -78,6 +78,6 @@ pub(super) async fn profile(
     user: CurrentUser,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let profile = crate::forum::profiles::profile(&state, &user, &name).await?;
+    let profile = crate::forum::profiles::profile(&state.db, &user, &name).await?;
     ctx.render("forum/profile.html", &profile)
 }

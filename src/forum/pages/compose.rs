@@ -1,6 +1,7 @@
 //! Starting a topic: the form and its post.
 
 use super::*;
+use crate::db::Db;
 
 #[derive(Serialize)]
 pub(super) struct NewTopicPage {
@@ -11,14 +12,14 @@ pub(super) struct NewTopicPage {
 }
 
 pub(crate) async fn new_topic_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     slug: String,
     status: StatusCode,
     form: TopicInput,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let category = state.db.read(move |c| categories::by_slug(c, &slug)).await?;
+    let category = db.read(move |c| categories::by_slug(c, &slug)).await?;
     let kind = kind_of(&category);
     ctx.render_status(
         status,
@@ -40,7 +41,7 @@ pub(super) async fn new_topic_form(
 ) -> Result<HttpResponse, AppError> {
     crate::forum::require_post(&user)?;
     new_topic_page(
-        &state,
+        &state.db,
         &ctx,
         slug.into_inner(),
         StatusCode::OK,
@@ -64,7 +65,7 @@ pub(super) async fn create_topic(
         Err(AppError::Invalid { fields, .. }) => {
             let slug = input.category.clone();
             new_topic_page(
-                &state,
+                &state.db,
                 &ctx,
                 slug,
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -16,7 +16,7 @@ pub(super) async fn add_download(
         .await?
         .check()?;
     let (input, upload) = (parts.parse()?, parts.files.pop());
-    crate::forum::releases::add(&state, &user, id, input, upload).await?;
+    crate::forum::releases::add(&state.db, &user, id, input, upload).await?;
     Ok(see_other(&format!("/t/{id}#downloads")))
 }
 
@@ -25,7 +25,7 @@ pub(super) async fn remove_download(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let topic_id = crate::forum::releases::remove(&state, &user, id.into_inner()).await?;
+    let topic_id = crate::forum::releases::remove(&state.db, &user, id.into_inner()).await?;
     Ok(see_other(&format!("/t/{topic_id}#downloads")))
 }
 
@@ -37,7 +37,7 @@ pub(super) async fn file(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (sha256, asked) = path.into_inner();
-    let name = crate::forum::releases::file_name(&state, &user, &sha256, &asked).await?;
+    let name = crate::forum::releases::file_name(&state.db, &user, &sha256, &asked).await?;
     state.files.serve(&req, &sha256, &name).await
 }
 

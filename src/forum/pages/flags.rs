@@ -1,6 +1,7 @@
 //! Flagging a post, and the moderators' review queue.
 
 use super::*;
+use crate::db::Db;
 
 #[derive(Serialize)]
 pub(super) struct FlagPage {
@@ -12,7 +13,7 @@ pub(super) struct FlagPage {
 }
 
 pub(super) async fn flag_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     id: i64,
@@ -20,7 +21,7 @@ pub(super) async fn flag_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let status = crate::web::page::form_status(&errors);
-    let history = posts::history(state, user, id).await?;
+    let history = posts::history(db, user, id).await?;
     let mut excerpt: String = history.current.chars().take(300).collect();
     if excerpt.len() < history.current.len() {
         excerpt.push('…');
@@ -45,7 +46,7 @@ pub(super) async fn flag_form(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let form = crate::forum::moderation::FlagInput::default();
-    flag_page(&state, &ctx, &user, id.into_inner(), form, FieldErrors::new()).await
+    flag_page(&state.db, &ctx, &user, id.into_inner(), form, FieldErrors::new()).await
 }
 
 pub(super) async fn flag(
@@ -57,9 +58,9 @@ pub(super) async fn flag(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let form = form.into_inner();
-    match crate::forum::moderation::flag(&state, &user, id, form.clone()).await {
+    match crate::forum::moderation::flag(&state.db, &user, id, form.clone()).await {
         Ok(topic_id) => Ok(see_other(&format!("/t/{topic_id}?notice=flagged#post-{id}"))),
-        Err(AppError::Invalid { fields, .. }) => flag_page(&state, &ctx, &user, id, form, fields).await,
+        Err(AppError::Invalid { fields, .. }) => flag_page(&state.db, &ctx, &user, id, form, fields).await,
         Err(e) => Err(e),
     }
 }
@@ -74,7 +75,7 @@ pub(super) async fn review(
     ctx: PageCtx,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let reviews = crate::forum::moderation::queue(&state, &user).await?;
+    let reviews = crate::forum::moderation::queue(&state.db, &user).await?;
     ctx.render("forum/review.html", &ReviewPage { reviews })
 }
 
@@ -89,6 +90,6 @@ pub(super) async fn decide(
     id: web::Path<i64>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
-    crate::forum::moderation::decide(&state, &user, id.into_inner(), form.action).await?;
+    crate::forum::moderation::decide(&state.db, &user, id.into_inner(), form.action).await?;
     Ok(see_other("/review?notice=saved"))
 }

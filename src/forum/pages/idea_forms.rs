@@ -9,7 +9,7 @@ pub(super) async fn vote_idea(
     form: web::Form<VoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    ideas::vote(&state, &user, id, form.value).await?;
+    ideas::vote(&state.db, &user, id, form.value).await?;
     Ok(see_other(&format!("/t/{id}")))
 }
 
@@ -51,6 +51,6 @@ pub(super) async fn merge_idea(
                 "Give the number or the address of the idea to merge into.",
             )
         })?;
-    ideas::merge(&state, &user, id.into_inner(), into).await?;
+    ideas::merge(&state.db, &user, id.into_inner(), into).await?;
     Ok(see_other(&format!("/t/{into}")))
 }

@@ -28,7 +28,7 @@ pub(super) async fn edit_form(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let history = posts::history(&state, &user, id).await?;
+    let history = posts::history(&state.db, &user, id).await?;
     let page = topics::page(&state, &user, history.topic_id, 1).await?;
     let opening = page.opening.id == id;
     let form = EditForm {
@@ -65,10 +65,10 @@ pub(super) async fn edit(
             .as_ref()
             .map(|t| t.split(',').map(str::to_string).collect()),
     };
-    match posts::edit(&state, &user, id, change).await {
+    match posts::edit(&state.db, &user, id, change).await {
         Ok(r) => Ok(see_other(&posts::post_place(&r))),
         Err(AppError::Invalid { fields, .. }) => {
-            let topic_id = posts::history(&state, &user, id).await?.topic_id;
+            let topic_id = posts::history(&state.db, &user, id).await?.topic_id;
             ctx.render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "forum/edit.html",
@@ -90,7 +90,7 @@ pub(super) async fn delete(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let r = posts::delete(&state, &user, id.into_inner()).await?;
+    let r = posts::delete(&state.db, &user, id.into_inner()).await?;
     Ok(see_other(&if r.number == 1 {
         "/".to_string()
     } else {
@@ -110,7 +110,7 @@ pub(super) async fn vote(
     form: web::Form<VoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let voted = posts::vote(&state, &user, id, form.value).await?;
+    let voted = posts::vote(&state.db, &user, id, form.value).await?;
     Ok(see_other(&format!("/t/{}#post-{id}", voted.topic_id)))
 }
 
@@ -147,6 +147,6 @@ pub(super) async fn history(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let h: History = posts::history(&state, &user, id.into_inner()).await?;
+    let h: History = posts::history(&state.db, &user, id.into_inner()).await?;
     ctx.render("forum/history.html", &h)
 }

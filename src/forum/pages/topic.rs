@@ -18,7 +18,7 @@ pub(super) async fn topic_short(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let slug = posts::topic_slug(&state, &user, id).await?;
+    let slug = posts::topic_slug(&state.db, &user, id).await?;
     let query = req.query_string();
     let sep = if query.is_empty() { "" } else { "?" };
     Ok(see_other(&format!("/t/{id}/{slug}{sep}{query}")))
@@ -171,7 +171,8 @@ pub(super) async fn topic_page(
     // What this reader sees of an escalation: per request, as it depends on who reads.
     let escalation = match data.escalated_ticket {
         Some(t) => Some(
-            crate::portal::escalate::banner(state, user, t, data.topic_user_id, data.topic_user_org).await?,
+            crate::portal::escalate::banner(&state.db, user, t, data.topic_user_id, data.topic_user_org)
+                .await?,
         ),
         None => None,
     };
@@ -235,7 +236,7 @@ pub(super) async fn topic(
     let (id, _) = path.into_inner();
     let mut draft = Draft::default();
     if let Some(post_id) = query.quote {
-        let (topic_id, text) = posts::quote(&state, &user, post_id).await?;
+        let (topic_id, text) = posts::quote(&state.db, &user, post_id).await?;
         if topic_id == id {
             draft.body = text;
         }
@@ -311,7 +312,7 @@ pub(super) async fn moderate(
         other => return Err(AppError::BadRequest(format!("'{other}' is not a topic action."))),
     };
     let id = id.into_inner();
-    topics::moderate(&state, &user, id, action).await?;
+    topics::moderate(&state.db, &user, id, action).await?;
     Ok(see_other(&format!("/t/{id}")))
 }
 

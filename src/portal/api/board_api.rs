@@ -1,6 +1,7 @@
 //! The dashboard, announcements and SLA reports through the API.
 
 use super::*;
+use crate::db::Db;
 
 #[utoipa::path(
     get,
@@ -10,7 +11,7 @@ use super::*;
     responses((status = 200, description = "The dashboard", body = dashboard::Dashboard))
 )]
 pub(super) async fn dashboard(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(dashboard::dashboard(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(dashboard::dashboard(&state.db, &user).await?))
 }
 
 /// `?all=true`: staff also see announcements past their end date.
@@ -34,16 +35,16 @@ pub(super) async fn list_announcements(
     user: ApiUser,
     query: web::Query<AnnouncementQuery>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(dashboard::list(&state, &user, query.all).await?))
+    Ok(HttpResponse::Ok().json(dashboard::list(&state.db, &user, query.all).await?))
 }
 
 /// The announcement with this id, as staff see it.
 pub(super) async fn announcement(
-    state: &AppState,
+    db: &Db,
     user: &ApiUser,
     id: i64,
 ) -> Result<dashboard::Announcement, AppError> {
-    dashboard::list(state, user, true)
+    dashboard::list(db, user, true)
         .await?
         .into_iter()
         .find(|a| a.id == id)
@@ -63,8 +64,8 @@ pub(super) async fn create_announcement(
     user: ApiUser,
     body: web::Json<AnnouncementInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = dashboard::create(&state, &user, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(announcement(&state, &user, id).await?))
+    let id = dashboard::create(&state.db, &user, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(announcement(&state.db, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -83,8 +84,8 @@ pub(super) async fn update_announcement(
     body: web::Json<AnnouncementInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    dashboard::update(&state, &user, id, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(announcement(&state, &user, id).await?))
+    dashboard::update(&state.db, &user, id, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(announcement(&state.db, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -100,7 +101,7 @@ pub(super) async fn delete_announcement(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    dashboard::delete(&state, &user, id.into_inner()).await?;
+    dashboard::delete(&state.db, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -117,7 +118,7 @@ pub(super) async fn sla_report(
     user: ApiUser,
     query: web::Query<reports::ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(reports::sla(&state, &user, &query).await?))
+    Ok(HttpResponse::Ok().json(reports::sla(&state.db, &user, &query).await?))
 }
 
 #[utoipa::path(
@@ -133,7 +134,7 @@ pub(super) async fn sla_report_csv(
     user: ApiUser,
     query: web::Query<reports::ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let report = reports::sla(&state, &user, &query).await?;
+    let report = reports::sla(&state.db, &user, &query).await?;
     Ok(crate::web::csv_download(
         &reports::csv_name(&report),
         reports::to_csv(&report),

@@ -53,7 +53,7 @@ pub(super) async fn received_to_ticket(
     body: web::Json<inbound::RefusedToTicket>,
 ) -> Result<HttpResponse, AppError> {
     let ticket = inbound::ticket_from_refused(&state, &user, id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(tickets::get(&state, &user, ticket).await?))
+    Ok(HttpResponse::Created().json(tickets::get(&state.db, &user, ticket).await?))
 }
 
 #[utoipa::path(
@@ -67,5 +67,5 @@ pub(super) async fn received_mail(
     state: web::Data<AppState>,
     user: ApiUser,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(inbound::received(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(inbound::received(&state.db, &user).await?))
 }

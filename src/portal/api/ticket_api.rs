@@ -15,7 +15,7 @@ pub(super) async fn list_tickets(
     user: ApiUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(tickets::list(&state, &user, query.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(tickets::list(&state.db, &user, query.into_inner()).await?))
 }
 
 /// The multipart form of a new ticket, for the API document.
@@ -59,7 +59,7 @@ pub(super) async fn create_ticket(
     let (input, files): (TicketInput, _) =
         crate::files::json_or_multipart(&state.files, &req, payload, rules, 256 * 1024).await?;
     let filed = tickets::create(&state, &user, input, files).await?;
-    Ok(HttpResponse::Created().json(tickets::get(&state, &user, filed.id).await?))
+    Ok(HttpResponse::Created().json(tickets::get(&state.db, &user, filed.id).await?))
 }
 
 #[utoipa::path(
@@ -79,14 +79,14 @@ pub(super) async fn attach(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     // Refuse before reading any bytes when the ticket is not the caller's to change.
-    attachments::may_attach(&state, &user, id).await?;
+    attachments::may_attach(&state.db, &user, id).await?;
     let parts = state
         .files
         .read_form(form, attachments::rules(&state))
         .await?
         .check()?;
-    attachments::attach(&state, &user, id, parts.files).await?;
-    Ok(HttpResponse::Created().json(tickets::get(&state, &user, id).await?))
+    attachments::attach(&state.db, &user, id, parts.files).await?;
+    Ok(HttpResponse::Created().json(tickets::get(&state.db, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -107,7 +107,7 @@ pub(super) async fn attachment(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, attachment) = path.into_inner();
-    let (sha256, filename) = attachments::find(&state, &user, id, attachment).await?;
+    let (sha256, filename) = attachments::find(&state.db, &user, id, attachment).await?;
     state.files.serve(&req, &sha256, &filename).await
 }
 
@@ -124,7 +124,7 @@ pub(super) async fn get_ticket(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -144,7 +144,7 @@ pub(super) async fn set_status(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     workflow::set_status(&state, &user, id, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
+    Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -164,7 +164,7 @@ pub(super) async fn add_note(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     workflow::add_note(&state, &user, id, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(tickets::get(&state, &user, id).await?))
+    Ok(HttpResponse::Created().json(tickets::get(&state.db, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -184,7 +184,7 @@ pub(super) async fn set_priority(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     workflow::set_priority(&state, &user, id, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
+    Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -204,7 +204,7 @@ pub(super) async fn assign(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     workflow::assign(&state, &user, id, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
+    Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -220,7 +220,7 @@ pub(super) async fn transitions(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(tickets::transitions(&state, &user, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(tickets::transitions(&state.db, &user, id.into_inner()).await?))
 }
 
 #[utoipa::path(
@@ -243,7 +243,7 @@ pub(super) async fn confirm_sender(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     tickets::confirm_sender(&state, &user, id).await?;
-    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
+    Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -262,8 +262,8 @@ pub(super) async fn follow(
     body: web::Json<followers::FollowInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    followers::set(&state, &user, id, body.following).await?;
-    Ok(HttpResponse::Ok().json(tickets::get(&state, &user, id).await?))
+    followers::set(&state.db, &user, id, body.following).await?;
+    Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]

@@ -2,7 +2,7 @@
 //! reader at once makes nothing twice; a claim is given back when Parley fails, and
 //! taken over after two minutes.
 
-use crate::app::AppState;
+use crate::db::Db;
 use crate::db::now;
 use crate::db::schema::inbound_mail;
 use crate::error::AppError;
@@ -41,7 +41,7 @@ pub(super) enum Claimed {
 /// taken in before, or is being taken in now (a 503: try again shortly), or its claim
 /// is older than [`CLAIM_SECONDS`] and is taken over.
 pub(super) async fn claim(
-    state: &AppState,
+    db: &Db,
     id: &str,
     from: &str,
     subject: &str,
@@ -50,64 +50,60 @@ pub(super) async fn claim(
     let id = id.to_string();
     let from: String = from.chars().take(320).collect();
     let subject: String = subject.chars().take(500).collect();
-    state
-        .db
-        .write(move |c| {
-            let at = now();
-            let inserted = crate::with_backend!(c, |c| diesel::insert_into(inbound_mail::table)
-                .values((
-                    inbound_mail::message_id.eq(&id),
-                    inbound_mail::from_address.eq(&from),
-                    inbound_mail::subject.eq(&subject),
-                    inbound_mail::outcome.eq("processing"),
-                    inbound_mail::size.eq(size as i64),
-                    inbound_mail::received_at.eq(at),
-                ))
-                .on_conflict(inbound_mail::message_id)
-                .do_nothing()
-                .execute(c))?;
-            if inserted == 1 {
-                return Ok(Claimed::Ours);
-            }
-            let (outcome, ticket_id, since): (String, Option<i64>, chrono::NaiveDateTime) =
+    db.write(move |c| {
+        let at = now();
+        let inserted = crate::with_backend!(c, |c| diesel::insert_into(inbound_mail::table)
+            .values((
+                inbound_mail::message_id.eq(&id),
+                inbound_mail::from_address.eq(&from),
+                inbound_mail::subject.eq(&subject),
+                inbound_mail::outcome.eq("processing"),
+                inbound_mail::size.eq(size as i64),
+                inbound_mail::received_at.eq(at),
+            ))
+            .on_conflict(inbound_mail::message_id)
+            .do_nothing()
+            .execute(c))?;
+        if inserted == 1 {
+            return Ok(Claimed::Ours);
+        }
+        let (outcome, ticket_id, since): (String, Option<i64>, chrono::NaiveDateTime) = inbound_mail::table
+            .filter(inbound_mail::message_id.eq(&id))
+            .select((
+                inbound_mail::outcome,
+                inbound_mail::ticket_id,
+                inbound_mail::received_at,
+            ))
+            .first(c)?;
+        if outcome != "processing" {
+            return Ok(Claimed::Seen(ticket_id));
+        }
+        let stale = since < at - chrono::Duration::seconds(CLAIM_SECONDS);
+        let taken = stale
+            && diesel::update(
                 inbound_mail::table
                     .filter(inbound_mail::message_id.eq(&id))
-                    .select((
-                        inbound_mail::outcome,
-                        inbound_mail::ticket_id,
-                        inbound_mail::received_at,
-                    ))
-                    .first(c)?;
-            if outcome != "processing" {
-                return Ok(Claimed::Seen(ticket_id));
-            }
-            let stale = since < at - chrono::Duration::seconds(CLAIM_SECONDS);
-            let taken = stale
-                && diesel::update(
-                    inbound_mail::table
-                        .filter(inbound_mail::message_id.eq(&id))
-                        .filter(inbound_mail::outcome.eq("processing"))
-                        .filter(inbound_mail::received_at.eq(since)),
-                )
-                .set(inbound_mail::received_at.eq(at))
-                .execute(c)?
-                    == 1;
-            if taken {
-                Ok(Claimed::Ours)
-            } else {
-                Err(AppError::Unavailable(anyhow::anyhow!(
-                    "this message is being taken in right now; try again in a minute"
-                )))
-            }
-        })
-        .await
+                    .filter(inbound_mail::outcome.eq("processing"))
+                    .filter(inbound_mail::received_at.eq(since)),
+            )
+            .set(inbound_mail::received_at.eq(at))
+            .execute(c)?
+                == 1;
+        if taken {
+            Ok(Claimed::Ours)
+        } else {
+            Err(AppError::Unavailable(anyhow::anyhow!(
+                "this message is being taken in right now; try again in a minute"
+            )))
+        }
+    })
+    .await
 }
 
 /// Gives a claim back after Parley failed to take the message in (best effort: when
 /// the database is away too, the claim runs out instead).
-pub(super) async fn unclaim(state: &AppState, id: String) {
-    let _ = state
-        .db
+pub(super) async fn unclaim(db: &Db, id: String) {
+    let _ = db
         .write(move |c| {
             diesel::delete(
                 inbound_mail::table

@@ -2,6 +2,7 @@
 //! made from it for a chosen customer.
 
 use crate::app::AppState;
+use crate::db::Db;
 use crate::db::now;
 use crate::db::schema::inbound_mail;
 use crate::error::AppError;
@@ -119,29 +120,27 @@ pub struct Received {
 }
 
 /// The last 200 messages received, newest first (admins).
-pub async fn received(state: &AppState, user: &crate::web::AuthUser) -> Result<Vec<Received>, AppError> {
+pub async fn received(db: &Db, user: &crate::web::AuthUser) -> Result<Vec<Received>, AppError> {
     user.require_admin()?;
-    state
-        .db
-        .read(|c| {
-            Ok(inbound_mail::table
-                .order(inbound_mail::id.desc())
-                .limit(200)
-                .select((
-                    inbound_mail::id,
-                    inbound_mail::from_address,
-                    inbound_mail::subject,
-                    inbound_mail::outcome,
-                    inbound_mail::reason,
-                    inbound_mail::ticket_id,
-                    inbound_mail::size,
-                    inbound_mail::received_at,
-                    inbound_mail::sender_check,
-                    inbound_mail::raw_sha256.is_not_null(),
-                ))
-                .load::<Received>(c)?)
-        })
-        .await
+    db.read(|c| {
+        Ok(inbound_mail::table
+            .order(inbound_mail::id.desc())
+            .limit(200)
+            .select((
+                inbound_mail::id,
+                inbound_mail::from_address,
+                inbound_mail::subject,
+                inbound_mail::outcome,
+                inbound_mail::reason,
+                inbound_mail::ticket_id,
+                inbound_mail::size,
+                inbound_mail::received_at,
+                inbound_mail::sender_check,
+                inbound_mail::raw_sha256.is_not_null(),
+            ))
+            .load::<Received>(c)?)
+    })
+    .await
 }
 
 /// Which customer a refused message becomes a ticket for.

@@ -95,7 +95,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
     let key = identity(own_id.as_deref(), raw);
     // Claimed before anything is done: a retry, or a second reader at the same moment,
     // finds the claim (the unique index decides) and makes nothing twice.
-    match claim(state, &key, &from, &subject, raw.len()).await? {
+    match claim(&state.db, &key, &from, &subject, raw.len()).await? {
         Claimed::Ours => {}
         Claimed::Seen(ticket_id) => {
             return Ok(Outcome {
@@ -128,7 +128,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         Ok(o) => o,
         Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => {
             // Parley itself failed: the claim is given back, so that the retry takes it.
-            unclaim(state, key).await;
+            unclaim(&state.db, key).await;
             return Err(e);
         }
         Err(e @ AppError::Invalid { .. }) => refused(e.in_one_line()),
@@ -248,7 +248,7 @@ async fn decide(
             };
             super::workflow::add_note(state, &user, ticket_id, note).await?;
             if !files.is_empty() {
-                super::attachments::attach(state, &user, ticket_id, files).await?;
+                super::attachments::attach(&state.db, &user, ticket_id, files).await?;
             }
             return Ok(Outcome {
                 outcome: "note".into(),

@@ -55,7 +55,7 @@ pub(crate) async fn ticket_form(
     escalating: Option<Escalating>,
 ) -> Result<HttpResponse, AppError> {
     let status = crate::web::page::form_status(&errors);
-    let choices = tickets::choices(state, user).await?;
+    let choices = tickets::choices(&state.db, user).await?;
     let priorities = [Priority::Critical, Priority::High, Priority::Normal]
         .into_iter()
         .map(|p| PriorityChoice {
@@ -73,7 +73,7 @@ pub(crate) async fn ticket_form(
         "portal/new.html",
         &NewPage {
             escalating,
-            incidents: crate::status::service::active(state).await?,
+            incidents: crate::status::service::active(&state.db).await?,
             form,
             errors,
             choices,

@@ -1,6 +1,7 @@
 //! The dashboard and the announcements staff write for it.
 
 use super::*;
+use crate::db::Db;
 
 pub(super) async fn dashboard(
     state: web::Data<AppState>,
@@ -9,7 +10,7 @@ pub(super) async fn dashboard(
 ) -> Result<HttpResponse, AppError> {
     ctx.render(
         "portal/dashboard.html",
-        &dashboard::dashboard(&state, &user).await?,
+        &dashboard::dashboard(&state.db, &user).await?,
     )
 }
 
@@ -23,7 +24,7 @@ pub(super) struct AnnouncementsPage {
 }
 
 pub(super) async fn announcements_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     form: AnnouncementInput,
@@ -34,7 +35,7 @@ pub(super) async fn announcements_page(
         return Err(AppError::forbidden("Only support staff write announcements."));
     }
     let status = crate::web::page::form_status(&errors);
-    let announcements = dashboard::list(state, user, true).await?;
+    let announcements = dashboard::list(db, user, true).await?;
     ctx.render_status(
         status,
         "portal/announcements.html",
@@ -53,7 +54,7 @@ pub(super) async fn announcements(
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     announcements_page(
-        &state,
+        &state.db,
         &ctx,
         &user,
         AnnouncementInput::default(),
@@ -70,7 +71,7 @@ pub(super) async fn edit_announcement(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let a = dashboard::list(&state, &user, true)
+    let a = dashboard::list(&state.db, &user, true)
         .await?
         .into_iter()
         .find(|a| a.id == id)
@@ -81,12 +82,12 @@ pub(super) async fn edit_announcement(
         pinned: a.pinned,
         ends_at: a.ends_at.map(|e| e.format("%Y-%m-%dT%H:%M").to_string()),
     };
-    announcements_page(&state, &ctx, &user, form, FieldErrors::new(), Some(id)).await
+    announcements_page(&state.db, &ctx, &user, form, FieldErrors::new(), Some(id)).await
 }
 
 /// After writing an announcement: back to the list, or the form with what to fix.
 pub(super) async fn announcement_saved(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     form: AnnouncementInput,
@@ -96,7 +97,7 @@ pub(super) async fn announcement_saved(
     match done {
         Ok(()) => Ok(see_other("/portal/announcements?notice=saved")),
         Err(AppError::Invalid { fields, .. }) => {
-            announcements_page(state, ctx, user, form, fields, editing).await
+            announcements_page(db, ctx, user, form, fields, editing).await
         }
         Err(e) => Err(e),
     }
@@ -109,8 +110,10 @@ pub(super) async fn create_announcement(
     form: web::Form<AnnouncementInput>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let done = dashboard::create(&state, &user, form.clone()).await.map(|_| ());
-    announcement_saved(&state, &ctx, &user, form, None, done).await
+    let done = dashboard::create(&state.db, &user, form.clone())
+        .await
+        .map(|_| ());
+    announcement_saved(&state.db, &ctx, &user, form, None, done).await
 }
 
 pub(super) async fn update_announcement(
@@ -121,8 +124,8 @@ pub(super) async fn update_announcement(
     form: web::Form<AnnouncementInput>,
 ) -> Result<HttpResponse, AppError> {
     let (id, form) = (id.into_inner(), form.into_inner());
-    let done = dashboard::update(&state, &user, id, form.clone()).await;
-    announcement_saved(&state, &ctx, &user, form, Some(id), done).await
+    let done = dashboard::update(&state.db, &user, id, form.clone()).await;
+    announcement_saved(&state.db, &ctx, &user, form, Some(id), done).await
 }
 
 pub(super) async fn delete_announcement(
@@ -130,6 +133,6 @@ pub(super) async fn delete_announcement(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    dashboard::delete(&state, &user, id.into_inner()).await?;
+    dashboard::delete(&state.db, &user, id.into_inner()).await?;
     Ok(see_other("/portal/announcements"))
 }

@@ -1,6 +1,7 @@
 //! The ticket lists: open and archived.
 
 use super::*;
+use crate::db::Db;
 
 #[derive(Serialize)]
 pub(super) struct ListPage {
@@ -11,14 +12,14 @@ pub(super) struct ListPage {
 }
 
 pub(super) async fn list_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     query: ListQuery,
     archived: bool,
 ) -> Result<HttpResponse, AppError> {
     let staff = crate::portal::access(user)?.is_staff();
-    let tickets = tickets::list(state, user, query.clone()).await?;
+    let tickets = tickets::list(db, user, query.clone()).await?;
     ctx.render(
         "portal/list.html",
         &ListPage {
@@ -36,7 +37,7 @@ pub(super) async fn list(
     user: CurrentUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    list_page(&state, &ctx, &user, query.into_inner(), false).await
+    list_page(&state.db, &ctx, &user, query.into_inner(), false).await
 }
 
 pub(super) async fn archived(
@@ -49,5 +50,5 @@ pub(super) async fn archived(
         status: Some("archived".into()),
         ..query.into_inner()
     };
-    list_page(&state, &ctx, &user, query, true).await
+    list_page(&state.db, &ctx, &user, query, true).await
 }

@@ -16,7 +16,7 @@ pub(super) async fn reports_page(
     query: web::Query<reports::ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let (report, errors) = match reports::sla(&state, &user, &query).await {
+    let (report, errors) = match reports::sla(&state.db, &user, &query).await {
         Ok(r) => (Some(r), FieldErrors::new()),
         Err(AppError::Invalid { fields, .. }) => (None, fields),
         Err(e) => return Err(e),
@@ -38,7 +38,7 @@ pub(super) async fn reports_csv(
     user: CurrentUser,
     query: web::Query<reports::ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let report = reports::sla(&state, &user, &query).await?;
+    let report = reports::sla(&state.db, &user, &query).await?;
     Ok(crate::web::csv_download(
         &reports::csv_name(&report),
         reports::to_csv(&report),

@@ -1,6 +1,7 @@
 //! A ticket page and the forms on it: status, notes, priority, files, assignee, followers.
 
 use super::*;
+use crate::db::Db;
 
 #[derive(Serialize)]
 pub(super) struct TicketPage {
@@ -11,7 +12,7 @@ pub(super) struct TicketPage {
 }
 
 pub(super) async fn ticket_page(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     id: i64,
@@ -19,7 +20,7 @@ pub(super) async fn ticket_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let status = crate::web::page::form_status(&errors);
-    let view = tickets::get(state, user, id).await?;
+    let view = tickets::get(db, user, id).await?;
     ctx.render_status(status, "portal/ticket.html", &TicketPage { view, note, errors })
 }
 
@@ -30,7 +31,7 @@ pub(super) async fn show(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     ticket_page(
-        &state,
+        &state.db,
         &ctx,
         &user,
         id.into_inner(),
@@ -42,7 +43,7 @@ pub(super) async fn show(
 
 /// After a change: back to the ticket, or the ticket again with what to fix.
 pub(super) async fn after(
-    state: &AppState,
+    db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     id: i64,
@@ -51,7 +52,7 @@ pub(super) async fn after(
 ) -> Result<HttpResponse, AppError> {
     match done {
         Ok(()) => Ok(see_other(&format!("/portal/tickets/{id}"))),
-        Err(AppError::Invalid { fields, .. }) => ticket_page(state, ctx, user, id, note, fields).await,
+        Err(AppError::Invalid { fields, .. }) => ticket_page(db, ctx, user, id, note, fields).await,
         Err(e) => Err(e),
     }
 }
@@ -65,7 +66,7 @@ pub(super) async fn set_status(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let done = workflow::set_status(&state, &user, id, form.into_inner()).await;
-    after(&state, &ctx, &user, id, done, String::new()).await
+    after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 
 #[derive(Deserialize)]
@@ -92,7 +93,7 @@ pub(super) async fn add_note(
         internal: form.visibility == "internal",
     };
     let done = workflow::add_note(&state, &user, id, input).await;
-    after(&state, &ctx, &user, id, done, form.body).await
+    after(&state.db, &ctx, &user, id, done, form.body).await
 }
 
 pub(super) async fn set_priority(
@@ -104,7 +105,7 @@ pub(super) async fn set_priority(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let done = workflow::set_priority(&state, &user, id, form.into_inner()).await;
-    after(&state, &ctx, &user, id, done, String::new()).await
+    after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 
 pub(super) async fn attach(
@@ -116,13 +117,13 @@ pub(super) async fn attach(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     // Refuse before reading any bytes when the ticket is not the caller's to change.
-    attachments::may_attach(&state, &user, id).await?;
+    attachments::may_attach(&state.db, &user, id).await?;
     let parts = state.files.read_form(form, attachments::rules(&state)).await?;
     let done = match parts.check() {
-        Ok(parts) => attachments::attach(&state, &user, id, parts.files).await,
+        Ok(parts) => attachments::attach(&state.db, &user, id, parts.files).await,
         Err(e) => Err(e),
     };
-    after(&state, &ctx, &user, id, done, String::new()).await
+    after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 
 /// A file of a ticket, to those who may see the ticket (404 to anyone else).
@@ -133,7 +134,7 @@ pub(super) async fn attachment(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, attachment) = path.into_inner();
-    let (sha256, filename) = attachments::find(&state, &user, id, attachment).await?;
+    let (sha256, filename) = attachments::find(&state.db, &user, id, attachment).await?;
     state.files.serve(&req, &sha256, &filename).await
 }
 
@@ -146,7 +147,7 @@ pub(super) async fn assign(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let done = workflow::assign(&state, &user, id, form.into_inner()).await;
-    after(&state, &ctx, &user, id, done, String::new()).await
+    after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 
 #[derive(Deserialize)]
@@ -164,7 +165,7 @@ pub(super) async fn confirm_sender(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let done = tickets::confirm_sender(&state, &user, id).await;
-    after(&state, &ctx, &user, id, done, String::new()).await
+    after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 
 pub(super) async fn follow(
@@ -174,6 +175,6 @@ pub(super) async fn follow(
     form: web::Form<FollowForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    crate::portal::followers::set(&state, &user, id, form.following == "on").await?;
+    crate::portal::followers::set(&state.db, &user, id, form.following == "on").await?;
     Ok(see_other(&format!("/portal/tickets/{id}")))
 }

@@ -1,10 +1,10 @@
 //! What the forms offer: customers, environments, applications, keywords, and the
 //! statuses a ticket may move to.
 
+use crate::db::Db;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::db::schema::{applications, environments, keywords, organizations};
 use crate::error::AppError;
 use crate::portal::ticket_status::{self, Status};
@@ -23,89 +23,87 @@ pub struct FormChoices {
 }
 
 /// The choices of the new-ticket form for this user.
-pub async fn choices(state: &AppState, user: &AuthUser) -> Result<FormChoices, AppError> {
+pub async fn choices(db: &Db, user: &AuthUser) -> Result<FormChoices, AppError> {
     let who = access(user)?;
-    state
-        .db
-        .read(move |c| {
-            let orgs: Vec<(i64, String)> = match who {
-                Access::Contact { organization_id } => organizations::table
-                    .filter(organizations::id.eq(organization_id))
-                    .select((organizations::id, organizations::name))
-                    .load(c)?,
-                Access::Staff => organizations::table
-                    .filter(organizations::status.eq("approved"))
-                    .order(organizations::name.asc())
-                    .select((organizations::id, organizations::name))
-                    .load(c)?,
-            };
-            let ids: Vec<i64> = orgs.iter().map(|(id, _)| *id).collect();
-            let label = |org: i64, name: String| {
-                if ids.len() > 1 {
-                    let o = orgs
-                        .iter()
-                        .find(|(id, _)| *id == org)
-                        .map(|(_, n)| n.as_str())
-                        .unwrap_or("");
-                    format!("{o}: {name}")
-                } else {
-                    name
-                }
-            };
-            let environments = environments::table
-                .filter(environments::organization_id.eq_any(&ids))
-                .order(environments::name.asc())
-                .select((
-                    environments::id,
-                    environments::organization_id,
-                    environments::name,
-                ))
-                .load::<(i64, i64, String)>(c)?
-                .into_iter()
-                .map(|(id, org, name)| Choice {
-                    id: id.to_string(),
-                    name: label(org, name),
-                })
-                .collect();
-            let applications = applications::table
-                .filter(applications::organization_id.eq_any(&ids))
-                .order(applications::name.asc())
-                .select((
-                    applications::id,
-                    applications::organization_id,
-                    applications::name,
-                ))
-                .load::<(i64, i64, String)>(c)?
-                .into_iter()
-                .map(|(id, org, name)| Choice {
-                    id: id.to_string(),
-                    name: label(org, name),
-                })
-                .collect();
-            let keywords = keywords::table
-                .order(keywords::name.asc())
-                .select((keywords::id, keywords::name))
-                .load::<(i64, String)>(c)?
+    db.read(move |c| {
+        let orgs: Vec<(i64, String)> = match who {
+            Access::Contact { organization_id } => organizations::table
+                .filter(organizations::id.eq(organization_id))
+                .select((organizations::id, organizations::name))
+                .load(c)?,
+            Access::Staff => organizations::table
+                .filter(organizations::status.eq("approved"))
+                .order(organizations::name.asc())
+                .select((organizations::id, organizations::name))
+                .load(c)?,
+        };
+        let ids: Vec<i64> = orgs.iter().map(|(id, _)| *id).collect();
+        let label = |org: i64, name: String| {
+            if ids.len() > 1 {
+                let o = orgs
+                    .iter()
+                    .find(|(id, _)| *id == org)
+                    .map(|(_, n)| n.as_str())
+                    .unwrap_or("");
+                format!("{o}: {name}")
+            } else {
+                name
+            }
+        };
+        let environments = environments::table
+            .filter(environments::organization_id.eq_any(&ids))
+            .order(environments::name.asc())
+            .select((
+                environments::id,
+                environments::organization_id,
+                environments::name,
+            ))
+            .load::<(i64, i64, String)>(c)?
+            .into_iter()
+            .map(|(id, org, name)| Choice {
+                id: id.to_string(),
+                name: label(org, name),
+            })
+            .collect();
+        let applications = applications::table
+            .filter(applications::organization_id.eq_any(&ids))
+            .order(applications::name.asc())
+            .select((
+                applications::id,
+                applications::organization_id,
+                applications::name,
+            ))
+            .load::<(i64, i64, String)>(c)?
+            .into_iter()
+            .map(|(id, org, name)| Choice {
+                id: id.to_string(),
+                name: label(org, name),
+            })
+            .collect();
+        let keywords = keywords::table
+            .order(keywords::name.asc())
+            .select((keywords::id, keywords::name))
+            .load::<(i64, String)>(c)?
+            .into_iter()
+            .map(|(id, name)| Choice {
+                id: id.to_string(),
+                name,
+            })
+            .collect();
+        Ok(FormChoices {
+            organizations: orgs
                 .into_iter()
                 .map(|(id, name)| Choice {
                     id: id.to_string(),
                     name,
                 })
-                .collect();
-            Ok(FormChoices {
-                organizations: orgs
-                    .into_iter()
-                    .map(|(id, name)| Choice {
-                        id: id.to_string(),
-                        name,
-                    })
-                    .collect(),
-                environments,
-                applications,
-                keywords,
-            })
+                .collect(),
+            environments,
+            applications,
+            keywords,
         })
-        .await
+    })
+    .await
 }
 
 /// The statuses the user may move a ticket to: what the Update Status menu offers.
@@ -121,8 +119,8 @@ pub fn next_statuses(who: Access, status: &str) -> Vec<Choice> {
 }
 
 /// The statuses the user may move ticket `id` to (one query, not the whole page).
-pub async fn transitions(state: &AppState, user: &AuthUser, id: i64) -> Result<Vec<Choice>, AppError> {
+pub async fn transitions(db: &Db, user: &AuthUser, id: i64) -> Result<Vec<Choice>, AppError> {
     let who = access(user)?;
-    let t = state.db.read(move |c| visible(c, who, id)).await?;
+    let t = db.read(move |c| visible(c, who, id)).await?;
     Ok(next_statuses(who, &t.status))
 }

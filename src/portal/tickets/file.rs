@@ -243,7 +243,7 @@ pub(super) async fn file(
     };
     let requester = user.id;
     let notices = crate::mail::MailContext::of(state);
-    let html = crate::forum::prerender(state, &description).await?.html;
+    let html = crate::forum::prerender(&state.db, &description).await?.html;
     state
         .db
         .write(move |c| {

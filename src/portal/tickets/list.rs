@@ -1,10 +1,10 @@
 //! The ticket lists: filters, queues and order.
 
+use crate::db::Db;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::db::models::Ticket;
 use crate::db::now;
 use crate::db::schema::{organizations, tickets, users};
@@ -58,7 +58,7 @@ pub struct TicketRow {
 }
 
 /// A list of tickets the user may see.
-pub async fn list(state: &AppState, user: &AuthUser, q: ListQuery) -> Result<Vec<TicketRow>, AppError> {
+pub async fn list(db: &Db, user: &AuthUser, q: ListQuery) -> Result<Vec<TicketRow>, AppError> {
     let who = access(user)?;
     let me = user.id;
     if q.q.as_deref().is_some_and(|w| w.chars().count() > 200) {
@@ -70,94 +70,92 @@ pub async fn list(state: &AppState, user: &AuthUser, q: ListQuery) -> Result<Vec
     if q.queue.is_some() && !who.is_staff() {
         return Err(AppError::Forbidden("Queues are for support staff.".into()));
     }
-    state
-        .db
-        .read(move |c| {
-            let mut query = tickets::table
-                .inner_join(organizations::table)
-                .left_join(users::table.on(users::id.nullable().eq(tickets::assignee_id)))
-                .select((
-                    Ticket::as_select(),
-                    organizations::name,
-                    users::display_name.nullable(),
-                ))
-                .into_boxed();
-            if let Access::Contact { organization_id } = who {
-                query = query.filter(tickets::organization_id.eq(organization_id));
-            } else if let Some(o) = q.organization_id {
-                query = query.filter(tickets::organization_id.eq(o));
+    db.read(move |c| {
+        let mut query = tickets::table
+            .inner_join(organizations::table)
+            .left_join(users::table.on(users::id.nullable().eq(tickets::assignee_id)))
+            .select((
+                Ticket::as_select(),
+                organizations::name,
+                users::display_name.nullable(),
+            ))
+            .into_boxed();
+        if let Access::Contact { organization_id } = who {
+            query = query.filter(tickets::organization_id.eq(organization_id));
+        } else if let Some(o) = q.organization_id {
+            query = query.filter(tickets::organization_id.eq(o));
+        }
+        query = match q.status.as_deref().unwrap_or("current") {
+            "current" => query.filter(tickets::status.ne_all(vec!["closed", "archived"])),
+            "any" => query,
+            s => match Status::parse(s) {
+                Some(st) => query.filter(tickets::status.eq(st.as_str())),
+                None => return Err(AppError::field("status", format!("'{s}' is not a status."))),
+            },
+        };
+        let now = now();
+        match q.queue.as_deref() {
+            None | Some("") => {}
+            Some("unassigned") => query = query.filter(tickets::assignee_id.is_null()),
+            Some("mine") => query = query.filter(tickets::assignee_id.eq(me)),
+            Some("breaching") => {
+                query = query
+                    .filter(tickets::first_response_at.is_null())
+                    .filter(tickets::sla_due_at.le(now + chrono::Duration::hours(1)))
+                    .filter(tickets::status.ne_all(vec!["closed", "archived"]))
             }
-            query = match q.status.as_deref().unwrap_or("current") {
-                "current" => query.filter(tickets::status.ne_all(vec!["closed", "archived"])),
-                "any" => query,
-                s => match Status::parse(s) {
-                    Some(st) => query.filter(tickets::status.eq(st.as_str())),
-                    None => return Err(AppError::field("status", format!("'{s}' is not a status."))),
-                },
-            };
-            let now = now();
-            match q.queue.as_deref() {
-                None | Some("") => {}
-                Some("unassigned") => query = query.filter(tickets::assignee_id.is_null()),
-                Some("mine") => query = query.filter(tickets::assignee_id.eq(me)),
-                Some("breaching") => {
-                    query = query
-                        .filter(tickets::first_response_at.is_null())
-                        .filter(tickets::sla_due_at.le(now + chrono::Duration::hours(1)))
-                        .filter(tickets::status.ne_all(vec!["closed", "archived"]))
-                }
-                Some(other) => {
-                    return Err(AppError::field(
-                        "queue",
-                        format!("'{other}' is not a queue: unassigned, mine or breaching."),
-                    ));
-                }
+            Some(other) => {
+                return Err(AppError::field(
+                    "queue",
+                    format!("'{other}' is not a queue: unassigned, mine or breaching."),
+                ));
             }
-            if let Some(words) = q.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-                // Case-insensitive on both backends: `?q=gateway` finds "Gateway down".
-                let pattern = crate::db::like_pattern(words);
-                query = query.filter(
-                    crate::db::lower(tickets::subject)
-                        .like(crate::db::lower(pattern))
-                        .escape('\\'),
-                );
+        }
+        if let Some(words) = q.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+            // Case-insensitive on both backends: `?q=gateway` finds "Gateway down".
+            let pattern = crate::db::like_pattern(words);
+            query = query.filter(
+                crate::db::lower(tickets::subject)
+                    .like(crate::db::lower(pattern))
+                    .escape('\\'),
+            );
+        }
+        query = match q.sort.as_deref().unwrap_or("updated") {
+            "updated" => query.order((tickets::updated_at.desc(), tickets::id.desc())),
+            "created" => query.order(tickets::id.desc()),
+            "due" => query.order((tickets::sla_due_at.asc(), tickets::id.asc())),
+            "priority" => query.order((tickets::priority.asc(), tickets::updated_at.desc())),
+            other => {
+                return Err(AppError::field(
+                    "sort",
+                    format!("'{other}' is not a sort: updated, created, due or priority."),
+                ));
             }
-            query = match q.sort.as_deref().unwrap_or("updated") {
-                "updated" => query.order((tickets::updated_at.desc(), tickets::id.desc())),
-                "created" => query.order(tickets::id.desc()),
-                "due" => query.order((tickets::sla_due_at.asc(), tickets::id.asc())),
-                "priority" => query.order((tickets::priority.asc(), tickets::updated_at.desc())),
-                other => {
-                    return Err(AppError::field(
-                        "sort",
-                        format!("'{other}' is not a sort: updated, created, due or priority."),
-                    ));
+        };
+        let rows: Vec<(Ticket, String, Option<String>)> = query.limit(PER_PAGE).load(c)?;
+        Ok(rows
+            .into_iter()
+            .map(|(t, customer, assignee)| {
+                let st = Status::parse(&t.status).unwrap_or(Status::Open);
+                TicketRow {
+                    breached: match t.first_response_at {
+                        Some(r) => r > t.sla_due_at,
+                        None => now > t.sla_due_at && st.is_current(),
+                    },
+                    responded: t.first_response_at.is_some(),
+                    status_label: st.label().into(),
+                    id: t.id,
+                    status: t.status,
+                    priority: t.priority,
+                    customer,
+                    subject: t.subject,
+                    assignee,
+                    flagged: t.flagged,
+                    sla_due_at: t.sla_due_at,
+                    updated_at: t.updated_at,
                 }
-            };
-            let rows: Vec<(Ticket, String, Option<String>)> = query.limit(PER_PAGE).load(c)?;
-            Ok(rows
-                .into_iter()
-                .map(|(t, customer, assignee)| {
-                    let st = Status::parse(&t.status).unwrap_or(Status::Open);
-                    TicketRow {
-                        breached: match t.first_response_at {
-                            Some(r) => r > t.sla_due_at,
-                            None => now > t.sla_due_at && st.is_current(),
-                        },
-                        responded: t.first_response_at.is_some(),
-                        status_label: st.label().into(),
-                        id: t.id,
-                        status: t.status,
-                        priority: t.priority,
-                        customer,
-                        subject: t.subject,
-                        assignee,
-                        flagged: t.flagged,
-                        sla_due_at: t.sla_due_at,
-                        updated_at: t.updated_at,
-                    }
-                })
-                .collect())
-        })
-        .await
+            })
+            .collect())
+    })
+    .await
 }

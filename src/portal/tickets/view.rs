@@ -1,12 +1,12 @@
 //! One ticket as its page and the API show it: log, SLA clock, files, links.
 
+use crate::db::Db;
 use std::collections::HashMap;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::db::AnyConnection;
 use crate::db::models::{Ticket, TicketEvent};
 use crate::db::schema::{applications, environments, keywords, organizations, ticket_events, users};
@@ -98,147 +98,145 @@ pub struct CommunityLink {
 }
 
 /// A ticket with its log, for someone who may see it.
-pub async fn get(state: &AppState, user: &AuthUser, id: i64) -> Result<TicketView, AppError> {
+pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppError> {
     let who = access(user)?;
     let me = user.id;
-    state
-        .db
-        .read(move |c| {
-            let t = visible(c, who, id)?;
-            let events: Vec<(TicketEvent, Option<String>, Option<String>)> = ticket_events::table
-                .left_join(users::table.on(users::id.nullable().eq(ticket_events::actor_id)))
-                .filter(ticket_events::ticket_id.eq(id))
-                .order(ticket_events::id.asc())
-                .select((
-                    TicketEvent::as_select(),
-                    users::display_name.nullable(),
-                    users::role.nullable(),
-                ))
-                .load(c)?;
-            let (_, calendar) = crate::portal::calendar::load(c)?;
-            let sla_events = sla_events(&t, events.iter().map(|(e, _, role)| (e, role.as_deref())));
-            let now = Utc::now();
-            let priority = Priority::parse(&t.priority).unwrap_or(Priority::Normal);
-            let sla = sla::evaluate(&calendar, &sla_events, now).unwrap_or(sla::Sla {
-                priority,
-                due: t.sla_due_at.and_utc(),
-                responded_at: None,
-                breached: false,
-            });
-            let mut names = |ids: Vec<Option<i64>>| -> Result<HashMap<i64, String>, AppError> {
-                let ids: Vec<i64> = ids.into_iter().flatten().collect();
-                Ok(users::table
-                    .filter(users::id.eq_any(ids))
-                    .select((users::id, users::display_name))
-                    .load::<(i64, String)>(c)?
-                    .into_iter()
-                    .collect())
+    db.read(move |c| {
+        let t = visible(c, who, id)?;
+        let events: Vec<(TicketEvent, Option<String>, Option<String>)> = ticket_events::table
+            .left_join(users::table.on(users::id.nullable().eq(ticket_events::actor_id)))
+            .filter(ticket_events::ticket_id.eq(id))
+            .order(ticket_events::id.asc())
+            .select((
+                TicketEvent::as_select(),
+                users::display_name.nullable(),
+                users::role.nullable(),
+            ))
+            .load(c)?;
+        let (_, calendar) = crate::portal::calendar::load(c)?;
+        let sla_events = sla_events(&t, events.iter().map(|(e, _, role)| (e, role.as_deref())));
+        let now = Utc::now();
+        let priority = Priority::parse(&t.priority).unwrap_or(Priority::Normal);
+        let sla = sla::evaluate(&calendar, &sla_events, now).unwrap_or(sla::Sla {
+            priority,
+            due: t.sla_due_at.and_utc(),
+            responded_at: None,
+            breached: false,
+        });
+        let mut names = |ids: Vec<Option<i64>>| -> Result<HashMap<i64, String>, AppError> {
+            let ids: Vec<i64> = ids.into_iter().flatten().collect();
+            Ok(users::table
+                .filter(users::id.eq_any(ids))
+                .select((users::id, users::display_name))
+                .load::<(i64, String)>(c)?
+                .into_iter()
+                .collect())
+        };
+        let people = names(vec![Some(t.requester_id), t.assignee_id])?;
+        let customer: String = organizations::table
+            .find(t.organization_id)
+            .select(organizations::name)
+            .first(c)?;
+        let name_of =
+            |table: &str, id: Option<i64>, c: &mut AnyConnection| -> Result<Option<String>, AppError> {
+                let Some(id) = id else { return Ok(None) };
+                Ok(match table {
+                    "environment" => environments::table
+                        .find(id)
+                        .select(environments::name)
+                        .first(c)
+                        .optional()?,
+                    "application" => applications::table
+                        .find(id)
+                        .select(applications::name)
+                        .first(c)
+                        .optional()?,
+                    _ => keywords::table
+                        .find(id)
+                        .select(keywords::name)
+                        .first(c)
+                        .optional()?,
+                })
             };
-            let people = names(vec![Some(t.requester_id), t.assignee_id])?;
-            let customer: String = organizations::table
-                .find(t.organization_id)
-                .select(organizations::name)
-                .first(c)?;
-            let name_of =
-                |table: &str, id: Option<i64>, c: &mut AnyConnection| -> Result<Option<String>, AppError> {
-                    let Some(id) = id else { return Ok(None) };
-                    Ok(match table {
-                        "environment" => environments::table
-                            .find(id)
-                            .select(environments::name)
-                            .first(c)
-                            .optional()?,
-                        "application" => applications::table
-                            .find(id)
-                            .select(applications::name)
-                            .first(c)
-                            .optional()?,
-                        _ => keywords::table
-                            .find(id)
-                            .select(keywords::name)
-                            .first(c)
-                            .optional()?,
-                    })
-                };
-            let environment = name_of("environment", t.environment_id, c)?;
-            let application = name_of("application", t.application_id, c)?;
-            let keyword = name_of("keyword", t.keyword_id, c)?;
-            let assignees = if who.is_staff() {
-                users::table
-                    .filter(users::role.eq_any(["staff", "admin"]))
-                    .order(users::display_name.asc())
-                    .select((users::id, users::display_name))
-                    .load::<(i64, String)>(c)?
-                    .into_iter()
-                    .map(|(id, name)| Choice {
-                        id: id.to_string(),
-                        name,
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let st = Status::parse(&t.status).unwrap_or(Status::Open);
-            let attachments = crate::portal::attachments::of_ticket(c, id)?;
-            let following = crate::portal::followers::follows(c, id, me)?;
-            let community = match crate::portal::escalate::escalated_from(c, id)? {
-                Some(topic_id) => Some(CommunityLink {
-                    topic_id,
-                    title: crate::db::schema::topics::table
-                        .find(topic_id)
-                        .select(crate::db::schema::topics::title)
-                        .first(c)?,
-                    publishable: who.is_staff()
-                        && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived),
-                }),
-                None => None,
-            };
-            let can_write_article =
-                who.is_staff() && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived);
-            let can_confirm_sender = !t.sender_verified && t.requester_id == me;
-            Ok(TicketView {
-                attachments,
-                following,
-                community,
-                can_write_article,
-                can_confirm_sender,
-                description_html: SafeHtml::from_stored(t.description_html.clone()),
-                status_label: st.label().into(),
-                customer,
-                requester: people.get(&t.requester_id).cloned().unwrap_or_default(),
-                assignee: t.assignee_id.and_then(|a| people.get(&a).cloned()),
-                environment,
-                application,
-                keyword,
-                events: events
-                    .into_iter()
-                    .filter(|(e, _, _)| e.public || who.is_staff())
-                    .map(|(e, actor, role)| EventView {
-                        body_html: e.body_html.clone().map(SafeHtml::from_stored),
-                        actor_is_staff: matches!(role.as_deref(), Some("staff" | "admin")),
-                        kind: e.kind,
-                        public: e.public,
-                        actor,
-                        from_value: e.from_value,
-                        to_value: e.to_value,
-                        created_at: e.created_at,
-                    })
-                    .collect(),
-                sla: SlaView {
-                    due: sla.due.naive_utc(),
-                    responded_at: sla.responded_at.map(|r| r.naive_utc()),
-                    breached: sla.breached,
-                    minutes_left: sla.left(now).map(|d| d.num_minutes()),
-                    promise: sla.priority.promise().into(),
-                },
-                next_statuses: next_statuses(who, &t.status),
-                staff: who.is_staff(),
-                assignees,
-                archived: st == Status::Archived,
-                ticket: t,
-            })
+        let environment = name_of("environment", t.environment_id, c)?;
+        let application = name_of("application", t.application_id, c)?;
+        let keyword = name_of("keyword", t.keyword_id, c)?;
+        let assignees = if who.is_staff() {
+            users::table
+                .filter(users::role.eq_any(["staff", "admin"]))
+                .order(users::display_name.asc())
+                .select((users::id, users::display_name))
+                .load::<(i64, String)>(c)?
+                .into_iter()
+                .map(|(id, name)| Choice {
+                    id: id.to_string(),
+                    name,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let st = Status::parse(&t.status).unwrap_or(Status::Open);
+        let attachments = crate::portal::attachments::of_ticket(c, id)?;
+        let following = crate::portal::followers::follows(c, id, me)?;
+        let community = match crate::portal::escalate::escalated_from(c, id)? {
+            Some(topic_id) => Some(CommunityLink {
+                topic_id,
+                title: crate::db::schema::topics::table
+                    .find(topic_id)
+                    .select(crate::db::schema::topics::title)
+                    .first(c)?,
+                publishable: who.is_staff()
+                    && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived),
+            }),
+            None => None,
+        };
+        let can_write_article =
+            who.is_staff() && matches!(st, Status::SolutionProvided | Status::Closed | Status::Archived);
+        let can_confirm_sender = !t.sender_verified && t.requester_id == me;
+        Ok(TicketView {
+            attachments,
+            following,
+            community,
+            can_write_article,
+            can_confirm_sender,
+            description_html: SafeHtml::from_stored(t.description_html.clone()),
+            status_label: st.label().into(),
+            customer,
+            requester: people.get(&t.requester_id).cloned().unwrap_or_default(),
+            assignee: t.assignee_id.and_then(|a| people.get(&a).cloned()),
+            environment,
+            application,
+            keyword,
+            events: events
+                .into_iter()
+                .filter(|(e, _, _)| e.public || who.is_staff())
+                .map(|(e, actor, role)| EventView {
+                    body_html: e.body_html.clone().map(SafeHtml::from_stored),
+                    actor_is_staff: matches!(role.as_deref(), Some("staff" | "admin")),
+                    kind: e.kind,
+                    public: e.public,
+                    actor,
+                    from_value: e.from_value,
+                    to_value: e.to_value,
+                    created_at: e.created_at,
+                })
+                .collect(),
+            sla: SlaView {
+                due: sla.due.naive_utc(),
+                responded_at: sla.responded_at.map(|r| r.naive_utc()),
+                breached: sla.breached,
+                minutes_left: sla.left(now).map(|d| d.num_minutes()),
+                promise: sla.priority.promise().into(),
+            },
+            next_statuses: next_statuses(who, &t.status),
+            staff: who.is_staff(),
+            assignees,
+            archived: st == Status::Archived,
+            ticket: t,
         })
-        .await
+    })
+    .await
 }
 
 /// The events of a ticket that its SLA depends on: its creation (with the priority it
