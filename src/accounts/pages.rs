@@ -157,7 +157,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
         state.sessions.end(&state.keys, &state.db, cookie.value()).await?;
     }
     let mut res = see_other("/login?notice=signed_out");
-    res.add_cookie(&clear_session_cookie(&state))
+    res.add_cookie(&clear_session_cookie(&state.settings))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(res)
 }
@@ -256,7 +256,7 @@ async fn reset_form(
     ctx: PageCtx,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if let Err(problem) = service::check_reset_link(&state, &query.token) {
+    if let Err(problem) = service::check_reset_link(&state.keys, &query.token) {
         return link_failed(&ctx, "reset", problem);
     }
     ctx.render(
@@ -360,7 +360,7 @@ async fn change_password(
 async fn end_sessions(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     sessions::end_all_sessions(&state.db, user.id).await?;
     let mut res = see_other("/login?notice=signed_out_everywhere");
-    res.add_cookie(&clear_session_cookie(&state))
+    res.add_cookie(&clear_session_cookie(&state.settings))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(res)
 }

@@ -1,6 +1,7 @@
 //! Administration rules: users and roles, organizations and their domains, refused
 //! signup domains. Every function checks that the actor is an admin.
 
+use crate::accounts::domains::DomainLists;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -307,7 +308,7 @@ pub const MAX_DOMAINS: usize = 100;
 /// Reads a list of domains, refusing webmail and disposable ones. The count is
 /// checked first: at most one more than the limit is split off before any domain is
 /// looked at.
-fn check_domains(state: &AppState, raw: &[String]) -> Result<Vec<String>, AppError> {
+fn check_domains(domain_lists: &DomainLists, raw: &[String]) -> Result<Vec<String>, AppError> {
     let pieces: Vec<&str> = raw
         .iter()
         .flat_map(|r| r.split([',', ' ', '\n', '\r', ';']))
@@ -323,7 +324,7 @@ fn check_domains(state: &AppState, raw: &[String]) -> Result<Vec<String>, AppErr
     let mut out = Vec::new();
     for r in pieces {
         let d = parse_domain(r).map_err(|m| AppError::field("domains", m))?;
-        if state.domain_lists.refusal(&d).is_some() {
+        if domain_lists.refusal(&d).is_some() {
             return Err(AppError::field(
                 "domains",
                 format!("{d} is a free or disposable mail provider; an organization cannot own it."),
@@ -345,7 +346,7 @@ pub async fn create_organization(
 ) -> Result<OrganizationResource, AppError> {
     actor.require_admin()?;
     let name = check_name(name)?;
-    let domains = check_domains(state, domains)?;
+    let domains = check_domains(&state.domain_lists, domains)?;
     state
         .db
         .write(move |c| {
@@ -391,7 +392,7 @@ pub async fn update_organization(
     let domains = changes
         .domains
         .as_deref()
-        .map(|d| check_domains(state, d))
+        .map(|d| check_domains(&state.domain_lists, d))
         .transpose()?;
     let (before, after) = state
         .db

@@ -19,6 +19,7 @@ pub mod topics;
 pub mod uploads;
 pub mod views;
 
+use crate::web::rate_limit::Limiter;
 use std::collections::HashSet;
 
 use actix_web::web;
@@ -266,11 +267,11 @@ pub fn topic_of_kind(
 }
 
 /// Counts a new post against the member's posting limit (staff are not limited).
-pub fn check_post_rate(state: &crate::app::AppState, user: &AuthUser) -> Result<(), AppError> {
+pub fn check_post_rate(limiter: &Limiter, user: &AuthUser) -> Result<(), AppError> {
     if user.is_staff() {
         return Ok(());
     }
-    state.limiter.check(
+    limiter.check(
         crate::web::rate_limit::Action::Post,
         &[&format!("user:{}", user.id)],
     )

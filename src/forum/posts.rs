@@ -90,7 +90,7 @@ pub async fn reply(
 ) -> Result<Replied, AppError> {
     require_post(user)?;
     let body = check_body(body)?;
-    super::check_post_rate(state, user)?;
+    super::check_post_rate(&state.limiter, user)?;
     let rendered = super::prerender(&state.db, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = crate::mail::MailContext::of(state);

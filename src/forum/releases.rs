@@ -1,6 +1,7 @@
 //! Releases: downloads (uploaded files, shown with size and SHA-256, or links) and the
 //! Atom feeds of all releases and of each product.
 
+use crate::config::Settings;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -25,10 +26,10 @@ pub struct DownloadInput {
 }
 
 /// What a download form may upload: one file of any type, up to the download limit.
-pub fn rules(state: &AppState) -> FileRules {
+pub fn rules(settings: &Settings) -> FileRules {
     FileRules {
         field: "file",
-        max_bytes: state.settings.max_download_bytes,
+        max_bytes: settings.max_download_bytes,
         max_files: 1,
         allowed: |_| true,
     }

@@ -172,7 +172,7 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
         return Err(AppError::fields(fields));
     }
     let (title, body, tags) = (title?, body?, tags?);
-    super::check_post_rate(state, user)?;
+    super::check_post_rate(&state.limiter, user)?;
     let rendered = super::prerender(&state.db, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = crate::mail::MailContext::of(state);

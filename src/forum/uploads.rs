@@ -1,6 +1,7 @@
 //! Images and files attached to posts: stored by content like release downloads, and
 //! given back as the markdown that shows them.
 
+use crate::config::Settings;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -23,14 +24,14 @@ pub struct Attached {
 }
 
 /// What a post's attachment form may upload: one image or document.
-pub fn rules(state: &AppState) -> FileRules {
-    attachment_rules("file", state.settings.max_upload_bytes, 1)
+pub fn rules(settings: &Settings) -> FileRules {
+    attachment_rules("file", settings.max_upload_bytes, 1)
 }
 
 /// Records a file read from a form (checked against [`rules`]) as the user's upload.
 pub async fn record(state: &AppState, user: &AuthUser, upload: Option<Upload>) -> Result<Attached, AppError> {
     require_post(user)?;
-    super::check_post_rate(state, user)?;
+    super::check_post_rate(&state.limiter, user)?;
     let Some(Upload {
         filename,
         stored: file,

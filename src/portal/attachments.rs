@@ -1,6 +1,7 @@
 //! Files attached to tickets. They are stored by content like every upload, but served
 //! only through the ticket: whoever may not see the ticket gets a 404 for its files too.
 
+use crate::config::Settings;
 use crate::db::Db;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,7 +10,6 @@ use serde::Serialize;
 use super::tickets::{event, visible};
 use super::workflow::{not_archived, touch};
 use super::{Access, access};
-use crate::app::AppState;
 use crate::db::AnyConnection;
 use crate::db::locks::{Row, lock};
 use crate::db::now;
@@ -25,8 +25,8 @@ pub const MAX_FILES: usize = 10;
 pub const FIELD: &str = "files";
 
 /// What a ticket form may upload.
-pub fn rules(state: &AppState) -> FileRules {
-    attachment_rules(FIELD, state.settings.max_upload_bytes, MAX_FILES)
+pub fn rules(settings: &Settings) -> FileRules {
+    attachment_rules(FIELD, settings.max_upload_bytes, MAX_FILES)
 }
 
 /// A file on a ticket.

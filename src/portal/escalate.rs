@@ -13,6 +13,7 @@
 //!   the customer's own), which may be accepted; the thread's followers hear of it as
 //!   of any reply.
 
+use crate::config::Settings;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -154,9 +155,8 @@ pub async fn who_may(db: &Db, user: &AuthUser, topic_id: i64) -> Result<(Questio
 
 /// The ticket form filled in from the thread: its customer (the asker's organization),
 /// its title as the subject, the question quoted with a link back.
-pub fn draft(state: &AppState, q: &Question) -> TicketInput {
-    let link = state
-        .settings
+pub fn draft(settings: &Settings, q: &Question) -> TicketInput {
+    let link = settings
         .base_url
         .join(&format!("/t/{}/{}", q.topic_id, q.slug))
         .map(|u| u.to_string())

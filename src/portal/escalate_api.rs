@@ -65,7 +65,7 @@ async fn escalate_topic(
             .map_err(|e| AppError::BadRequest(format!("The JSON body does not fit: {e}")))?,
     };
     let (q, may) = escalate::who_may(&state.db, &user, topic_id).await?;
-    let draft = escalate::draft(&state, &q);
+    let draft = escalate::draft(&state.settings, &q);
     let input = TicketInput {
         organization_id: given.organization_id.or(draft.organization_id),
         priority: given.priority.unwrap_or(draft.priority),

@@ -48,7 +48,7 @@ async fn escalate_form(
                 "/portal/tickets/{t}?notice=already_escalated"
             ))),
             None => {
-                let form = escalate::draft(&state, &q);
+                let form = escalate::draft(&state.settings, &q);
                 let escalating = Escalating {
                     topic_id: q.topic_id,
                     title: q.title,
@@ -68,8 +68,13 @@ async fn escalate(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let topic_id = id.into_inner();
-    let parts =
-        crate::files::form_parts(&state.files, &req, payload, super::attachments::rules(&state)).await?;
+    let parts = crate::files::form_parts(
+        &state.files,
+        &req,
+        payload,
+        super::attachments::rules(&state.settings),
+    )
+    .await?;
     let input: super::tickets::TicketInput = parts.parse()?;
     let back = |input, errors| async {
         let (q, _) = escalate::who_may(&state.db, &user, topic_id).await?;

@@ -1,7 +1,9 @@
 //! Search for readers: checks who may search and what they asked, runs the query on
 //! a blocking thread, and turns hits into views with addresses and category names.
 
+use crate::search::Search;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -136,8 +138,8 @@ pub struct SuggestionView {
     pub fit: f32,
 }
 
-fn index(state: &AppState) -> Result<search_index::SearchIndex, AppError> {
-    state.search.index().ok_or_else(|| {
+fn index(search: &Arc<Search>) -> Result<search_index::SearchIndex, AppError> {
+    search.index().ok_or_else(|| {
         AppError::Unavailable(anyhow::anyhow!(
             "The search index is being built; try again in a minute."
         ))
@@ -240,7 +242,7 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
         offset: (page - 1) * PER_PAGE,
         limit: PER_PAGE,
     };
-    let index = index(state)?;
+    let index = index(&state.search)?;
     // The threads that answer a question are looked for beside the posts when they can
     // be filtered as the posts are: by category and solved state.
     let answering = page == 1
@@ -254,7 +256,7 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
         if !answering {
             return Ok(Vec::new());
         }
-        let related = related_to(state, index.clone(), query.text.clone(), ANSWERS * 2).await?;
+        let related = related_to(&state.search, index.clone(), query.text.clone(), ANSWERS * 2).await?;
         Ok(search_index::shown(related)
             .into_iter()
             .filter(|r| query.categories.is_empty() || query.categories.contains(&r.thread.category))
@@ -395,7 +397,7 @@ pub async fn suggest(
     if q.trim().chars().count() < 2 {
         return Ok(Vec::new());
     }
-    let found = related_to(state, index(state)?, q, 8).await?;
+    let found = related_to(&state.search, index(&state.search)?, q, 8).await?;
     Ok(shown(found, all))
 }
 
@@ -403,25 +405,23 @@ pub async fn suggest(
 /// looked up while it is encoded, each on a thread of its own, and the two then ranked
 /// together.
 async fn related_to(
-    state: &AppState,
+    search: &Arc<Search>,
     index: search_index::SearchIndex,
     text: String,
     limit: usize,
 ) -> Result<Vec<search_index::Related>, AppError> {
     let by_words = {
         let (index, text) = (index.clone(), text.clone());
-        off_thread(&state.search, move || index.related_by_words(&text, None, limit))
+        off_thread(search, move || index.related_by_words(&text, None, limit))
     };
-    let search = state.search.clone();
     let encoded = {
-        let search = search.clone();
-        off_thread(&state.search, move || {
-            Ok(search.meaning.query(&text).map(|(v, _)| v))
-        })
+        let shared = search.clone();
+        off_thread(search, move || Ok(shared.meaning.query(&text).map(|(v, _)| v)))
     };
     let (found, vector) = futures_util::future::try_join(by_words, encoded).await?;
-    off_thread(&state.search, move || {
-        let threads = search.meaning.threads();
+    let shared = search.clone();
+    off_thread(search, move || {
+        let threads = shared.meaning.threads();
         let m = vector.as_deref().zip(threads).map(|(v, t)| meaning(v, t));
         found.rank(&index, m)
     })
@@ -471,18 +471,18 @@ async fn off_thread<T: Send + 'static>(
 
 /// Up to 5 topics like this one, kept for a few minutes; empty while the index is
 /// being built.
-pub async fn similar(state: &AppState, topic_id: i64, title: &str) -> super::SimilarTopics {
-    let cache = &state.search.similar;
+pub async fn similar(search: &Arc<Search>, topic_id: i64, title: &str) -> super::SimilarTopics {
+    let cache = &search.similar;
     if let Some((_, found)) = cache.get(&topic_id).filter(|(at, _)| at.elapsed() < SIMILAR_AGE) {
         return found;
     }
-    let Some(index) = state.search.index() else {
+    let Some(index) = search.index() else {
         return Default::default();
     };
     let title = title.to_string();
-    let search = state.search.clone();
-    let found: super::SimilarTopics = match off_thread(&state.search, move || {
-        let found = search.meaning.of_thread(topic_id, &title);
+    let shared = search.clone();
+    let found: super::SimilarTopics = match off_thread(search, move || {
+        let found = shared.meaning.of_thread(topic_id, &title);
         let m = found.as_ref().map(|(v, t)| meaning(v, t));
         index.related(&title, m, Some(topic_id as u64), 5)
     })

@@ -8,6 +8,7 @@
 //! reading the files and never stands in an address), or the `csrf_token` query
 //! parameter.
 
+use crate::keys::Keys;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -43,11 +44,11 @@ pub fn token_of(req: &HttpRequest) -> String {
 }
 
 /// Checks the `X-CSRF-Token` header (for JSON calls made with the session cookie).
-pub fn check_header(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+pub fn check_header(req: &HttpRequest, keys: &Keys) -> Result<(), AppError> {
     let cookie = req.cookie(CSRF_COOKIE);
     let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     match (cookie, header) {
-        (Some(c), Some(h)) if state.keys.csrf_matches(c.value(), h) => Ok(()),
+        (Some(c), Some(h)) if keys.csrf_matches(c.value(), h) => Ok(()),
         _ => Err(refused()),
     }
 }

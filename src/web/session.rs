@@ -5,6 +5,8 @@
 //! revokes the id on every node (see `accounts::sessions`), and changing the password or
 //! "sign out everywhere" bumps the epoch, which ends every session and API token at once.
 
+use crate::config::Settings;
+use crate::keys::Keys;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -97,11 +99,11 @@ pub fn session_cookie(state: &AppState, user_id: i64, epoch: i64) -> Result<Cook
 }
 
 /// A cookie that removes the session.
-pub fn clear_session_cookie(state: &AppState) -> Cookie<'static> {
+pub fn clear_session_cookie(settings: &Settings) -> Cookie<'static> {
     let mut c = Cookie::build(SESSION_COOKIE, "")
         .path("/")
         .http_only(true)
-        .secure(state.settings.secure_cookies())
+        .secure(settings.secure_cookies())
         .same_site(SameSite::Lax)
         .finish();
     c.make_removal();
@@ -144,7 +146,7 @@ impl Sessions {
     /// cookie expiring or signed out on another node meanwhile lives that much longer).
     async fn verify(
         &self,
-        keys: &crate::keys::Keys,
+        keys: &Keys,
         db: &crate::db::Db,
         cookie: &str,
     ) -> Result<Option<(i64, i64)>, AppError> {
@@ -169,12 +171,7 @@ impl Sessions {
 
     /// Signs out the session of `cookie`, on this node at once and on every other
     /// within [`SESSION_REUSE`]. A cookie that is not a valid session has nothing to end.
-    pub async fn end(
-        &self,
-        keys: &crate::keys::Keys,
-        db: &crate::db::Db,
-        cookie: &str,
-    ) -> Result<(), AppError> {
+    pub async fn end(&self, keys: &Keys, db: &crate::db::Db, cookie: &str) -> Result<(), AppError> {
         self.cookies.remove(cookie);
         if let Some(claims) = keys.verify_session(cookie) {
             sessions::end_session(db, claims).await?;
@@ -346,7 +343,7 @@ impl FromRequest for ApiUser {
                 )
             })?;
             if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-                crate::web::csrf::check_header(&req, &state)?;
+                crate::web::csrf::check_header(&req, &state.keys)?;
             }
             Ok(ApiUser { user, token_id: None })
         })

@@ -1,5 +1,6 @@
 //! Mailed links: address verification and password reset.
 
+use crate::config::Settings;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -35,8 +36,8 @@ pub(super) struct LinkMail<'a> {
     site: String,
 }
 
-pub(super) fn link(state: &AppState, path: &str, token: &str) -> anyhow::Result<String> {
-    let mut url = state.settings.base_url.join(path)?;
+pub(super) fn link(settings: &Settings, path: &str, token: &str) -> anyhow::Result<String> {
+    let mut url = settings.base_url.join(path)?;
     url.query_pairs_mut().append_pair("token", token);
     Ok(url.to_string())
 }
@@ -52,7 +53,7 @@ pub(super) async fn try_send_verification(state: &AppState, user: &AuthUser) -> 
     ))?;
     let view = LinkMail {
         name: &user.display_name,
-        link: link(state, "verify", &token)?,
+        link: link(&state.settings, "verify", &token)?,
         hours: ttl.as_secs() / 3600,
         minutes: ttl.as_secs() / 60,
         site: state.settings.base_url.to_string(),
@@ -163,7 +164,7 @@ pub async fn request_password_reset(state: &AppState, email: &str, client_ip: &s
         ))?;
         let view = LinkMail {
             name: &user.display_name,
-            link: link(state, "password/reset", &token)?,
+            link: link(&state.settings, "password/reset", &token)?,
             hours: ttl.as_secs() / 3600,
             minutes: ttl.as_secs() / 60,
             site: state.settings.base_url.to_string(),
@@ -185,10 +186,8 @@ pub async fn request_password_reset(state: &AppState, email: &str, client_ip: &s
 }
 
 /// Checks a reset link without using it (to show the form, or say it is spent).
-pub fn check_reset_link(state: &AppState, token: &str) -> Result<(i64, i64), LinkProblem> {
-    state
-        .keys
-        .verify(Purpose::ResetPassword, token)
+pub fn check_reset_link(keys: &Keys, token: &str) -> Result<(i64, i64), LinkProblem> {
+    keys.verify(Purpose::ResetPassword, token)
         .map(|c| (c.sub, c.ep))
         .map_err(LinkProblem::from)
 }
@@ -200,7 +199,7 @@ pub async fn reset_password(
     token: &str,
     new_password: &str,
 ) -> Result<Result<AuthUser, LinkProblem>, AppError> {
-    let (user_id, epoch) = match check_reset_link(state, token) {
+    let (user_id, epoch) = match check_reset_link(&state.keys, token) {
         Ok(v) => v,
         Err(p) => return Ok(Err(p)),
     };

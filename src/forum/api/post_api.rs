@@ -198,7 +198,7 @@ pub(super) async fn upload(
     crate::forum::require_post(&user)?;
     let parts = state
         .files
-        .read_form(form, crate::forum::uploads::rules(&state))
+        .read_form(form, crate::forum::uploads::rules(&state.settings))
         .await?
         .check()?;
     let attached = crate::forum::uploads::record(&state, &user, parts.files.into_iter().next()).await?;

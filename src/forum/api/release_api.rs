@@ -35,9 +35,14 @@ pub(super) async fn add_download(
 ) -> Result<HttpResponse, AppError> {
     use crate::forum::releases::{self, DownloadInput};
     crate::forum::require_staff(&user, "add downloads to releases")?;
-    let (input, mut files): (DownloadInput, _) =
-        crate::files::json_or_multipart(&state.files, &req, payload, releases::rules(&state), 64 * 1024)
-            .await?;
+    let (input, mut files): (DownloadInput, _) = crate::files::json_or_multipart(
+        &state.files,
+        &req,
+        payload,
+        releases::rules(&state.settings),
+        64 * 1024,
+    )
+    .await?;
     let upload = files.pop();
     let download = releases::add(&state.db, &user, id.into_inner(), input, upload).await?;
     Ok(HttpResponse::Created().json(download))

@@ -12,7 +12,7 @@ pub(super) async fn add_download(
     let id = id.into_inner();
     let mut parts = state
         .files
-        .read_form(form, crate::forum::releases::rules(&state))
+        .read_form(form, crate::forum::releases::rules(&state.settings))
         .await?
         .check()?;
     let (input, upload) = (parts.parse()?, parts.files.pop());

@@ -116,7 +116,7 @@ pub(super) async fn topic_page(
         } else {
             Vec::new()
         };
-        let similar = crate::search::service::similar(state, data.topic.id, &data.topic.title).await;
+        let similar = crate::search::service::similar(&state.search, data.topic.id, &data.topic.title).await;
         let post = |i: usize, label: bool| -> Result<String, AppError> {
             let fragment = post_fragment(state, staff, &page, i, label)?;
             let mut html = String::with_capacity(fragment.len_with(cache::CSRF_PLACEHOLDER.len()));
@@ -331,7 +331,7 @@ pub(super) async fn attach(
     // with the file's markdown after it.
     let parts = state
         .files
-        .read_form(form, crate::forum::uploads::rules(&state))
+        .read_form(form, crate::forum::uploads::rules(&state.settings))
         .await?;
     let typed = parts.fields.get("body").cloned().unwrap_or_default();
     let recorded = if parts.refused.is_empty() {

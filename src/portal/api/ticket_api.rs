@@ -55,7 +55,7 @@ pub(super) async fn create_ticket(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let rules = attachments::rules(&state);
+    let rules = attachments::rules(&state.settings);
     let (input, files): (TicketInput, _) =
         crate::files::json_or_multipart(&state.files, &req, payload, rules, 256 * 1024).await?;
     let filed = tickets::create(&state, &user, input, files).await?;
@@ -82,7 +82,7 @@ pub(super) async fn attach(
     attachments::may_attach(&state.db, &user, id).await?;
     let parts = state
         .files
-        .read_form(form, attachments::rules(&state))
+        .read_form(form, attachments::rules(&state.settings))
         .await?
         .check()?;
     attachments::attach(&state.db, &user, id, parts.files).await?;

@@ -16,6 +16,7 @@ mod kept;
 mod replies;
 mod text;
 
+use crate::config::Settings;
 use claims::*;
 pub use kept::*;
 use replies::*;
@@ -31,7 +32,7 @@ use serde::Serialize;
 
 /// Whether a call to the mail webhook carries the configured secret (`sent`, the bearer
 /// token). Without a configured secret the webhook is closed.
-pub fn check_webhook_secret(settings: &crate::config::Settings, sent: Option<&str>) -> Result<(), AppError> {
+pub fn check_webhook_secret(settings: &Settings, sent: Option<&str>) -> Result<(), AppError> {
     let Some(secret) = &settings.inbound_mail_token else {
         return Err(AppError::forbidden(
             "Inbound mail is not set up: set PARLEY_INBOUND_MAIL_TOKEN and send it as a bearer token.",
@@ -123,7 +124,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         };
         return record(state, head, outcome).await;
     }
-    let check = sender_check(state, &m, &from);
+    let check = sender_check(&state.settings, &m, &from);
     let outcome = match decide(state, &m, &from, &subject, &check).await {
         Ok(o) => o,
         Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => {
@@ -148,7 +149,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
 }
 
 /// What the trusted receiving server said of the sender (see [`super::mail_auth`]).
-fn sender_check(state: &AppState, m: &Message, from: &str) -> super::mail_auth::Verdict {
+fn sender_check(settings: &Settings, m: &Message, from: &str) -> super::mail_auth::Verdict {
     let domain = from.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
     let raw = m.raw_message();
     let values: Vec<String> = m
@@ -164,7 +165,7 @@ fn sender_check(state: &AppState, m: &Message, from: &str) -> super::mail_auth::
         })
         .collect();
     let values: Vec<&str> = values.iter().map(String::as_str).collect();
-    super::mail_auth::verdict(&values, &state.settings.mail_trusted_authserv_ids, domain)
+    super::mail_auth::verdict(&values, &settings.mail_trusted_authserv_ids, domain)
 }
 
 async fn decide(

@@ -109,7 +109,8 @@ pub(super) async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     crate::portal::access(&user)?;
-    let parts = crate::files::form_parts(&state.files, &req, payload, attachments::rules(&state)).await?;
+    let parts =
+        crate::files::form_parts(&state.files, &req, payload, attachments::rules(&state.settings)).await?;
     let input: TicketInput = parts.parse()?;
     let mut errors = parts.refused.clone();
     if parts.text("action") == "upload" && parts.files.is_empty() && errors.is_empty() {

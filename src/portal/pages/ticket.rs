@@ -118,7 +118,10 @@ pub(super) async fn attach(
     let id = id.into_inner();
     // Refuse before reading any bytes when the ticket is not the caller's to change.
     attachments::may_attach(&state.db, &user, id).await?;
-    let parts = state.files.read_form(form, attachments::rules(&state)).await?;
+    let parts = state
+        .files
+        .read_form(form, attachments::rules(&state.settings))
+        .await?;
     let done = match parts.check() {
         Ok(parts) => attachments::attach(&state.db, &user, id, parts.files).await,
         Err(e) => Err(e),
