@@ -26,8 +26,8 @@ use actix_web::web;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::schema::{self, search_outbox, users};
-use crate::db::{AnyConnection, Db, now};
+use crate::db::schema::{self, users};
+use crate::db::{AnyConnection, Db};
 use crate::error::AppError;
 use crate::markdown::{self, Rendered};
 use crate::web::AuthUser;
@@ -98,6 +98,18 @@ pub fn require_staff(user: &AuthUser, what: &str) -> Result<(), AppError> {
     } else {
         Err(AppError::forbidden(format!("Only staff may {what}.")))
     }
+}
+
+/// Whether the user may start a topic in a category of this kind: any member who may
+/// post, but releases only staff.
+pub fn may_start_topic(user: &AuthUser, kind: Kind) -> bool {
+    user.can_post() && (kind != Kind::Releases || user.is_staff())
+}
+
+/// The order a category's topic list takes when the reader picks none, where it is not
+/// the list's own (latest activity): releases read newest first.
+pub fn default_sort(kind: Kind) -> Option<&'static str> {
+    (kind == Kind::Releases).then_some("newest")
 }
 
 /// The address part of a topic URL: lower-case words joined by dashes.
@@ -277,8 +289,8 @@ pub fn check_post_rate(limiter: &Limiter, user: &AuthUser) -> Result<(), AppErro
     )
 }
 
-/// Records a change for the search indexer, in the caller's transaction, and marks
-/// the topic it touches as changed (see [`touch`]).
+/// Records a change for the search indexer (see `search::outbox`), in the caller's
+/// transaction, and marks the topic it touches as changed (see [`touch`]).
 pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64) -> Result<(), AppError> {
     match entity {
         "topic" => touch(c, entity_id)?,
@@ -297,14 +309,7 @@ pub fn outbox(c: &mut AnyConnection, entity: &str, entity_id: i64) -> Result<(),
         }
         _ => {}
     }
-    diesel::insert_into(search_outbox::table)
-        .values((
-            search_outbox::entity.eq(entity),
-            search_outbox::entity_id.eq(entity_id),
-            search_outbox::created_at.eq(now()),
-        ))
-        .execute(c)?;
-    Ok(())
+    crate::search::outbox::record(c, entity, entity_id)
 }
 
 /// Counts a change to a topic or anything on its page, in the caller's transaction:

@@ -140,7 +140,8 @@ fn check(input: &AnnouncementInput) -> Result<Checked, AppError> {
     Ok((title, body, input.pinned, ends_at))
 }
 
-fn require_staff(user: &AuthUser) -> Result<(), AppError> {
+/// Refuses unless the user writes announcements: support staff.
+pub fn require_writer(user: &AuthUser) -> Result<(), AppError> {
     if user.is_staff() {
         Ok(())
     } else {
@@ -150,7 +151,7 @@ fn require_staff(user: &AuthUser) -> Result<(), AppError> {
 
 /// Writes an announcement (staff).
 pub async fn create(db: &Db, user: &AuthUser, input: AnnouncementInput) -> Result<i64, AppError> {
-    require_staff(user)?;
+    require_writer(user)?;
     let (title, body, pinned, ends_at) = check(&input)?;
     let me = user.id;
     let html = crate::forum::prerender(db, &body).await?.html;
@@ -176,7 +177,7 @@ pub async fn create(db: &Db, user: &AuthUser, input: AnnouncementInput) -> Resul
 
 /// Changes an announcement (staff): every field as sent.
 pub async fn update(db: &Db, user: &AuthUser, id: i64, input: AnnouncementInput) -> Result<(), AppError> {
-    require_staff(user)?;
+    require_writer(user)?;
     let (title, body, pinned, ends_at) = check(&input)?;
     let html = crate::forum::prerender(db, &body).await?.html;
     db.write(move |c| {
@@ -200,7 +201,7 @@ pub async fn update(db: &Db, user: &AuthUser, id: i64, input: AnnouncementInput)
 
 /// Removes an announcement (staff).
 pub async fn delete(db: &Db, user: &AuthUser, id: i64) -> Result<(), AppError> {
-    require_staff(user)?;
+    require_writer(user)?;
     db.write(
         move |c| match diesel::delete(announcements::table.find(id)).execute(c)? {
             0 => Err(AppError::NotFound),

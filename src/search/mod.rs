@@ -11,6 +11,7 @@ pub mod api;
 pub mod docs;
 pub mod indexer;
 pub mod meaning;
+pub mod outbox;
 pub mod pages;
 pub mod rebuild;
 pub mod service;

@@ -45,12 +45,11 @@ pub(super) async fn category(
     let kind = kind_of(&category);
     let mut query = query.into_inner();
     query.category = Some(slug);
-    // Releases read newest first unless the reader picks another order.
-    if kind == crate::forum::Kind::Releases && query.sort.as_deref().is_none_or(str::is_empty) {
-        query.sort = Some("newest".into());
+    if query.sort.as_deref().is_none_or(str::is_empty) {
+        query.sort = crate::forum::default_sort(kind).map(Into::into);
     }
     let list = topics::list(&state.db, &user, query.clone()).await?;
-    let can_post = user.can_post() && (kind != crate::forum::Kind::Releases || user.is_staff());
+    let can_post = crate::forum::may_start_topic(&user, kind);
     ctx.render(
         "forum/category.html",
         &CategoryPage {

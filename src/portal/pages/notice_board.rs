@@ -31,9 +31,7 @@ pub(super) async fn announcements_page(
     errors: FieldErrors,
     editing: Option<i64>,
 ) -> Result<HttpResponse, AppError> {
-    if !user.is_staff() {
-        return Err(AppError::forbidden("Only support staff write announcements."));
-    }
+    dashboard::require_writer(user)?;
     let status = crate::web::page::form_status(&errors);
     let announcements = dashboard::list(db, user, true).await?;
     ctx.render_status(

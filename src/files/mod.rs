@@ -3,16 +3,20 @@
 //! checksum people verify downloads with. Served with headers that keep a browser from
 //! running anything in them.
 
-use std::path::{Path, PathBuf};
-
+use crate::error::AppError;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 
-use crate::error::AppError;
+mod forms;
+mod kinds;
+
+pub use forms::*;
+pub use kinds::*;
 
 /// A file once stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,237 +29,6 @@ pub struct Stored {
 #[derive(Debug, Clone)]
 pub struct FileStore {
     root: PathBuf,
-}
-
-/// Types a browser may show inline; everything else downloads as bytes.
-const INLINE: [(&str, &str); 5] = [
-    ("png", "image/png"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("gif", "image/gif"),
-    ("webp", "image/webp"),
-];
-
-/// Known download types, sent as such but always as an attachment.
-const ATTACHMENT: [(&str, &str); 9] = [
-    ("pdf", "application/pdf"),
-    ("zip", "application/zip"),
-    ("gz", "application/gzip"),
-    ("txt", "text/plain; charset=utf-8"),
-    ("log", "text/plain; charset=utf-8"),
-    ("csv", "text/csv; charset=utf-8"),
-    ("json", "application/json"),
-    ("xml", "application/xml"),
-    ("eml", "message/rfc822"),
-];
-
-/// The content type Parley stores for a file name (never one a browser would run).
-pub fn content_type_for(filename: &str) -> &'static str {
-    let ext = filename
-        .rsplit('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    INLINE
-        .iter()
-        .chain(ATTACHMENT.iter())
-        .find(|(e, _)| *e == ext)
-        .map(|(_, t)| *t)
-        .unwrap_or("application/octet-stream")
-}
-
-/// The extension Parley gives a file of `content_type` that came without a usable
-/// name (a mail part named only by its type), if the type is one it keeps.
-pub fn extension_for(content_type: &str) -> Option<&'static str> {
-    let wanted = content_type.split(';').next().unwrap_or_default().trim();
-    INLINE
-        .iter()
-        .chain(ATTACHMENT.iter())
-        .find(|(_, t)| {
-            t.split(';')
-                .next()
-                .is_some_and(|t| t.eq_ignore_ascii_case(wanted))
-        })
-        .map(|(e, _)| *e)
-}
-
-/// Whether members may attach a file of this name to a post (images and a few
-/// document types; never HTML, SVG or programs).
-pub fn attachable(filename: &str) -> bool {
-    content_type_for(filename) != "application/octet-stream"
-}
-
-/// Whether a browser shows this type inline (images).
-pub fn is_image(content_type: &str) -> bool {
-    INLINE.iter().any(|(_, t)| *t == content_type)
-}
-
-/// Keeps the last path part of an uploaded name, in safe characters.
-pub fn clean_filename(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '+') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(120)
-        .collect();
-    let cleaned = cleaned.trim_start_matches('.').to_string();
-    if cleaned.is_empty() {
-        "file".into()
-    } else {
-        cleaned
-    }
-}
-
-/// A file that came with a form, stored.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub filename: String,
-    pub stored: Stored,
-}
-
-/// What a form may upload.
-#[derive(Debug, Clone, Copy)]
-pub struct FileRules {
-    /// The name of the file field (it may repeat).
-    pub field: &'static str,
-    pub max_bytes: u64,
-    pub max_files: usize,
-    /// Whether a file of this name may be uploaded at all.
-    pub allowed: fn(&str) -> bool,
-}
-
-/// The files a ticket or a post may carry: images and documents, never anything a
-/// browser runs.
-pub fn attachment_rules(field: &'static str, max_bytes: u64, max_files: usize) -> FileRules {
-    FileRules {
-        field,
-        max_bytes,
-        max_files,
-        allowed: attachable,
-    }
-}
-
-/// The message for a file of a type that may not be attached.
-pub fn refused_type(filename: &str) -> String {
-    format!(
-        "{filename} is not a type you can attach: use an image (PNG, JPEG, GIF, WebP), PDF, text, log, CSV, JSON, XML or ZIP."
-    )
-}
-
-/// A multipart form read: its text fields and its stored files.
-#[derive(Debug, Default)]
-pub struct FormParts {
-    pub fields: std::collections::HashMap<String, String>,
-    pub files: Vec<Upload>,
-    /// Files refused (type, size, number), by field: the rest of the form is still read,
-    /// so that a page can send it back filled in.
-    pub refused: crate::error::FieldErrors,
-}
-
-impl FormParts {
-    /// A text field, trimmed; empty when absent.
-    pub fn text(&self, name: &str) -> String {
-        self.fields
-            .get(name)
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    }
-
-    /// Refuses the form when a file was refused.
-    pub fn check(self) -> Result<Self, AppError> {
-        if self.refused.is_empty() {
-            Ok(self)
-        } else {
-            Err(AppError::fields(self.refused))
-        }
-    }
-
-    /// The text fields read into `T` as if they were a JSON object of strings (numbers
-    /// are read from text by the fields that take them).
-    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, AppError> {
-        let object = self
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        serde_json::from_value(serde_json::Value::Object(object))
-            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))
-    }
-}
-
-/// Whether a request's body is a multipart form.
-fn is_multipart(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("multipart/form-data"))
-}
-
-/// Reads a form that a page posts either as multipart (with files) or urlencoded
-/// (without), as its `Content-Type` says.
-pub async fn form_parts(
-    store: &FileStore,
-    req: &HttpRequest,
-    payload: actix_web::web::Payload,
-    rules: FileRules,
-) -> Result<FormParts, AppError> {
-    if is_multipart(req) {
-        return store
-            .read_form(actix_multipart::Multipart::new(req.headers(), payload), rules)
-            .await;
-    }
-    let body = payload
-        .to_bytes_limited(4 * MAX_FORM_FIELD)
-        .await
-        .map_err(|_| AppError::BadRequest("The form is too large.".into()))?
-        .map_err(unreadable)?;
-    Ok(FormParts {
-        fields: url::form_urlencoded::parse(&body).into_owned().collect(),
-        ..FormParts::default()
-    })
-}
-
-/// Reads a request body that is either JSON (no files) or a multipart form with files,
-/// as its `Content-Type` says. JSON bodies are limited to `max_json` bytes.
-pub async fn json_or_multipart<T: serde::de::DeserializeOwned>(
-    store: &FileStore,
-    req: &HttpRequest,
-    payload: actix_web::web::Payload,
-    rules: FileRules,
-    max_json: usize,
-) -> Result<(T, Vec<Upload>), AppError> {
-    if is_multipart(req) {
-        let parts = store
-            .read_form(actix_multipart::Multipart::new(req.headers(), payload), rules)
-            .await?;
-        let parts = parts.check()?;
-        return Ok((parts.parse()?, parts.files));
-    }
-    let body = payload
-        .to_bytes_limited(max_json)
-        .await
-        .map_err(|_| AppError::TooLarge(format!("The body is larger than {} KiB.", max_json / 1024)))?
-        .map_err(|e| AppError::BadRequest(format!("The body could not be read: {e}")))?;
-    let input = serde_json::from_slice(&body).map_err(|e| {
-        AppError::BadRequest(format!(
-            "Send JSON, or multipart/form-data with files in '{}': {e}",
-            rules.field
-        ))
-    })?;
-    Ok((input, Vec::new()))
-}
-
-/// Largest text field read from a multipart form.
-const MAX_FORM_FIELD: usize = 128 * 1024;
-
-fn unreadable(e: impl std::fmt::Display) -> AppError {
-    AppError::BadRequest(format!("The form could not be read: {e}"))
 }
 
 fn is_hash(s: &str) -> bool {

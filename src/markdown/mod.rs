@@ -6,11 +6,18 @@
 //! the only type templates may print unescaped, and this module is the only place
 //! that makes one from new input.
 
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
-use serde::Serialize;
+mod nesting;
+mod plain;
+mod sanitize;
+
+pub use nesting::*;
+pub use plain::*;
+pub use sanitize::*;
 
 /// HTML that went through the sanitizer (or was stored after going through it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -130,87 +137,6 @@ pub fn render(markdown: &str, known: &HashSet<String>) -> Rendered {
     }
 }
 
-/// How deep elements may nest in a rendered post. Parsing is linear whatever the
-/// nesting, but the sanitizer's cost grows with the square of the depth: 50,000 `>`
-/// took 15 s. Past this depth, markdown's tags are left out (their text stays) and raw
-/// HTML is shown as text.
-pub const MAX_NESTING: usize = 32;
-
-/// Elements that never hold others.
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-];
-
-/// The nesting of the events written so far: which starts were kept, and how deep
-/// raw HTML has opened elements.
-#[derive(Default)]
-struct Depth {
-    kept: Vec<bool>,
-    open: usize,
-    html: usize,
-}
-
-impl Depth {
-    /// The event as it is written, or nothing when it is a tag past [`MAX_NESTING`].
-    fn keep<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
-        match event {
-            Event::Start(_) => {
-                let keep = self.open + self.html < MAX_NESTING;
-                self.kept.push(keep);
-                self.open += usize::from(keep);
-                keep.then_some(event)
-            }
-            Event::End(_) => {
-                let kept = self.kept.pop().unwrap_or(false);
-                self.open -= usize::from(kept);
-                kept.then_some(event)
-            }
-            Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
-                let (deepest, after) = html_depth(raw, self.html);
-                if self.open + deepest > MAX_NESTING {
-                    return Some(Event::Text(raw.clone()));
-                }
-                self.html = after;
-                Some(event)
-            }
-            other => Some(other),
-        }
-    }
-}
-
-/// How deep the elements of a piece of raw HTML nest, from `depth` before it: the
-/// deepest it goes and where it ends (void and self-closed elements left out).
-fn html_depth(raw: &str, depth: usize) -> (usize, usize) {
-    let (mut deepest, mut depth) = (depth, depth);
-    for (i, _) in raw.match_indices('<') {
-        let rest = &raw[i + 1..];
-        if rest.starts_with('/') {
-            depth = depth.saturating_sub(1);
-            continue;
-        }
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if name.is_empty() || VOID.contains(&name.as_str()) {
-            continue;
-        }
-        // A tag ends within a few hundred bytes; looking no further keeps a text of
-        // unclosed '<' linear.
-        let self_closed = rest
-            .bytes()
-            .take(512)
-            .position(|b| b == b'>')
-            .is_some_and(|end| rest.as_bytes()[..end].ends_with(b"/"));
-        if !self_closed {
-            depth += 1;
-            deepest = deepest.max(depth);
-        }
-    }
-    (deepest, depth)
-}
-
 fn push_link(events: &mut Vec<Event<'_>>, dest: String, text: String) {
     events.push(Event::Start(Tag::Link {
         link_type: LinkType::Inline,
@@ -220,189 +146,6 @@ fn push_link(events: &mut Vec<Event<'_>>, dest: String, text: String) {
     }));
     events.push(Event::Text(CowStr::from(text)));
     events.push(Event::End(TagEnd::Link));
-}
-
-/// Plain text of a post, for search, mail and summaries.
-pub fn to_plain_text(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
-    for event in Parser::new_ext(markdown, options()) {
-        match event {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(
-                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableRow,
-            ) => out.push('\n'),
-            Event::End(TagEnd::TableCell) => out.push(' '),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
-}
-
-/// A short plain-text excerpt, cut at a word boundary.
-pub fn excerpt(markdown: &str, max_chars: usize) -> String {
-    let text = to_plain_text(markdown)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if text.chars().count() <= max_chars {
-        return text;
-    }
-    let cut: String = text.chars().take(max_chars).collect();
-    let cut = cut.rsplit_once(' ').map(|(a, _)| a).unwrap_or(&cut);
-    format!("{cut}…")
-}
-
-enum Piece<'a> {
-    Text(&'a str),
-    Url(&'a str),
-    Mention(&'a str),
-}
-
-/// Splits text into plain runs, bare URLs and `@handles`.
-fn split_text(text: &str) -> Vec<Piece<'_>> {
-    let mut pieces = Vec::new();
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    while i < text.len() {
-        let at_word_start = i == 0 || !is_word_byte(bytes[i - 1]);
-        let rest = &text[i..];
-        let found = if at_word_start
-            && (rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www."))
-        {
-            url_len(rest).map(|n| (Piece::Url(&text[i..i + n]), n))
-        } else if at_word_start && bytes[i] == b'@' {
-            mention_len(&rest[1..]).map(|n| (Piece::Mention(&text[i + 1..i + 1 + n]), n + 1))
-        } else {
-            None
-        };
-        match found {
-            Some((piece, n)) => {
-                if start < i {
-                    pieces.push(Piece::Text(&text[start..i]));
-                }
-                pieces.push(piece);
-                i += n;
-                start = i;
-            }
-            None => i += text[i..].chars().next().map(char::len_utf8).unwrap_or(1),
-        }
-    }
-    if start < text.len() {
-        pieces.push(Piece::Text(&text[start..]));
-    }
-    pieces
-}
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'/' || b == b'.'
-}
-
-/// Length of a bare URL at the start of `s`, without trailing punctuation; quotes and
-/// angle brackets end it.
-fn url_len(s: &str) -> Option<usize> {
-    let end = s
-        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`'))
-        .unwrap_or(s.len());
-    let url = s[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '*', '_']);
-    let scheme_len = if url.starts_with("https://") {
-        8
-    } else if url.starts_with("http://") {
-        7
-    } else {
-        0
-    };
-    (url.len() > scheme_len + 3 && url[scheme_len..].contains('.')).then_some(url.len())
-}
-
-/// Length of a handle (letters, digits, `_`, `-`, `.` inside) at the start of `s`.
-fn mention_len(s: &str) -> Option<usize> {
-    let n = s
-        .char_indices()
-        .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        .map(|(i, c)| i + c.len_utf8())
-        .last()?;
-    let handle = s[..n].trim_end_matches(['.', '-']);
-    (handle.len() >= 2 && handle.len() <= 30).then_some(handle.len())
-}
-
-/// The only tags a rendered post may contain.
-pub const ALLOWED_TAGS: [&str; 36] = [
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "code",
-    "del",
-    "details",
-    "em",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "kbd",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "s",
-    "span",
-    "strong",
-    "sub",
-    "summary",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-];
-
-fn sanitizer() -> &'static ammonia::Builder<'static> {
-    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
-    BUILDER.get_or_init(|| {
-        let tags: HashSet<&str> = ALLOWED_TAGS.into_iter().collect();
-        let mut builder = ammonia::Builder::default();
-        builder
-            .tags(tags)
-            .generic_attributes(HashSet::new())
-            .tag_attributes(
-                [
-                    ("a", ["href", "title"].into_iter().collect()),
-                    ("img", ["src", "alt", "title"].into_iter().collect()),
-                    ("code", ["class"].into_iter().collect()),
-                    ("span", ["class"].into_iter().collect()),
-                    ("ol", ["start"].into_iter().collect()),
-                ]
-                .into_iter()
-                .collect(),
-            )
-            .attribute_filter(|element, attribute, value| match (element, attribute) {
-                ("code", "class") => {
-                    let ok = value.strip_prefix("language-").is_some_and(|l| {
-                        !l.is_empty()
-                            && l.len() <= 30
-                            && l.chars().all(|c| c.is_ascii_alphanumeric() || "+-_#".contains(c))
-                    });
-                    ok.then(|| value.into())
-                }
-                ("span", "class") => matches!(value, "task" | "task done").then(|| value.into()),
-                _ => Some(value.into()),
-            })
-            .url_schemes(["http", "https", "mailto"].into_iter().collect())
-            .url_relative(ammonia::UrlRelative::PassThrough)
-            .link_rel(Some("nofollow ugc noopener"));
-        builder
-    })
 }
 
 #[cfg(test)]

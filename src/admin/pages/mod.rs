@@ -1,0 +1,50 @@
+//! Admin pages: users, organizations, refused domains, team lists, received mail.
+
+use super::service::{
+    self, AdminUser, OrganizationChanges, OrganizationResource, PAGE_SIZE, UserChanges, UserQuery,
+};
+use crate::accounts::service::OrgRef;
+use crate::app::AppState;
+use crate::db::Db;
+use crate::db::models::BlockedDomain;
+use crate::error::{AppError, FieldErrors};
+use crate::web::page::see_other;
+use crate::web::{CurrentUser, PageCtx};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+mod domain_pages;
+mod org_pages;
+mod received;
+mod team_pages;
+mod user_pages;
+
+use domain_pages::*;
+use org_pages::*;
+use received::*;
+use team_pages::*;
+use user_pages::*;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(|| async { see_other("/admin/users") }))
+        .route("/admin/users", web::get().to(users))
+        .route("/admin/users/{id}", web::get().to(user))
+        .route("/admin/users/{id}", web::post().to(update_user))
+        .route("/admin/organizations", web::get().to(organizations))
+        .route("/admin/organizations", web::post().to(create_organization))
+        .route("/admin/organizations/{id}", web::get().to(organization))
+        .route("/admin/organizations/{id}", web::post().to(update_organization))
+        .route("/admin/organizations/{id}/approve", web::post().to(approve))
+        .route("/admin/organizations/{id}/refuse", web::post().to(refuse))
+        .route("/admin/domains", web::get().to(domains))
+        .route("/admin/domains", web::post().to(add_domain))
+        .route("/admin/domains/{id}/delete", web::post().to(remove_domain))
+        .route("/admin/teams", web::get().to(teams))
+        .route("/admin/teams/{slug}", web::post().to(update_team))
+        .route("/admin/inbound-mail", web::get().to(received_mail))
+        .route(
+            "/admin/inbound-mail/{id}/ticket",
+            web::post().to(received_to_ticket),
+        );
+}

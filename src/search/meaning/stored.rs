@@ -1,0 +1,169 @@
+//! Thread vectors in the database: a thread's text, computing vectors on the
+//! workers, and storing and reading them.
+
+use super::*;
+
+/// The threads the posts `ids` belong to.
+pub fn topics_of_posts(c: &mut crate::db::AnyConnection, ids: &[i64]) -> anyhow::Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(posts::table
+        .filter(posts::id.eq_any(ids))
+        .select(posts::topic_id)
+        .distinct()
+        .load(c)?)
+}
+
+/// The text of each public thread of `ids`: title, question, accepted answer.
+pub fn thread_texts(c: &mut crate::db::AnyConnection, ids: &[i64]) -> anyhow::Result<HashMap<i64, String>> {
+    let heads: Vec<(i64, String, Option<i64>)> = topics::table
+        .filter(topics::id.eq_any(ids))
+        .filter(topics::deleted_at.is_null())
+        .select((topics::id, topics::title, topics::accepted_post_id))
+        .load(c)?;
+    let accepted: Vec<i64> = heads.iter().filter_map(|h| h.2).collect();
+    let bodies: Vec<(i64, i64, i64, String)> = posts::table
+        .filter(posts::topic_id.eq_any(ids))
+        .filter(posts::number.eq(1).or(posts::id.eq_any(&accepted)))
+        .filter(posts::hidden.eq(false))
+        .filter(posts::deleted_at.is_null())
+        .select((posts::id, posts::topic_id, posts::number, posts::body_markdown))
+        .load(c)?;
+    let mut out = HashMap::new();
+    for (topic, title, accepted) in heads {
+        let Some(opening) = bodies.iter().find(|b| b.1 == topic && b.2 == 1) else {
+            continue;
+        };
+        let mut text = format!("{title}\n\n{}", crate::markdown::to_plain_text(&opening.3));
+        if let Some(answer) = accepted.and_then(|a| bodies.iter().find(|b| b.0 == a && b.1 == topic)) {
+            text.push_str("\n\n");
+            text.push_str(&crate::markdown::to_plain_text(&answer.3));
+        }
+        out.insert(topic, text);
+    }
+    Ok(out)
+}
+
+pub(super) type Stored = (i64, String, String, Vec<u8>);
+
+/// The vectors of `texts`, in order, embedded by up to `workers` threads.
+pub(super) fn embed_all(encoder: &Encoder, texts: &[&str], workers: usize) -> anyhow::Result<Vec<Vec<f32>>> {
+    let workers = workers.clamp(1, texts.len().max(1));
+    if workers == 1 {
+        return Ok(texts.iter().map(|t| encoder.embed(t)).collect());
+    }
+    let per = texts.len().div_ceil(workers);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = texts
+            .chunks(per)
+            .map(|part| s.spawn(move || part.iter().map(|t| encoder.embed(t)).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for part in parts {
+            out.extend(
+                part.join()
+                    .map_err(|_| anyhow::anyhow!("a thread embedding texts stopped"))?,
+            );
+        }
+        Ok(out)
+    })
+}
+
+/// Brings the vectors of `ids` up to date: read when stored for this model and text,
+/// computed and stored otherwise, forgotten for threads that are not public.
+pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
+    let (Some((encoder, model)), Some(vectors)) = (m.encoder.get(), m.vectors.get()) else {
+        return Ok(());
+    };
+    let (texts, stored) = {
+        let mut c = db.get_read()?;
+        let texts = thread_texts(&mut c, ids)?;
+        let stored: Vec<Stored> = topic_vectors::table
+            .filter(topic_vectors::topic_id.eq_any(ids))
+            .select((
+                topic_vectors::topic_id,
+                topic_vectors::model,
+                topic_vectors::digest,
+                topic_vectors::vector,
+            ))
+            .load(&mut *c)?;
+        (texts, stored)
+    };
+    let mut fresh = Vec::new();
+    let mut gone = Vec::new();
+    let mut unknown: Vec<(i64, &str, String)> = Vec::new();
+    for &id in ids {
+        let Some(text) = texts.get(&id) else {
+            // Deleted or hidden: nothing derived from its text is kept.
+            vectors.remove(id as u64);
+            if stored.iter().any(|s| s.0 == id) {
+                gone.push(id);
+            }
+            continue;
+        };
+        let digest = hex(&Sha256::digest(text.as_bytes()));
+        let known = stored
+            .iter()
+            .find(|s| s.0 == id && &s.1 == model && s.2 == digest)
+            .map(|s| from_bytes(&s.3));
+        match known {
+            Some(v) if v.len() == encoder.dimensions() => vectors.set(id as u64, &v),
+            _ => unknown.push((id, text, digest)),
+        }
+    }
+    let texts: Vec<&str> = unknown.iter().map(|u| u.1).collect();
+    for ((id, _, digest), v) in unknown.into_iter().zip(embed_all(encoder, &texts, m.workers)?) {
+        vectors.set(id as u64, &v);
+        m.embedded.fetch_add(1, Ordering::Relaxed);
+        fresh.push((id, digest, to_bytes(&v)));
+    }
+    if fresh.is_empty() && gone.is_empty() {
+        return Ok(());
+    }
+    let now = crate::db::now();
+    let mut c = db.get_write()?;
+    c.transaction::<_, anyhow::Error, _>(|c| {
+        if !gone.is_empty() {
+            diesel::delete(topic_vectors::table.filter(topic_vectors::topic_id.eq_any(&gone))).execute(c)?;
+        }
+        // A thread deleted meanwhile has no row to refer to: nothing to store for it.
+        let fresh_ids: Vec<i64> = fresh.iter().map(|f| f.0).collect();
+        let existing: Vec<i64> = topics::table
+            .filter(topics::id.eq_any(&fresh_ids))
+            .select(topics::id)
+            .load(c)?;
+        for (id, digest, bytes) in fresh.iter().filter(|f| existing.contains(&f.0)) {
+            let row = (
+                topic_vectors::topic_id.eq(id),
+                topic_vectors::model.eq(model),
+                topic_vectors::digest.eq(digest),
+                topic_vectors::vector.eq(bytes),
+                topic_vectors::updated_at.eq(now),
+            );
+            crate::with_backend!(c, |c| diesel::insert_into(topic_vectors::table)
+                .values(row)
+                .on_conflict(topic_vectors::topic_id)
+                .do_update()
+                .set((
+                    topic_vectors::model.eq(model),
+                    topic_vectors::digest.eq(digest),
+                    topic_vectors::vector.eq(bytes),
+                    topic_vectors::updated_at.eq(now),
+                ))
+                .execute(c))?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+pub(super) fn to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+pub(super) fn from_bytes(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
