@@ -6,21 +6,28 @@
 //! which compiles the same body once per backend. No other module matches on the
 //! backend.
 
-pub mod locks;
-mod memo;
-pub mod models;
-pub mod schema;
-
-use std::time::Duration;
-
+use crate::config::DatabaseUrl;
+use crate::error::AppError;
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
 
-use crate::config::DatabaseUrl;
+mod errors;
+mod migrating;
 
-use crate::error::AppError;
+pub use errors::*;
+pub use migrating::*;
+
+pub mod locks;
+
+mod memo;
+
+pub mod models;
+
+pub mod schema;
+
 pub use memo::Memo;
 
 diesel::define_sql_function! {
@@ -58,14 +65,8 @@ macro_rules! with_backend {
     };
 }
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-/// Key of the PostgreSQL advisory lock held while migrating, so that several nodes
-/// starting together apply each migration once.
-const MIGRATION_LOCK_KEY: i64 = 0x7061_726c_6579;
-
 type Manager = ConnectionManager<AnyConnection>;
+
 /// A pooled connection.
 pub type Conn = PooledConnection<Manager>;
 
@@ -350,25 +351,6 @@ where
     }
 }
 
-/// Applies pending migrations on one connection. On PostgreSQL an advisory lock keeps
-/// two nodes from migrating at once.
-pub fn migrate(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
-    let applied = match conn {
-        AnyConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>()),
-        AnyConnection::Postgresql(c) => {
-            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
-            let result = c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>());
-            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
-            result
-        }
-    };
-    applied.map_err(|e| anyhow::anyhow!("applying migrations: {e}"))
-}
-
 /// Runs CPU or blocking work on the blocking pool, off the HTTP workers.
 pub async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
 where
@@ -395,15 +377,6 @@ pub fn analyze(c: &mut AnyConnection) -> diesel::QueryResult<()> {
     }
 }
 
-/// Turns a unique-constraint violation on `constraint` into a 422 on `field`.
-pub trait ResultExt<T> {
-    fn on_unique(self, constraint: &str, field: &str, message: &str) -> Result<T, AppError>;
-
-    /// Turns any unique violation into `err`: for an insert whose only unique rules
-    /// all mean "it is there already" (a link, an escalation).
-    fn on_duplicate(self, err: impl FnOnce() -> AppError) -> Result<T, AppError>;
-}
-
 impl<T> ResultExt<T> for Result<T, diesel::result::Error> {
     fn on_unique(self, constraint: &str, field: &str, message: &str) -> Result<T, AppError> {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -424,29 +397,6 @@ impl<T> ResultExt<T> for Result<T, diesel::result::Error> {
             other => other.map_err(AppError::from),
         }
     }
-}
-
-/// PostgreSQL names the constraint; SQLite names the table and columns instead
-/// ("UNIQUE constraint failed: users.email"), so both are matched against the
-/// `<table>_<column>_key` naming the migrations use.
-fn violates(info: &dyn diesel::result::DatabaseErrorInformation, constraint: &str) -> bool {
-    if info.constraint_name() == Some(constraint) {
-        return true;
-    }
-    // "UNIQUE constraint failed: flags.post_id, flags.user_id" -> flags_post_id_user_id_key
-    let Some(cols) = info.message().strip_prefix("UNIQUE constraint failed: ") else {
-        return false;
-    };
-    let mut table = "";
-    let mut names = Vec::new();
-    for col in cols.split(", ") {
-        let Some((t, c)) = col.split_once('.') else {
-            return false;
-        };
-        table = t;
-        names.push(c);
-    }
-    constraint == format!("{table}_{}_key", names.join("_"))
 }
 
 /// The current time, as stored (UTC, microsecond precision on both backends).

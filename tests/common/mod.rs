@@ -4,10 +4,6 @@
 //! fills in CSRF tokens.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // Helpers shared by test files; a failed step should stop the test loudly.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use actix_web::web;
 use diesel::{Connection, RunQueryDsl};
 use parley::app::AppState;
@@ -16,6 +12,17 @@ use parley::db::Db;
 use parley::server::serve;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+mod browser;
+mod databases;
+mod turns;
+
+pub use browser::*;
+pub use databases::*;
+pub use turns::*;
 
 pub use reqwest::Response;
 
@@ -38,71 +45,7 @@ pub fn mails_to<'a>(mails: &'a [String], address: &str) -> Vec<&'a String> {
         .collect()
 }
 
-/// The PostgreSQL server to test against, if any.
-pub fn pg_url() -> Option<String> {
-    std::env::var("PARLEY_TEST_PG_URL").ok().filter(|u| !u.is_empty())
-}
-
-/// A database made for one test and dropped after it.
-pub struct TestDb {
-    pub url: DatabaseUrl,
-    pg_admin: Option<(String, String)>,
-}
-
 static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-impl TestDb {
-    pub fn new(dir: &std::path::Path) -> Self {
-        match pg_url() {
-            None => Self {
-                url: DatabaseUrl::Sqlite(dir.join("test.db")),
-                pg_admin: None,
-            },
-            Some(admin) => {
-                let name = format!(
-                    "parley_test_{}_{}_{}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, Ordering::SeqCst),
-                    rand_suffix()
-                );
-                let mut conn =
-                    diesel::PgConnection::establish(&admin).expect("connect to PARLEY_TEST_PG_URL");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create database");
-                let mut url = url::Url::parse(&admin).expect("PARLEY_TEST_PG_URL is a URL");
-                url.set_path(&name);
-                Self {
-                    url: DatabaseUrl::Postgres(url.to_string()),
-                    pg_admin: Some((admin, name)),
-                }
-            }
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg_admin
-            && let Ok(mut conn) = diesel::PgConnection::establish(admin)
-        {
-            let _ =
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
-        }
-    }
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64,
-    );
-    h.finish() % 1_000_000
-}
 
 /// The `parley` binary with only the data directory and database set (and a quiet log).
 pub fn parley_cmd(data_dir: &std::path::Path, db: &DatabaseUrl) -> std::process::Command {
@@ -129,56 +72,12 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// The machine the tests of this binary share. Every server holds a shared turn while
-/// it runs; a test that measures how fast other users are answered takes the machine
-/// alone (it waits until no other test's server runs, and none starts meanwhile).
-#[derive(Default)]
-struct Machine {
-    sharing: usize,
-    alone: bool,
-}
-
 static MACHINE: std::sync::Mutex<Machine> = std::sync::Mutex::new(Machine {
     sharing: 0,
     alone: false,
 });
+
 static MACHINE_CHANGED: std::sync::Condvar = std::sync::Condvar::new();
-
-/// A turn on the machine, given back when dropped.
-pub struct Turn {
-    alone: bool,
-}
-
-impl Turn {
-    async fn take(alone: bool) -> Self {
-        tokio::task::spawn_blocking(move || {
-            let mut m = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
-            while m.alone || (alone && m.sharing > 0) {
-                m = MACHINE_CHANGED.wait(m).unwrap_or_else(|e| e.into_inner());
-            }
-            if alone {
-                m.alone = true;
-            } else {
-                m.sharing += 1;
-            }
-            Turn { alone }
-        })
-        .await
-        .expect("a turn on the machine")
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        let mut m = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
-        if self.alone {
-            m.alone = false;
-        } else {
-            m.sharing -= 1;
-        }
-        MACHINE_CHANGED.notify_all();
-    }
-}
 
 /// A running server.
 pub struct TestApp {
@@ -465,152 +364,6 @@ impl Drop for TestApp {
         // Sends the stop command at once; the server thread ends on its own.
         drop(self.handle.stop(false));
     }
-}
-
-/// A cookie-keeping client that fills in CSRF tokens as a browser's forms would.
-/// A chosen file of a form: its name and bytes.
-pub type FilePart<'a> = (&'a str, &'a [u8]);
-
-pub struct Browser {
-    pub base: String,
-    pub client: reqwest::Client,
-    csrf: Option<String>,
-}
-
-impl Browser {
-    pub async fn get(&mut self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{}", self.base, path))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// The body of a page, remembering its CSRF token.
-    pub async fn page(&mut self, path: &str) -> (StatusCode, String) {
-        let res = self.get(path).await;
-        let status = res.status();
-        let body = res.text().await.unwrap();
-        if let Some(t) = csrf_in(&body) {
-            self.csrf = Some(t);
-        }
-        (status, body)
-    }
-
-    /// Posts a form with the CSRF token of a page seen earlier (fetching /login first
-    /// when no page was seen yet).
-    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        if self.csrf.is_none() {
-            self.page("/login").await;
-        }
-        let token = self.csrf.clone().expect("a CSRF token");
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        form.push(("csrf_token", &token));
-        self.post_raw(path, &form).await
-    }
-
-    /// Posts a form exactly as given (no CSRF token added).
-    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.client
-            .post(format!("{}{}", self.base, path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Posts a multipart form the way a browser sends one: the CSRF token as the first
-    /// part (where the page's forms put it), the text fields, then each file input, and a
-    /// file input with no file chosen as a part with an empty file name and no bytes.
-    pub async fn post_multipart(
-        &mut self,
-        path: &str,
-        fields: &[(&str, &str)],
-        files: &[(&str, Option<FilePart<'_>>)],
-    ) -> Response {
-        if self.csrf.is_none() {
-            self.page("/login").await;
-        }
-        let token = self.csrf.clone().expect("a CSRF token");
-        let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
-        for (name, value) in fields {
-            form = form.text(name.to_string(), value.to_string());
-        }
-        for (name, file) in files {
-            let part = match file {
-                Some((filename, bytes)) => {
-                    reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(filename.to_string())
-                }
-                None => reqwest::multipart::Part::bytes(Vec::new())
-                    .file_name("")
-                    .mime_str("application/octet-stream")
-                    .unwrap(),
-            };
-            form = form.part(name.to_string(), part);
-        }
-        self.client
-            .post(format!("{}{}", self.base, path))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn login(&mut self, email: &str, password: &str) {
-        let res = self
-            .post("/login", &[("email", email), ("password", password)])
-            .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::SEE_OTHER,
-            "login of {email}: {}",
-            res.text().await.unwrap()
-        );
-        // The session is new; pages seen from now on carry the token to use.
-        self.page("/account").await;
-    }
-}
-
-/// The CSRF token in a page's forms.
-pub fn csrf_in(html: &str) -> Option<String> {
-    let marker = "name=\"csrf_token\" value=\"";
-    let at = html.find(marker)? + marker.len();
-    Some(html[at..].chars().take_while(|c| *c != '"').collect())
-}
-
-/// Location header of a redirect.
-pub fn location(res: &Response) -> String {
-    res.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
-
-/// Decodes quoted-printable soft breaks and escapes.
-pub fn decode_qp(s: &str) -> String {
-    let s = s.replace("=\r\n", "").replace("=\n", "");
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'='
-            && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Calls the API and insists on success; the answer's JSON.

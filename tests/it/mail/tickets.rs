@@ -1,0 +1,474 @@
+//! Ticket mail: who hears of what, once; followers, team lists, SLA alerts, the
+//! one-click unfollow; and the admins' pages for teams and received mail.
+
+use super::*;
+
+#[tokio::test]
+async fn ticket_events_reach_the_right_people_once() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    app.user_with_role("ada@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let ada_id = {
+        let ada = app.token("ada@vendor.test", PW).await;
+        let (_, me) = app.call(Method::GET, "/api/v1/me", Some(&ada), None).await;
+        me["id"].as_i64().unwrap()
+    };
+    let before = app.mails().len();
+    let t = app.expect(StatusCode::CREATED, Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": "Nightly export fails", "priority": "normal", "description": "It stops at 40% every night."}))).await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let call = async |token: &str, method: Method, path: &str, body: Value| {
+        let (status, v) = app
+            .call(
+                method,
+                &format!("/api/v1/tickets/{id}{path}"),
+                Some(token),
+                Some(body),
+            )
+            .await;
+        assert!(status.is_success(), "{path}: {v}");
+    };
+    call(&sam, Method::PUT, "/assignee", json!({"assignee_id": ada_id})).await;
+    call(
+        &sam,
+        Method::POST,
+        "/notes",
+        json!({"body": "Secret plan: blame the network", "internal": true}),
+    )
+    .await;
+    call(
+        &sam,
+        Method::POST,
+        "/notes",
+        json!({"body": "We are looking at the export job."}),
+    )
+    .await;
+    call(&sam, Method::PUT, "/status", json!({"status": "in_progress"})).await;
+    call(&sam, Method::PUT, "/priority", json!({"priority": "high"})).await;
+    call(
+        &ann,
+        Method::POST,
+        "/notes",
+        json!({"body": "Thanks, it failed again tonight."}),
+    )
+    .await;
+
+    // Ann: the receipt, the assignment, the public note, status, priority (not her own
+    // note, not the internal one). Ada (assignee): the internal note, the public notes,
+    // status and priority. Sam acted on everything: nothing.
+    let mails = mails_once_delivered(&app, before + 11).await;
+    let mails = &mails[before..];
+    let ann_mails = crate::common::mails_to(mails, "ann@acme.test");
+    let ada_mails = crate::common::mails_to(mails, "ada@vendor.test");
+    assert_eq!(ann_mails.len(), 5, "{ann_mails:#?}");
+    assert_eq!(ada_mails.len(), 6, "{ada_mails:#?}");
+    assert!(crate::common::mails_to(mails, "sam@vendor.test").is_empty());
+    assert_eq!(mails.len(), 11);
+    assert!(ann_mails.iter().all(|m| !m.contains("Secret plan")));
+    assert!(
+        ada_mails
+            .iter()
+            .any(|m| m.contains("Secret plan") && m.contains("internal note"))
+    );
+    assert!(ann_mails[0].contains("filed the ticket"));
+    assert!(ann_mails.iter().any(|m| m.contains("assigned the ticket to")));
+    assert!(ada_mails.iter().any(|m| m.contains("it failed again tonight")));
+    // Threaded under the ticket, with its number in the subject.
+    for m in mails {
+        assert!(
+            m.contains(&format!("Subject: [#{id}] Nightly export fails")),
+            "{m}"
+        );
+        assert!(m.contains(&format!("In-Reply-To: <ticket-{id}@")), "{m}");
+        assert!(m.contains(&format!("References: <ticket-{id}@")), "{m}");
+        assert!(m.contains(&format!("Message-ID: <ticket-{id}.")), "{m}");
+    }
+    // Delivering again sends nothing more.
+    let round = parley::outbox::deliver_due(&app.state.db, &app.state.mailer, &app.state.node.claims())
+        .await
+        .unwrap();
+    assert_eq!(round, parley::outbox::Round::default());
+    assert_eq!(app.mails().len(), before + 11);
+}
+
+#[tokio::test]
+async fn sla_alerts_go_to_staff_once_per_due_time() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let (_, t) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": "Production down since 9am", "priority": "normal", "description": "Nothing loads for anyone."})),
+        )
+        .await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let alerts = async || {
+        parley::portal::alerts::run(&app.state.db, parley::mail::MailContext::of(&app.state))
+            .await
+            .unwrap()
+    };
+    let due_in = async |minutes: i64| {
+        with_conn(&app.state.db, move |c| {
+            use parley::db::schema::tickets;
+            let due = chrono::Utc::now().naive_utc() + chrono::Duration::minutes(minutes);
+            diesel::update(tickets::table.find(id))
+                .set(tickets::sla_due_at.eq(due))
+                .execute(c)
+                .unwrap();
+        })
+        .await
+    };
+    // Critical: due in two hours, no alert yet.
+    assert_eq!(alerts().await, 0);
+    due_in(30).await;
+    assert_eq!(alerts().await, 1);
+    assert_eq!(alerts().await, 0);
+    due_in(-5).await;
+    assert_eq!(alerts().await, 1);
+    assert_eq!(alerts().await, 0);
+    let mails = mails_once_delivered(&app, 3).await;
+    let sam_mails = crate::common::mails_to(&mails, "sam@vendor.test");
+    assert_eq!(sam_mails.len(), 2, "{sam_mails:#?}");
+    assert!(sam_mails[0].contains("SLA due within the hour") && sam_mails[1].contains("SLA breached"));
+    assert!(
+        crate::common::mails_to(&mails, "ann@acme.test")
+            .iter()
+            .all(|m| !m.contains("SLA"))
+    );
+    // Answered: no more alerts, whatever the due time.
+    app.call(
+        Method::POST,
+        &format!("/api/v1/tickets/{id}/notes"),
+        Some(&sam),
+        Some(json!({"body": "On it."})),
+    )
+    .await;
+    due_in(-20).await;
+    assert_eq!(alerts().await, 0);
+}
+
+#[tokio::test]
+async fn followers_hear_of_a_ticket_and_can_stop() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.contact("cy@acme.test", "Acme").await;
+    app.contact("gil@globex.test", "Globex").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let cy = app.token("cy@acme.test", PW).await;
+    let gil = app.token("gil@globex.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let (_, t) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": "Reports load slowly", "priority": "normal", "description": "Every report takes a minute."})),
+        )
+        .await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    assert_eq!(t["following"], true);
+    let follow = async |token: &str, on: bool| {
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/tickets/{id}/following"),
+            Some(token),
+            Some(json!({"following": on})),
+        )
+        .await
+    };
+    // A colleague who is a contact follows; another customer cannot even find it.
+    let (status, seen) = follow(&cy, true).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen["following"], true);
+    assert_eq!(follow(&gil, true).await.0, StatusCode::NOT_FOUND);
+    let status_to = async |status: &str| {
+        let (s, v) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/tickets/{id}/status"),
+                Some(&sam),
+                Some(json!({"status": status})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    };
+    status_to("in_progress").await;
+    // The requester stops following: the next change reaches Cy only.
+    follow(&ann, false).await;
+    status_to("customer_pending").await;
+    let mails = mails_once_delivered(&app, 4).await;
+    let ann_mails = crate::common::mails_to(&mails, "ann@acme.test");
+    let cy_mails = crate::common::mails_to(&mails, "cy@acme.test");
+    assert_eq!(ann_mails.len(), 2, "receipt and the first change: {ann_mails:#?}");
+    assert_eq!(cy_mails.len(), 2, "{cy_mails:#?}");
+    assert!(cy_mails[1].contains("Customer Pending"));
+    assert!(crate::common::mails_to(&mails, "gil@globex.test").is_empty());
+}
+
+#[tokio::test]
+async fn team_lists_hear_of_every_critical_ticket() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("root@vendor.test", Role::Admin, None).await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    app.user_with_role("ada@vendor.test", Role::Staff, None).await;
+    app.user_with_role("kim@vendor.test", Role::Staff, None).await;
+    app.user_with_role("bob@acme.test", Role::Member, Some("Acme"))
+        .await;
+    let root = app.token("root@vendor.test", PW).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let kim = app.token("kim@vendor.test", PW).await;
+
+    // Admins choose the members: staff accounts only, and a list address.
+    let put = async |token: &str, team: &str, body: Value| {
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/admin/teams/{team}"),
+            Some(token),
+            Some(body),
+        )
+        .await
+    };
+    let (status, v) = put(
+        &root,
+        "support",
+        json!({"members": ["bob@acme.test", "nobody@vendor.test"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let text = v.to_string();
+    assert!(text.contains("bob@acme.test is not a member of staff"), "{text}");
+    assert!(text.contains("nobody@vendor.test"), "{text}");
+    let (status, v) = put(&root, "infrastructure", json!({"list_address": "not an address"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(
+        put(&kim, "support", json!({"members": []})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        put(&root, "marketing", json!({"members": []})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, v) = put(&root, "support", json!({"members": ["Sam@vendor.test"]})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["members"][0]["email"], "sam@vendor.test");
+    let body =
+        json!({"members": ["ada@vendor.test", "sam@vendor.test"], "list_address": "infra-list@vendor.test"});
+    assert_eq!(put(&root, "infrastructure", body).await.0, StatusCode::OK);
+    let (_, teams) = app
+        .call(Method::GET, "/api/v1/admin/teams", Some(&root), None)
+        .await;
+    let slugs: Vec<&str> = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slugs,
+        ["support", "infrastructure", "framework", "customer-success"]
+    );
+    assert_eq!(teams[1]["list_address"], "infra-list@vendor.test");
+    assert_eq!(teams[1]["members"].as_array().unwrap().len(), 2);
+
+    let file = async |subject: &str, priority: &str| {
+        let t = app
+            .expect(
+                StatusCode::CREATED,
+                Method::POST,
+                "/api/v1/tickets",
+                Some(&ann),
+                Some(json!({"subject": subject, "priority": priority, "description": "Everything stopped."})),
+            )
+            .await;
+        t["ticket"]["id"].as_i64().unwrap()
+    };
+    let critical_to = |mails: &[String], address: &str| {
+        crate::common::mails_to(mails, address)
+            .into_iter()
+            .filter(|m| m.contains("Critical: "))
+            .count()
+    };
+    let before = app.mails().len();
+    // "Production Down" from a contact makes the ticket Critical: every team member and
+    // the list hear of it once; staff outside the teams do not.
+    let down = file("Production Down: the API gateway", "normal").await;
+    let mails = mails_once_delivered(&app, before + 4).await;
+    let new: Vec<String> = mails[before..].to_vec();
+    assert_eq!(
+        critical_to(&new, "sam@vendor.test"),
+        1,
+        "sam is in two teams, mailed once"
+    );
+    assert_eq!(critical_to(&new, "ada@vendor.test"), 1);
+    assert_eq!(critical_to(&new, "infra-list@vendor.test"), 1);
+    assert_eq!(critical_to(&new, "kim@vendor.test"), 0);
+    assert_eq!(
+        critical_to(&new, "ann@acme.test"),
+        0,
+        "the customer gets the receipt only"
+    );
+    let alert = crate::common::mails_to(&new, "ada@vendor.test").pop().unwrap();
+    assert!(alert.contains(&format!("[#{down}]")), "{alert}");
+    assert!(alert.contains("Production Down"), "{alert}");
+
+    // A High ticket is not; raised to Critical by staff, it is.
+    let high = file("Slow reports", "high").await;
+    let before = app.mails().len();
+    let (status, v) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/tickets/{high}/priority"),
+            Some(&kim),
+            Some(json!({"priority": "critical"})),
+        )
+        .await;
+    assert!(status.is_success(), "{v}");
+    let mails = mails_once_delivered(&app, before + 3).await;
+    let new: Vec<String> = mails[before..].to_vec();
+    assert_eq!(critical_to(&new, "sam@vendor.test"), 1);
+    assert_eq!(critical_to(&new, "infra-list@vendor.test"), 1);
+    let raised = crate::common::mails_to(&new, "sam@vendor.test").pop().unwrap();
+    assert!(
+        raised.contains(&format!("[#{high}]")) && raised.contains("raised its priority"),
+        "{raised}"
+    );
+    // Every critical mail went once: the outbox holds one row per event and address.
+    let rows: i64 = with_conn(&app.state.db, |c| {
+        mail_outbox::table
+            .filter(mail_outbox::event_key.like("ticket-critical:%"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    })
+    .await;
+    assert_eq!(rows, 6);
+}
+
+#[tokio::test]
+async fn admins_manage_teams_and_read_received_mail_in_pages() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    app.user_with_role("bob@acme.test", Role::Member, None).await;
+    let mut admin = app.user_with_role("root@vendor.test", Role::Admin, None).await;
+    let (status, page) = admin.page("/admin/teams").await;
+    assert_eq!(status, StatusCode::OK);
+    for team in ["Support", "Infrastructure", "Framework", "Customer Success"] {
+        assert!(page.contains(team), "{team}");
+    }
+    // A refused form comes back with the reason and what was typed.
+    let res = admin
+        .post(
+            "/admin/teams/framework",
+            &[
+                ("members", "sam@vendor.test\nbob@acme.test"),
+                ("list_address", "fw@vendor.test"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("bob@acme.test is not a member of staff"), "{body}");
+    assert!(body.contains("fw@vendor.test"), "the form keeps what was typed");
+    let res = admin
+        .post(
+            "/admin/teams/framework",
+            &[("members", "sam@vendor.test"), ("list_address", "fw@vendor.test")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.page("/admin/teams").await;
+    assert!(
+        page.contains("fw@vendor.test") && page.contains("sam@vendor.test"),
+        "{page}"
+    );
+    let (status, page) = admin.page("/admin/inbound-mail").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Received mail"), "{page}");
+    // Staff who are not admins are refused.
+    let mut sam = app.browser();
+    sam.login("sam@vendor.test", PW).await;
+    assert_eq!(sam.page("/admin/teams").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(sam.page("/admin/inbound-mail").await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn one_click_in_ticket_mail_stops_following_the_ticket() {
+    let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let (_, t) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": "Reports are empty", "priority": "normal", "description": "Since Monday every report is empty."})),
+        )
+        .await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let note = |body: &str| json!({"body": body});
+    let path = format!("/api/v1/tickets/{id}/notes");
+    app.call(Method::POST, &path, Some(&sam), Some(note("Which report?")))
+        .await;
+    let mails = mails_once_delivered(&app, 2).await;
+    let mail = crate::common::mails_to(&mails, "ann@acme.test").pop().unwrap();
+    assert!(
+        mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{mail}"
+    );
+    let link = mail
+        .lines()
+        .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
+        .map(|l| l.trim_end_matches('>').to_string())
+        .unwrap();
+    let api = link
+        .split_once("/api/")
+        .map(|(_, p)| format!("/api/{p}"))
+        .unwrap();
+    assert!(api.starts_with("/api/v1/ticket-mail/unfollow?token="), "{api}");
+    let res = app
+        .api()
+        .post(app.url(&api))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .api()
+        .post(app.url("/api/v1/ticket-mail/unfollow?token=forged"))
+        .send()
+        .await
+        .unwrap();
+    // A forged link is a field to fix, named.
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = res.json().await.unwrap();
+    assert!(problem["errors"]["token"].is_array(), "{problem}");
+    let before = crate::common::mails_to(&app.mails(), "ann@acme.test").len();
+    app.call(Method::POST, &path, Some(&sam), Some(note("Still there?")))
+        .await;
+    let mails = mails_once_delivered(&app, before + 1).await;
+    assert_eq!(
+        crate::common::mails_to(&mails, "ann@acme.test").len(),
+        before,
+        "no longer following, no more mail"
+    );
+    let view = app
+        .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&ann), None)
+        .await
+        .1;
+    assert_eq!(view["following"], false);
+}
