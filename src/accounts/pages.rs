@@ -1,7 +1,6 @@
 //! Account pages: signup, sign-in and out, verification, password reset, the account
 //! page with password change and API tokens.
 
-use crate::db::Db;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -9,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::service::{self, LinkProblem, SignupInput};
 use super::sessions;
 use crate::app::AppState;
+use crate::db::Db;
 use crate::db::models::ApiToken;
 use crate::error::{AppError, FieldErrors};
 use crate::web::page::see_other;

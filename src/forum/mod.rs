@@ -19,7 +19,6 @@ pub mod topics;
 pub mod uploads;
 pub mod views;
 
-use crate::web::rate_limit::Limiter;
 use std::collections::HashSet;
 
 use actix_web::web;
@@ -31,6 +30,7 @@ use crate::db::{AnyConnection, Db};
 use crate::error::AppError;
 use crate::markdown::{self, Rendered};
 use crate::web::AuthUser;
+use crate::web::rate_limit::Limiter;
 
 /// What a root category is for; sub-categories inherit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -1,13 +1,13 @@
 //! A member's profile: who they are, their topics, their answers and which were
 //! accepted.
 
-use crate::db::Db;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::require_read;
 use super::views::{self, TopicCard, TopicRow, author_columns, category_columns};
+use crate::db::Db;
 use crate::db::models::Topic;
 use crate::db::schema::{categories, organizations, posts, topics, users};
 use crate::error::AppError;

@@ -1,13 +1,13 @@
 //! Releases: downloads (uploaded files, shown with size and SHA-256, or links) and the
 //! Atom feeds of all releases and of each product.
 
-use crate::config::Settings;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Kind, require_read, require_staff};
 use crate::app::AppState;
+use crate::config::Settings;
 use crate::db::models::{Download, Topic};
 use crate::db::schema::{categories, downloads, posts, topics, users};
 use crate::db::{AnyConnection, Db, now};

@@ -1,12 +1,12 @@
 //! Images and files attached to posts: stored by content like release downloads, and
 //! given back as the markdown that shows them.
 
-use crate::config::Settings;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::require_post;
 use crate::app::AppState;
+use crate::config::Settings;
 use crate::db::now;
 use crate::db::schema::uploads;
 use crate::error::AppError;

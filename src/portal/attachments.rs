@@ -1,8 +1,6 @@
 //! Files attached to tickets. They are stored by content like every upload, but served
 //! only through the ticket: whoever may not see the ticket gets a 404 for its files too.
 
-use crate::config::Settings;
-use crate::db::Db;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -10,7 +8,9 @@ use serde::Serialize;
 use super::tickets::{event, visible};
 use super::workflow::{not_archived, touch};
 use super::{Access, access};
+use crate::config::Settings;
 use crate::db::AnyConnection;
+use crate::db::Db;
 use crate::db::locks::{Row, lock};
 use crate::db::now;
 use crate::db::schema::{ticket_attachments, users};

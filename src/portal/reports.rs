@@ -1,7 +1,6 @@
 //! Reports for staff: how often the first response came within the SLA, by priority and
 //! by customer, and how long it took, over a period; as a page, JSON or CSV.
 
-use crate::db::Db;
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
@@ -9,6 +8,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::access;
+use crate::db::Db;
 use crate::db::schema::{organizations, tickets};
 use crate::error::{AppError, FieldErrors};
 use crate::web::AuthUser;

@@ -1,13 +1,13 @@
 //! Status pages: the public page and its feed, subscribing, confirming and
 //! unsubscribing, and the staff page that reports incidents.
 
-use crate::db::Db;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::service::{self, NewComponent, NewIncident, NewUpdate, StatusPage};
 use super::subscriptions::{self, SubscribeInput};
 use crate::app::AppState;
+use crate::db::Db;
 use crate::error::{AppError, FieldErrors};
 use crate::web::page::see_other;
 use crate::web::{CurrentUser, PageCtx};

@@ -8,7 +8,6 @@
 //! reading the files and never stands in an address), or the `csrf_token` query
 //! parameter.
 
-use crate::keys::Keys;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -22,6 +21,7 @@ use rand::RngCore;
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::keys::Keys;
 
 pub const CSRF_COOKIE: &str = "parley_csrf";
 pub const CSRF_FIELD: &str = "csrf_token";

@@ -5,8 +5,6 @@
 //! revokes the id on every node (see `accounts::sessions`), and changing the password or
 //! "sign out everywhere" bumps the epoch, which ends every session and API token at once.
 
-use crate::config::Settings;
-use crate::keys::Keys;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -20,7 +18,9 @@ use serde::Serialize;
 
 use crate::accounts::{Role, service as accounts, sessions};
 use crate::app::AppState;
+use crate::config::Settings;
 use crate::error::AppError;
+use crate::keys::Keys;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "parley_session";

@@ -1,6 +1,5 @@
 //! Mailed links: address verification and password reset.
 
-use crate::config::Settings;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -15,6 +14,7 @@ use crate::web::AuthUser;
 use crate::web::rate_limit::Action;
 
 use super::*;
+use crate::config::Settings;
 
 /// Mails a verification link. Failure is logged, not fatal: the user can ask again.
 pub async fn send_verification(state: &AppState, user: &AuthUser) -> bool {

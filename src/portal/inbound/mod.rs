@@ -16,7 +16,6 @@ mod kept;
 mod replies;
 mod text;
 
-use crate::config::Settings;
 use claims::*;
 pub use kept::*;
 use replies::*;
@@ -24,6 +23,7 @@ pub use text::*;
 
 use super::tickets::{self, TicketInput};
 use crate::app::AppState;
+use crate::config::Settings;
 use crate::db::schema::{tickets as tickets_table, users};
 use crate::error::AppError;
 use diesel::prelude::*;

@@ -1,7 +1,6 @@
 //! What the forms offer: customers, environments, applications, keywords, and the
 //! statuses a ticket may move to.
 
-use crate::db::Db;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -12,6 +11,7 @@ use crate::portal::{Access, access};
 use crate::web::AuthUser;
 
 use super::*;
+use crate::db::Db;
 
 /// What the new-ticket form offers: customers, environments, applications, keywords.
 #[derive(Debug, Clone, Serialize)]

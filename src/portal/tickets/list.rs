@@ -1,6 +1,5 @@
 //! The ticket lists: filters, queues and order.
 
-use crate::db::Db;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,6 +13,7 @@ use crate::portal::{Access, access};
 use crate::web::AuthUser;
 
 use super::*;
+use crate::db::Db;
 
 /// Which tickets a list shows.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]

@@ -1,6 +1,5 @@
 //! One ticket as its page and the API show it: log, SLA clock, files, links.
 
-use crate::db::Db;
 use std::collections::HashMap;
 
 use chrono::{NaiveDateTime, Utc};
@@ -18,6 +17,7 @@ use crate::portal::ticket_status::Status;
 use crate::web::AuthUser;
 
 use super::*;
+use crate::db::Db;
 
 /// One event as a reader sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
