@@ -37,15 +37,24 @@ pub struct AppState {
     pub unavailable: crate::error::LogThrottle,
     /// Whether the data directory (and SQLite's folder) takes writes.
     pub disk: std::sync::Arc<crate::web::ops::DiskCheck>,
+    /// What building mail needs: the templates, the site's address, the keys.
+    pub mailing: crate::mail::MailContext,
 }
 
 impl AppState {
     /// Builds the state from checked settings (with the secret resolved) and an open
     /// database.
     pub fn new(settings: Settings, db: Db) -> anyhow::Result<Self> {
+        let templates = std::sync::Arc::new(Templates::load()?);
+        let keys = Keys::new(&settings.secret);
         Ok(Self {
-            templates: std::sync::Arc::new(Templates::load()?),
-            keys: Keys::new(&settings.secret),
+            mailing: crate::mail::MailContext {
+                templates: templates.clone(),
+                base_url: settings.base_url.clone(),
+                keys: keys.clone(),
+            },
+            templates,
+            keys,
             limiter: Limiter::new(&settings.rate_limits),
             mailer: Mailer::from_settings(&settings)?,
             domain_lists: DomainLists::load(),

@@ -249,7 +249,8 @@ async fn mail_ingest(settings: Settings) -> anyhow::Result<()> {
         .take(crate::portal::inbound::MAX_MESSAGE as u64 + 1)
         .read_to_end(&mut raw)?;
     let state = mail_state(settings).await?;
-    match crate::portal::inbound::ingest(&state, &raw).await {
+    match crate::portal::inbound::ingest(&state.db, &state.mailing, &state.settings, &state.files, &raw).await
+    {
         Ok(o) => {
             let ticket = o.ticket_id.map(|t| format!(" #{t}")).unwrap_or_default();
             let reason = o.reason.map(|r| format!(": {r}")).unwrap_or_default();

@@ -22,9 +22,11 @@ use tokio::net::TcpStream;
 
 use crate::app::AppState;
 use crate::config::{ImapSettings, ImapTls};
+use crate::db::Db;
 use crate::db::now;
 use crate::db::schema::mailbox_readers;
 use crate::error::AppError;
+use crate::node::Node;
 
 /// How long a reader holds the mailbox without renewing its lease.
 const LEASE: Duration = Duration::from_secs(60);
@@ -166,7 +168,7 @@ async fn take_all(
     .await?;
     uids.sort_unstable();
     for uid in uids {
-        if !renew(state, imap).await? {
+        if !renew(&state.db, &state.node, imap).await? {
             break;
         }
         // A message larger than Parley takes is not downloaded: it is refused as too
@@ -177,7 +179,7 @@ async fn take_all(
         )
         .await?;
         if let Some(size) = size.filter(|n| *n as usize > crate::portal::inbound::MAX_MESSAGE) {
-            crate::portal::inbound::refuse_too_large(state, size as usize).await?;
+            crate::portal::inbound::refuse_too_large(&state.db, &state.files, size as usize).await?;
             within(
                 "moving a message",
                 move_to(session, uid, &imap.refused_folder, can_move),
@@ -195,10 +197,18 @@ async fn take_all(
         let Some(raw) = raw else { continue };
         // The lease is renewed before each step that may take long, so that no other
         // node takes the message while this one works on it.
-        if !renew(state, imap).await? {
+        if !renew(&state.db, &state.node, imap).await? {
             break;
         }
-        let outcome = match crate::portal::inbound::ingest(state, &raw).await {
+        let outcome = match crate::portal::inbound::ingest(
+            &state.db,
+            &state.mailing,
+            &state.settings,
+            &state.files,
+            &raw,
+        )
+        .await
+        {
             Ok(o) => o,
             Err(e) => {
                 tracing::warn!(error = %e, uid, "a message could not be taken in; it stays in the mailbox");
@@ -211,7 +221,7 @@ async fn take_all(
         } else {
             &imap.processed_folder
         };
-        renew(state, imap).await?;
+        renew(&state.db, &state.node, imap).await?;
         within("moving a message", move_to(session, uid, folder, can_move)).await?;
         tracing::info!(uid, outcome = %outcome.outcome, ticket = ?outcome.ticket_id, "mail taken in from the mailbox");
         pass.taken += 1;
@@ -254,48 +264,45 @@ async fn move_to(session: &mut Session, uid: u32, folder: &str, can_move: bool) 
 }
 
 /// Takes or renews the mailbox's lease for this node; false when another node holds it.
-async fn renew(state: &AppState, imap: &ImapSettings) -> Result<bool, AppError> {
+async fn renew(db: &Db, node: &Node, imap: &ImapSettings) -> Result<bool, AppError> {
     let mailbox = imap.describe();
-    let me = state.node.claims();
-    state
-        .db
-        .write(move |c| {
-            let at = now();
-            let until = at + chrono::Duration::from_std(LEASE).unwrap_or_default();
-            crate::with_backend!(c, |c| diesel::insert_into(mailbox_readers::table)
-                .values((
-                    mailbox_readers::mailbox.eq(&mailbox),
-                    mailbox_readers::holder.eq(&me),
-                    mailbox_readers::lease_until.eq(until),
-                ))
-                .on_conflict(mailbox_readers::mailbox)
-                .do_nothing()
-                .execute(c))?;
-            let held = diesel::update(
-                mailbox_readers::table
-                    .filter(mailbox_readers::mailbox.eq(&mailbox))
-                    .filter(
-                        mailbox_readers::holder
-                            .eq(&me)
-                            .or(mailbox_readers::lease_until.lt(at)),
-                    ),
-            )
-            .set((
+    let me = node.claims();
+    db.write(move |c| {
+        let at = now();
+        let until = at + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        crate::with_backend!(c, |c| diesel::insert_into(mailbox_readers::table)
+            .values((
+                mailbox_readers::mailbox.eq(&mailbox),
                 mailbox_readers::holder.eq(&me),
                 mailbox_readers::lease_until.eq(until),
             ))
-            .execute(c)?;
-            Ok(held == 1)
-        })
-        .await
+            .on_conflict(mailbox_readers::mailbox)
+            .do_nothing()
+            .execute(c))?;
+        let held = diesel::update(
+            mailbox_readers::table
+                .filter(mailbox_readers::mailbox.eq(&mailbox))
+                .filter(
+                    mailbox_readers::holder
+                        .eq(&me)
+                        .or(mailbox_readers::lease_until.lt(at)),
+                ),
+        )
+        .set((
+            mailbox_readers::holder.eq(&me),
+            mailbox_readers::lease_until.eq(until),
+        ))
+        .execute(c)?;
+        Ok(held == 1)
+    })
+    .await
 }
 
 /// Gives the lease up, so that another node may read at once.
-async fn release(state: &AppState, imap: &ImapSettings) {
+async fn release(db: &Db, node: &Node, imap: &ImapSettings) {
     let mailbox = imap.describe();
-    let me = state.node.claims();
-    let _ = state
-        .db
+    let me = node.claims();
+    let _ = db
         .write(move |c| {
             diesel::delete(
                 mailbox_readers::table
@@ -310,7 +317,7 @@ async fn release(state: &AppState, imap: &ImapSettings) {
 
 /// Reads the mailbox once (`parley mail fetch`): nothing when another reader holds it.
 pub async fn fetch_once(state: &AppState, imap: &ImapSettings) -> anyhow::Result<Pass> {
-    if !renew(state, imap).await? {
+    if !renew(&state.db, &state.node, imap).await? {
         return Ok(Pass {
             busy: true,
             ..Pass::default()
@@ -323,7 +330,7 @@ pub async fn fetch_once(state: &AppState, imap: &ImapSettings) -> anyhow::Result
         Ok(pass)
     }
     .await;
-    release(state, imap).await;
+    release(&state.db, &state.node, imap).await;
     read
 }
 
@@ -335,7 +342,7 @@ pub fn start(state: actix_web::web::Data<AppState>) {
     actix_web::rt::spawn(async move {
         let mut backoff = Duration::from_secs(1);
         loop {
-            match renew(&state, &imap).await {
+            match renew(&state.db, &state.node, &imap).await {
                 Ok(true) => {}
                 Ok(false) | Err(_) => {
                     tokio::time::sleep(LEASE / 2).await;
@@ -351,7 +358,7 @@ pub fn start(state: actix_web::web::Data<AppState>) {
                         "reading {}",
                         imap.describe()
                     );
-                    release(&state, &imap).await;
+                    release(&state.db, &state.node, &imap).await;
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
@@ -368,7 +375,7 @@ async fn watch(state: &AppState, imap: &ImapSettings, backoff: &mut Duration) ->
     loop {
         take_all(state, imap, &mut session, can).await?;
         *backoff = Duration::from_secs(1);
-        if !renew(state, imap).await? {
+        if !renew(&state.db, &state.node, imap).await? {
             let _ = within("signing out", async { Ok(session.logout().await?) }).await;
             return Ok(());
         }

@@ -21,7 +21,7 @@ pub fn start(state: &web::Data<AppState>) -> anyhow::Result<()> {
             state.node.claims(),
         );
     }
-    crate::notify::mail::start(state.db.clone(), crate::mail::MailContext::of(state));
+    crate::notify::mail::start(state.db.clone(), state.mailing.clone());
     crate::imap::start(state.clone());
     let archiving = state.clone();
     actix_web::rt::spawn(async move {
@@ -41,7 +41,7 @@ pub fn start(state: &web::Data<AppState>) -> anyhow::Result<()> {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            let notices = crate::mail::MailContext::of(&alerting);
+            let notices = alerting.mailing.clone();
             if let Err(e) = crate::portal::alerts::run(&alerting.db, notices).await {
                 tracing::warn!(error = ?e, "SLA alerts");
             }

@@ -16,7 +16,7 @@ use crate::web::templates::Templates;
 
 /// What building mail in a transaction needs from the application: the templates,
 /// the site's address for links, and the keys that sign links such as unsubscribe.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct MailContext {
     pub templates: std::sync::Arc<Templates>,
     pub base_url: url::Url,
@@ -24,14 +24,6 @@ pub struct MailContext {
 }
 
 impl MailContext {
-    pub fn of(state: &crate::app::AppState) -> Self {
-        Self {
-            templates: state.templates.clone(),
-            base_url: state.settings.base_url.clone(),
-            keys: state.keys.clone(),
-        }
-    }
-
     /// The absolute address of `path` on this site, for a link in a mail.
     pub fn url(&self, path: &str) -> String {
         self.base_url

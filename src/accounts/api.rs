@@ -78,7 +78,15 @@ async fn create_token(
     input: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req, state.settings.trust_proxy);
-    let issued = service::token_for_password(&state, &input.email, &input.password, &input.name, &ip).await?;
+    let issued = service::token_for_password(
+        &state.db,
+        &state.limiter,
+        &input.email,
+        &input.password,
+        &input.name,
+        &ip,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(issued))
 }
 

@@ -144,7 +144,7 @@ async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let ip = client_ip(&req, state.settings.trust_proxy);
-    match service::login(&state, &form.email, &form.password, &ip).await {
+    match service::login(&state.db, &state.limiter, &form.email, &form.password, &ip).await {
         Ok(user) => signed_in_redirect(&state, user.id, user.session_epoch, safe_next(&form.next)),
         Err(e) => form_again(&ctx, "accounts/login.html", form, e),
     }
@@ -191,7 +191,7 @@ async fn verify(
     ctx: PageCtx,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    match service::verify_email(&state, &query.token).await? {
+    match service::verify_email(&state.db, &state.keys, &query.token).await? {
         Ok(_) if ctx.user.is_some() => Ok(see_other("/?notice=verified")),
         Ok(_) => Ok(see_other("/login?notice=verified")),
         Err(problem) => link_failed(&ctx, "verify", problem),
@@ -277,7 +277,15 @@ async fn reset(
     form: web::Form<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    match service::reset_password(&state, &form.token, &form.password).await {
+    match service::reset_password(
+        &state.db,
+        &state.settings,
+        &state.keys,
+        &form.token,
+        &form.password,
+    )
+    .await
+    {
         Ok(Ok(user)) => signed_in_redirect(&state, user.id, user.session_epoch, "/?notice=password_reset"),
         Ok(Err(problem)) => link_failed(&ctx, "reset", problem),
         Err(e) => form_again(&ctx, "accounts/reset.html", form, e),
@@ -351,7 +359,15 @@ async fn change_password(
     user: CurrentUser,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    match service::change_password(&state, &user, &form.current_password, &form.new_password).await {
+    match service::change_password(
+        &state.db,
+        &state.settings,
+        &user,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
         Ok(epoch) => signed_in_redirect(&state, user.id, epoch, "/account?notice=password_changed"),
         Err(e) => account_after(&state.db, &ctx, &user, Err(e)).await,
     }

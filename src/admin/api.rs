@@ -85,7 +85,8 @@ async fn create_organization(
     user: ApiUser,
     body: web::Json<NewOrganization>,
 ) -> Result<HttpResponse, AppError> {
-    let org = service::create_organization(&state, &user, &body.name, &body.domains).await?;
+    let org = service::create_organization(&state.db, &state.domain_lists, &user, &body.name, &body.domains)
+        .await?;
     Ok(HttpResponse::Created().json(org))
 }
 

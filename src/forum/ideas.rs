@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::views::{self, TopicCard, TopicRow, author_columns, category_columns};
 use super::{Kind, outbox, require_post, require_read, require_staff};
-use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::Topic;
 use crate::db::schema::{categories, topic_votes, topics, users};
 use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
+use crate::mail::MailContext;
 use crate::markdown::SafeHtml;
 use crate::web::AuthUser;
 
@@ -133,7 +133,8 @@ pub struct StatusChange {
 
 /// Sets an idea's status and official response (staff).
 pub async fn set_status(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     topic_id: i64,
     change: StatusChange,
@@ -154,34 +155,32 @@ pub async fn set_status(
         return Err(AppError::field("response", "Keep the response under 64 KiB."));
     }
     let staff_id = user.id;
-    let mailing = crate::mail::MailContext::of(state);
+    let mailing = mailing.clone();
     let html = match response.as_deref() {
-        Some(r) => Some(super::prerender(&state.db, r).await?.html.into_string()),
+        Some(r) => Some(super::prerender(db, r).await?.html.into_string()),
         None => None,
     };
-    state
-        .db
-        .write(move |c| {
-            lock(c, Row::Topic(topic_id))?;
-            let topic = idea(c, topic_id)?;
-            let t = now();
-            diesel::update(topics::table.find(topic.id))
-                .set((
-                    topics::status.eq(&status),
-                    topics::response_markdown.eq(&response),
-                    topics::response_html.eq(&html),
-                    topics::response_user_id.eq(response.as_ref().map(|_| staff_id)),
-                    topics::status_changed_at.eq(t),
-                    topics::updated_at.eq(t),
-                ))
-                .execute(c)?;
-            outbox(c, "topic", topic.id)?;
-            if topic.status.as_deref() != Some(status.as_str()) {
-                crate::notify::service::on_idea_status(c, &mailing, topic.id, &status, staff_id)?;
-            }
-            Ok(())
-        })
-        .await
+    db.write(move |c| {
+        lock(c, Row::Topic(topic_id))?;
+        let topic = idea(c, topic_id)?;
+        let t = now();
+        diesel::update(topics::table.find(topic.id))
+            .set((
+                topics::status.eq(&status),
+                topics::response_markdown.eq(&response),
+                topics::response_html.eq(&html),
+                topics::response_user_id.eq(response.as_ref().map(|_| staff_id)),
+                topics::status_changed_at.eq(t),
+                topics::updated_at.eq(t),
+            ))
+            .execute(c)?;
+        outbox(c, "topic", topic.id)?;
+        if topic.status.as_deref() != Some(status.as_str()) {
+            crate::notify::service::on_idea_status(c, &mailing, topic.id, &status, staff_id)?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Merges a duplicate idea into another: its voters become voters of the other (once

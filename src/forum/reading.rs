@@ -15,11 +15,12 @@ use super::views::{
     self, AuthorRow, PostView, TopicCard, TopicRow, author, author_columns, category_columns,
 };
 use super::{Kind, require_read};
-use crate::app::AppState;
 use crate::db::AnyConnection;
+use crate::db::Db;
 use crate::db::models::{Post, Topic};
 use crate::db::schema::{categories, post_votes, posts, topic_votes, topics, users};
 use crate::error::AppError;
+use crate::forum::cache::TopicCache;
 use crate::web::AuthUser;
 
 /// A topic page: the topic, its opening post, the accepted answer, one page of replies.
@@ -136,12 +137,15 @@ struct Viewer {
 
 /// Loads a topic page (see [`reader_page`]).
 pub async fn page(
-    state: &AppState,
+    db: &Db,
+    topic_cache: &Arc<TopicCache>,
     user: &AuthUser,
     topic_id: i64,
     page: i64,
 ) -> Result<TopicPage, AppError> {
-    reader_page(state, user, topic_id, page).await?.into_page()
+    reader_page(db, topic_cache, user, topic_id, page)
+        .await?
+        .into_page()
 }
 
 /// Loads a topic page for a reader. On a cache hit that is two indexed queries (the
@@ -149,7 +153,8 @@ pub async fn page(
 /// on the request's own thread when SQLite has a connection free; on a miss four more
 /// (topic, posts, tags, downloads) on a blocking thread, whatever the number of posts.
 pub async fn reader_page(
-    state: &AppState,
+    db: &Db,
+    topic_cache: &Arc<TopicCache>,
     user: &AuthUser,
     topic_id: i64,
     page: i64,
@@ -160,18 +165,15 @@ pub async fn reader_page(
         staff: user.is_staff(),
         can_post: user.can_post(),
     };
-    let cache = state.topic_cache.clone();
-    let hit = state
-        .db
+    let cache = topic_cache.clone();
+    let hit = db
         .read_quick(move |c| lookup(c, &cache, viewer, topic_id, page, false))
         .await?;
     if let Some(found) = hit {
         return Ok(found);
     }
-    let cache = state.topic_cache.clone();
-    state
-        .db
-        .read(move |c| lookup(c, &cache, viewer, topic_id, page, true))
+    let cache = topic_cache.clone();
+    db.read(move |c| lookup(c, &cache, viewer, topic_id, page, true))
         .await?
         .ok_or(AppError::NotFound)
 }

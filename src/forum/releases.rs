@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Kind, require_read, require_staff};
-use crate::app::AppState;
 use crate::config::Settings;
 use crate::db::models::{Download, Topic};
 use crate::db::schema::{categories, downloads, posts, topics, users};
@@ -169,39 +168,37 @@ pub struct FeedScope {
 }
 
 /// The Atom feed of the latest 50 releases (of one product, or all).
-pub async fn feed(state: &AppState, product: Option<String>) -> Result<String, AppError> {
-    let base = state.settings.base_url.clone();
-    state
-        .db
-        .read(move |c| {
-            let mut q = topics::table
-                .inner_join(categories::table)
-                .inner_join(posts::table)
-                .inner_join(users::table.on(users::id.eq(topics::user_id)))
-                .filter(categories::kind.eq("releases"))
-                .filter(topics::deleted_at.is_null())
-                .filter(posts::number.eq(1))
-                .select((
-                    topics::id,
-                    topics::title,
-                    topics::slug,
-                    topics::product,
-                    topics::version,
-                    topics::created_at,
-                    topics::updated_at,
-                    posts::body_html,
-                    users::display_name,
-                ))
-                .order((topics::released_on.desc(), topics::id.desc()))
-                .limit(50)
-                .into_boxed();
-            if let Some(p) = &product {
-                q = q.filter(topics::product.eq(p.clone()));
-            }
-            let rows: Vec<FeedRow> = q.load(c)?;
-            Ok(build_feed(&base, product.as_deref(), rows))
-        })
-        .await
+pub async fn feed(db: &Db, settings: &Settings, product: Option<String>) -> Result<String, AppError> {
+    let base = settings.base_url.clone();
+    db.read(move |c| {
+        let mut q = topics::table
+            .inner_join(categories::table)
+            .inner_join(posts::table)
+            .inner_join(users::table.on(users::id.eq(topics::user_id)))
+            .filter(categories::kind.eq("releases"))
+            .filter(topics::deleted_at.is_null())
+            .filter(posts::number.eq(1))
+            .select((
+                topics::id,
+                topics::title,
+                topics::slug,
+                topics::product,
+                topics::version,
+                topics::created_at,
+                topics::updated_at,
+                posts::body_html,
+                users::display_name,
+            ))
+            .order((topics::released_on.desc(), topics::id.desc()))
+            .limit(50)
+            .into_boxed();
+        if let Some(p) = &product {
+            q = q.filter(topics::product.eq(p.clone()));
+        }
+        let rows: Vec<FeedRow> = q.load(c)?;
+        Ok(build_feed(&base, product.as_deref(), rows))
+    })
+    .await
 }
 
 /// id, title, slug, product, version, created, updated, body HTML, author name.

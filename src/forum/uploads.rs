@@ -5,13 +5,14 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::require_post;
-use crate::app::AppState;
 use crate::config::Settings;
+use crate::db::Db;
 use crate::db::now;
 use crate::db::schema::uploads;
 use crate::error::AppError;
 use crate::files::{FileRules, Upload, attachment_rules, content_type_for, is_image};
 use crate::web::AuthUser;
+use crate::web::rate_limit::Limiter;
 
 /// An attached file and the markdown to put in a post.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -29,9 +30,14 @@ pub fn rules(settings: &Settings) -> FileRules {
 }
 
 /// Records a file read from a form (checked against [`rules`]) as the user's upload.
-pub async fn record(state: &AppState, user: &AuthUser, upload: Option<Upload>) -> Result<Attached, AppError> {
+pub async fn record(
+    db: &Db,
+    limiter: &Limiter,
+    user: &AuthUser,
+    upload: Option<Upload>,
+) -> Result<Attached, AppError> {
     require_post(user)?;
-    super::check_post_rate(&state.limiter, user)?;
+    super::check_post_rate(limiter, user)?;
     let Some(Upload {
         filename,
         stored: file,
@@ -47,22 +53,20 @@ pub async fn record(state: &AppState, user: &AuthUser, upload: Option<Upload>) -
         user.id,
         content_type.clone(),
     );
-    state
-        .db
-        .write(move |c| {
-            diesel::insert_into(uploads::table)
-                .values((
-                    uploads::sha256.eq(&sha),
-                    uploads::filename.eq(&name),
-                    uploads::size.eq(size),
-                    uploads::content_type.eq(&ct),
-                    uploads::user_id.eq(user_id),
-                    uploads::created_at.eq(now()),
-                ))
-                .execute(c)?;
-            Ok(())
-        })
-        .await?;
+    db.write(move |c| {
+        diesel::insert_into(uploads::table)
+            .values((
+                uploads::sha256.eq(&sha),
+                uploads::filename.eq(&name),
+                uploads::size.eq(size),
+                uploads::content_type.eq(&ct),
+                uploads::user_id.eq(user_id),
+                uploads::created_at.eq(now()),
+            ))
+            .execute(c)?;
+        Ok(())
+    })
+    .await?;
     let url = format!("/files/{}/{}", file.sha256, filename);
     let markdown = if is_image(&content_type) {
         format!("![{filename}]({url})")

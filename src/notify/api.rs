@@ -201,6 +201,6 @@ async fn one_click_unsubscribe(
     state: web::Data<AppState>,
     q: web::Query<Token>,
 ) -> Result<HttpResponse, AppError> {
-    super::unsubscribe(&state, &q.token).await?;
+    super::unsubscribe(&state.db, &state.keys, &q.token).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,6 +4,9 @@
 //! the site's list with an unread count in the header and mailed at once or in a
 //! daily digest, as each person chooses; one click in any mail turns it off.
 
+use crate::db::Db;
+use crate::keys::Keys;
+
 pub mod api;
 pub mod mail;
 pub mod pages;
@@ -17,9 +20,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
 }
 
 /// Turns off the notification mail of the person an unsubscribe link names.
-pub async fn unsubscribe(state: &crate::app::AppState, token: &str) -> Result<(), crate::error::AppError> {
-    let claims = state
-        .keys
+pub async fn unsubscribe(db: &Db, keys: &Keys, token: &str) -> Result<(), crate::error::AppError> {
+    let claims = keys
         .verify(crate::keys::Purpose::Unsubscribe, token)
         .map_err(|_| {
             crate::error::AppError::field(
@@ -28,8 +30,5 @@ pub async fn unsubscribe(state: &crate::app::AppState, token: &str) -> Result<()
             )
         })?;
     let user_id = claims.sub;
-    state
-        .db
-        .write(move |c| settings::set_email_in(c, user_id, "off"))
-        .await
+    db.write(move |c| settings::set_email_in(c, user_id, "off")).await
 }

@@ -236,7 +236,7 @@ async fn unsubscribe(
     ctx: PageCtx,
     form: web::Form<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    super::unsubscribe(&state, &form.token).await?;
+    super::unsubscribe(&state.db, &state.keys, &form.token).await?;
     ctx.render(
         "notify/unsubscribe.html",
         &UnsubscribePage {

@@ -76,7 +76,8 @@ async fn escalate_topic(
         description: given.description.unwrap_or(draft.description),
         ..TicketInput::default()
     };
-    let (filed, created) = escalate::escalate_checked(&state, &user, &q, &may, input, Vec::new()).await?;
+    let (filed, created) =
+        escalate::escalate_checked(&state.db, &state.mailing, &user, &q, &may, input, Vec::new()).await?;
     let view = tickets::get(&state.db, &user, filed.id).await?;
     Ok(if created {
         HttpResponse::Created().json(view)
@@ -117,7 +118,16 @@ async fn publish_solution(
         Some(b) => b,
         None => escalate::publishable(&state.db, &user, id).await?.solution,
     };
-    let replied = escalate::publish(&state, &user, id, &text, body.accept).await?;
+    let replied = escalate::publish(
+        &state.db,
+        &state.mailing,
+        &state.limiter,
+        &user,
+        id,
+        &text,
+        body.accept,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(replied))
 }
 
@@ -162,7 +172,8 @@ async fn add_link(
     user: ApiUser,
     body: web::Json<super::links::NewLink>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(super::links::add(&state, &user, body.into_inner()).await?))
+    Ok(HttpResponse::Created()
+        .json(super::links::add(&state.db, &state.mailing, &user, body.into_inner()).await?))
 }
 
 #[utoipa::path(

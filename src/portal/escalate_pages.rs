@@ -53,7 +53,16 @@ async fn escalate_form(
                     topic_id: q.topic_id,
                     title: q.title,
                 };
-                ticket_form(&state, &ctx, &user, form, FieldErrors::new(), Some(escalating)).await
+                ticket_form(
+                    &state.db,
+                    &state.settings,
+                    &ctx,
+                    &user,
+                    form,
+                    FieldErrors::new(),
+                    Some(escalating),
+                )
+                .await
             }
         },
     }
@@ -82,12 +91,30 @@ async fn escalate(
             topic_id: q.topic_id,
             title: q.title,
         };
-        ticket_form(&state, &ctx, &user, input, errors, Some(escalating)).await
+        ticket_form(
+            &state.db,
+            &state.settings,
+            &ctx,
+            &user,
+            input,
+            errors,
+            Some(escalating),
+        )
+        .await
     };
     if !parts.refused.is_empty() {
         return back(input, parts.refused.clone()).await;
     }
-    match escalate::escalate(&state, &user, topic_id, input.clone(), parts.files).await {
+    match escalate::escalate(
+        &state.db,
+        &state.mailing,
+        &user,
+        topic_id,
+        input.clone(),
+        parts.files,
+    )
+    .await
+    {
         Ok((filed, true)) => Ok(see_other(&format!(
             "/portal/tickets/{}?notice=ticket_filed",
             filed.id
@@ -146,7 +173,17 @@ async fn publish(
     let id = id.into_inner();
     let form = form.into_inner();
     let accept = form.accept.is_some();
-    match escalate::publish(&state, &user, id, &form.body, accept).await {
+    match escalate::publish(
+        &state.db,
+        &state.mailing,
+        &state.limiter,
+        &user,
+        id,
+        &form.body,
+        accept,
+    )
+    .await
+    {
         Ok(r) => Ok(see_other(&crate::forum::posts::post_place(&r))),
         Err(AppError::Invalid { fields, .. }) => {
             let p = escalate::publishable(&state.db, &user, id).await?;

@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use super::access;
 use super::tickets::visible;
-use crate::app::AppState;
 use crate::db::schema::ticket_followers;
 use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
+use crate::keys::Keys;
+use crate::mail::MailContext;
 use crate::web::AuthUser;
 use crate::with_backend;
 
@@ -77,7 +78,7 @@ pub async fn set(db: &Db, user: &AuthUser, ticket_id: i64, following: bool) -> R
 
 /// The signed link in ticket mail that stops `user_id` following `ticket_id`: valid a
 /// year, no sign-in (the token is the proof).
-pub fn unfollow_link(m: &crate::mail::MailContext, ticket_id: i64, user_id: i64) -> Option<String> {
+pub fn unfollow_link(m: &MailContext, ticket_id: i64, user_id: i64) -> Option<String> {
     let claims = crate::keys::Keys::claims(
         crate::keys::Purpose::UnfollowTicket,
         user_id,
@@ -90,9 +91,8 @@ pub fn unfollow_link(m: &crate::mail::MailContext, ticket_id: i64, user_id: i64)
 }
 
 /// Stops following the ticket an unfollow link names.
-pub async fn unfollow_by_link(state: &AppState, token: &str) -> Result<(), AppError> {
-    let claims = state
-        .keys
+pub async fn unfollow_by_link(db: &Db, keys: &Keys, token: &str) -> Result<(), AppError> {
+    let claims = keys
         .verify(crate::keys::Purpose::UnfollowTicket, token)
         .map_err(|_| {
             AppError::field(
@@ -106,16 +106,14 @@ pub async fn unfollow_by_link(state: &AppState, token: &str) -> Result<(), AppEr
         .and_then(|t| t.parse().ok())
         .ok_or_else(|| AppError::field("token", "This link names no ticket."))?;
     let user_id = claims.sub;
-    state
-        .db
-        .write(move |c| {
-            diesel::delete(
-                ticket_followers::table
-                    .filter(ticket_followers::ticket_id.eq(ticket_id))
-                    .filter(ticket_followers::user_id.eq(user_id)),
-            )
-            .execute(c)?;
-            Ok(())
-        })
-        .await
+    db.write(move |c| {
+        diesel::delete(
+            ticket_followers::table
+                .filter(ticket_followers::ticket_id.eq(ticket_id))
+                .filter(ticket_followers::user_id.eq(user_id)),
+        )
+        .execute(c)?;
+        Ok(())
+    })
+    .await
 }

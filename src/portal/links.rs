@@ -14,10 +14,10 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::db::schema::{categories, links, tickets, topics};
 use crate::db::{AnyConnection, Db, ResultExt, now};
 use crate::error::AppError;
+use crate::mail::MailContext;
 use crate::web::AuthUser;
 use crate::with_backend;
 
@@ -91,7 +91,12 @@ fn topic_kind(
 }
 
 /// Sets a link (staff), with its consequences, in one transaction.
-pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<LinkView, AppError> {
+pub async fn add(
+    db: &Db,
+    mailing: &MailContext,
+    user: &AuthUser,
+    input: NewLink,
+) -> Result<LinkView, AppError> {
     crate::forum::require_staff(user, "link threads and tickets")?;
     let relation = input.relation.trim().to_string();
     if !RELATIONS.contains(&relation.as_str()) {
@@ -109,129 +114,124 @@ pub async fn add(state: &AppState, user: &AuthUser, input: NewLink) -> Result<Li
         return Err(AppError::field("to", "A thing cannot be linked to itself."));
     }
     let me = user.id;
-    let mail = crate::mail::MailContext::of(state);
-    state
-        .db
-        .write(move |c| {
-            let describe =
-                |c: &mut AnyConnection, e: &End, field: &str| -> Result<(String, String), AppError> {
-                    if e.kind == "ticket" {
-                        let subject: Option<String> = tickets::table
-                            .find(e.id)
-                            .select(tickets::subject)
-                            .first(c)
-                            .optional()?;
-                        let subject = subject.ok_or_else(|| {
-                            AppError::field(field, format!("There is no ticket #{}.", e.id))
-                        })?;
-                        Ok(("ticket".into(), subject))
-                    } else {
-                        let (kind, title, _, _) = topic_kind(c, e.id)
-                            .map_err(|_| AppError::field(field, format!("There is no topic #{}.", e.id)))?;
-                        Ok((kind, title))
-                    }
-                };
-            let (from_kind, _) = describe(c, &input.from, "from")?;
-            let (to_kind, to_title) = describe(c, &input.to, "to")?;
-            let fits = match relation.as_str() {
-                "duplicate_of" => from_kind == to_kind,
-                "fixed_in" => {
-                    to_kind == "releases" && matches!(from_kind.as_str(), "ticket" | "ideas" | "questions")
-                }
-                _ => to_kind == "knowledge" && matches!(from_kind.as_str(), "ticket" | "questions"),
+    let mail = mailing.clone();
+    db.write(move |c| {
+        let describe = |c: &mut AnyConnection, e: &End, field: &str| -> Result<(String, String), AppError> {
+            if e.kind == "ticket" {
+                let subject: Option<String> = tickets::table
+                    .find(e.id)
+                    .select(tickets::subject)
+                    .first(c)
+                    .optional()?;
+                let subject = subject
+                    .ok_or_else(|| AppError::field(field, format!("There is no ticket #{}.", e.id)))?;
+                Ok(("ticket".into(), subject))
+            } else {
+                let (kind, title, _, _) = topic_kind(c, e.id)
+                    .map_err(|_| AppError::field(field, format!("There is no topic #{}.", e.id)))?;
+                Ok((kind, title))
+            }
+        };
+        let (from_kind, _) = describe(c, &input.from, "from")?;
+        let (to_kind, to_title) = describe(c, &input.to, "to")?;
+        let fits = match relation.as_str() {
+            "duplicate_of" => from_kind == to_kind,
+            "fixed_in" => {
+                to_kind == "releases" && matches!(from_kind.as_str(), "ticket" | "ideas" | "questions")
+            }
+            _ => to_kind == "knowledge" && matches!(from_kind.as_str(), "ticket" | "questions"),
+        };
+        if !fits {
+            return Err(AppError::field(
+                "to",
+                match relation.as_str() {
+                    "duplicate_of" => "A duplicate links two things of the same kind.",
+                    "fixed_in" => "Fixed in links a ticket, an idea or a question to a release.",
+                    _ => "Answered by links a question or a ticket to a Knowledge Share article.",
+                },
+            ));
+        }
+        let inserted = with_backend!(c, |c| diesel::insert_into(links::table)
+            .values((
+                links::from_kind.eq(&input.from.kind),
+                links::from_id.eq(input.from.id),
+                links::relation.eq(&relation),
+                links::to_kind.eq(&input.to.kind),
+                links::to_id.eq(input.to.id),
+                links::created_by.eq(Some(me)),
+                links::created_at.eq(now()),
+            ))
+            .returning(links::id)
+            .get_result::<i64>(c));
+        let id = inserted.on_duplicate(|| AppError::Conflict("These two are already linked so.".into()))?;
+        for end in [&input.from, &input.to] {
+            if end.kind == "topic" {
+                crate::forum::touch(c, end.id)?;
+            }
+        }
+        if relation == "fixed_in" {
+            let (_, release_title, product, version) = topic_kind(c, input.to.id)?;
+            let name = match (product, version) {
+                (Some(p), Some(v)) => format!("{p} {v}"),
+                _ => release_title.clone(),
             };
-            if !fits {
-                return Err(AppError::field(
-                    "to",
-                    match relation.as_str() {
-                        "duplicate_of" => "A duplicate links two things of the same kind.",
-                        "fixed_in" => "Fixed in links a ticket, an idea or a question to a release.",
-                        _ => "Answered by links a question or a ticket to a Knowledge Share article.",
-                    },
-                ));
-            }
-            let inserted = with_backend!(c, |c| diesel::insert_into(links::table)
-                .values((
-                    links::from_kind.eq(&input.from.kind),
-                    links::from_id.eq(input.from.id),
-                    links::relation.eq(&relation),
-                    links::to_kind.eq(&input.to.kind),
-                    links::to_id.eq(input.to.id),
-                    links::created_by.eq(Some(me)),
-                    links::created_at.eq(now()),
-                ))
-                .returning(links::id)
-                .get_result::<i64>(c));
-            let id =
-                inserted.on_duplicate(|| AppError::Conflict("These two are already linked so.".into()))?;
-            for end in [&input.from, &input.to] {
-                if end.kind == "topic" {
-                    crate::forum::touch(c, end.id)?;
+            let url = mail.url(&format!("/t/{}", input.to.id));
+            match from_kind.as_str() {
+                "ticket" => {
+                    let text = format!("Fixed in {name}: {url}");
+                    let html = crate::markdown::render(&text, &Default::default()).html;
+                    let note = super::tickets::event(
+                        c,
+                        input.from.id,
+                        Some(me),
+                        "note",
+                        true,
+                        None,
+                        None,
+                        Some((&text, html.as_str())),
+                    )?;
+                    super::ticket_mail::queue(c, &mail, note)?;
                 }
-            }
-            if relation == "fixed_in" {
-                let (_, release_title, product, version) = topic_kind(c, input.to.id)?;
-                let name = match (product, version) {
-                    (Some(p), Some(v)) => format!("{p} {v}"),
-                    _ => release_title.clone(),
-                };
-                let url = mail.url(&format!("/t/{}", input.to.id));
-                match from_kind.as_str() {
-                    "ticket" => {
-                        let text = format!("Fixed in {name}: {url}");
-                        let html = crate::markdown::render(&text, &Default::default()).html;
-                        let note = super::tickets::event(
-                            c,
-                            input.from.id,
-                            Some(me),
-                            "note",
-                            true,
-                            None,
-                            None,
-                            Some((&text, html.as_str())),
-                        )?;
-                        super::ticket_mail::queue(c, &mail, note)?;
+                "ideas" => {
+                    let status: Option<String> = topics::table
+                        .find(input.from.id)
+                        .select(topics::status)
+                        .first(c)?;
+                    if status.as_deref() != Some("shipped") {
+                        let response = format!("Shipped in [{name}]({url}).");
+                        let html = crate::markdown::render(&response, &Default::default()).html;
+                        diesel::update(topics::table.find(input.from.id))
+                            .set((
+                                topics::status.eq("shipped"),
+                                topics::response_markdown.eq(Some(&response)),
+                                topics::response_html.eq(Some(html.as_str())),
+                                topics::response_user_id.eq(Some(me)),
+                                topics::status_changed_at.eq(now()),
+                                topics::updated_at.eq(now()),
+                            ))
+                            .execute(c)?;
+                        crate::forum::outbox(c, "topic", input.from.id)?;
+                        crate::notify::service::on_idea_status(c, &mail, input.from.id, "shipped", me)?;
                     }
-                    "ideas" => {
-                        let status: Option<String> = topics::table
-                            .find(input.from.id)
-                            .select(topics::status)
-                            .first(c)?;
-                        if status.as_deref() != Some("shipped") {
-                            let response = format!("Shipped in [{name}]({url}).");
-                            let html = crate::markdown::render(&response, &Default::default()).html;
-                            diesel::update(topics::table.find(input.from.id))
-                                .set((
-                                    topics::status.eq("shipped"),
-                                    topics::response_markdown.eq(Some(&response)),
-                                    topics::response_html.eq(Some(html.as_str())),
-                                    topics::response_user_id.eq(Some(me)),
-                                    topics::status_changed_at.eq(now()),
-                                    topics::updated_at.eq(now()),
-                                ))
-                                .execute(c)?;
-                            crate::forum::outbox(c, "topic", input.from.id)?;
-                            crate::notify::service::on_idea_status(c, &mail, input.from.id, "shipped", me)?;
-                        }
-                    }
-                    _ => {}
                 }
+                _ => {}
             }
-            let url = match input.to.kind.as_str() {
-                "ticket" => format!("/portal/tickets/{}", input.to.id),
-                _ => format!("/t/{}", input.to.id),
-            };
-            Ok(LinkView {
-                id,
-                relation: relation.clone(),
-                from: input.from.clone(),
-                to: input.to.clone(),
-                title: to_title,
-                url,
-                outgoing: true,
-            })
+        }
+        let url = match input.to.kind.as_str() {
+            "ticket" => format!("/portal/tickets/{}", input.to.id),
+            _ => format!("/t/{}", input.to.id),
+        };
+        Ok(LinkView {
+            id,
+            relation: relation.clone(),
+            from: input.from.clone(),
+            to: input.to.clone(),
+            title: to_title,
+            url,
+            outgoing: true,
         })
-        .await
+    })
+    .await
 }
 
 /// Removes a link (staff); escalations stay.

@@ -10,7 +10,6 @@ use super::ticket_mail;
 use super::ticket_status::{self, Actor, Status};
 use super::tickets::{event, visible};
 use super::{Access, access};
-use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::Ticket;
 use crate::db::schema::{tickets, users};
@@ -120,7 +119,8 @@ fn move_to(
 
 /// Moves a ticket to another status, if the table allows this user the move.
 pub async fn set_status(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     id: i64,
     input: StatusInput,
@@ -135,30 +135,34 @@ pub async fn set_status(
     let to = Status::parse(&input.status)
         .ok_or_else(|| AppError::field("status", format!("'{}' is not a status.", input.status.trim())))?;
     let me = user.id;
-    let notices = MailContext::of(state);
-    state
-        .db
-        .write(move |c| {
-            lock(c, Row::Ticket(id))?;
-            let t = visible(c, who, id)?;
-            let from = not_archived(&t)?;
-            if let Err(why) = ticket_status::allowed(who.actor(), from, to) {
-                // Refused by role: 403; a move nobody may make: 422.
-                return Err(if ticket_status::allowed(Actor::Staff, from, to).is_ok() {
-                    AppError::Forbidden(why.into())
-                } else {
-                    AppError::field("status", why)
-                });
-            }
-            move_to(c, Some(&notices), &t, Some(me), from, to)
-        })
-        .await
+    let notices = mailing.clone();
+    db.write(move |c| {
+        lock(c, Row::Ticket(id))?;
+        let t = visible(c, who, id)?;
+        let from = not_archived(&t)?;
+        if let Err(why) = ticket_status::allowed(who.actor(), from, to) {
+            // Refused by role: 403; a move nobody may make: 422.
+            return Err(if ticket_status::allowed(Actor::Staff, from, to).is_ok() {
+                AppError::Forbidden(why.into())
+            } else {
+                AppError::field("status", why)
+            });
+        }
+        move_to(c, Some(&notices), &t, Some(me), from, to)
+    })
+    .await
 }
 
 /// Adds a note. Customers' notes are public; staff choose. The first public note by
 /// staff is the response the SLA waits for. A customer's note on a ticket waiting for
 /// them moves it back to In Progress.
-pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInput) -> Result<(), AppError> {
+pub async fn add_note(
+    db: &Db,
+    mailing: &MailContext,
+    user: &AuthUser,
+    id: i64,
+    input: NoteInput,
+) -> Result<(), AppError> {
     let who = access(user)?;
     let body = crate::forum::check_text(&input.body, "note")?;
     let public = input.public && !input.internal;
@@ -166,41 +170,40 @@ pub async fn add_note(state: &AppState, user: &AuthUser, id: i64, input: NoteInp
         return Err(AppError::Forbidden("Only staff write internal notes.".into()));
     }
     let me = user.id;
-    let notices = MailContext::of(state);
-    let html = crate::forum::prerender(&state.db, &body).await?.html;
-    state
-        .db
-        .write(move |c| {
-            lock(c, Row::Ticket(id))?;
-            let t = visible(c, who, id)?;
-            let st = not_archived(&t)?;
-            let note = event(
-                c,
-                id,
-                Some(me),
-                "note",
-                public,
-                None,
-                None,
-                Some((&body, html.as_str())),
-            )?;
-            ticket_mail::queue(c, &notices, note)?;
-            if who.is_staff() && public && t.first_response_at.is_none() {
-                diesel::update(tickets::table.find(id))
-                    .set(tickets::first_response_at.eq(now()))
-                    .execute(c)?;
-            }
-            if !who.is_staff() && st == Status::CustomerPending {
-                move_to(c, Some(&notices), &t, Some(me), st, Status::InProgress)?;
-            }
-            touch(c, id)
-        })
-        .await
+    let notices = mailing.clone();
+    let html = crate::forum::prerender(db, &body).await?.html;
+    db.write(move |c| {
+        lock(c, Row::Ticket(id))?;
+        let t = visible(c, who, id)?;
+        let st = not_archived(&t)?;
+        let note = event(
+            c,
+            id,
+            Some(me),
+            "note",
+            public,
+            None,
+            None,
+            Some((&body, html.as_str())),
+        )?;
+        ticket_mail::queue(c, &notices, note)?;
+        if who.is_staff() && public && t.first_response_at.is_none() {
+            diesel::update(tickets::table.find(id))
+                .set(tickets::first_response_at.eq(now()))
+                .execute(c)?;
+        }
+        if !who.is_staff() && st == Status::CustomerPending {
+            move_to(c, Some(&notices), &t, Some(me), st, Status::InProgress)?;
+        }
+        touch(c, id)
+    })
+    .await
 }
 
 /// Changes the priority (staff); the due time is recomputed from the creation.
 pub async fn set_priority(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     id: i64,
     input: PriorityInput,
@@ -208,30 +211,28 @@ pub async fn set_priority(
     let who = access(user)?;
     let to = Priority::parse(&input.priority);
     let me = user.id;
-    let notices = MailContext::of(state);
-    state
-        .db
-        .write(move |c| {
-            // Someone else's ticket is not found, whatever they meant to do with it.
-            lock(c, Row::Ticket(id))?;
-            let t = visible(c, who, id)?;
-            if !who.is_staff() {
-                return Err(AppError::Forbidden(
-                    "Only staff change a ticket's priority; say in a note why it is more urgent.".into(),
-                ));
-            }
-            not_archived(&t)?;
-            let to = to.ok_or_else(|| AppError::field("priority", "Choose Critical, High or Normal."))?;
-            if t.priority == to.as_str() {
-                return Err(AppError::field(
-                    "priority",
-                    "The ticket already has this priority.",
-                ));
-            }
-            change_priority(c, &notices, &t, to, me)?;
-            touch(c, id)
-        })
-        .await
+    let notices = mailing.clone();
+    db.write(move |c| {
+        // Someone else's ticket is not found, whatever they meant to do with it.
+        lock(c, Row::Ticket(id))?;
+        let t = visible(c, who, id)?;
+        if !who.is_staff() {
+            return Err(AppError::Forbidden(
+                "Only staff change a ticket's priority; say in a note why it is more urgent.".into(),
+            ));
+        }
+        not_archived(&t)?;
+        let to = to.ok_or_else(|| AppError::field("priority", "Choose Critical, High or Normal."))?;
+        if t.priority == to.as_str() {
+            return Err(AppError::field(
+                "priority",
+                "The ticket already has this priority.",
+            ));
+        }
+        change_priority(c, &notices, &t, to, me)?;
+        touch(c, id)
+    })
+    .await
 }
 
 /// Moves ticket `t` to priority `to` for `actor`: its due time recomputed from its
@@ -262,41 +263,45 @@ pub(super) fn change_priority(
 }
 
 /// Assigns the ticket to a staff member, or unassigns it (staff).
-pub async fn assign(state: &AppState, user: &AuthUser, id: i64, input: AssignInput) -> Result<(), AppError> {
+pub async fn assign(
+    db: &Db,
+    mailing: &MailContext,
+    user: &AuthUser,
+    id: i64,
+    input: AssignInput,
+) -> Result<(), AppError> {
     let who = access(user)?;
     let me = user.id;
-    let notices = MailContext::of(state);
-    state
-        .db
-        .write(move |c| {
-            // Someone else's ticket is not found, whatever they meant to do with it.
-            lock(c, Row::Ticket(id))?;
-            let t = visible(c, who, id)?;
-            if who != Access::Staff {
-                return Err(AppError::Forbidden("Only staff assign tickets.".into()));
-            }
-            not_archived(&t)?;
-            let name = match input.assignee_id {
-                None => None,
-                Some(a) => Some(
-                    users::table
-                        .filter(users::id.eq(a).and(users::role.eq_any(["staff", "admin"])))
-                        .select(users::display_name)
-                        .first::<String>(c)
-                        .optional()?
-                        .ok_or_else(|| {
-                            AppError::field("assignee_id", "Assign the ticket to a member of staff.")
-                        })?,
-                ),
-            };
-            diesel::update(tickets::table.find(id))
-                .set(tickets::assignee_id.eq(input.assignee_id))
-                .execute(c)?;
-            let assigned = event(c, id, Some(me), "assigned", true, None, name.as_deref(), None)?;
-            ticket_mail::queue(c, &notices, assigned)?;
-            touch(c, id)
-        })
-        .await
+    let notices = mailing.clone();
+    db.write(move |c| {
+        // Someone else's ticket is not found, whatever they meant to do with it.
+        lock(c, Row::Ticket(id))?;
+        let t = visible(c, who, id)?;
+        if who != Access::Staff {
+            return Err(AppError::Forbidden("Only staff assign tickets.".into()));
+        }
+        not_archived(&t)?;
+        let name = match input.assignee_id {
+            None => None,
+            Some(a) => Some(
+                users::table
+                    .filter(users::id.eq(a).and(users::role.eq_any(["staff", "admin"])))
+                    .select(users::display_name)
+                    .first::<String>(c)
+                    .optional()?
+                    .ok_or_else(|| {
+                        AppError::field("assignee_id", "Assign the ticket to a member of staff.")
+                    })?,
+            ),
+        };
+        diesel::update(tickets::table.find(id))
+            .set(tickets::assignee_id.eq(input.assignee_id))
+            .execute(c)?;
+        let assigned = event(c, id, Some(me), "assigned", true, None, name.as_deref(), None)?;
+        ticket_mail::queue(c, &notices, assigned)?;
+        touch(c, id)
+    })
+    .await
 }
 
 /// Archives every ticket closed more than `after` ago: the system's move, final.

@@ -53,5 +53,5 @@ async fn suggest(
     user: ApiUser,
     query: web::Query<SuggestQuery>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::suggest(&state, &user, &query.q, query.all).await?))
+    Ok(HttpResponse::Ok().json(service::suggest(&state.search, &user, &query.q, query.all).await?))
 }

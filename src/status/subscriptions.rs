@@ -51,7 +51,7 @@ pub async fn subscribe(state: &AppState, input: SubscribeInput, client_ip: &str)
         &[&format!("status-ip:{client_ip}"), &format!("status:{email}")],
     )?;
     let slugs = input.components.clone();
-    let mailing = MailContext::of(state);
+    let mailing = state.mailing.clone();
     let (confirmed, token, names) = state
         .db
         .write(move |c| {

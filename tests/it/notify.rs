@@ -306,7 +306,7 @@ async fn mail_comes_at_once_or_in_a_digest_and_one_click_stops_it() {
     assert!(crate::common::mails_to(new, "carl@acme.test").is_empty());
 
     // The digest gathers Bob's notifications in one mail, once.
-    let mailing = parley::mail::MailContext::of(&app.state);
+    let mailing = app.state.mailing.clone();
     assert_eq!(
         parley::notify::mail::send_due_digests(&app.state.db, &mailing)
             .await

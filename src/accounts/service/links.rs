@@ -15,6 +15,7 @@ use crate::web::rate_limit::Action;
 
 use super::*;
 use crate::config::Settings;
+use crate::db::Db;
 
 /// Mails a verification link. Failure is logged, not fatal: the user can ask again.
 pub async fn send_verification(state: &AppState, user: &AuthUser) -> bool {
@@ -100,32 +101,30 @@ pub enum LinkProblem {
 }
 
 /// Marks the address of a verification link as verified; returns the user id.
-pub async fn verify_email(state: &AppState, token: &str) -> Result<Result<i64, LinkProblem>, AppError> {
-    let claims = match state.keys.verify(Purpose::VerifyEmail, token) {
+pub async fn verify_email(db: &Db, keys: &Keys, token: &str) -> Result<Result<i64, LinkProblem>, AppError> {
+    let claims = match keys.verify(Purpose::VerifyEmail, token) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e.into())),
     };
     let Some(email) = claims.email else {
         return Ok(Err(LinkProblem::Invalid));
     };
-    state
-        .db
-        .write(move |c| {
-            // The address must still be the account's: a link for an old address is void.
-            let updated = diesel::update(
-                users::table
-                    .filter(users::id.eq(claims.sub))
-                    .filter(users::email.eq(&email)),
-            )
-            .set((users::email_verified_at.eq(now()), users::updated_at.eq(now())))
-            .execute(c)?;
-            Ok(if updated == 1 {
-                Ok(claims.sub)
-            } else {
-                Err(LinkProblem::Invalid)
-            })
+    db.write(move |c| {
+        // The address must still be the account's: a link for an old address is void.
+        let updated = diesel::update(
+            users::table
+                .filter(users::id.eq(claims.sub))
+                .filter(users::email.eq(&email)),
+        )
+        .set((users::email_verified_at.eq(now()), users::updated_at.eq(now())))
+        .execute(c)?;
+        Ok(if updated == 1 {
+            Ok(claims.sub)
+        } else {
+            Err(LinkProblem::Invalid)
         })
-        .await
+    })
+    .await
 }
 
 /// Mails a reset link when the address has an account; says nothing either way.
@@ -195,25 +194,26 @@ pub fn check_reset_link(keys: &Keys, token: &str) -> Result<(i64, i64), LinkProb
 /// Sets a new password from a reset link. The link works once: the epoch it names is
 /// bumped, which also ends every session and API token. Returns the signed-in user.
 pub async fn reset_password(
-    state: &AppState,
+    db: &Db,
+    settings: &Settings,
+    keys: &Keys,
     token: &str,
     new_password: &str,
 ) -> Result<Result<AuthUser, LinkProblem>, AppError> {
-    let (user_id, epoch) = match check_reset_link(&state.keys, token) {
+    let (user_id, epoch) = match check_reset_link(keys, token) {
         Ok(v) => v,
         Err(p) => return Ok(Err(p)),
     };
-    let Some(user) = load_auth_user(&state.db, user_id).await? else {
+    let Some(user) = load_auth_user(db, user_id).await? else {
         return Ok(Err(LinkProblem::Invalid));
     };
     if user.session_epoch != epoch {
         return Ok(Err(LinkProblem::Invalid));
     }
-    password::check_policy(new_password, &user.email, state.settings.min_password_length)
+    password::check_policy(new_password, &user.email, settings.min_password_length)
         .map_err(|m| AppError::field("password", m))?;
     let hash = password::hash(new_password)?;
-    let changed = state
-        .db
+    let changed = db
         .write(move |c| {
             let t = now();
             let n = diesel::update(
@@ -242,9 +242,7 @@ pub async fn reset_password(
         return Ok(Err(LinkProblem::Invalid));
     }
     tracing::info!(user_id, "password reset; sessions ended");
-    Ok(load_auth_user(&state.db, user_id)
-        .await?
-        .ok_or(LinkProblem::Invalid))
+    Ok(load_auth_user(db, user_id).await?.ok_or(LinkProblem::Invalid))
 }
 
 impl From<LinkError> for LinkProblem {

@@ -3,7 +3,6 @@
 use diesel::prelude::*;
 
 use crate::accounts::password;
-use crate::app::AppState;
 use crate::db::models::User;
 use crate::db::now;
 use crate::db::schema::users;
@@ -12,23 +11,26 @@ use crate::web::AuthUser;
 use crate::web::rate_limit::Action;
 
 use super::*;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web::rate_limit::Limiter;
 
 /// Checks an address and password; returns the user. Both unknown addresses and wrong
 /// passwords get the same answer, after the same time.
 pub async fn login(
-    state: &AppState,
+    db: &Db,
+    limiter: &Limiter,
     email: &str,
     password_typed: &str,
     client_ip: &str,
 ) -> Result<AuthUser, AppError> {
     let email = email.trim().to_lowercase();
-    state.limiter.check(
+    limiter.check(
         Action::Login,
         &[&format!("ip:{client_ip}"), &format!("email:{email}")],
     )?;
     let lookup = email.clone();
-    let found: Option<User> = state
-        .db
+    let found: Option<User> = db
         .read(move |c| {
             Ok(users::table
                 .filter(users::email.eq(&lookup))
@@ -54,22 +56,20 @@ pub async fn login(
             "The email address or the password is not right.",
         ));
     };
-    load_auth_user(&state.db, user.id)
-        .await?
-        .ok_or(AppError::NotFound)
+    load_auth_user(db, user.id).await?.ok_or(AppError::NotFound)
 }
 
 /// Changes the password of a signed-in user who knows the current one, ending every
 /// other session. Returns the new epoch, for this browser's new session.
 pub async fn change_password(
-    state: &AppState,
+    db: &Db,
+    settings: &Settings,
     user: &AuthUser,
     current: &str,
     new_password: &str,
 ) -> Result<i64, AppError> {
     let user_id = user.id;
-    let stored: String = state
-        .db
+    let stored: String = db
         .read(move |c| Ok(users::table.find(user_id).select(users::password_hash).first(c)?))
         .await?;
     let current = current.to_string();
@@ -82,11 +82,10 @@ pub async fn change_password(
             "Your current password is not right.",
         ));
     }
-    password::check_policy(new_password, &user.email, state.settings.min_password_length)
+    password::check_policy(new_password, &user.email, settings.min_password_length)
         .map_err(|m| AppError::field("new_password", m))?;
     let hash = password::hash(new_password)?;
-    let epoch = state
-        .db
+    let epoch = db
         .write(move |c| {
             diesel::update(users::table.find(user_id))
                 .set((

@@ -13,6 +13,8 @@ use crate::web::AuthUser;
 use crate::web::rate_limit::Action;
 
 use super::*;
+use crate::accounts::domains::DomainLists;
+use crate::config::Settings;
 
 /// What someone typed into the signup form.
 #[derive(Debug, Clone, Default, serde::Deserialize, Serialize, utoipa::ToSchema)]
@@ -43,7 +45,8 @@ pub struct SignedUp {
 
 /// Checks the signup form, gathering every problem at once.
 pub(super) fn check_signup(
-    state: &AppState,
+    settings: &Settings,
+    domain_lists: &DomainLists,
     input: &SignupInput,
 ) -> Result<(domains::Email, String), AppError> {
     let mut fields = FieldErrors::new();
@@ -51,7 +54,7 @@ pub(super) fn check_signup(
         .map_err(|m| fields.entry("email".into()).or_default().push(m))
         .ok();
     if let Some(e) = &email {
-        match state.domain_lists.refusal(&e.domain) {
+        match domain_lists.refusal(&e.domain) {
             Some(Refusal::FreeWebmail) => fields.entry("email".into()).or_default().push(format!(
                 "Please sign up with your company email address: {} is a free webmail provider.",
                 e.domain
@@ -80,8 +83,7 @@ pub(super) fn check_signup(
             .or_default()
             .push("Your name cannot hold control characters.".into());
     }
-    if let Err(m) = password::check_policy(&input.password, &input.email, state.settings.min_password_length)
-    {
+    if let Err(m) = password::check_policy(&input.password, &input.email, settings.min_password_length) {
         fields.entry("password".into()).or_default().push(m);
     }
     match email {
@@ -95,7 +97,7 @@ pub async fn signup(state: &AppState, input: SignupInput, client_ip: &str) -> Re
     state
         .limiter
         .check(Action::Signup, &[&format!("ip:{client_ip}")])?;
-    let (email, name) = check_signup(state, &input)?;
+    let (email, name) = check_signup(&state.settings, &state.domain_lists, &input)?;
     let hash = password::hash(&input.password)?;
     let policy = state.settings.unknown_domains;
     let (user, pending) = state

@@ -7,7 +7,6 @@ use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::db::models::{ApiToken, NewApiToken};
 use crate::db::schema::api_tokens;
 use crate::db::{Db, now};
@@ -16,6 +15,7 @@ use crate::web::AuthUser;
 use crate::with_backend;
 
 use super::*;
+use crate::web::rate_limit::Limiter;
 
 /// Prefix of every API token, so that a leaked one is easy to recognize.
 pub const TOKEN_PREFIX: &str = "plt_";
@@ -71,14 +71,15 @@ pub async fn create_api_token(db: &Db, user: &AuthUser, name: &str) -> Result<Is
 
 /// Issues a token for an address and password (`POST /api/v1/auth/token`).
 pub async fn token_for_password(
-    state: &AppState,
+    db: &Db,
+    limiter: &Limiter,
     email: &str,
     password_typed: &str,
     name: &str,
     client_ip: &str,
 ) -> Result<IssuedToken, AppError> {
-    let user = login(state, email, password_typed, client_ip).await?;
-    create_api_token(&state.db, &user, name).await
+    let user = login(db, limiter, email, password_typed, client_ip).await?;
+    create_api_token(db, &user, name).await
 }
 
 /// The user behind a bearer token, and the token's id, when it is current.

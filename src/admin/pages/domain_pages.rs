@@ -1,6 +1,8 @@
 //! The refused signup domains page.
 
 use super::*;
+use crate::accounts::domains::DomainLists;
+use crate::db::Db;
 
 #[derive(Serialize, Deserialize, Default)]
 pub(super) struct DomainForm {
@@ -20,15 +22,16 @@ pub(super) struct DomainsPage {
 }
 
 pub(super) async fn domains_page(
-    state: &AppState,
+    db: &Db,
+    domain_lists: &DomainLists,
     ctx: &PageCtx,
     me: &CurrentUser,
     code: StatusCode,
     form: DomainForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let blocked = service::list_blocked_domains(&state.db, me).await?;
-    let (shipped_webmail, shipped_disposable) = state.domain_lists.sizes();
+    let blocked = service::list_blocked_domains(db, me).await?;
+    let (shipped_webmail, shipped_disposable) = domain_lists.sizes();
     ctx.render_status(
         code,
         "admin/domains.html",
@@ -48,7 +51,8 @@ pub(super) async fn domains(
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     domains_page(
-        &state,
+        &state.db,
+        &state.domain_lists,
         &ctx,
         &me,
         StatusCode::OK,
@@ -68,7 +72,16 @@ pub(super) async fn add_domain(
     match service::add_blocked_domain(&state.db, &me, &form.domain, &form.note).await {
         Ok(_) => Ok(see_other("/admin/domains?notice=saved")),
         Err(AppError::Invalid { fields, .. }) => {
-            domains_page(&state, &ctx, &me, StatusCode::UNPROCESSABLE_ENTITY, form, fields).await
+            domains_page(
+                &state.db,
+                &state.domain_lists,
+                &ctx,
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                fields,
+            )
+            .await
         }
         Err(e) => Err(e),
     }

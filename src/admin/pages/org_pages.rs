@@ -71,7 +71,15 @@ pub(super) async fn create_organization(
     form: web::Form<OrganizationForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    match service::create_organization(&state, &me, &form.name, std::slice::from_ref(&form.domains)).await {
+    match service::create_organization(
+        &state.db,
+        &state.domain_lists,
+        &me,
+        &form.name,
+        std::slice::from_ref(&form.domains),
+    )
+    .await
+    {
         Ok(org) => Ok(see_other(&format!(
             "/admin/organizations/{}?notice=saved",
             org.id

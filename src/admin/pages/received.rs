@@ -68,7 +68,17 @@ pub(super) async fn received_to_ticket(
         return received_page(&state.db, &ctx, &me, error).await;
     };
     let input = crate::portal::inbound::RefusedToTicket { organization_id };
-    match crate::portal::inbound::ticket_from_refused(&state, &me, id, input).await {
+    match crate::portal::inbound::ticket_from_refused(
+        &state.db,
+        &state.mailing,
+        &state.settings,
+        &state.files,
+        &me,
+        id,
+        input,
+    )
+    .await
+    {
         Ok(ticket) => Ok(see_other(&format!("/portal/tickets/{ticket}"))),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             received_page(&state.db, &ctx, &me, Some((id, e.in_one_line()))).await

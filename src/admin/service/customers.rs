@@ -2,6 +2,8 @@
 //! customer they were approved.
 
 use super::*;
+use crate::accounts::domains::DomainLists;
+use crate::db::Db;
 
 /// Reads organizations with their domains and member counts (three queries in all).
 pub(super) fn load_organizations(
@@ -138,31 +140,30 @@ pub(super) fn check_domains(domain_lists: &DomainLists, raw: &[String]) -> Resul
 
 /// Creates an approved organization owning `domains`.
 pub async fn create_organization(
-    state: &AppState,
+    db: &Db,
+    domain_lists: &DomainLists,
     actor: &AuthUser,
     name: &str,
     domains: &[String],
 ) -> Result<OrganizationResource, AppError> {
     actor.require_admin()?;
     let name = check_name(name)?;
-    let domains = check_domains(&state.domain_lists, domains)?;
-    state
-        .db
-        .write(move |c| {
-            let taken: i64 = organizations::table
-                .filter(organizations::name.eq(&name))
-                .count()
-                .get_result(c)?;
-            if taken > 0 {
-                return Err(AppError::field(
-                    "name",
-                    format!("An organization named '{name}' already exists."),
-                ));
-            }
-            let org = insert_organization(c, &name, "approved", &domains)?;
-            organization(c, org.id)
-        })
-        .await
+    let domains = check_domains(domain_lists, domains)?;
+    db.write(move |c| {
+        let taken: i64 = organizations::table
+            .filter(organizations::name.eq(&name))
+            .count()
+            .get_result(c)?;
+        if taken > 0 {
+            return Err(AppError::field(
+                "name",
+                format!("An organization named '{name}' already exists."),
+            ));
+        }
+        let org = insert_organization(c, &name, "approved", &domains)?;
+        organization(c, org.id)
+    })
+    .await
 }
 
 /// Changes an admin may make to an organization.

@@ -1,7 +1,6 @@
 //! Administration rules: users and roles, organizations and their domains, refused
 //! signup domains. Every function checks that the actor is an admin.
 
-use crate::accounts::domains::DomainLists;
 use crate::accounts::domains::{parse_domain, suffixes};
 use crate::accounts::service::{
     OrgRef, add_domains, auth_user, create_organization as insert_organization, find_organization,

@@ -43,8 +43,8 @@ pub(super) async fn set_status(
     body: web::Json<StatusChange>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    ideas::set_status(&state, &user, id, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
+    ideas::set_status(&state.db, &state.mailing, &user, id, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(topics::page(&state.db, &state.topic_cache, &user, id, 1).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -33,7 +33,17 @@ pub(super) async fn create_post(
     id: web::Path<i64>,
     body: web::Json<BodyInput>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(posts::reply(&state, &user, id.into_inner(), &body.body).await?))
+    Ok(HttpResponse::Created().json(
+        posts::reply(
+            &state.db,
+            &state.mailing,
+            &state.limiter,
+            &user,
+            id.into_inner(),
+            &body.body,
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(
@@ -125,7 +135,10 @@ pub(super) async fn accept_post(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(posts::accept(&state, &user, id.into_inner(), true).await?))
+    Ok(
+        HttpResponse::Ok()
+            .json(posts::accept(&state.db, &state.mailing, &user, id.into_inner(), true).await?),
+    )
 }
 
 #[utoipa::path(
@@ -141,7 +154,8 @@ pub(super) async fn unaccept_post(
     user: ApiUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(posts::accept(&state, &user, id.into_inner(), false).await?))
+    Ok(HttpResponse::Ok()
+        .json(posts::accept(&state.db, &state.mailing, &user, id.into_inner(), false).await?))
 }
 
 /// The multipart form of an upload, for the API document.
@@ -201,6 +215,8 @@ pub(super) async fn upload(
         .read_form(form, crate::forum::uploads::rules(&state.settings))
         .await?
         .check()?;
-    let attached = crate::forum::uploads::record(&state, &user, parts.files.into_iter().next()).await?;
+    let attached =
+        crate::forum::uploads::record(&state.db, &state.limiter, &user, parts.files.into_iter().next())
+            .await?;
     Ok(HttpResponse::Created().json(attached))
 }

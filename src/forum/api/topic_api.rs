@@ -79,8 +79,15 @@ pub(super) async fn create_topic(
     user: ApiUser,
     body: web::Json<TopicInput>,
 ) -> Result<HttpResponse, AppError> {
-    let created = topics::create(&state, &user, body.into_inner()).await?;
-    let page = topics::page(&state, &user, created.id, 1).await?;
+    let created = topics::create(
+        &state.db,
+        &state.mailing,
+        &state.limiter,
+        &user,
+        body.into_inner(),
+    )
+    .await?;
+    let page = topics::page(&state.db, &state.topic_cache, &user, created.id, 1).await?;
     Ok(HttpResponse::Created().json(page))
 }
 
@@ -104,7 +111,14 @@ pub(super) async fn get_topic(
     id: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = topics::page(&state, &user, id.into_inner(), query.page.unwrap_or(1)).await?;
+    let page = topics::page(
+        &state.db,
+        &state.topic_cache,
+        &user,
+        id.into_inner(),
+        query.page.unwrap_or(1),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -127,7 +141,7 @@ pub(super) async fn update_topic(
     let id = id.into_inner();
     let opening = posts::opening_post(&state.db, &user, id).await?;
     posts::edit(&state.db, &user, opening, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
+    Ok(HttpResponse::Ok().json(topics::page(&state.db, &state.topic_cache, &user, id, 1).await?))
 }
 
 #[utoipa::path(
@@ -165,5 +179,5 @@ pub(super) async fn moderate_topic(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     topics::moderate(&state.db, &user, id, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(topics::page(&state, &user, id, 1).await?))
+    Ok(HttpResponse::Ok().json(topics::page(&state.db, &state.topic_cache, &user, id, 1).await?))
 }

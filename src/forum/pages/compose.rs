@@ -60,7 +60,7 @@ pub(super) async fn create_topic(
 ) -> Result<HttpResponse, AppError> {
     let mut input = form.into_inner();
     input.category = slug.into_inner();
-    match topics::create(&state, &user, input.clone()).await {
+    match topics::create(&state.db, &state.mailing, &state.limiter, &user, input.clone()).await {
         Ok(created) => Ok(see_other(&format!("/t/{}/{}", created.id, created.slug))),
         Err(AppError::Invalid { fields, .. }) => {
             let slug = input.category.clone();

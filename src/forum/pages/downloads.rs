@@ -1,6 +1,8 @@
 //! Releases: their downloads, stored files and Atom feeds.
 
 use super::*;
+use crate::config::Settings;
+use crate::db::Db;
 
 pub(super) async fn add_download(
     state: web::Data<AppState>,
@@ -49,18 +51,19 @@ pub(super) struct FeedQuery {
 /// Feeds are for signed-in members, API tokens (`?token=`, for feed readers), or anyone
 /// when the operator makes them public.
 pub(super) async fn feed_access(
-    state: &AppState,
+    db: &Db,
+    settings: &Settings,
     user: &crate::web::MaybeUser,
     token: Option<&str>,
 ) -> Result<(), AppError> {
-    if state.settings.public_feeds {
+    if settings.public_feeds {
         return Ok(());
     }
     if let Some(u) = &user.0 {
         return crate::forum::require_read(u);
     }
     if let Some(t) = token
-        && let Some((u, _)) = crate::accounts::service::user_for_api_token(&state.db, t).await?
+        && let Some((u, _)) = crate::accounts::service::user_for_api_token(db, t).await?
     {
         return crate::forum::require_read(&u);
     }
@@ -69,8 +72,12 @@ pub(super) async fn feed_access(
     ))
 }
 
-pub(super) async fn atom(state: &AppState, product: Option<String>) -> Result<HttpResponse, AppError> {
-    let xml = crate::forum::releases::feed(state, product).await?;
+pub(super) async fn atom(
+    db: &Db,
+    settings: &Settings,
+    product: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let xml = crate::forum::releases::feed(db, settings, product).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
         .body(xml))
@@ -81,8 +88,8 @@ pub(super) async fn feed_all(
     user: crate::web::MaybeUser,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    feed_access(&state, &user, query.token.as_deref()).await?;
-    atom(&state, None).await
+    feed_access(&state.db, &state.settings, &user, query.token.as_deref()).await?;
+    atom(&state.db, &state.settings, None).await
 }
 
 pub(super) async fn feed_product(
@@ -91,6 +98,6 @@ pub(super) async fn feed_product(
     product: web::Path<String>,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    feed_access(&state, &user, query.token.as_deref()).await?;
-    atom(&state, Some(product.into_inner())).await
+    feed_access(&state.db, &state.settings, &user, query.token.as_deref()).await?;
+    atom(&state.db, &state.settings, Some(product.into_inner())).await
 }

@@ -20,7 +20,7 @@ pub(super) async fn set_status(
     form: web::Form<StatusChange>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    ideas::set_status(&state, &user, id, form.into_inner()).await?;
+    ideas::set_status(&state.db, &state.mailing, &user, id, form.into_inner()).await?;
     Ok(see_other(&format!("/t/{id}")))
 }
 

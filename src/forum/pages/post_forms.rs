@@ -1,6 +1,8 @@
 //! What a reader does to one post: edit, delete, vote, accept, and its history.
 
 use super::*;
+use crate::db::Db;
+use crate::mail::MailContext;
 
 #[derive(Serialize, Deserialize, Default)]
 pub(super) struct EditForm {
@@ -29,7 +31,7 @@ pub(super) async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let history = posts::history(&state.db, &user, id).await?;
-    let page = topics::page(&state, &user, history.topic_id, 1).await?;
+    let page = topics::page(&state.db, &state.topic_cache, &user, history.topic_id, 1).await?;
     let opening = page.opening.id == id;
     let form = EditForm {
         title: opening.then(|| page.topic.title.clone()),
@@ -116,12 +118,13 @@ pub(super) async fn vote(
 
 /// Accepts (`accept = true`) or takes back an answer, then shows its topic.
 pub(super) async fn set_accepted(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &CurrentUser,
     id: i64,
     accept: bool,
 ) -> Result<HttpResponse, AppError> {
-    let r = posts::accept(state, user, id, accept).await?;
+    let r = posts::accept(db, mailing, user, id, accept).await?;
     Ok(see_other(&format!("/t/{}", r.topic_id)))
 }
 
@@ -130,7 +133,7 @@ pub(super) async fn accept(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_accepted(&state, &user, id.into_inner(), true).await
+    set_accepted(&state.db, &state.mailing, &user, id.into_inner(), true).await
 }
 
 pub(super) async fn unaccept(
@@ -138,7 +141,7 @@ pub(super) async fn unaccept(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_accepted(&state, &user, id.into_inner(), false).await
+    set_accepted(&state.db, &state.mailing, &user, id.into_inner(), false).await
 }
 
 pub(super) async fn history(

@@ -2,6 +2,9 @@
 //! this reader, the reply box and the moderators' switches.
 
 use super::*;
+use crate::forum::cache::TopicCache;
+use crate::web::templates::Templates;
+use std::sync::Arc;
 
 #[derive(Deserialize)]
 pub(super) struct PageQuery {
@@ -54,7 +57,8 @@ pub(super) struct PostFragment<'a> {
 /// A post as HTML for this reader: rendered once per post, topic state and set of
 /// buttons (see `forum::cache`).
 pub(super) fn post_fragment(
-    state: &AppState,
+    templates: &Arc<Templates>,
+    topic_cache: &Arc<TopicCache>,
     staff: bool,
     page: &ReaderPage,
     i: usize,
@@ -67,8 +71,8 @@ pub(super) fn post_fragment(
         cache::reader_bits(&page.mine[i], staff),
         accepted_label as u8,
     );
-    state.topic_cache.fragment(key, || {
-        state.templates.render(
+    topic_cache.fragment(key, || {
+        templates.render(
             "forum/post.html",
             &PostFragment {
                 p: &page.post(i),
@@ -94,7 +98,7 @@ pub(super) async fn topic_page(
     status: StatusCode,
     draft: Draft,
 ) -> Result<HttpResponse, AppError> {
-    let page = crate::forum::reading::reader_page(state, user, id, page).await?;
+    let page = crate::forum::reading::reader_page(&state.db, &state.topic_cache, user, id, page).await?;
     let data = &page.data;
     let staff = user.is_staff();
     let opening = page.opening()?;
@@ -118,7 +122,7 @@ pub(super) async fn topic_page(
         };
         let similar = crate::search::service::similar(&state.search, data.topic.id, &data.topic.title).await;
         let post = |i: usize, label: bool| -> Result<String, AppError> {
-            let fragment = post_fragment(state, staff, &page, i, label)?;
+            let fragment = post_fragment(&state.templates, &state.topic_cache, staff, &page, i, label)?;
             let mut html = String::with_capacity(fragment.len_with(cache::CSRF_PLACEHOLDER.len()));
             fragment.write(cache::CSRF_PLACEHOLDER, &mut html);
             Ok(html)
@@ -163,7 +167,7 @@ pub(super) async fn topic_page(
     };
     let replies = page
         .replies()
-        .map(|i| post_fragment(state, staff, &page, i, false))
+        .map(|i| post_fragment(&state.templates, &state.topic_cache, staff, &page, i, false))
         .collect::<Result<Vec<_>, _>>()?;
     // The layout (header, notices) is rendered per request around a mark where the
     // body goes; the body and the replies are copied in once, with the reader's CSRF
@@ -264,7 +268,7 @@ pub(super) async fn reply(
     form: web::Form<ReplyForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    match posts::reply(&state, &user, id, &form.body).await {
+    match posts::reply(&state.db, &state.mailing, &state.limiter, &user, id, &form.body).await {
         Ok(r) => Ok(see_other(&posts::post_place(&r))),
         Err(AppError::Invalid { fields, .. }) => {
             // Back on the last page, where the reply form is, with what was typed.
@@ -335,7 +339,7 @@ pub(super) async fn attach(
         .await?;
     let typed = parts.fields.get("body").cloned().unwrap_or_default();
     let recorded = if parts.refused.is_empty() {
-        crate::forum::uploads::record(&state, &user, parts.files.into_iter().next()).await
+        crate::forum::uploads::record(&state.db, &state.limiter, &user, parts.files.into_iter().next()).await
     } else {
         Err(AppError::fields(parts.refused))
     };

@@ -1,66 +1,69 @@
 //! Replying to a topic.
 
 use super::*;
+use crate::db::Db;
+use crate::mail::MailContext;
+use crate::web::rate_limit::Limiter;
 
 /// Replies to a topic (an answer, in Questions & Answers).
 pub async fn reply(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    limiter: &Limiter,
     user: &AuthUser,
     topic_id: i64,
     body: &str,
 ) -> Result<Replied, AppError> {
     require_post(user)?;
     let body = check_body(body)?;
-    crate::forum::check_post_rate(&state.limiter, user)?;
-    let rendered = crate::forum::prerender(&state.db, &body).await?;
+    crate::forum::check_post_rate(limiter, user)?;
+    let rendered = crate::forum::prerender(db, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
-    let mailing = crate::mail::MailContext::of(state);
-    state
-        .db
-        .write(move |c| {
-            // The reply's number is the topic's highest plus one: one writer at a time.
-            lock(c, Row::Topic(topic_id))?;
-            let topic = live_topic(c, topic_id)?;
-            if topic.locked && !staff {
-                return Err(AppError::forbidden("This topic is locked; only staff can reply."));
-            }
-            let number: i64 = posts::table
-                .filter(posts::topic_id.eq(topic_id))
-                .select(diesel::dsl::max(posts::number))
-                .first::<Option<i64>>(c)?
-                .unwrap_or(0)
-                + 1;
-            let t = now();
-            let new = NewPost {
-                topic_id,
-                user_id,
-                number,
-                body_markdown: &body,
-                body_html: rendered.html.as_str(),
-                created_at: t,
-                updated_at: t,
-            };
-            let id: i64 = with_backend!(c, |c| diesel::insert_into(posts::table)
-                .values(&new)
-                .returning(posts::id)
-                .get_result(c))?;
-            diesel::update(topics::table.find(topic_id))
-                .set((
-                    topics::reply_count.eq(topics::reply_count + 1),
-                    topics::last_posted_at.eq(t),
-                    topics::last_post_user_id.eq(user_id),
-                ))
-                .execute(c)?;
-            diesel::update(categories::table.find(topic.category_id))
-                .set((
-                    categories::post_count.eq(categories::post_count + 1),
-                    categories::last_topic_id.eq(topic_id),
-                    categories::last_posted_at.eq(t),
-                ))
-                .execute(c)?;
-            outbox(c, "post", id)?;
-            crate::notify::service::on_post(c, &mailing, id, &rendered.mentions)?;
-            Ok(Replied { id, topic_id, number })
-        })
-        .await
+    let mailing = mailing.clone();
+    db.write(move |c| {
+        // The reply's number is the topic's highest plus one: one writer at a time.
+        lock(c, Row::Topic(topic_id))?;
+        let topic = live_topic(c, topic_id)?;
+        if topic.locked && !staff {
+            return Err(AppError::forbidden("This topic is locked; only staff can reply."));
+        }
+        let number: i64 = posts::table
+            .filter(posts::topic_id.eq(topic_id))
+            .select(diesel::dsl::max(posts::number))
+            .first::<Option<i64>>(c)?
+            .unwrap_or(0)
+            + 1;
+        let t = now();
+        let new = NewPost {
+            topic_id,
+            user_id,
+            number,
+            body_markdown: &body,
+            body_html: rendered.html.as_str(),
+            created_at: t,
+            updated_at: t,
+        };
+        let id: i64 = with_backend!(c, |c| diesel::insert_into(posts::table)
+            .values(&new)
+            .returning(posts::id)
+            .get_result(c))?;
+        diesel::update(topics::table.find(topic_id))
+            .set((
+                topics::reply_count.eq(topics::reply_count + 1),
+                topics::last_posted_at.eq(t),
+                topics::last_post_user_id.eq(user_id),
+            ))
+            .execute(c)?;
+        diesel::update(categories::table.find(topic.category_id))
+            .set((
+                categories::post_count.eq(categories::post_count + 1),
+                categories::last_topic_id.eq(topic_id),
+                categories::last_posted_at.eq(t),
+            ))
+            .execute(c)?;
+        outbox(c, "post", id)?;
+        crate::notify::service::on_post(c, &mailing, id, &rendered.mentions)?;
+        Ok(Replied { id, topic_id, number })
+    })
+    .await
 }

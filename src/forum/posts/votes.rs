@@ -1,6 +1,8 @@
 //! Votes on answers, and accepting one.
 
 use super::*;
+use crate::db::Db;
+use crate::mail::MailContext;
 
 /// The score and the voter's vote after voting.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -79,55 +81,54 @@ pub async fn vote(db: &Db, user: &AuthUser, post_id: i64, value: i32) -> Result<
 /// Accepts an answer (the asker or staff), replacing any earlier one; `accept = false`
 /// takes the acceptance back.
 pub async fn accept(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     post_id: i64,
     accept: bool,
 ) -> Result<Replied, AppError> {
     require_post(user)?;
     let (user_id, staff) = (user.id, user.is_staff());
-    let mailing = crate::mail::MailContext::of(state);
-    state
-        .db
-        .write(move |c| {
-            let (post, topic) = locked_post(c, post_id)?;
-            if kind_of_topic(c, &topic)? != Kind::Questions {
-                return Err(AppError::Conflict(
-                    "Only answers in Questions & Answers can be accepted.".into(),
-                ));
-            }
-            if topic.user_id != user_id && !staff {
-                return Err(AppError::forbidden(
-                    "Only the person who asked, or staff, can accept an answer.",
-                ));
-            }
-            if post.number == 1 || post.deleted_at.is_some() {
-                return Err(AppError::Conflict(
-                    "Only a reply that is not deleted can be the accepted answer.".into(),
-                ));
-            }
-            let accepted = if accept {
-                Some(post.id)
-            } else if topic.accepted_post_id == Some(post.id) {
-                None
-            } else {
-                topic.accepted_post_id
-            };
-            diesel::update(topics::table.find(topic.id))
-                .set((
-                    topics::accepted_post_id.eq(accepted),
-                    topics::updated_at.eq(now()),
-                ))
-                .execute(c)?;
-            outbox(c, "topic", topic.id)?;
-            if accepted == Some(post.id) && topic.accepted_post_id != Some(post.id) {
-                crate::notify::service::on_accept(c, &mailing, post.id, user_id)?;
-            }
-            Ok(Replied {
-                id: post.id,
-                topic_id: topic.id,
-                number: post.number,
-            })
+    let mailing = mailing.clone();
+    db.write(move |c| {
+        let (post, topic) = locked_post(c, post_id)?;
+        if kind_of_topic(c, &topic)? != Kind::Questions {
+            return Err(AppError::Conflict(
+                "Only answers in Questions & Answers can be accepted.".into(),
+            ));
+        }
+        if topic.user_id != user_id && !staff {
+            return Err(AppError::forbidden(
+                "Only the person who asked, or staff, can accept an answer.",
+            ));
+        }
+        if post.number == 1 || post.deleted_at.is_some() {
+            return Err(AppError::Conflict(
+                "Only a reply that is not deleted can be the accepted answer.".into(),
+            ));
+        }
+        let accepted = if accept {
+            Some(post.id)
+        } else if topic.accepted_post_id == Some(post.id) {
+            None
+        } else {
+            topic.accepted_post_id
+        };
+        diesel::update(topics::table.find(topic.id))
+            .set((
+                topics::accepted_post_id.eq(accepted),
+                topics::updated_at.eq(now()),
+            ))
+            .execute(c)?;
+        outbox(c, "topic", topic.id)?;
+        if accepted == Some(post.id) && topic.accepted_post_id != Some(post.id) {
+            crate::notify::service::on_accept(c, &mailing, post.id, user_id)?;
+        }
+        Ok(Replied {
+            id: post.id,
+            topic_id: topic.id,
+            number: post.number,
         })
-        .await
+    })
+    .await
 }

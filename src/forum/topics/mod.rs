@@ -4,7 +4,6 @@
 use super::categories::{by_slug, kind_of, with_children};
 use super::views::{self, TopicCard, TopicRow, author_columns, category_columns};
 use super::{Kind, check_body, check_title, outbox, require_post, require_read, require_staff, slugify};
-use crate::app::AppState;
 use crate::db::locks::{Row, lock};
 use crate::db::models::{Category, NewPost, NewTopic, Topic};
 use crate::db::schema::{categories, posts, tags, topic_tags, topics, users};

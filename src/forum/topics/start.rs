@@ -2,6 +2,9 @@
 //! transaction.
 
 use super::*;
+use crate::db::Db;
+use crate::mail::MailContext;
+use crate::web::rate_limit::Limiter;
 
 /// Where a new topic went.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -12,7 +15,13 @@ pub struct Created {
 }
 
 /// Starts a topic with its opening post.
-pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Result<Created, AppError> {
+pub async fn create(
+    db: &Db,
+    mailing: &MailContext,
+    limiter: &Limiter,
+    user: &AuthUser,
+    input: TopicInput,
+) -> Result<Created, AppError> {
     require_post(user)?;
     let title = check_title(&input.title);
     let body = check_body(&input.body);
@@ -30,75 +39,73 @@ pub async fn create(state: &AppState, user: &AuthUser, input: TopicInput) -> Res
         return Err(AppError::fields(fields));
     }
     let (title, body, tags) = (title?, body?, tags?);
-    crate::forum::check_post_rate(&state.limiter, user)?;
-    let rendered = crate::forum::prerender(&state.db, &body).await?;
+    crate::forum::check_post_rate(limiter, user)?;
+    let rendered = crate::forum::prerender(db, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
-    let mailing = crate::mail::MailContext::of(state);
-    state
-        .db
-        .write(move |c| {
-            let category = by_slug(c, input.category.trim())
-                .map_err(|_| AppError::field("category", "Choose a category for the topic."))?;
-            let kind = kind_of(&category);
-            let release = if kind == Kind::Releases {
-                if !staff {
-                    return Err(AppError::forbidden("Only staff may post releases."));
-                }
-                Some(check_release(&input)?)
-            } else {
-                None
-            };
-            let t = now();
-            let slug = slugify(&title);
-            let new = NewTopic {
-                category_id: category.id,
-                user_id,
-                title: &title,
-                slug: &slug,
-                status: (kind == Kind::Ideas).then_some("new"),
-                product: release.as_ref().map(|r| r.product.as_str()),
-                version: release.as_ref().map(|r| r.version.as_str()),
-                released_on: release.as_ref().map(|r| r.released_on),
-                last_posted_at: t,
-                last_post_user_id: Some(user_id),
-                created_at: t,
-                updated_at: t,
-            };
-            let topic: Topic = with_backend!(c, |c| diesel::insert_into(topics::table)
-                .values(&new)
-                .returning(Topic::as_returning())
-                .get_result(c))?;
-            let post = NewPost {
-                topic_id: topic.id,
-                user_id,
-                number: 1,
-                body_markdown: &body,
-                body_html: rendered.html.as_str(),
-                created_at: t,
-                updated_at: t,
-            };
-            let post_id: i64 = with_backend!(c, |c| diesel::insert_into(posts::table)
-                .values(&post)
-                .returning(posts::id)
-                .get_result(c))?;
-            set_tags(c, topic.id, &tags)?;
-            diesel::update(categories::table.find(category.id))
-                .set((
-                    categories::topic_count.eq(categories::topic_count + 1),
-                    categories::post_count.eq(categories::post_count + 1),
-                    categories::last_topic_id.eq(topic.id),
-                    categories::last_posted_at.eq(t),
-                ))
-                .execute(c)?;
-            outbox(c, "topic", topic.id)?;
-            crate::notify::service::on_post(c, &mailing, post_id, &rendered.mentions)?;
-            Ok(Created {
-                id: topic.id,
-                slug,
-                post_id,
-            })
+    let mailing = mailing.clone();
+    db.write(move |c| {
+        let category = by_slug(c, input.category.trim())
+            .map_err(|_| AppError::field("category", "Choose a category for the topic."))?;
+        let kind = kind_of(&category);
+        let release = if kind == Kind::Releases {
+            if !staff {
+                return Err(AppError::forbidden("Only staff may post releases."));
+            }
+            Some(check_release(&input)?)
+        } else {
+            None
+        };
+        let t = now();
+        let slug = slugify(&title);
+        let new = NewTopic {
+            category_id: category.id,
+            user_id,
+            title: &title,
+            slug: &slug,
+            status: (kind == Kind::Ideas).then_some("new"),
+            product: release.as_ref().map(|r| r.product.as_str()),
+            version: release.as_ref().map(|r| r.version.as_str()),
+            released_on: release.as_ref().map(|r| r.released_on),
+            last_posted_at: t,
+            last_post_user_id: Some(user_id),
+            created_at: t,
+            updated_at: t,
+        };
+        let topic: Topic = with_backend!(c, |c| diesel::insert_into(topics::table)
+            .values(&new)
+            .returning(Topic::as_returning())
+            .get_result(c))?;
+        let post = NewPost {
+            topic_id: topic.id,
+            user_id,
+            number: 1,
+            body_markdown: &body,
+            body_html: rendered.html.as_str(),
+            created_at: t,
+            updated_at: t,
+        };
+        let post_id: i64 = with_backend!(c, |c| diesel::insert_into(posts::table)
+            .values(&post)
+            .returning(posts::id)
+            .get_result(c))?;
+        set_tags(c, topic.id, &tags)?;
+        diesel::update(categories::table.find(category.id))
+            .set((
+                categories::topic_count.eq(categories::topic_count + 1),
+                categories::post_count.eq(categories::post_count + 1),
+                categories::last_topic_id.eq(topic.id),
+                categories::last_posted_at.eq(t),
+            ))
+            .execute(c)?;
+        outbox(c, "topic", topic.id)?;
+        crate::notify::service::on_post(c, &mailing, post_id, &rendered.mentions)?;
+        Ok(Created {
+            id: topic.id,
+            slug,
+            post_id,
         })
-        .await
+    })
+    .await
 }
 
 /// Replaces a topic's tags, keeping each tag's topic count.

@@ -27,7 +27,8 @@ pub(super) async fn inbound_mail(
         .await
         .map_err(|_| AppError::TooLarge("The message is larger than 25 MiB.".into()))?
         .map_err(|e| AppError::BadRequest(format!("The message could not be read: {e}")))?;
-    Ok(HttpResponse::Ok().json(inbound::ingest(&state, &raw).await?))
+    Ok(HttpResponse::Ok()
+        .json(inbound::ingest(&state.db, &state.mailing, &state.settings, &state.files, &raw).await?))
 }
 
 #[utoipa::path(
@@ -52,7 +53,16 @@ pub(super) async fn received_to_ticket(
     id: web::Path<i64>,
     body: web::Json<inbound::RefusedToTicket>,
 ) -> Result<HttpResponse, AppError> {
-    let ticket = inbound::ticket_from_refused(&state, &user, id.into_inner(), body.into_inner()).await?;
+    let ticket = inbound::ticket_from_refused(
+        &state.db,
+        &state.mailing,
+        &state.settings,
+        &state.files,
+        &user,
+        id.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(tickets::get(&state.db, &user, ticket).await?))
 }
 

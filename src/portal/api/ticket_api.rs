@@ -58,7 +58,7 @@ pub(super) async fn create_ticket(
     let rules = attachments::rules(&state.settings);
     let (input, files): (TicketInput, _) =
         crate::files::json_or_multipart(&state.files, &req, payload, rules, 256 * 1024).await?;
-    let filed = tickets::create(&state, &user, input, files).await?;
+    let filed = tickets::create(&state.db, &state.mailing, &user, input, files).await?;
     Ok(HttpResponse::Created().json(tickets::get(&state.db, &user, filed.id).await?))
 }
 
@@ -143,7 +143,7 @@ pub(super) async fn set_status(
     body: web::Json<StatusInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    workflow::set_status(&state, &user, id, body.into_inner()).await?;
+    workflow::set_status(&state.db, &state.mailing, &user, id, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
@@ -163,7 +163,7 @@ pub(super) async fn add_note(
     body: web::Json<NoteInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    workflow::add_note(&state, &user, id, body.into_inner()).await?;
+    workflow::add_note(&state.db, &state.mailing, &user, id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(tickets::get(&state.db, &user, id).await?))
 }
 
@@ -183,7 +183,7 @@ pub(super) async fn set_priority(
     body: web::Json<PriorityInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    workflow::set_priority(&state, &user, id, body.into_inner()).await?;
+    workflow::set_priority(&state.db, &state.mailing, &user, id, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
@@ -203,7 +203,7 @@ pub(super) async fn assign(
     body: web::Json<AssignInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    workflow::assign(&state, &user, id, body.into_inner()).await?;
+    workflow::assign(&state.db, &state.mailing, &user, id, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
@@ -242,7 +242,7 @@ pub(super) async fn confirm_sender(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    tickets::confirm_sender(&state, &user, id).await?;
+    tickets::confirm_sender(&state.db, &state.mailing, &user, id).await?;
     Ok(HttpResponse::Ok().json(tickets::get(&state.db, &user, id).await?))
 }
 
@@ -288,6 +288,6 @@ pub(super) async fn unfollow_ticket(
     state: web::Data<AppState>,
     q: web::Query<UnfollowToken>,
 ) -> Result<HttpResponse, AppError> {
-    crate::portal::followers::unfollow_by_link(&state, &q.token).await?;
+    crate::portal::followers::unfollow_by_link(&state.db, &state.keys, &q.token).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,6 +2,9 @@
 //! the thread, and a knowledge article drafted from a ticket.
 
 use super::*;
+use crate::db::Db;
+use crate::mail::MailContext;
+use crate::web::rate_limit::Limiter;
 
 /// What a thread's reader sees of its escalation.
 #[derive(Debug, Clone, Serialize)]
@@ -92,34 +95,34 @@ pub async fn publishable(db: &Db, user: &AuthUser, ticket_id: i64) -> Result<Pub
 /// Publishes the solution as a reply in the thread, by the staff member, and accepts
 /// it when asked. Returns the new post.
 pub async fn publish(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    limiter: &Limiter,
     user: &AuthUser,
     ticket_id: i64,
     body: &str,
     accept: bool,
 ) -> Result<crate::forum::posts::Replied, AppError> {
-    let p = publishable(&state.db, user, ticket_id).await?;
-    let replied = crate::forum::posts::reply(state, user, p.topic_id, body).await?;
+    let p = publishable(db, user, ticket_id).await?;
+    let replied = crate::forum::posts::reply(db, mailing, limiter, user, p.topic_id, body).await?;
     let (post_id, me) = (replied.id, user.id);
-    state
-        .db
-        .write(move |c| {
-            diesel::insert_into(links::table)
-                .values((
-                    links::from_kind.eq("ticket"),
-                    links::from_id.eq(ticket_id),
-                    links::relation.eq("answered_in"),
-                    links::to_kind.eq("post"),
-                    links::to_id.eq(post_id),
-                    links::created_by.eq(Some(me)),
-                    links::created_at.eq(now()),
-                ))
-                .execute(c)?;
-            Ok(())
-        })
-        .await?;
+    db.write(move |c| {
+        diesel::insert_into(links::table)
+            .values((
+                links::from_kind.eq("ticket"),
+                links::from_id.eq(ticket_id),
+                links::relation.eq("answered_in"),
+                links::to_kind.eq("post"),
+                links::to_id.eq(post_id),
+                links::created_by.eq(Some(me)),
+                links::created_at.eq(now()),
+            ))
+            .execute(c)?;
+        Ok(())
+    })
+    .await?;
     if accept {
-        crate::forum::posts::accept(state, user, replied.id, true).await?;
+        crate::forum::posts::accept(db, mailing, user, replied.id, true).await?;
     }
     Ok(replied)
 }

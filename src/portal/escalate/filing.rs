@@ -1,6 +1,8 @@
 //! Filing a ticket from a thread: the draft, the ticket and the link between them.
 
 use super::*;
+use crate::db::Db;
+use crate::mail::MailContext;
 
 /// The ticket form filled in from the thread: its customer (the asker's organization),
 /// its title as the subject, the question quoted with a link back.
@@ -23,19 +25,21 @@ pub fn draft(settings: &Settings, q: &Question) -> TicketInput {
 /// Files the ticket of an escalation and links it, or finds the one already filed.
 /// Returns the ticket and whether this call filed it.
 pub async fn escalate(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     topic_id: i64,
     input: TicketInput,
     files: Vec<crate::files::Upload>,
 ) -> Result<(Filed, bool), AppError> {
-    let (q, may) = who_may(&state.db, user, topic_id).await?;
-    escalate_checked(state, user, &q, &may, input, files).await
+    let (q, may) = who_may(db, user, topic_id).await?;
+    escalate_checked(db, mailing, user, &q, &may, input, files).await
 }
 
 /// [`escalate`] for a question already read and checked with [`who_may`].
 pub async fn escalate_checked(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     q: &Question,
     may: &May,
@@ -49,15 +53,15 @@ pub async fn escalate_checked(
         ));
     }
     if let Some(existing) = q.ticket_id {
-        return Ok((existing_filed(&state.db, existing).await?, false));
+        return Ok((existing_filed(db, existing).await?, false));
     }
-    match tickets::create_linked(state, user, input, files, topic_id).await {
+    match tickets::create_linked(db, mailing, user, input, files, topic_id).await {
         Ok(filed) => Ok((filed, true)),
         // Someone escalated it a moment before: theirs is the ticket.
         Err(AppError::Conflict(_)) => {
-            let found = state.db.read(move |c| escalated_ticket(c, topic_id)).await?;
+            let found = db.read(move |c| escalated_ticket(c, topic_id)).await?;
             match found {
-                Some(id) => Ok((existing_filed(&state.db, id).await?, false)),
+                Some(id) => Ok((existing_filed(db, id).await?, false)),
                 None => Err(AppError::Conflict(
                     "The question could not be escalated; try again.".into(),
                 )),

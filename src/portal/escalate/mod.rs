@@ -15,7 +15,6 @@
 
 use super::ticket_status::Status;
 use super::tickets::{self, Filed, TicketInput};
-use crate::app::AppState;
 use crate::config::Settings;
 use crate::db::schema::{categories, links, posts, tickets as tickets_t, topics, users};
 use crate::db::{AnyConnection, Db, ResultExt, now};

@@ -1,7 +1,6 @@
 //! The record of every received message, refused mail kept for admins, and a ticket
 //! made from it for a chosen customer.
 
-use crate::app::AppState;
 use crate::db::Db;
 use crate::db::now;
 use crate::db::schema::inbound_mail;
@@ -12,10 +11,13 @@ use mail_parser::MessageParser;
 use serde::Serialize;
 
 use super::*;
+use crate::config::Settings;
+use crate::files::FileStore;
+use crate::mail::MailContext;
 
 /// Records a message refused as larger than [`MAX_MESSAGE`] without reading it (the
 /// IMAP reader knows its size first).
-pub async fn refuse_too_large(state: &AppState, size: usize) -> Result<Outcome, AppError> {
+pub async fn refuse_too_large(db: &Db, files: &FileStore, size: usize) -> Result<Outcome, AppError> {
     let head = Head {
         message_id: None,
         from: "",
@@ -29,7 +31,7 @@ pub async fn refuse_too_large(state: &AppState, size: usize) -> Result<Outcome, 
         ticket_id: None,
         reason: Some("larger than 25 MiB".into()),
     };
-    record(state, head, outcome).await
+    record(db, files, head, outcome).await
 }
 
 /// What is kept of a message beside its outcome.
@@ -44,15 +46,16 @@ pub(super) struct Head<'a> {
     pub(super) sender_check: Option<String>,
 }
 
-pub(super) async fn record(state: &AppState, head: Head<'_>, outcome: Outcome) -> Result<Outcome, AppError> {
+pub(super) async fn record(
+    db: &Db,
+    files: &FileStore,
+    head: Head<'_>,
+    outcome: Outcome,
+) -> Result<Outcome, AppError> {
     let raw_sha256 = match head.raw {
-        Some(raw) if outcome.outcome == "refused" => Some(
-            state
-                .files
-                .store_bytes(raw.to_vec(), MAX_MESSAGE as u64)
-                .await?
-                .sha256,
-        ),
+        Some(raw) if outcome.outcome == "refused" => {
+            Some(files.store_bytes(raw.to_vec(), MAX_MESSAGE as u64).await?.sha256)
+        }
         _ => None,
     };
     let Head {
@@ -62,41 +65,39 @@ pub(super) async fn record(state: &AppState, head: Head<'_>, outcome: Outcome) -
         ..
     } = head;
     let (from, subject, kept) = (head.from.to_string(), head.subject.to_string(), outcome.clone());
-    state
-        .db
-        .write(move |c| {
-            // A claimed message's row is there: its outcome is filled in.
-            if let Some(id) = &message_id {
-                let n = diesel::update(inbound_mail::table.filter(inbound_mail::message_id.eq(id)))
-                    .set((
-                        inbound_mail::outcome.eq(&kept.outcome),
-                        inbound_mail::reason.eq(&kept.reason),
-                        inbound_mail::ticket_id.eq(kept.ticket_id),
-                        inbound_mail::sender_check.eq(&sender_check),
-                        inbound_mail::raw_sha256.eq(&raw_sha256),
-                    ))
-                    .execute(c)?;
-                if n == 1 {
-                    return Ok(());
-                }
-            }
-            diesel::insert_into(inbound_mail::table)
-                .values((
-                    inbound_mail::message_id.eq(message_id),
-                    inbound_mail::from_address.eq(from.chars().take(320).collect::<String>()),
-                    inbound_mail::subject.eq(subject.chars().take(500).collect::<String>()),
+    db.write(move |c| {
+        // A claimed message's row is there: its outcome is filled in.
+        if let Some(id) = &message_id {
+            let n = diesel::update(inbound_mail::table.filter(inbound_mail::message_id.eq(id)))
+                .set((
                     inbound_mail::outcome.eq(&kept.outcome),
                     inbound_mail::reason.eq(&kept.reason),
                     inbound_mail::ticket_id.eq(kept.ticket_id),
-                    inbound_mail::size.eq(size as i64),
-                    inbound_mail::received_at.eq(now()),
-                    inbound_mail::sender_check.eq(sender_check),
-                    inbound_mail::raw_sha256.eq(raw_sha256),
+                    inbound_mail::sender_check.eq(&sender_check),
+                    inbound_mail::raw_sha256.eq(&raw_sha256),
                 ))
                 .execute(c)?;
-            Ok(())
-        })
-        .await?;
+            if n == 1 {
+                return Ok(());
+            }
+        }
+        diesel::insert_into(inbound_mail::table)
+            .values((
+                inbound_mail::message_id.eq(message_id),
+                inbound_mail::from_address.eq(from.chars().take(320).collect::<String>()),
+                inbound_mail::subject.eq(subject.chars().take(500).collect::<String>()),
+                inbound_mail::outcome.eq(&kept.outcome),
+                inbound_mail::reason.eq(&kept.reason),
+                inbound_mail::ticket_id.eq(kept.ticket_id),
+                inbound_mail::size.eq(size as i64),
+                inbound_mail::received_at.eq(now()),
+                inbound_mail::sender_check.eq(sender_check),
+                inbound_mail::raw_sha256.eq(raw_sha256),
+            ))
+            .execute(c)?;
+        Ok(())
+    })
+    .await?;
     Ok(outcome)
 }
 
@@ -155,7 +156,10 @@ pub struct RefusedToTicket {
 /// attachments, and the message's outcome becomes that ticket. Once only: a message
 /// that is no longer refused is a conflict.
 pub async fn ticket_from_refused(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    settings: &Settings,
+    files: &FileStore,
     user: &crate::web::AuthUser,
     mail_id: i64,
     input: RefusedToTicket,
@@ -166,8 +170,7 @@ pub async fn ticket_from_refused(
         ));
     }
     // Claimed first, so that two people pressing at once make one ticket.
-    let claimed: Option<(String, Option<String>)> = state
-        .db
+    let claimed: Option<(String, Option<String>)> = db
         .write(move |c| {
             let row: Option<(String, Option<String>, Option<String>)> = inbound_mail::table
                 .find(mail_id)
@@ -199,7 +202,7 @@ pub async fn ticket_from_refused(
             "This message is a ticket already, or is being made one.".into(),
         ));
     };
-    let made = make_ticket(state, user, &sha, input.organization_id).await;
+    let made = make_ticket(db, mailing, settings, files, user, &sha, input.organization_id).await;
     let (outcome, ticket_id, reason) = match &made {
         Ok(id) => (
             "ticket",
@@ -212,35 +215,36 @@ pub async fn ticket_from_refused(
         ),
         Err(_) => ("refused", None, old_reason),
     };
-    state
-        .db
-        .write(move |c| {
-            diesel::update(inbound_mail::table.find(mail_id))
-                .set((
-                    inbound_mail::outcome.eq(outcome),
-                    inbound_mail::ticket_id.eq(ticket_id),
-                    inbound_mail::reason.eq(reason),
-                ))
-                .execute(c)?;
-            Ok(())
-        })
-        .await?;
+    db.write(move |c| {
+        diesel::update(inbound_mail::table.find(mail_id))
+            .set((
+                inbound_mail::outcome.eq(outcome),
+                inbound_mail::ticket_id.eq(ticket_id),
+                inbound_mail::reason.eq(reason),
+            ))
+            .execute(c)?;
+        Ok(())
+    })
+    .await?;
     made
 }
 
 pub(super) async fn make_ticket(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    settings: &Settings,
+    files: &FileStore,
     user: &crate::web::AuthUser,
     sha: &str,
     organization_id: i64,
 ) -> Result<i64, AppError> {
-    let raw = state.files.read(sha).await?;
+    let raw = files.read(sha).await?;
     let m = MessageParser::default()
         .parse(&raw)
         .ok_or_else(|| AppError::Conflict("The kept message no longer reads as mail.".into()))?;
     let (from, subject) = headline(&m);
     let text = new_text(&clean(&written_text(&m)));
-    let (files, _) = attachments(state, &m).await?;
+    let (files, _) = attachments(settings, files, &m).await?;
     let input = TicketInput {
         organization_id: Some(organization_id),
         priority: "normal".into(),
@@ -259,5 +263,7 @@ pub(super) async fn make_ticket(
         ),
         ..TicketInput::default()
     };
-    Ok(tickets::create_from(state, user, input, files, "email").await?.id)
+    Ok(tickets::create_from(db, mailing, user, input, files, "email")
+        .await?
+        .id)
 }

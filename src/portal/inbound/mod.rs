@@ -22,10 +22,12 @@ use replies::*;
 pub use text::*;
 
 use super::tickets::{self, TicketInput};
-use crate::app::AppState;
 use crate::config::Settings;
+use crate::db::Db;
 use crate::db::schema::{tickets as tickets_table, users};
 use crate::error::AppError;
+use crate::files::FileStore;
+use crate::mail::MailContext;
 use diesel::prelude::*;
 use mail_parser::{Message, MessageParser};
 use serde::Serialize;
@@ -63,7 +65,13 @@ pub const MAX_MESSAGE: usize = 25 * 1024 * 1024;
 /// Takes in one raw message. A message is refused with a reason (and kept) rather than
 /// turned into an error; only a failure of Parley itself is an error, so that the MTA
 /// tries again.
-pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
+pub async fn ingest(
+    db: &Db,
+    mailing: &MailContext,
+    settings: &Settings,
+    files: &FileStore,
+    raw: &[u8],
+) -> Result<Outcome, AppError> {
     let refused = |reason: String| Outcome {
         outcome: "refused".into(),
         ticket_id: None,
@@ -87,7 +95,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
             size: raw.len(),
             sender_check: None,
         };
-        return record(state, head, refused(why.into())).await;
+        return record(db, files, head, refused(why.into())).await;
     };
     let (from, subject) = headline(&m);
     // What makes a message the same one again (an MTA retrying, a mailbox read again
@@ -96,7 +104,7 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
     let key = identity(own_id.as_deref(), raw);
     // Claimed before anything is done: a retry, or a second reader at the same moment,
     // finds the claim (the unique index decides) and makes nothing twice.
-    match claim(&state.db, &key, &from, &subject, raw.len()).await? {
+    match claim(db, &key, &from, &subject, raw.len()).await? {
         Claimed::Ours => {}
         Claimed::Seen(ticket_id) => {
             return Ok(Outcome {
@@ -122,14 +130,14 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
             raw: None,
             ..head(None)
         };
-        return record(state, head, outcome).await;
+        return record(db, files, head, outcome).await;
     }
-    let check = sender_check(&state.settings, &m, &from);
-    let outcome = match decide(state, &m, &from, &subject, &check).await {
+    let check = sender_check(settings, &m, &from);
+    let outcome = match decide(db, mailing, settings, files, &m, &from, &subject, &check).await {
         Ok(o) => o,
         Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => {
             // Parley itself failed: the claim is given back, so that the retry takes it.
-            unclaim(&state.db, key).await;
+            unclaim(db, key).await;
             return Err(e);
         }
         Err(e @ AppError::Invalid { .. }) => refused(e.in_one_line()),
@@ -143,9 +151,9 @@ pub async fn ingest(state: &AppState, raw: &[u8]) -> Result<Outcome, AppError> {
         // The subject is repeated only to a sender the trusted server verified: to
         // anyone else it could carry a spammer's words to a forged address.
         let subject = if check.passed() { subject.as_str() } else { "" };
-        answer_refused(state, &from, subject, own_id.as_deref(), &reason).await?;
+        answer_refused(db, mailing, settings, &from, subject, own_id.as_deref(), &reason).await?;
     }
-    record(state, head(Some(check.label())), outcome).await
+    record(db, files, head(Some(check.label())), outcome).await
 }
 
 /// What the trusted receiving server said of the sender (see [`super::mail_auth`]).
@@ -168,8 +176,15 @@ fn sender_check(settings: &Settings, m: &Message, from: &str) -> super::mail_aut
     super::mail_auth::verdict(&values, &settings.mail_trusted_authserv_ids, domain)
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the message's sender, subject and verdict are read once by the caller, beside what reading mail needs"
+)]
 async fn decide(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    settings: &Settings,
+    files: &FileStore,
     m: &Message<'_>,
     from: &str,
     subject: &str,
@@ -177,8 +192,7 @@ async fn decide(
 ) -> Result<Outcome, AppError> {
     let verified = check.passed();
     let address = from.to_string();
-    let user_id: Option<i64> = state
-        .db
+    let user_id: Option<i64> = db
         .read(move |c| {
             Ok(users::table
                 .filter(users::email.eq(address))
@@ -193,13 +207,13 @@ async fn decide(
             if from.is_empty() { "the sender" } else { from }
         )));
     };
-    let user = crate::accounts::service::load_auth_user(&state.db, user_id)
+    let user = crate::accounts::service::load_auth_user(db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let body = written_text(m);
     let (body, dropped) = crate::web::characters::without_refused(&body);
     let text = new_text(&body);
-    let (files, skipped) = attachments(state, m).await?;
+    let (files, skipped) = attachments(settings, files, m).await?;
     let mut notes = Vec::new();
     if !skipped.is_empty() {
         notes.push(format!("Attachments left out: {}.", skipped.join("; ")));
@@ -209,8 +223,7 @@ async fn decide(
     }
     let reason = (!notes.is_empty()).then(|| notes.join(" "));
     if let Some(ticket_id) = answered_ticket(m, subject) {
-        let exists = state
-            .db
+        let exists = db
             .read(move |c| {
                 Ok(tickets_table::table
                     .find(ticket_id)
@@ -247,9 +260,9 @@ async fn decide(
                 public: true,
                 internal: false,
             };
-            super::workflow::add_note(state, &user, ticket_id, note).await?;
+            super::workflow::add_note(db, mailing, &user, ticket_id, note).await?;
             if !files.is_empty() {
-                super::attachments::attach(&state.db, &user, ticket_id, files).await?;
+                super::attachments::attach(db, &user, ticket_id, files).await?;
             }
             return Ok(Outcome {
                 outcome: "note".into(),
@@ -269,9 +282,9 @@ async fn decide(
         description: text,
         ..TicketInput::default()
     };
-    let filed = tickets::create_by_mail(state, &user, input, files, verified).await?;
+    let filed = tickets::create_by_mail(db, mailing, &user, input, files, verified).await?;
     if !verified {
-        ask_to_confirm(state, &user, filed.id, subject).await?;
+        ask_to_confirm(db, mailing, &user, filed.id, subject).await?;
     }
     let reason = match (reason, verified) {
         (r, true) => r,

@@ -1,10 +1,12 @@
 //! Mail back to the sender: the refusal reply (once a day) and the request to confirm
 //! an unverified sender.
 
-use crate::app::AppState;
+use crate::config::Settings;
+use crate::db::Db;
 use crate::db::now;
 use crate::db::schema::mail_outbox;
 use crate::error::AppError;
+use crate::mail::MailContext;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -22,20 +24,23 @@ pub(super) struct RefusedMail {
 /// reply is queued under a key of the address and the day, which the outbox takes once.
 /// Never sent to Parley's own address, nor to a sender whose address does not parse.
 pub(super) async fn answer_refused(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    settings: &Settings,
     from: &str,
     subject: &str,
     message_id: Option<&str>,
     reason: &str,
 ) -> Result<(), AppError> {
-    let support = state.settings.mail_from.email.to_string();
+    let templates = &mailing.templates;
+    let support = settings.mail_from.email.to_string();
     if from.is_empty() || from.eq_ignore_ascii_case(&support) {
         return Ok(());
     }
     let Ok(to) = crate::mail::mailbox("", from) else {
         return Ok(());
     };
-    let ctx = crate::mail::MailContext::of(state);
+    let ctx = mailing.clone();
     let view = RefusedMail {
         subject: if subject.is_empty() {
             String::new()
@@ -47,7 +52,7 @@ pub(super) async fn answer_refused(
         signup: ctx.url("/signup"),
         portal: ctx.url("/portal"),
     };
-    let mut mail = crate::mail::Mail::from_templates(&state.templates, "mail_refused", to, &view)
+    let mut mail = crate::mail::Mail::from_templates(templates, "mail_refused", to, &view)
         .map_err(AppError::Internal)?;
     mail.in_reply_to = message_id.map(|id| format!("<{}>", id.trim_matches(['<', '>'])));
     mail.auto_submitted = crate::mail::AutoSubmitted::Replied;
@@ -58,21 +63,19 @@ pub(super) async fn answer_refused(
         |day: chrono::DateTime<chrono::Utc>| format!("mail-refused:{from}:{}", day.format("%Y-%m-%d"));
     let key = key_of(today);
     let keys = [key.clone(), key_of(today - chrono::Duration::days(1))];
-    state
-        .db
-        .write(move |c| {
-            let since = now() - chrono::Duration::hours(24);
-            let recent: i64 = mail_outbox::table
-                .filter(mail_outbox::event_key.eq_any(&keys))
-                .filter(mail_outbox::created_at.gt(since))
-                .count()
-                .get_result(c)?;
-            if recent == 0 {
-                crate::outbox::enqueue(c, &key, &mail)?;
-            }
-            Ok(())
-        })
-        .await
+    db.write(move |c| {
+        let since = now() - chrono::Duration::hours(24);
+        let recent: i64 = mail_outbox::table
+            .filter(mail_outbox::event_key.eq_any(&keys))
+            .filter(mail_outbox::created_at.gt(since))
+            .count()
+            .get_result(c)?;
+        if recent == 0 {
+            crate::outbox::enqueue(c, &key, &mail)?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// What the outcome of a ticket from an unauthenticated sender says.
@@ -90,24 +93,24 @@ pub(super) struct ConfirmMail {
 /// Mails the requester's own address (which a forger cannot read) to confirm, signed
 /// in, that they sent the ticket.
 pub(super) async fn ask_to_confirm(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &crate::web::AuthUser,
     id: i64,
     subject: &str,
 ) -> Result<(), AppError> {
+    let templates = &mailing.templates;
     let to = crate::mail::mailbox(&user.display_name, &user.email).map_err(AppError::Internal)?;
-    let ctx = crate::mail::MailContext::of(state);
+    let ctx = mailing.clone();
     let view = ConfirmMail {
         name: user.display_name.clone(),
         id,
         subject: subject.to_string(),
         link: ctx.url(&format!("/portal/tickets/{id}")),
     };
-    let mail = crate::mail::Mail::from_templates(&state.templates, "sender_check", to, &view)
+    let mail = crate::mail::Mail::from_templates(templates, "sender_check", to, &view)
         .map_err(AppError::Internal)?;
     let key = format!("sender-check:{id}");
-    state
-        .db
-        .write(move |c| crate::outbox::enqueue(c, &key, &mail).map(|_| ()))
+    db.write(move |c| crate::outbox::enqueue(c, &key, &mail).map(|_| ()))
         .await
 }

@@ -1,8 +1,9 @@
 //! What a person wrote, read out of a received message: its headers, its text without
 //! quotes, signatures or MIME lines, the ticket it answers, and its files.
 
-use crate::app::AppState;
+use crate::config::Settings;
 use crate::error::AppError;
+use crate::files::FileStore;
 use crate::files::{Upload, attachable, clean_filename, extension_for};
 use mail_parser::{HeaderName, Message, MessagePart, MimeHeaders};
 use std::borrow::Cow;
@@ -225,7 +226,8 @@ pub(super) fn answered_ticket(m: &Message, subject: &str) -> Option<i64> {
 
 /// Stores the message's attachments that may be attached; names the others.
 pub(super) async fn attachments(
-    state: &AppState,
+    settings: &Settings,
+    store: &FileStore,
     m: &Message<'_>,
 ) -> Result<(Vec<Upload>, Vec<String>), AppError> {
     let mut files = Vec::new();
@@ -244,11 +246,7 @@ pub(super) async fn attachments(
             ));
             continue;
         }
-        match state
-            .files
-            .store_bytes(bytes, state.settings.max_upload_bytes)
-            .await
-        {
+        match store.store_bytes(bytes, settings.max_upload_bytes).await {
             Ok(stored) => files.push(Upload {
                 filename: name,
                 stored,

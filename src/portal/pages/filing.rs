@@ -1,6 +1,8 @@
 //! Filing a ticket: the form (also reached from a thread's escalate action) and its post.
 
 use super::*;
+use crate::config::Settings;
+use crate::db::Db;
 
 #[derive(Serialize)]
 pub(super) struct PriorityChoice {
@@ -36,18 +38,20 @@ pub(crate) struct Escalating {
 }
 
 pub(super) async fn new_page(
-    state: &AppState,
+    db: &Db,
+    settings: &Settings,
     ctx: &PageCtx,
     user: &CurrentUser,
     form: TicketInput,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    ticket_form(state, ctx, user, form, errors, None).await
+    ticket_form(db, settings, ctx, user, form, errors, None).await
 }
 
 /// The new-ticket form, or the escalation form of a question (the same fields).
 pub(crate) async fn ticket_form(
-    state: &AppState,
+    db: &Db,
+    settings: &Settings,
     ctx: &PageCtx,
     user: &CurrentUser,
     form: TicketInput,
@@ -55,7 +59,7 @@ pub(crate) async fn ticket_form(
     escalating: Option<Escalating>,
 ) -> Result<HttpResponse, AppError> {
     let status = crate::web::page::form_status(&errors);
-    let choices = tickets::choices(&state.db, user).await?;
+    let choices = tickets::choices(db, user).await?;
     let priorities = [Priority::Critical, Priority::High, Priority::Normal]
         .into_iter()
         .map(|p| PriorityChoice {
@@ -73,13 +77,13 @@ pub(crate) async fn ticket_form(
         "portal/new.html",
         &NewPage {
             escalating,
-            incidents: crate::status::service::active(&state.db).await?,
+            incidents: crate::status::service::active(db).await?,
             form,
             errors,
             choices,
             priorities,
             max_files: attachments::MAX_FILES,
-            max_upload_mib: state.settings.max_upload_bytes / (1024 * 1024),
+            max_upload_mib: settings.max_upload_bytes / (1024 * 1024),
         },
     )
 }
@@ -95,7 +99,7 @@ pub(super) async fn new_form(
         follows_ticket_id: query.follows,
         ..TicketInput::default()
     };
-    new_page(&state, &ctx, &user, form, FieldErrors::new()).await
+    new_page(&state.db, &state.settings, &ctx, &user, form, FieldErrors::new()).await
 }
 
 /// The new-ticket form: "Submit" files it (with any files chosen), "Upload
@@ -120,14 +124,16 @@ pub(super) async fn create(
         );
     }
     if !errors.is_empty() {
-        return new_page(&state, &ctx, &user, input, errors).await;
+        return new_page(&state.db, &state.settings, &ctx, &user, input, errors).await;
     }
-    match tickets::create(&state, &user, input.clone(), parts.files).await {
+    match tickets::create(&state.db, &state.mailing, &user, input.clone(), parts.files).await {
         Ok(filed) => Ok(see_other(&format!(
             "/portal/tickets/{}?notice=ticket_filed",
             filed.id
         ))),
-        Err(AppError::Invalid { fields, .. }) => new_page(&state, &ctx, &user, input, fields).await,
+        Err(AppError::Invalid { fields, .. }) => {
+            new_page(&state.db, &state.settings, &ctx, &user, input, fields).await
+        }
         Err(e) => Err(e),
     }
 }

@@ -65,7 +65,7 @@ pub(super) async fn set_status(
     form: web::Form<StatusInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let done = workflow::set_status(&state, &user, id, form.into_inner()).await;
+    let done = workflow::set_status(&state.db, &state.mailing, &user, id, form.into_inner()).await;
     after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 
@@ -92,7 +92,7 @@ pub(super) async fn add_note(
         public: true,
         internal: form.visibility == "internal",
     };
-    let done = workflow::add_note(&state, &user, id, input).await;
+    let done = workflow::add_note(&state.db, &state.mailing, &user, id, input).await;
     after(&state.db, &ctx, &user, id, done, form.body).await
 }
 
@@ -104,7 +104,7 @@ pub(super) async fn set_priority(
     form: web::Form<PriorityInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let done = workflow::set_priority(&state, &user, id, form.into_inner()).await;
+    let done = workflow::set_priority(&state.db, &state.mailing, &user, id, form.into_inner()).await;
     after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 
@@ -149,7 +149,7 @@ pub(super) async fn assign(
     form: web::Form<AssignInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let done = workflow::assign(&state, &user, id, form.into_inner()).await;
+    let done = workflow::assign(&state.db, &state.mailing, &user, id, form.into_inner()).await;
     after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 
@@ -167,7 +167,7 @@ pub(super) async fn confirm_sender(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let done = tickets::confirm_sender(&state, &user, id).await;
+    let done = tickets::confirm_sender(&state.db, &state.mailing, &user, id).await;
     after(&state.db, &ctx, &user, id, done, String::new()).await
 }
 

@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::db::schema::{applications, environments, keywords, organizations, tickets};
 use crate::db::{AnyConnection, now};
 use crate::error::{AppError, FieldErrors};
@@ -15,6 +14,8 @@ use crate::web::AuthUser;
 use crate::with_backend;
 
 use super::*;
+use crate::db::Db;
+use crate::mail::MailContext;
 
 /// A new ticket, from the form or the API.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -80,23 +81,30 @@ pub struct Filed {
 /// Files a ticket for an organization the user may file for, with the files uploaded
 /// beside the form.
 pub async fn create(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     input: TicketInput,
     files: Vec<crate::files::Upload>,
 ) -> Result<Filed, AppError> {
-    create_from(state, user, input, files, "web").await
+    create_from(db, mailing, user, input, files, "web").await
 }
 
 /// Files a ticket that came by `source` (web or email).
 pub async fn create_from(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     input: TicketInput,
     files: Vec<crate::files::Upload>,
     source: &'static str,
 ) -> Result<Filed, AppError> {
-    file(state, user, input, files, source, None, true).await
+    let origin = Origin {
+        source,
+        escalated_from: None,
+        verified: true,
+    };
+    file(db, mailing, user, input, files, origin).await
 }
 
 /// Files a ticket that came by mail from `user`'s address. A sender the trusted
@@ -104,81 +112,111 @@ pub async fn create_from(
 /// Critical ("Production Down" makes it High and flagged), until the requester confirms
 /// it ([`confirm_sender`]).
 pub async fn create_by_mail(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     input: TicketInput,
     files: Vec<crate::files::Upload>,
     verified: bool,
 ) -> Result<Filed, AppError> {
-    file(state, user, input, files, "email", None, verified).await
+    let origin = Origin {
+        source: "email",
+        escalated_from: None,
+        verified,
+    };
+    file(db, mailing, user, input, files, origin).await
 }
 
 /// The requester confirms they sent a ticket that came by mail from an address that was
 /// not authenticated: it is marked verified, and "Production Down" in its subject now
 /// makes it Critical, as if it had been authenticated on arrival.
-pub async fn confirm_sender(state: &AppState, user: &AuthUser, id: i64) -> Result<(), AppError> {
+pub async fn confirm_sender(
+    db: &Db,
+    mailing: &MailContext,
+    user: &AuthUser,
+    id: i64,
+) -> Result<(), AppError> {
     let who = access(user)?;
     let me = user.id;
-    let notices = crate::mail::MailContext::of(state);
-    state
-        .db
-        .write(move |c| {
-            crate::db::locks::lock(c, crate::db::locks::Row::Ticket(id))?;
-            let t = visible(c, who, id)?;
-            if t.requester_id != me {
-                return Err(AppError::Forbidden(
-                    "Only the person a ticket was filed for confirms they sent it.".into(),
-                ));
-            }
-            if t.sender_verified {
-                return Ok(());
-            }
+    let notices = mailing.clone();
+    db.write(move |c| {
+        crate::db::locks::lock(c, crate::db::locks::Row::Ticket(id))?;
+        let t = visible(c, who, id)?;
+        if t.requester_id != me {
+            return Err(AppError::Forbidden(
+                "Only the person a ticket was filed for confirms they sent it.".into(),
+            ));
+        }
+        if t.sender_verified {
+            return Ok(());
+        }
+        diesel::update(tickets::table.find(id))
+            .set(tickets::sender_verified.eq(true))
+            .execute(c)?;
+        // Only the rule's own High is raised: not a ticket staff have set since, nor
+        // one that is closed.
+        let open = !matches!(Status::parse(&t.status), Some(Status::Closed | Status::Archived));
+        if says_production_down(&t.subject)
+            && t.flagged
+            && t.priority == Priority::High.as_str()
+            && open
+            && !who.is_staff()
+        {
             diesel::update(tickets::table.find(id))
-                .set(tickets::sender_verified.eq(true))
+                .set(tickets::flagged.eq(false))
                 .execute(c)?;
-            // Only the rule's own High is raised: not a ticket staff have set since, nor
-            // one that is closed.
-            let open = !matches!(Status::parse(&t.status), Some(Status::Closed | Status::Archived));
-            if says_production_down(&t.subject)
-                && t.flagged
-                && t.priority == Priority::High.as_str()
-                && open
-                && !who.is_staff()
-            {
-                diesel::update(tickets::table.find(id))
-                    .set(tickets::flagged.eq(false))
-                    .execute(c)?;
-                crate::portal::workflow::change_priority(c, &notices, &t, Priority::Critical, me)?;
-            }
-            diesel::update(tickets::table.find(id))
-                .set(tickets::updated_at.eq(now()))
-                .execute(c)?;
-            Ok(())
-        })
-        .await
+            crate::portal::workflow::change_priority(c, &notices, &t, Priority::Critical, me)?;
+        }
+        diesel::update(tickets::table.find(id))
+            .set(tickets::updated_at.eq(now()))
+            .execute(c)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Files the ticket of an escalated community question and links the two in the same
 /// transaction (a conflict when the question was escalated meanwhile).
 pub async fn create_linked(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     input: TicketInput,
     files: Vec<crate::files::Upload>,
     topic_id: i64,
 ) -> Result<Filed, AppError> {
-    file(state, user, input, files, "escalation", Some(topic_id), true).await
+    let origin = Origin {
+        source: "escalation",
+        escalated_from: Some(topic_id),
+        verified: true,
+    };
+    file(db, mailing, user, input, files, origin).await
+}
+
+/// Where a ticket came from: the form, the API, mail or a thread's escalation.
+pub(super) struct Origin {
+    /// `web` (the form and the API), `email` or `escalation`, as stored.
+    pub(super) source: &'static str,
+    /// The thread it was escalated from.
+    pub(super) escalated_from: Option<i64>,
+    /// Whether the sender is who they say (mail the receiving server authenticated;
+    /// always for a signed-in person).
+    pub(super) verified: bool,
 }
 
 pub(super) async fn file(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     input: TicketInput,
     files: Vec<crate::files::Upload>,
-    source: &'static str,
-    escalated_from: Option<i64>,
-    verified: bool,
+    origin: Origin,
 ) -> Result<Filed, AppError> {
+    let Origin {
+        source,
+        escalated_from,
+        verified,
+    } = origin;
     let who = access(user)?;
     let mut errors = FieldErrors::new();
     let subject = input.subject.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -242,76 +280,74 @@ pub(super) async fn file(
         (false, _) => (chosen, false),
     };
     let requester = user.id;
-    let notices = crate::mail::MailContext::of(state);
-    let html = crate::forum::prerender(&state.db, &description).await?.html;
-    state
-        .db
-        .write(move |c| {
-            check_choices(c, organization_id, &input)?;
-            if let Some(prior) = input.follows_ticket_id {
-                let t = visible(c, who, prior).map_err(|_| {
-                    AppError::field(
-                        "follows_ticket_id",
-                        format!("There is no ticket #{prior} you can see."),
-                    )
-                })?;
-                if t.organization_id != organization_id {
-                    return Err(AppError::field(
-                        "follows_ticket_id",
-                        "A follow-up belongs to the same customer as the ticket it follows.",
-                    ));
-                }
+    let notices = mailing.clone();
+    let html = crate::forum::prerender(db, &description).await?.html;
+    db.write(move |c| {
+        check_choices(c, organization_id, &input)?;
+        if let Some(prior) = input.follows_ticket_id {
+            let t = visible(c, who, prior).map_err(|_| {
+                AppError::field(
+                    "follows_ticket_id",
+                    format!("There is no ticket #{prior} you can see."),
+                )
+            })?;
+            if t.organization_id != organization_id {
+                return Err(AppError::field(
+                    "follows_ticket_id",
+                    "A follow-up belongs to the same customer as the ticket it follows.",
+                ));
             }
-            let (_, calendar) = crate::portal::calendar::load(c)?;
-            let created = now();
-            let due = sla::due(&calendar, created.and_utc(), priority).naive_utc();
-            let values = (
-                tickets::organization_id.eq(organization_id),
-                tickets::requester_id.eq(requester),
-                tickets::priority.eq(priority.as_str()),
-                tickets::status.eq(Status::Open.as_str()),
-                tickets::environment_id.eq(input.environment_id),
-                tickets::application_id.eq(input.application_id),
-                tickets::keyword_id.eq(input.keyword_id),
-                tickets::subject.eq(&subject),
-                tickets::description_markdown.eq(&description),
-                tickets::description_html.eq(html.as_str()),
-                tickets::source.eq(source),
-                tickets::flagged.eq(flagged),
-                tickets::sender_verified.eq(verified),
-                tickets::follows_ticket_id.eq(input.follows_ticket_id),
-                tickets::sla_due_at.eq(due),
-                tickets::created_at.eq(created),
-                tickets::updated_at.eq(created),
-            );
-            let id: i64 = with_backend!(c, |c| diesel::insert_into(tickets::table)
-                .values(values)
-                .returning(tickets::id)
-                .get_result(c))?;
-            let created = event(
-                c,
-                id,
-                Some(requester),
-                "created",
-                true,
-                None,
-                Some(priority.as_str()),
-                None,
-            )?;
-            crate::portal::followers::add(c, id, requester)?;
-            // The link shows on the ticket page; the log keeps to its six kinds.
-            if let Some(topic_id) = escalated_from {
-                crate::portal::escalate::link_escalation(c, topic_id, id, requester)?;
-            }
-            crate::portal::ticket_mail::queue(c, &notices, created)?;
-            crate::portal::attachments::record(c, id, requester, &files)?;
-            Ok(Filed {
-                id,
-                priority: priority.as_str().into(),
-                flagged,
-            })
+        }
+        let (_, calendar) = crate::portal::calendar::load(c)?;
+        let created = now();
+        let due = sla::due(&calendar, created.and_utc(), priority).naive_utc();
+        let values = (
+            tickets::organization_id.eq(organization_id),
+            tickets::requester_id.eq(requester),
+            tickets::priority.eq(priority.as_str()),
+            tickets::status.eq(Status::Open.as_str()),
+            tickets::environment_id.eq(input.environment_id),
+            tickets::application_id.eq(input.application_id),
+            tickets::keyword_id.eq(input.keyword_id),
+            tickets::subject.eq(&subject),
+            tickets::description_markdown.eq(&description),
+            tickets::description_html.eq(html.as_str()),
+            tickets::source.eq(source),
+            tickets::flagged.eq(flagged),
+            tickets::sender_verified.eq(verified),
+            tickets::follows_ticket_id.eq(input.follows_ticket_id),
+            tickets::sla_due_at.eq(due),
+            tickets::created_at.eq(created),
+            tickets::updated_at.eq(created),
+        );
+        let id: i64 = with_backend!(c, |c| diesel::insert_into(tickets::table)
+            .values(values)
+            .returning(tickets::id)
+            .get_result(c))?;
+        let created = event(
+            c,
+            id,
+            Some(requester),
+            "created",
+            true,
+            None,
+            Some(priority.as_str()),
+            None,
+        )?;
+        crate::portal::followers::add(c, id, requester)?;
+        // The link shows on the ticket page; the log keeps to its six kinds.
+        if let Some(topic_id) = escalated_from {
+            crate::portal::escalate::link_escalation(c, topic_id, id, requester)?;
+        }
+        crate::portal::ticket_mail::queue(c, &notices, created)?;
+        crate::portal::attachments::record(c, id, requester, &files)?;
+        Ok(Filed {
+            id,
+            priority: priority.as_str().into(),
+            flagged,
         })
-        .await
+    })
+    .await
 }
 
 /// Environment and application must be the customer's own; the keyword must exist.

@@ -2,6 +2,9 @@
 //! hits as views with addresses and category names.
 
 use super::*;
+use crate::db::Db;
+use crate::search::Search;
+use std::sync::Arc;
 
 pub(super) fn day(field: &str, raw: &Option<String>, end: bool, errors: &mut FieldErrors) -> Option<i64> {
     let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
@@ -72,7 +75,7 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
             fields: errors,
         });
     }
-    let all = category_list(state).await?;
+    let all = category_list(&state.db, &state.search).await?;
     let in_category = match some(&p.category) {
         None => Vec::new(),
         Some(slug) => {
@@ -185,11 +188,13 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
 
 /// Categories as (id, parent, slug, name): every search needs them, and they change
 /// only when an admin edits them.
-pub(super) async fn category_list(state: &AppState) -> Result<std::sync::Arc<Vec<CategoryRow>>, AppError> {
-    state
-        .search
+pub(super) async fn category_list(
+    db: &Db,
+    search: &Arc<Search>,
+) -> Result<std::sync::Arc<Vec<CategoryRow>>, AppError> {
+    search
         .categories
-        .get(&state.db, |c| {
+        .get(db, |c| {
             Ok(categories::table
                 .select((
                     categories::id,

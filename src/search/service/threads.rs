@@ -2,6 +2,8 @@
 //! search results, and similar topics; words and meaning ranked together.
 
 use super::*;
+use crate::search::Search;
+use std::sync::Arc;
 
 pub(super) fn suggestion_view(r: search_index::Related) -> SuggestionView {
     let s = r.thread;
@@ -27,7 +29,7 @@ pub(super) const MAX_SUGGEST_TEXT: usize = 2000;
 /// Up to 8 threads and articles that may answer what is being typed (a title, or a
 /// title and description), those that clear the calibrated cut unless `all`.
 pub async fn suggest(
-    state: &AppState,
+    search: &Arc<Search>,
     user: &AuthUser,
     q: &str,
     all: bool,
@@ -37,7 +39,7 @@ pub async fn suggest(
     if q.trim().chars().count() < 2 {
         return Ok(Vec::new());
     }
-    let found = related_to(&state.search, index(&state.search)?, q, 8).await?;
+    let found = related_to(search, index(search)?, q, 8).await?;
     Ok(shown(found, all))
 }
 

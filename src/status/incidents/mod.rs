@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::db::schema::{incident_components, incident_updates, incidents, status_components};
 use crate::db::{AnyConnection, Db, ResultExt, now};
 use crate::error::{AppError, FieldErrors};
+use crate::mail::MailContext;
 use crate::web::AuthUser;
 use crate::with_backend;
 use chrono::NaiveDateTime;
@@ -152,7 +153,7 @@ pub async fn open_incident(
         );
     }
     let (me, body, slugs) = (user.id, input.body.clone(), input.components.clone());
-    let mailing = crate::mail::MailContext::of(state);
+    let mailing = state.mailing.clone();
     let html = render_update(&body).await?;
     state
         .db
@@ -237,7 +238,7 @@ pub async fn add_update(
 ) -> Result<IncidentView, AppError> {
     crate::forum::require_staff(user, "update incidents")?;
     let me = user.id;
-    let mailing = crate::mail::MailContext::of(state);
+    let mailing = state.mailing.clone();
     let html = render_update(&input.body).await?;
     state
         .db
@@ -294,7 +295,7 @@ async fn render_update(body: &str) -> Result<String, AppError> {
 
 fn record_update(
     c: &mut AnyConnection,
-    m: &crate::mail::MailContext,
+    m: &MailContext,
     incident_id: i64,
     state: &str,
     (body, html): (&str, &str),

@@ -284,8 +284,20 @@ async fn the_same_message_twice_at_once_makes_one_ticket() {
     )
     .replace('\n', "\r\n");
     let (a, b) = tokio::join!(
-        ingest(&app.state, raw.as_bytes()),
-        ingest(&app.state, raw.as_bytes())
+        ingest(
+            &app.state.db,
+            &app.state.mailing,
+            &app.state.settings,
+            &app.state.files,
+            raw.as_bytes()
+        ),
+        ingest(
+            &app.state.db,
+            &app.state.mailing,
+            &app.state.settings,
+            &app.state.files,
+            raw.as_bytes()
+        )
     );
     let outcomes: Vec<String> = [a, b]
         .into_iter()

@@ -19,9 +19,15 @@ mod shapes;
 const TOKEN: &str = "inbound-secret-0123456789abcdef";
 
 async fn take(app: &TestApp, raw: &str) -> Outcome {
-    ingest(&app.state, raw.replace('\n', "\r\n").as_bytes())
-        .await
-        .unwrap()
+    ingest(
+        &app.state.db,
+        &app.state.mailing,
+        &app.state.settings,
+        &app.state.files,
+        raw.replace('\n', "\r\n").as_bytes(),
+    )
+    .await
+    .unwrap()
 }
 
 fn plain(from: &str, subject: &str, id: &str, body: &str) -> String {

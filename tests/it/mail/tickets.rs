@@ -113,7 +113,7 @@ async fn sla_alerts_go_to_staff_once_per_due_time() {
         .await;
     let id = t["ticket"]["id"].as_i64().unwrap();
     let alerts = async || {
-        parley::portal::alerts::run(&app.state.db, parley::mail::MailContext::of(&app.state))
+        parley::portal::alerts::run(&app.state.db, app.state.mailing.clone())
             .await
             .unwrap()
     };
