@@ -28,15 +28,15 @@ pub struct AppState {
     /// The search index and its indexer.
     pub search: std::sync::Arc<crate::search::Search>,
     /// Signed-in users read in the last second (see `web::session`).
-    pub sessions: crate::web::session::Sessions,
+    pub sessions: crate::web::sessions::Sessions,
     /// The category index with counts and latest topics, read at most every second.
-    pub category_index: crate::db::Memo<Vec<crate::forum::categories::CategoryView>>,
+    pub category_index: crate::forum::categories::CategoryIndex,
     /// This process's name among the nodes, in which it claims mail to send.
     pub node: crate::node::Node,
     /// Requests refused because a dependency is away, logged once a minute.
     pub unavailable: crate::error::LogThrottle,
     /// Whether the data directory (and SQLite's folder) takes writes.
-    pub disk: std::sync::Arc<crate::web::ops::DiskCheck>,
+    pub disk: std::sync::Arc<crate::disk::DiskCheck>,
     /// What building mail needs: the templates, the site's address, the keys.
     pub mailing: crate::mail::MailContext,
 }
@@ -68,7 +68,7 @@ impl AppState {
             category_index: crate::db::Memo::new(std::time::Duration::from_secs(1)),
             node: crate::node::Node::claim(&settings.data_dir),
             unavailable: crate::error::LogThrottle::new(std::time::Duration::from_secs(60)),
-            disk: std::sync::Arc::new(crate::web::ops::DiskCheck::new(
+            disk: std::sync::Arc::new(crate::disk::DiskCheck::new(
                 &settings.data_dir,
                 &settings.database,
             )),

@@ -12,6 +12,8 @@ pub mod cli;
 pub mod config;
 /// Both database backends behind one connection type; pools; migrations.
 pub mod db;
+/// Whether the disk takes writes (for `/readyz` and the jobs that write).
+pub mod disk;
 /// One error type, its status codes, and its rendering as a page or JSON problem.
 pub mod error;
 /// Uploaded files, stored by their SHA-256 and served with safe headers.

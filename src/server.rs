@@ -111,7 +111,7 @@ pub fn serve(
             .default_service(web::to(unrouted))
             .wrap(from_fn(crate::web::characters::check))
             .wrap(from_fn(csrf::protect))
-            .wrap(from_fn(crate::error::render_errors))
+            .wrap(from_fn(crate::web::errors::render_errors))
             .wrap(headers::security_headers(https))
             .wrap(metrics.clone())
             .wrap(TracingLogger::default())

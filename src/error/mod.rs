@@ -1,21 +1,15 @@
-//! One error type for the whole application, its status-code table, and the middleware
-//! that renders it: an HTML page in the site's layout, or a JSON problem body under
-//! `/api`. Internal causes are logged and never shown.
+//! One error type for the whole application and its status-code table: a JSON problem
+//! body under `/api`, an HTML page elsewhere (rendered by `web::errors`). Internal
+//! causes are logged and never shown.
 
-use crate::app::AppState;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
-use actix_web::middleware::Next;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-mod pages;
 mod problem;
 mod throttle;
 
-pub use pages::*;
 pub use problem::*;
 pub use throttle::*;
 
@@ -193,7 +187,7 @@ impl ResponseError for AppError {
         }
     }
 
-    /// A JSON problem body. Pages never see it: [`render_errors`] replaces it with an
+    /// A JSON problem body. Pages never see it: `web::errors::render_errors` replaces it with an
     /// HTML page for every path outside `/api`.
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status_code());

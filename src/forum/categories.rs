@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Kind, require_read, slugify};
-use crate::app::AppState;
 use crate::db::models::Category;
 use crate::db::schema::{categories, topics};
 use crate::db::{AnyConnection, Db, ResultExt, now};
@@ -86,16 +85,14 @@ pub struct LatestTopic {
     pub slug: String,
 }
 
+/// The category index, read at most once a second (see `db::Memo`).
+pub type CategoryIndex = crate::db::Memo<Vec<CategoryView>>;
+
 /// Every category, roots in order with their sub-categories, and the latest topic of
 /// each (two queries).
-pub async fn index(state: &AppState, user: &AuthUser) -> Result<Vec<CategoryView>, AppError> {
+pub async fn index(db: &Db, memo: &CategoryIndex, user: &AuthUser) -> Result<Vec<CategoryView>, AppError> {
     require_read(user)?;
-    Ok(state
-        .category_index
-        .get(&state.db, load_index)
-        .await?
-        .as_ref()
-        .clone())
+    Ok(memo.get(db, load_index).await?.as_ref().clone())
 }
 
 fn load_index(c: &mut AnyConnection) -> Result<Vec<CategoryView>, AppError> {

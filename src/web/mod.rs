@@ -5,12 +5,14 @@
 pub mod assets;
 pub mod characters;
 pub mod csrf;
+pub mod errors;
 pub mod forms;
 pub mod headers;
 pub mod ops;
 pub mod page;
 pub mod rate_limit;
 pub mod session;
+pub mod sessions;
 pub mod templates;
 pub mod time;
 

@@ -13,7 +13,7 @@ pub(super) async fn list_categories(
     state: web::Data<AppState>,
     user: ApiUser,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(categories::index(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(categories::index(&state.db, &state.category_index, &user).await?))
 }
 
 #[utoipa::path(

@@ -15,7 +15,7 @@ pub(super) async fn index(
 ) -> Result<HttpResponse, AppError> {
     let can_read = user.can_read_community();
     let categories = if can_read {
-        categories::index(&state, &user).await?
+        categories::index(&state.db, &state.category_index, &user).await?
     } else {
         Vec::new()
     };

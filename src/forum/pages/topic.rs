@@ -116,7 +116,7 @@ pub(super) async fn topic_page(
     let render_body = async || -> Result<(String, usize), AppError> {
         // Staff move topics between categories: they need the list.
         let categories = if page.can_moderate {
-            categories::index(state, user).await?
+            categories::index(&state.db, &state.category_index, user).await?
         } else {
             Vec::new()
         };

@@ -1,6 +1,16 @@
-//! Errors as pages, for browsers: the error page, and the sign-in redirect.
+//! Errors as pages, for browsers: the middleware that logs internal causes and, under
+//! every path but `/api`, replaces an error response with a page in the site's layout
+//! (or a missing sign-in with a redirect to `/login`).
 
-use super::*;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError, web};
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::error::{AppError, FieldErrors};
 
 /// Logs internal causes, and under every path but `/api` replaces error responses with
 /// HTML pages in the site's layout (and a missing sign-in with a redirect to `/login`).
@@ -56,14 +66,14 @@ pub fn login_redirect(next: &str) -> String {
 }
 
 #[derive(Serialize)]
-pub(super) struct ErrorPage {
-    pub(super) status: u16,
-    pub(super) title: String,
-    pub(super) message: String,
-    pub(super) fields: Option<FieldErrors>,
+pub(crate) struct ErrorPage {
+    pub(crate) status: u16,
+    pub(crate) title: String,
+    pub(crate) message: String,
+    pub(crate) fields: Option<FieldErrors>,
 }
 
-pub(super) async fn error_page(req: &actix_web::HttpRequest, e: &AppError) -> HttpResponse {
+pub(crate) async fn error_page(req: &actix_web::HttpRequest, e: &AppError) -> HttpResponse {
     let status = e.status_code();
     let mut builder = HttpResponse::build(status);
     if let AppError::RateLimited { retry_after } = e {

@@ -1,0 +1,108 @@
+//! Signed-in users and session cookies recently read, so that a request does not
+//! read its user from the database again within a second (see `web::session`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quick_cache::sync::Cache;
+
+use crate::accounts::{service as accounts, sessions};
+use crate::error::AppError;
+use crate::keys::Keys;
+use crate::web::AuthUser;
+
+/// How long a signed-in user read from the database answers for later requests. A
+/// write on this node ends it at once (see [`crate::db::Db::writes`]); a change made on
+/// another node (a password change, a role taken away) shows within this time.
+pub const SESSION_REUSE: Duration = Duration::from_secs(1);
+
+/// Signed-in users recently read, by id, with the write count and time of the read;
+/// and session cookies recently verified, with the user and epoch they name.
+pub struct Sessions {
+    users: Cache<i64, (Arc<AuthUser>, u64, Instant)>,
+    cookies: Cache<String, (i64, i64, Instant)>,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self {
+            users: Cache::new(10_000),
+            cookies: Cache::new(10_000),
+        }
+    }
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("users", &self.users.len())
+            .field("cookies", &self.cookies.len())
+            .finish()
+    }
+}
+
+impl Sessions {
+    /// The user id and epoch a session cookie names, if its signature and expiry hold
+    /// and it was not signed out: checked once, then trusted for [`SESSION_REUSE`] (a
+    /// cookie expiring or signed out on another node meanwhile lives that much longer).
+    pub(crate) async fn verify(
+        &self,
+        keys: &Keys,
+        db: &crate::db::Db,
+        cookie: &str,
+    ) -> Result<Option<(i64, i64)>, AppError> {
+        if let Some((user_id, epoch, at)) = self.cookies.get(cookie)
+            && at.elapsed() < SESSION_REUSE
+        {
+            return Ok(Some((user_id, epoch)));
+        }
+        let Some(claims) = keys.verify_session(cookie) else {
+            return Ok(None);
+        };
+        if let Some(id) = claims.id
+            && sessions::is_revoked(db, id).await?
+        {
+            self.cookies.remove(cookie);
+            return Ok(None);
+        }
+        self.cookies
+            .insert(cookie.to_string(), (claims.user_id, claims.epoch, Instant::now()));
+        Ok(Some((claims.user_id, claims.epoch)))
+    }
+
+    /// Signs out the session of `cookie`, on this node at once and on every other
+    /// within [`SESSION_REUSE`]. A cookie that is not a valid session has nothing to end.
+    pub async fn end(&self, keys: &Keys, db: &crate::db::Db, cookie: &str) -> Result<(), AppError> {
+        self.cookies.remove(cookie);
+        if let Some(claims) = keys.verify_session(cookie) {
+            sessions::end_session(db, claims).await?;
+        }
+        // A request meanwhile may have kept the cookie again before the revocation
+        // committed.
+        self.cookies.remove(cookie);
+        Ok(())
+    }
+
+    /// The user as read at most [`SESSION_REUSE`] ago with no write since, or reads it.
+    pub(crate) async fn user(
+        &self,
+        db: &crate::db::Db,
+        user_id: i64,
+    ) -> Result<Option<Arc<AuthUser>>, AppError> {
+        let writes = db.writes();
+        if let Some((user, seen, at)) = self.users.get(&user_id)
+            && seen == writes
+            && at.elapsed() < SESSION_REUSE
+        {
+            return Ok(Some(user));
+        }
+        let user = accounts::load_auth_user(db, user_id).await?.map(Arc::new);
+        match &user {
+            Some(u) => self.users.insert(user_id, (u.clone(), writes, Instant::now())),
+            None => {
+                self.users.remove(&user_id);
+            }
+        }
+        Ok(user)
+    }
+}
