@@ -6,7 +6,6 @@
 use crate::accounts::domains::DomainLists;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error::AppError;
 use crate::keys::Keys;
 use crate::mail::Mailer;
 use crate::web::rate_limit::Limiter;
@@ -39,6 +38,8 @@ pub struct AppState {
     pub disk: std::sync::Arc<crate::disk::DiskCheck>,
     /// What building mail needs: the templates, the site's address, the keys.
     pub mailing: crate::mail::MailContext,
+    /// Sends mail a person waits for at once (see [`crate::outbox::Postman`]).
+    pub postman: crate::outbox::Postman,
 }
 
 impl AppState {
@@ -47,7 +48,14 @@ impl AppState {
     pub fn new(settings: Settings, db: Db) -> anyhow::Result<Self> {
         let templates = std::sync::Arc::new(Templates::load()?);
         let keys = Keys::new(&settings.secret);
+        let mailer = Mailer::from_settings(&settings)?;
+        let node = crate::node::Node::claim(&settings.data_dir);
         Ok(Self {
+            postman: crate::outbox::Postman {
+                db: db.clone(),
+                mailer: mailer.clone(),
+                claims: settings.send_mail.then(|| node.claims()),
+            },
             mailing: crate::mail::MailContext {
                 templates: templates.clone(),
                 base_url: settings.base_url.clone(),
@@ -56,7 +64,7 @@ impl AppState {
             templates,
             keys,
             limiter: Limiter::new(&settings.rate_limits),
-            mailer: Mailer::from_settings(&settings)?,
+            mailer,
             domain_lists: DomainLists::load(),
             files: crate::files::FileStore::new(&settings.data_dir),
             topic_cache: std::sync::Arc::new(crate::forum::cache::TopicCache::new(settings.page_cache_bytes)),
@@ -66,7 +74,7 @@ impl AppState {
             )),
             sessions: Default::default(),
             category_index: crate::db::Memo::new(std::time::Duration::from_secs(1)),
-            node: crate::node::Node::claim(&settings.data_dir),
+            node,
             unavailable: crate::error::LogThrottle::new(std::time::Duration::from_secs(60)),
             disk: std::sync::Arc::new(crate::disk::DiskCheck::new(
                 &settings.data_dir,
@@ -75,13 +83,6 @@ impl AppState {
             db,
             settings,
         })
-    }
-
-    /// Queues mail a person waits for (a confirmation or reset link) and, when this
-    /// node sends mail, sends it at once (see [`crate::outbox::queue_now`]).
-    pub async fn queue_mail_now(&self, event_key: String, mail: crate::mail::Mail) -> Result<(), AppError> {
-        let claims = self.settings.send_mail.then(|| self.node.claims());
-        crate::outbox::queue_now(&self.db, &self.mailer, claims.as_deref(), event_key, mail).await
     }
 }
 

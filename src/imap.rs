@@ -21,11 +21,14 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::app::AppState;
+use crate::config::Settings;
 use crate::config::{ImapSettings, ImapTls};
 use crate::db::Db;
 use crate::db::now;
 use crate::db::schema::mailbox_readers;
 use crate::error::AppError;
+use crate::files::FileStore;
+use crate::mail::MailContext;
 use crate::node::Node;
 
 /// How long a reader holds the mailbox without renewing its lease.
@@ -154,8 +157,16 @@ async fn tls(
 /// Takes in every message in the folder, oldest first, each moved once its outcome is
 /// stored. Stops at the first message Parley itself could not take in (the database
 /// away): it stays for the next pass.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the mailbox job hands on each part of the state that reading mail needs"
+)]
 async fn take_all(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    settings: &Settings,
+    files: &FileStore,
+    node: &Node,
     imap: &ImapSettings,
     session: &mut Session,
     can: Can,
@@ -168,7 +179,7 @@ async fn take_all(
     .await?;
     uids.sort_unstable();
     for uid in uids {
-        if !renew(&state.db, &state.node, imap).await? {
+        if !renew(db, node, imap).await? {
             break;
         }
         // A message larger than Parley takes is not downloaded: it is refused as too
@@ -179,7 +190,7 @@ async fn take_all(
         )
         .await?;
         if let Some(size) = size.filter(|n| *n as usize > crate::portal::inbound::MAX_MESSAGE) {
-            crate::portal::inbound::refuse_too_large(&state.db, &state.files, size as usize).await?;
+            crate::portal::inbound::refuse_too_large(db, files, size as usize).await?;
             within(
                 "moving a message",
                 move_to(session, uid, &imap.refused_folder, can_move),
@@ -197,18 +208,10 @@ async fn take_all(
         let Some(raw) = raw else { continue };
         // The lease is renewed before each step that may take long, so that no other
         // node takes the message while this one works on it.
-        if !renew(&state.db, &state.node, imap).await? {
+        if !renew(db, node, imap).await? {
             break;
         }
-        let outcome = match crate::portal::inbound::ingest(
-            &state.db,
-            &state.mailing,
-            &state.settings,
-            &state.files,
-            &raw,
-        )
-        .await
-        {
+        let outcome = match crate::portal::inbound::ingest(db, mailing, settings, files, &raw).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::warn!(error = %e, uid, "a message could not be taken in; it stays in the mailbox");
@@ -221,7 +224,7 @@ async fn take_all(
         } else {
             &imap.processed_folder
         };
-        renew(&state.db, &state.node, imap).await?;
+        renew(db, node, imap).await?;
         within("moving a message", move_to(session, uid, folder, can_move)).await?;
         tracing::info!(uid, outcome = %outcome.outcome, ticket = ?outcome.ticket_id, "mail taken in from the mailbox");
         pass.taken += 1;
@@ -316,8 +319,15 @@ async fn release(db: &Db, node: &Node, imap: &ImapSettings) {
 }
 
 /// Reads the mailbox once (`parley mail fetch`): nothing when another reader holds it.
-pub async fn fetch_once(state: &AppState, imap: &ImapSettings) -> anyhow::Result<Pass> {
-    if !renew(&state.db, &state.node, imap).await? {
+pub async fn fetch_once(
+    db: &Db,
+    mailing: &MailContext,
+    settings: &Settings,
+    files: &FileStore,
+    node: &Node,
+    imap: &ImapSettings,
+) -> anyhow::Result<Pass> {
+    if !renew(db, node, imap).await? {
         return Ok(Pass {
             busy: true,
             ..Pass::default()
@@ -325,12 +335,12 @@ pub async fn fetch_once(state: &AppState, imap: &ImapSettings) -> anyhow::Result
     }
     let read = async {
         let (mut session, can) = open(imap).await.with_context(|| context(imap, "reading"))?;
-        let pass = take_all(state, imap, &mut session, can).await?;
+        let pass = take_all(db, mailing, settings, files, node, imap, &mut session, can).await?;
         let _ = within("signing out", async { Ok(session.logout().await?) }).await;
         Ok(pass)
     }
     .await;
-    release(&state.db, &state.node, imap).await;
+    release(db, node, imap).await;
     read
 }
 
@@ -349,7 +359,17 @@ pub fn start(state: actix_web::web::Data<AppState>) {
                     continue;
                 }
             }
-            match watch(&state, &imap, &mut backoff).await {
+            match watch(
+                &state.db,
+                &state.mailing,
+                &state.settings,
+                &state.files,
+                &state.node,
+                &imap,
+                &mut backoff,
+            )
+            .await
+            {
                 Ok(()) => {}
                 Err(e) => {
                     tracing::warn!(
@@ -369,13 +389,21 @@ pub fn start(state: actix_web::web::Data<AppState>) {
 
 /// Reads the folder, then waits for new mail (IDLE, or a pause where the server has
 /// none), for as long as this node holds the lease and the connection lasts.
-async fn watch(state: &AppState, imap: &ImapSettings, backoff: &mut Duration) -> anyhow::Result<()> {
+async fn watch(
+    db: &Db,
+    mailing: &MailContext,
+    settings: &Settings,
+    files: &FileStore,
+    node: &Node,
+    imap: &ImapSettings,
+    backoff: &mut Duration,
+) -> anyhow::Result<()> {
     let (mut session, can) = open(imap).await?;
     tracing::info!(mailbox = %imap.describe(), idle = can.idle, "reading the support mailbox");
     loop {
-        take_all(state, imap, &mut session, can).await?;
+        take_all(db, mailing, settings, files, node, imap, &mut session, can).await?;
         *backoff = Duration::from_secs(1);
-        if !renew(&state.db, &state.node, imap).await? {
+        if !renew(db, node, imap).await? {
             let _ = within("signing out", async { Ok(session.logout().await?) }).await;
             return Ok(());
         }

@@ -216,6 +216,24 @@ async fn renew(db: &Db, token: &str) {
 /// it at once: account mail that a person waits for (a confirmation or reset link).
 /// Queued first, it is never lost: should the attempt fail, it is retried like any
 /// other message.
+/// Queues mail a person waits for (a confirmation or reset link) and, when this node
+/// sends mail, sends it at once: what the account and subscription flows hold instead
+/// of the whole application state.
+#[derive(Clone, Debug)]
+pub struct Postman {
+    pub db: Db,
+    pub mailer: Mailer,
+    /// This run's claims (see `node`), when this node sends mail.
+    pub claims: Option<String>,
+}
+
+impl Postman {
+    /// See [`queue_now`].
+    pub async fn send_now(&self, event_key: String, mail: Mail) -> Result<(), AppError> {
+        queue_now(&self.db, &self.mailer, self.claims.as_deref(), event_key, mail).await
+    }
+}
+
 pub async fn queue_now(
     db: &Db,
     mailer: &Mailer,

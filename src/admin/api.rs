@@ -121,7 +121,16 @@ async fn update_organization(
     id: web::Path<i64>,
     body: web::Json<OrganizationChanges>,
 ) -> Result<HttpResponse, AppError> {
-    let org = service::update_organization(&state, &user, id.into_inner(), body.into_inner()).await?;
+    let org = service::update_organization(
+        &state.db,
+        &state.mailing,
+        &state.domain_lists,
+        &state.postman,
+        &user,
+        id.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(org))
 }
 

@@ -47,7 +47,16 @@ async fn subscribe(
     body: web::Json<SubscribeInput>,
 ) -> Result<HttpResponse, AppError> {
     let ip = crate::web::client_ip(&req, state.settings.trust_proxy);
-    subscriptions::subscribe(&state, body.into_inner(), &ip).await?;
+    subscriptions::subscribe(
+        &state.db,
+        &state.mailing,
+        &state.limiter,
+        &state.templates,
+        &state.postman,
+        body.into_inner(),
+        &ip,
+    )
+    .await?;
     Ok(HttpResponse::Accepted().finish())
 }
 

@@ -132,7 +132,17 @@ async fn subscribe(
         email: email.clone(),
         components,
     };
-    match subscriptions::subscribe(&state, input, &ip).await {
+    match subscriptions::subscribe(
+        &state.db,
+        &state.mailing,
+        &state.limiter,
+        &state.templates,
+        &state.postman,
+        input,
+        &ip,
+    )
+    .await
+    {
         Ok(()) => Ok(see_other("/status?subscribed=1#subscribe")),
         Err(AppError::Invalid { fields, .. }) => {
             render(&state.db, &ctx, SubscribeForm { email }, fields, false).await

@@ -3,17 +3,20 @@
 //! (double opt-in); every update then comes by mail with a one-click unsubscribe.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::service::{IncidentView, component_ids};
-use crate::app::AppState;
 use crate::db::schema::{incident_components, status_subscription_components, status_subscriptions};
 use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;
 use crate::mail::MailContext;
 use crate::mail::{Mail, mailbox};
+use crate::outbox::Postman;
+use crate::web::rate_limit::Limiter;
+use crate::web::templates::Templates;
 use crate::with_backend;
 
 /// What a subscription form sends.
@@ -42,18 +45,25 @@ fn link(m: &MailContext, path: &str, token: &str) -> String {
 /// Takes a subscription: a new address (or one not confirmed yet) gets the
 /// confirmation link; a confirmed one has its components replaced. The answer is the
 /// same either way, so the form tells nobody who is subscribed.
-pub async fn subscribe(state: &AppState, input: SubscribeInput, client_ip: &str) -> Result<(), AppError> {
+pub async fn subscribe(
+    db: &Db,
+    mailing: &MailContext,
+    limiter: &Limiter,
+    templates: &Arc<Templates>,
+    postman: &Postman,
+    input: SubscribeInput,
+    client_ip: &str,
+) -> Result<(), AppError> {
     let email = crate::accounts::domains::parse_email(&input.email)
         .map_err(|m| AppError::field("email", m))?
         .address;
-    state.limiter.check(
+    limiter.check(
         crate::web::rate_limit::Action::Signup,
         &[&format!("status-ip:{client_ip}"), &format!("status:{email}")],
     )?;
     let slugs = input.components.clone();
-    let mailing = state.mailing.clone();
-    let (confirmed, token, names) = state
-        .db
+    let mailing = mailing.clone();
+    let (confirmed, token, names) = db
         .write(move |c| {
             let ids = component_ids(c, &slugs)?;
             if let Some(unknown) = slugs.iter().find(|s| !ids.contains_key(*s)) {
@@ -117,10 +127,9 @@ pub async fn subscribe(state: &AppState, input: SubscribeInput, client_ip: &str)
     };
     let to = mailbox("", &input.email.trim().to_lowercase())
         .map_err(|_| AppError::field("email", "Enter a valid address."))?;
-    let mail =
-        Mail::from_templates(&state.templates, "status_confirm", to, &view).map_err(AppError::Internal)?;
+    let mail = Mail::from_templates(templates, "status_confirm", to, &view).map_err(AppError::Internal)?;
     let key = format!("status-confirm:{token}:{}", chrono::Utc::now().timestamp_micros());
-    state.queue_mail_now(key, mail).await
+    postman.send_now(key, mail).await
 }
 
 /// Confirms a subscription from its mailed link.

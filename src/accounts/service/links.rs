@@ -16,6 +16,7 @@ use crate::web::rate_limit::Action;
 use super::*;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::outbox::Postman;
 
 /// Mails a verification link. Failure is logged, not fatal: the user can ask again.
 pub async fn send_verification(state: &AppState, user: &AuthUser) -> bool {
@@ -66,13 +67,13 @@ pub(super) async fn try_send_verification(state: &AppState, user: &AuthUser) -> 
         &view,
     )?;
     let key = format!("verify:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
-    account_mail(state, key, mail).await
+    account_mail(&state.postman, key, mail).await
 }
 
 /// Account mail goes through the outbox and, on a node that sends, out at once.
-pub(super) async fn account_mail(state: &AppState, key: String, mail: Mail) -> anyhow::Result<()> {
-    state
-        .queue_mail_now(key, mail)
+pub(super) async fn account_mail(postman: &Postman, key: String, mail: Mail) -> anyhow::Result<()> {
+    postman
+        .send_now(key, mail)
         .await
         .map_err(|e| anyhow::anyhow!("queueing account mail: {e:?}"))
 }
@@ -175,7 +176,7 @@ pub async fn request_password_reset(state: &AppState, email: &str, client_ip: &s
             &view,
         )?;
         let key = format!("reset:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
-        account_mail(state, key, mail).await
+        account_mail(&state.postman, key, mail).await
     }
     .await;
     if let Err(e) = result {

@@ -1,6 +1,7 @@
 //! The organizations list, an organization's page, and approving or refusing one.
 
 use super::*;
+use crate::db::Db;
 
 #[derive(Deserialize)]
 pub(super) struct StatusQuery {
@@ -142,7 +143,17 @@ pub(super) async fn update_organization(
         approved: None,
         domains: Some(vec![form.domains.clone()]),
     };
-    match service::update_organization(&state, &me, id, changes).await {
+    match service::update_organization(
+        &state.db,
+        &state.mailing,
+        &state.domain_lists,
+        &state.postman,
+        &me,
+        id,
+        changes,
+    )
+    .await
+    {
         Ok(_) => Ok(see_other(&format!("/admin/organizations/{id}?notice=saved"))),
         Err(AppError::Invalid { fields, .. }) => {
             let organization = service::get_organization(&state.db, &me, id).await?;
@@ -170,7 +181,16 @@ pub(super) async fn set_approval(
         approved: Some(approved),
         ..Default::default()
     };
-    service::update_organization(state, me, id, changes).await?;
+    service::update_organization(
+        &state.db,
+        &state.mailing,
+        &state.domain_lists,
+        &state.postman,
+        me,
+        id,
+        changes,
+    )
+    .await?;
     Ok(see_other(&format!("/admin/organizations/{id}?notice=saved")))
 }
 

@@ -4,6 +4,8 @@
 use super::*;
 use crate::accounts::domains::DomainLists;
 use crate::db::Db;
+use crate::mail::MailContext;
+use crate::outbox::Postman;
 
 /// Reads organizations with their domains and member counts (three queries in all).
 pub(super) fn load_organizations(
@@ -182,7 +184,10 @@ pub struct OrganizationChanges {
 /// Renames, approves or refuses an organization, or replaces its domains. Members of an
 /// organization that becomes approved hear of it by mail.
 pub async fn update_organization(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    domain_lists: &DomainLists,
+    postman: &Postman,
     actor: &AuthUser,
     id: i64,
     changes: OrganizationChanges,
@@ -192,10 +197,9 @@ pub async fn update_organization(
     let domains = changes
         .domains
         .as_deref()
-        .map(|d| check_domains(&state.domain_lists, d))
+        .map(|d| check_domains(domain_lists, d))
         .transpose()?;
-    let (before, after) = state
-        .db
+    let (before, after) = db
         .write(move |c| {
             let before = organization(c, id)?;
             if let Some(name) = &name
@@ -229,7 +233,7 @@ pub async fn update_organization(
         })
         .await?;
     if before.status != "approved" && after.status == "approved" {
-        notify_approved(state, &after).await;
+        notify_approved(db, mailing, postman, &after).await;
     }
     tracing::info!(org_id = id, status = %after.status, actor = actor.id, "organization updated");
     Ok(after)
@@ -242,10 +246,14 @@ pub(super) struct ApprovedMail<'a> {
     pub(super) link: String,
 }
 
-pub(super) async fn notify_approved(state: &AppState, org: &OrganizationResource) {
+pub(super) async fn notify_approved(
+    db: &Db,
+    mailing: &MailContext,
+    postman: &Postman,
+    org: &OrganizationResource,
+) {
     let org_id = org.id;
-    let members = state
-        .db
+    let members = db
         .read(move |c| {
             Ok(users::table
                 .filter(users::organization_id.eq(org_id))
@@ -258,14 +266,14 @@ pub(super) async fn notify_approved(state: &AppState, org: &OrganizationResource
         let view = ApprovedMail {
             name: &name,
             organization: &org.name,
-            link: state.settings.base_url.to_string(),
+            link: mailing.base_url.to_string(),
         };
         let sent = async {
             let mail =
-                Mail::from_templates(&state.templates, "org_approved", mailbox(&name, &email)?, &view)?;
+                Mail::from_templates(&mailing.templates, "org_approved", mailbox(&name, &email)?, &view)?;
             let key = format!("org-approved:{org_id}:{}", email.to_lowercase());
-            state
-                .queue_mail_now(key, mail)
+            postman
+                .send_now(key, mail)
                 .await
                 .map_err(|e| anyhow::anyhow!("queueing the approval mail: {e:?}"))
         }

@@ -7,7 +7,6 @@ use crate::accounts::service::{
     to_auth_user,
 };
 use crate::accounts::{Role, UserResource};
-use crate::app::AppState;
 use crate::db::models::{BlockedDomain, Organization, User};
 use crate::db::schema::{blocked_domains, organization_domains, organizations, users};
 use crate::db::{AnyConnection, Db, ResultExt, like_pattern, lower, now};
