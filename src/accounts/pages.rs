@@ -233,7 +233,16 @@ async fn forgot(
         return form_again(&ctx, "accounts/forgot.html", form, AppError::field("email", m));
     }
     let ip = client_ip(&req, state.settings.trust_proxy);
-    service::request_password_reset(&state, &form.email, &ip).await?;
+    service::request_password_reset(
+        &state.db,
+        &state.settings,
+        &state.mailing,
+        &state.limiter,
+        &state.postman,
+        &form.email,
+        &ip,
+    )
+    .await?;
     ctx.render(
         "accounts/forgot_sent.html",
         &FormPage {

@@ -99,7 +99,8 @@ async fn open_incident(
     user: ApiUser,
     body: web::Json<NewIncident>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Created().json(service::open_incident(&state, &user, body.into_inner()).await?))
+    Ok(HttpResponse::Created()
+        .json(service::open_incident(&state.db, &state.mailing, &user, body.into_inner()).await?))
 }
 
 #[utoipa::path(

@@ -265,7 +265,7 @@ async fn open_incident(
         starts_at: Some(form.one("starts_at")),
         ends_at: Some(form.one("ends_at")),
     };
-    match service::open_incident(&state, &user, input.clone()).await {
+    match service::open_incident(&state.db, &state.mailing, &user, input.clone()).await {
         Ok(i) => Ok(see_other(&format!(
             "/status/manage?notice=saved#incident-{}",
             i.id

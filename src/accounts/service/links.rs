@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::accounts::password;
 use crate::app::AppState;
@@ -16,11 +17,22 @@ use crate::web::rate_limit::Action;
 use super::*;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::mail::MailContext;
 use crate::outbox::Postman;
+use crate::web::rate_limit::Limiter;
+use crate::web::templates::Templates;
 
 /// Mails a verification link. Failure is logged, not fatal: the user can ask again.
 pub async fn send_verification(state: &AppState, user: &AuthUser) -> bool {
-    match try_send_verification(state, user).await {
+    match try_send_verification(
+        &state.settings,
+        &state.keys,
+        &state.templates,
+        &state.postman,
+        user,
+    )
+    .await
+    {
         Ok(()) => true,
         Err(e) => {
             tracing::warn!(user_id = user.id, error = ?e, "could not send the verification mail");
@@ -44,9 +56,15 @@ pub(super) fn link(settings: &Settings, path: &str, token: &str) -> anyhow::Resu
     Ok(url.to_string())
 }
 
-pub(super) async fn try_send_verification(state: &AppState, user: &AuthUser) -> anyhow::Result<()> {
-    let ttl = state.settings.verify_link_ttl;
-    let token = state.keys.sign(&Keys::claims(
+pub(super) async fn try_send_verification(
+    settings: &Settings,
+    keys: &Keys,
+    templates: &Arc<Templates>,
+    postman: &Postman,
+    user: &AuthUser,
+) -> anyhow::Result<()> {
+    let ttl = settings.verify_link_ttl;
+    let token = keys.sign(&Keys::claims(
         Purpose::VerifyEmail,
         user.id,
         user.session_epoch,
@@ -55,19 +73,19 @@ pub(super) async fn try_send_verification(state: &AppState, user: &AuthUser) -> 
     ))?;
     let view = LinkMail {
         name: &user.display_name,
-        link: link(&state.settings, "verify", &token)?,
+        link: link(settings, "verify", &token)?,
         hours: ttl.as_secs() / 3600,
         minutes: ttl.as_secs() / 60,
-        site: state.settings.base_url.to_string(),
+        site: settings.base_url.to_string(),
     };
     let mail = Mail::from_templates(
-        &state.templates,
+        templates,
         "verify",
         mailbox(&user.display_name, &user.email)?,
         &view,
     )?;
     let key = format!("verify:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
-    account_mail(&state.postman, key, mail).await
+    account_mail(postman, key, mail).await
 }
 
 /// Account mail goes through the outbox and, on a node that sends, out at once.
@@ -129,15 +147,22 @@ pub async fn verify_email(db: &Db, keys: &Keys, token: &str) -> Result<Result<i6
 }
 
 /// Mails a reset link when the address has an account; says nothing either way.
-pub async fn request_password_reset(state: &AppState, email: &str, client_ip: &str) -> Result<(), AppError> {
+pub async fn request_password_reset(
+    db: &Db,
+    settings: &Settings,
+    mailing: &MailContext,
+    limiter: &Limiter,
+    postman: &Postman,
+    email: &str,
+    client_ip: &str,
+) -> Result<(), AppError> {
     let email = email.trim().to_lowercase();
-    state.limiter.check(
+    limiter.check(
         Action::Reset,
         &[&format!("ip:{client_ip}"), &format!("email:{email}")],
     )?;
     let lookup = email.clone();
-    let found = state
-        .db
+    let found = db
         .read(move |c| {
             Ok(users::table
                 .filter(users::email.eq(&lookup))
@@ -150,12 +175,12 @@ pub async fn request_password_reset(state: &AppState, email: &str, client_ip: &s
         tracing::info!("password reset asked for an unknown address");
         return Ok(());
     };
-    let Some(user) = load_auth_user(&state.db, user_id).await? else {
+    let Some(user) = load_auth_user(db, user_id).await? else {
         return Ok(());
     };
     let result = async {
-        let ttl = state.settings.reset_link_ttl;
-        let token = state.keys.sign(&Keys::claims(
+        let ttl = settings.reset_link_ttl;
+        let token = mailing.keys.sign(&Keys::claims(
             Purpose::ResetPassword,
             user.id,
             user.session_epoch,
@@ -164,19 +189,19 @@ pub async fn request_password_reset(state: &AppState, email: &str, client_ip: &s
         ))?;
         let view = LinkMail {
             name: &user.display_name,
-            link: link(&state.settings, "password/reset", &token)?,
+            link: link(settings, "password/reset", &token)?,
             hours: ttl.as_secs() / 3600,
             minutes: ttl.as_secs() / 60,
-            site: state.settings.base_url.to_string(),
+            site: settings.base_url.to_string(),
         };
         let mail = Mail::from_templates(
-            &state.templates,
+            &mailing.templates,
             "reset",
             mailbox(&user.display_name, &user.email)?,
             &view,
         )?;
         let key = format!("reset:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
-        account_mail(&state.postman, key, mail).await
+        account_mail(postman, key, mail).await
     }
     .await;
     if let Err(e) = result {

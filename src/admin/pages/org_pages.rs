@@ -1,7 +1,10 @@
 //! The organizations list, an organization's page, and approving or refusing one.
 
 use super::*;
+use crate::accounts::domains::DomainLists;
 use crate::db::Db;
+use crate::mail::MailContext;
+use crate::outbox::Postman;
 
 #[derive(Deserialize)]
 pub(super) struct StatusQuery {
@@ -172,7 +175,10 @@ pub(super) async fn update_organization(
 }
 
 pub(super) async fn set_approval(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
+    domain_lists: &DomainLists,
+    postman: &Postman,
     me: &CurrentUser,
     id: i64,
     approved: bool,
@@ -181,16 +187,7 @@ pub(super) async fn set_approval(
         approved: Some(approved),
         ..Default::default()
     };
-    service::update_organization(
-        &state.db,
-        &state.mailing,
-        &state.domain_lists,
-        &state.postman,
-        me,
-        id,
-        changes,
-    )
-    .await?;
+    service::update_organization(db, mailing, domain_lists, postman, me, id, changes).await?;
     Ok(see_other(&format!("/admin/organizations/{id}?notice=saved")))
 }
 
@@ -199,7 +196,16 @@ pub(super) async fn approve(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_approval(&state, &me, id.into_inner(), true).await
+    set_approval(
+        &state.db,
+        &state.mailing,
+        &state.domain_lists,
+        &state.postman,
+        &me,
+        id.into_inner(),
+        true,
+    )
+    .await
 }
 
 pub(super) async fn refuse(
@@ -207,5 +213,14 @@ pub(super) async fn refuse(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_approval(&state, &me, id.into_inner(), false).await
+    set_approval(
+        &state.db,
+        &state.mailing,
+        &state.domain_lists,
+        &state.postman,
+        &me,
+        id.into_inner(),
+        false,
+    )
+    .await
 }

@@ -87,7 +87,8 @@ fn check_body(body: &str, errors: &mut FieldErrors) {
 /// Opens an incident or schedules maintenance, with its first update, and mails the
 /// subscribers of its components in the same transaction.
 pub async fn open_incident(
-    state: &AppState,
+    db: &Db,
+    mailing: &MailContext,
     user: &AuthUser,
     input: NewIncident,
 ) -> Result<IncidentView, AppError> {
@@ -153,61 +154,59 @@ pub async fn open_incident(
         );
     }
     let (me, body, slugs) = (user.id, input.body.clone(), input.components.clone());
-    let mailing = state.mailing.clone();
+    let mailing = mailing.clone();
     let html = render_update(&body).await?;
-    state
-        .db
-        .write(move |c| {
-            let found: Vec<(i64, String)> = status_components::table
-                .filter(status_components::slug.eq_any(&slugs))
-                .select((status_components::id, status_components::slug))
-                .load(c)?;
-            let unknown: Vec<&String> = slugs
-                .iter()
-                .filter(|s| !found.iter().any(|f| &f.1 == *s))
-                .collect();
-            if !unknown.is_empty() {
-                errors.insert(
-                    "components".into(),
-                    vec![format!(
-                        "No component is called {}.",
-                        unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                    )],
-                );
-            }
-            if !errors.is_empty() {
-                return Err(AppError::fields(errors));
-            }
-            let at = now();
-            let first_state = if kind == "maintenance" {
-                "scheduled"
-            } else {
-                "investigating"
-            };
-            let id: i64 = with_backend!(c, |c| diesel::insert_into(incidents::table)
+    db.write(move |c| {
+        let found: Vec<(i64, String)> = status_components::table
+            .filter(status_components::slug.eq_any(&slugs))
+            .select((status_components::id, status_components::slug))
+            .load(c)?;
+        let unknown: Vec<&String> = slugs
+            .iter()
+            .filter(|s| !found.iter().any(|f| &f.1 == *s))
+            .collect();
+        if !unknown.is_empty() {
+            errors.insert(
+                "components".into(),
+                vec![format!(
+                    "No component is called {}.",
+                    unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                )],
+            );
+        }
+        if !errors.is_empty() {
+            return Err(AppError::fields(errors));
+        }
+        let at = now();
+        let first_state = if kind == "maintenance" {
+            "scheduled"
+        } else {
+            "investigating"
+        };
+        let id: i64 = with_backend!(c, |c| diesel::insert_into(incidents::table)
+            .values((
+                incidents::title.eq(&title),
+                incidents::kind.eq(kind),
+                incidents::impact.eq(&impact),
+                incidents::state.eq(first_state),
+                incidents::starts_at.eq(starts.unwrap_or(at)),
+                incidents::ends_at.eq(ends),
+                incidents::created_by.eq(Some(me)),
+                incidents::created_at.eq(at),
+            ))
+            .returning(incidents::id)
+            .get_result(c))?;
+        for (component, _) in &found {
+            diesel::insert_into(incident_components::table)
                 .values((
-                    incidents::title.eq(&title),
-                    incidents::kind.eq(kind),
-                    incidents::impact.eq(&impact),
-                    incidents::state.eq(first_state),
-                    incidents::starts_at.eq(starts.unwrap_or(at)),
-                    incidents::ends_at.eq(ends),
-                    incidents::created_by.eq(Some(me)),
-                    incidents::created_at.eq(at),
+                    incident_components::incident_id.eq(id),
+                    incident_components::component_id.eq(component),
                 ))
-                .returning(incidents::id)
-                .get_result(c))?;
-            for (component, _) in &found {
-                diesel::insert_into(incident_components::table)
-                    .values((
-                        incident_components::incident_id.eq(id),
-                        incident_components::component_id.eq(component),
-                    ))
-                    .execute(c)?;
-            }
-            record_update(c, &mailing, id, first_state, (&body, &html), me)
-        })
-        .await
+                .execute(c)?;
+        }
+        record_update(c, &mailing, id, first_state, (&body, &html), me)
+    })
+    .await
 }
 
 /// An update to an incident: its new state and what is known.
