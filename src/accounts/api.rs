@@ -14,6 +14,7 @@ crate::api_routes! {
     post "/api/v1/auth/token" => create_token,
     delete "/api/v1/auth/token" => revoke_token,
     get "/api/v1/me" => me,
+    put "/api/v1/me/time-zone" => set_time_zone,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -116,4 +117,35 @@ async fn revoke_token(state: web::Data<AppState>, user: ApiUser) -> Result<HttpR
 )]
 async fn me(user: ApiUser) -> HttpResponse {
     HttpResponse::Ok().json(UserResource::from(&*user.user))
+}
+
+/// A time zone to show times in.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct TimeZoneInput {
+    /// An IANA name ("Europe/Paris"); null or empty for the browser's own.
+    #[schema(max_length = 64)]
+    time_zone: Option<String>,
+}
+
+/// `PUT /api/v1/me/time-zone`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/time-zone",
+    tag = "accounts",
+    summary = "Sets the time zone the user's pages show times in.",
+    request_body = TimeZoneInput,
+    responses(
+        (status = 200, description = "The user, with the zone", body = UserResource),
+        (status = 422, description = "Not a time zone", body = crate::error::Problem)
+    )
+)]
+async fn set_time_zone(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<TimeZoneInput>,
+) -> Result<HttpResponse, AppError> {
+    let zone = service::set_time_zone(&state.db, &user, body.time_zone.as_deref()).await?;
+    let mut shown = UserResource::from(&*user.user);
+    shown.time_zone = zone;
+    Ok(HttpResponse::Ok().json(shown))
 }

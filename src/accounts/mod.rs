@@ -60,6 +60,8 @@ pub struct UserResource {
     pub organization: Option<OrganizationRef>,
     pub authorized_contact: bool,
     pub verified: bool,
+    /// The time zone the user's pages show times in (IANA name); null: the browser's.
+    pub time_zone: Option<String>,
 }
 
 impl From<&AuthUser> for UserResource {
@@ -80,6 +82,7 @@ impl From<&AuthUser> for UserResource {
             },
             authorized_contact: u.authorized_contact,
             verified: u.verified,
+            time_zone: u.time_zone.clone(),
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/password/reset", web::post().to(reset))
         .route("/account", web::get().to(account))
         .route("/account/password", web::post().to(change_password))
+        .route("/account/time-zone", web::post().to(set_time_zone))
         .route("/account/sessions/end", web::post().to(end_sessions))
         .route("/account/tokens", web::post().to(create_token))
         .route("/account/tokens/{id}/revoke", web::post().to(revoke_token));
@@ -304,6 +305,8 @@ async fn reset(
 #[derive(Serialize)]
 struct AccountPage {
     tokens: Vec<ApiToken>,
+    /// Every time zone a person may choose, by IANA name.
+    zones: Vec<&'static str>,
     /// A token just created, shown this once.
     new_token: Option<String>,
     errors: FieldErrors,
@@ -323,6 +326,7 @@ async fn account_page(
         "accounts/account.html",
         &AccountPage {
             tokens,
+            zones: service::time_zones(),
             new_token,
             errors,
         },
@@ -413,4 +417,24 @@ async fn revoke_token(
 ) -> Result<HttpResponse, AppError> {
     service::revoke_api_token(&state.db, user.id, path.into_inner()).await?;
     Ok(see_other("/account?notice=token_revoked"))
+}
+
+#[derive(Deserialize)]
+struct TimeZoneForm {
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// Sets the time zone the account's pages show times in.
+async fn set_time_zone(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    form: web::Form<TimeZoneForm>,
+) -> Result<HttpResponse, AppError> {
+    let outcome = service::set_time_zone(&state.db, &user, Some(&form.time_zone)).await;
+    match outcome {
+        Ok(_) => Ok(see_other("/account?notice=saved")),
+        Err(e) => account_after(&state.db, &ctx, &user, Err(e)).await,
+    }
 }

@@ -63,6 +63,8 @@ pub struct User {
     pub notify_email: String,
     pub digest_sent_at: Option<NaiveDateTime>,
     pub unread_notifications: i64,
+    /// The person's time zone (IANA name) for the times pages show; none: the browser's.
+    pub time_zone: Option<String>,
 }
 
 /// A new user account.

@@ -37,6 +37,7 @@ diesel::table! {
         notify_email -> Text,
         digest_sent_at -> Nullable<Timestamp>,
         unread_notifications -> BigInt,
+        time_zone -> Nullable<Text>,
     }
 }
 

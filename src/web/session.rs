@@ -39,6 +39,8 @@ pub struct AuthUser {
     pub verified: bool,
     /// Notifications not read yet, shown in the header.
     pub unread_notifications: i64,
+    /// The time zone pages show times in (IANA name); none: the browser's.
+    pub time_zone: Option<String>,
     #[serde(skip)]
     pub session_epoch: i64,
     #[serde(serialize_with = "crate::web::time::utc")]

@@ -26,7 +26,9 @@ impl Templates {
         tera.autoescape_on(vec![".html"]);
         tera.add_raw_templates(files)
             .map_err(|e| anyhow::anyhow!("compiling templates: {e:?}"))?;
-        tera.register_filter("datetime", datetime);
+        tera.register_filter("datetime", When);
+        tera.register_filter("clock", Clock);
+        tera.register_filter("avatar", Avatar);
         tera.register_filter("filesize", filesize);
         tera.register_filter("minutes", minutes);
         Ok(Self { tera })
@@ -64,13 +66,104 @@ fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
     }
 }
 
-/// `{{ t | datetime }}`: a stored UTC timestamp as "2026-11-22 14:05 UTC".
-fn datetime(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-    let raw = value.as_str().unwrap_or_default();
-    let shown = super::time::parse(raw)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| raw.to_string());
-    Ok(tera::Value::String(shown))
+/// `{{ t | datetime }}`: a stored UTC time as a `<time>` element that says how long ago
+/// (or how soon) it is, with the absolute time on hover. The text is right when the page
+/// is rendered; `app.js` keeps it right in pages kept longer (the topic-page cache) and
+/// shows the hover text in the reader's time zone (their setting, else the browser's).
+struct When;
+
+impl tera::Filter for When {
+    fn filter(&self, value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+        let raw = value.as_str().unwrap_or_default();
+        let Some(t) = super::time::parse(raw) else {
+            return Ok(tera::Value::String(tera::escape_html(raw)));
+        };
+        let now = chrono::Utc::now().naive_utc();
+        Ok(tera::Value::String(format!(
+            r#"<time datetime="{}" title="{}" data-when>{}</time>"#,
+            t.format("%Y-%m-%dT%H:%M:%SZ"),
+            t.format("%Y-%m-%d %H:%M UTC"),
+            super::time::relative(t, now),
+        )))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `{{ t | clock }}`: a stored UTC time as a day and a time of day ("Tue 14:00 UTC"),
+/// for due times; `app.js` shows it in the reader's time zone.
+struct Clock;
+
+impl tera::Filter for Clock {
+    fn filter(&self, value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+        let raw = value.as_str().unwrap_or_default();
+        let Some(t) = super::time::parse(raw) else {
+            return Ok(tera::Value::String(tera::escape_html(raw)));
+        };
+        Ok(tera::Value::String(format!(
+            r#"<time datetime="{}" title="{}" data-clock>{}</time>"#,
+            t.format("%Y-%m-%dT%H:%M:%SZ"),
+            t.format("%Y-%m-%d %H:%M UTC"),
+            t.format("%a %H:%M UTC"),
+        )))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `{{ person | avatar }}`: a round badge with a person's initials, in one of twelve
+/// colours chosen by their id (or their name, when only a name is known), so that the
+/// same person has the same colour on every page. Hidden from screen readers: the name
+/// stands beside it.
+struct Avatar;
+
+/// The colours an avatar may take (`.avatar.c0` to `.c11` in the stylesheet).
+const AVATAR_COLOURS: u64 = 12;
+
+impl tera::Filter for Avatar {
+    fn filter(&self, value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+        let (name, key) = match value {
+            tera::Value::Object(o) => {
+                let name = o.get("display_name").and_then(|v| v.as_str()).unwrap_or_default();
+                let key = o.get("id").and_then(tera::Value::as_u64);
+                (name.to_string(), key)
+            }
+            tera::Value::String(s) => (s.clone(), None),
+            _ => (String::new(), None),
+        };
+        let colour = key.unwrap_or_else(|| {
+            name.bytes()
+                .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+        }) % AVATAR_COLOURS;
+        Ok(tera::Value::String(format!(
+            r#"<span class="avatar c{colour}" aria-hidden="true">{}</span>"#,
+            tera::escape_html(&initials(&name))
+        )))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// Up to two initials: of the first and last words of a name, else its first letter.
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let first = |w: &str| {
+        w.chars()
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>())
+            .unwrap_or_default()
+    };
+    match words.as_slice() {
+        [] => "?".into(),
+        [one] => first(one),
+        [a, .., b] => format!("{}{}", first(a), first(b)),
+    }
 }
 
 /// `{{ bytes | filesize }}`: "912 B", "14.2 KiB", "1.3 GiB".
@@ -125,6 +218,37 @@ mod tests {
         assert_eq!(human_minutes(1440), "1 day");
         assert_eq!(human_minutes(2878), "1 day 23 h");
         assert_eq!(human_minutes(-3000), "2 days 2 h");
+    }
+
+    #[test]
+    fn initials_of_names() {
+        assert_eq!(initials("Ann Lee"), "AL");
+        assert_eq!(initials("Jean-Luc de la Croix"), "JC");
+        assert_eq!(initials("bob"), "B");
+        assert_eq!(initials("  "), "?");
+        assert_eq!(initials("élodie martin"), "ÉM");
+    }
+
+    #[test]
+    fn times_and_avatars_render_as_elements_and_escape_names() {
+        use tera::Filter;
+        let none = HashMap::new();
+        let when = When
+            .filter(&tera::Value::from("2026-12-01T09:30:00Z"), &none)
+            .expect("when");
+        let when = when.as_str().unwrap_or_default();
+        assert!(
+            when.starts_with(
+                r#"<time datetime="2026-12-01T09:30:00Z" title="2026-12-01 09:30 UTC" data-when>"#
+            ),
+            "{when}"
+        );
+        let person = serde_json::json!({"id": 14, "display_name": "<b>Eve</b> Smith"});
+        let badge = Avatar.filter(&person, &none).expect("avatar");
+        assert_eq!(
+            badge.as_str(),
+            Some(r#"<span class="avatar c2" aria-hidden="true">&lt;S</span>"#)
+        );
     }
 
     #[test]

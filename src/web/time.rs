@@ -3,7 +3,7 @@
 //! `date-time` promises. The database keeps UTC without an offset (`NaiveDateTime`);
 //! `#[serde(serialize_with = "crate::web::time::utc")]` on a field writes it with one.
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat};
 use serde::Serializer;
 
 /// A stored UTC time in RFC 3339, to the second or finer as stored.
@@ -33,6 +33,36 @@ pub fn utc_opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, 
     }
 }
 
+/// How long ago `t` was, or how soon it is, as people say it: "just now", "5 min ago",
+/// "3 hours ago", "yesterday", "4 days ago", "in 2 hours"; past a week, the date.
+pub fn relative(t: NaiveDateTime, now: NaiveDateTime) -> String {
+    let secs = (now - t).num_seconds();
+    let (future, secs) = (secs < 0, secs.unsigned_abs());
+    let (mins, hours, days) = (secs / 60, secs / 3600, secs / 86_400);
+    let plural = |n: u64, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let span = match () {
+        _ if secs < 60 => return "just now".into(),
+        _ if mins < 60 => format!("{mins} min"),
+        _ if hours < 24 => plural(hours, "hour", "hours"),
+        _ if days == 1 && !future => return "yesterday".into(),
+        _ if days == 1 => return "tomorrow".into(),
+        _ if days < 7 => plural(days, "day", "days"),
+        _ if t.year() == now.year() => return t.format("%-d %b").to_string(),
+        _ => return t.format("%-d %b %Y").to_string(),
+    };
+    if future {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +76,22 @@ mod tests {
         let fine = parse("2026-12-01T09:30:00.123456").expect("with fractions");
         assert_eq!(rfc3339(&fine), "2026-12-01T09:30:00.123456Z");
         assert_eq!(parse("yesterday"), None);
+    }
+
+    #[test]
+    fn relative_times_read_as_people_say_them() {
+        let now = parse("2026-12-06T12:00:00").expect("a time");
+        let at = |raw: &str| relative(parse(raw).expect("a time"), now);
+        assert_eq!(at("2026-12-06T11:59:30"), "just now");
+        assert_eq!(at("2026-12-06T11:55:00"), "5 min ago");
+        assert_eq!(at("2026-12-06T11:00:00"), "1 hour ago");
+        assert_eq!(at("2026-12-06T09:00:00"), "3 hours ago");
+        assert_eq!(at("2026-12-05T09:00:00"), "yesterday");
+        assert_eq!(at("2026-12-02T12:00:00"), "4 days ago");
+        assert_eq!(at("2026-11-02T12:00:00"), "2 Nov");
+        assert_eq!(at("2025-11-02T12:00:00"), "2 Nov 2025");
+        assert_eq!(at("2026-12-06T14:00:00"), "in 2 hours");
+        assert_eq!(at("2026-12-06T12:20:00"), "in 20 min");
+        assert_eq!(at("2026-12-07T13:00:00"), "tomorrow");
     }
 }

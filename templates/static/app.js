@@ -194,3 +194,58 @@ document.querySelectorAll("[data-incidents-live]").forEach((box) => {
   setInterval(look, 30000);
   if (form) form.addEventListener("focusin", () => look(), { once: true });
 });
+
+// Times: "3 hours ago" kept right while a page stays open (and in pages the server keeps
+// for a while), with the absolute time on hover in the reader's time zone: their own
+// setting (data-tz on the body), else the browser's. Due times ("Tue 14:00") likewise.
+(() => {
+  const zone = document.body.dataset.tz || undefined;
+  let full, clock;
+  try {
+    full = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: zone, timeZoneName: "short" });
+    clock = new Intl.DateTimeFormat("en-GB", { weekday: "short", hour: "2-digit", minute: "2-digit", timeZone: zone });
+  } catch (_) {
+    return; // An unknown zone: the server's UTC text stays.
+  }
+  const ago = (then, now) => {
+    const secs = Math.round((now - then) / 1000);
+    const future = secs < 0;
+    const s = Math.abs(secs);
+    const say = (n, one, many) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+    let span;
+    if (s < 60) return "just now";
+    else if (s < 3600) span = `${Math.floor(s / 60)} min`;
+    else if (s < 86400) span = say(Math.floor(s / 3600), "hour", "hours");
+    else if (s < 172800) return future ? "tomorrow" : "yesterday";
+    else if (s < 604800) span = say(Math.floor(s / 86400), "day", "days");
+    else {
+      const opts = { day: "numeric", month: "short", timeZone: zone };
+      if (then.getFullYear() !== now.getFullYear()) opts.year = "numeric";
+      return then.toLocaleDateString("en-GB", opts);
+    }
+    return future ? `in ${span}` : `${span} ago`;
+  };
+  const refresh = () => {
+    const now = new Date();
+    document.querySelectorAll("time[data-when]").forEach((el) => {
+      const then = new Date(el.getAttribute("datetime"));
+      if (Number.isNaN(then.getTime())) return;
+      el.textContent = ago(then, now);
+      el.title = full.format(then);
+    });
+  };
+  document.querySelectorAll("time[data-clock]").forEach((el) => {
+    const then = new Date(el.getAttribute("datetime"));
+    if (Number.isNaN(then.getTime())) return;
+    el.textContent = clock.format(then);
+    el.title = full.format(then);
+  });
+  refresh();
+  setInterval(refresh, 60000);
+})();
+
+// The account page names the browser's own zone beside the choice that follows it.
+document.querySelectorAll("select[data-browser-zone]").forEach((select) => {
+  const own = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (own && select.options[0]) select.options[0].textContent = `Your browser's time zone (${own})`;
+});

@@ -182,4 +182,43 @@ flow("a member's own pages: account, notifications and their settings", async (r
   }
 });
 
+// The home page says what is happening: the latest topics and the unanswered questions,
+// each with its author's initials and how long ago it moved; times read in the time
+// zone the member picks on their account page (with or without JavaScript).
+async function homeAndTimeZone(run, { js }) {
+  const page = await run.open('bob', { js });
+  await run.goto(page, '/');
+  await run.checkPage(page);
+  const latest = page.getByRole('region', { name: 'Latest' });
+  await latest.waitFor();
+  assert.ok(await latest.locator('.topic-row').count(), 'the home page lists the latest topics');
+  assert.ok(await latest.locator('.avatar').count(), 'each topic shows its author\'s initials');
+  const when = (await latest.locator('time[data-when]').first().innerText()).trim();
+  assert.match(when, /ago|just now|yesterday|^\d{1,2} \w{3}/, `times read as how long ago: "${when}"`);
+  await page.getByRole('region', { name: 'Unanswered questions' }).waitFor();
+
+  await run.goto(page, '/account');
+  await page.getByLabel('Show times in').selectOption('Asia/Tokyo');
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Save time zone' }));
+  await run.checkPage(page);
+  await page.getByText('Saved.').waitFor();
+  assert.equal(await page.getByLabel('Show times in').inputValue(), 'Asia/Tokyo', 'the chosen zone is kept');
+  await run.goto(page, '/');
+  assert.equal(await page.locator('body').getAttribute('data-tz'), 'Asia/Tokyo', 'pages carry the zone');
+  if (js) {
+    const title = await page.locator('time[data-when]').first().getAttribute('title');
+    assert.match(title, /GMT\+9/, `the absolute time on hover is in Tokyo time: "${title}"`);
+  }
+  // Back to the browser's zone, as the other flows expect.
+  await run.goto(page, '/account');
+  await page.getByLabel('Show times in').selectOption('');
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Save time zone' }));
+  await run.checkPage(page);
+  assert.equal(await page.getByLabel('Show times in').inputValue(), '', 'the browser\'s zone can be chosen again');
+}
+
+flow('the home page lists the latest and unanswered topics; a member picks a time zone', (run) =>
+  homeAndTimeZone(run, { js: true }));
+flow('the home page and the time zone with JavaScript off', (run) => homeAndTimeZone(run, { js: false }));
+
 phonePass();

@@ -57,6 +57,7 @@ pub fn to_auth_user(
         authorized_contact: u.authorized_contact,
         verified: u.email_verified_at.is_some(),
         unread_notifications: u.unread_notifications,
+        time_zone: u.time_zone,
         session_epoch: u.session_epoch,
         created_at: u.created_at,
     }
@@ -205,4 +206,39 @@ pub fn upsert_operator_user(
             ),
         }
     })
+}
+
+/// Sets the time zone the user's pages show times in: an IANA name ("Europe/Paris"),
+/// or none for the browser's own.
+pub async fn set_time_zone(db: &Db, user: &AuthUser, zone: Option<&str>) -> Result<Option<String>, AppError> {
+    let zone = match zone.map(str::trim).filter(|z| !z.is_empty()) {
+        None => None,
+        Some(z) => Some(
+            z.parse::<chrono_tz::Tz>()
+                .map_err(|_| {
+                    AppError::field(
+                        "time_zone",
+                        "Choose a time zone from the list, such as Europe/Paris or America/New_York.",
+                    )
+                })?
+                .name()
+                .to_string(),
+        ),
+    };
+    let (id, stored) = (user.id, zone.clone());
+    db.write(move |c| {
+        diesel::update(users::table.find(id))
+            .set(users::time_zone.eq(stored))
+            .execute(c)?;
+        Ok(())
+    })
+    .await?;
+    Ok(zone)
+}
+
+/// Every time zone a person may choose, by IANA name, in alphabetical order.
+pub fn time_zones() -> Vec<&'static str> {
+    let mut zones: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    zones.sort_unstable();
+    zones
 }

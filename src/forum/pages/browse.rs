@@ -2,10 +2,21 @@
 
 use super::*;
 
+/// Topics the home page lists in each of its two lists.
+const HOME_TOPICS: usize = 8;
+
 #[derive(Serialize)]
 pub(super) struct IndexPage {
     can_read: bool,
     categories: Vec<CategoryView>,
+    /// The latest activity across every category.
+    latest: Vec<TopicCard>,
+    /// Questions nobody has answered yet.
+    unanswered: Vec<TopicCard>,
+    /// What the reader may start from here.
+    can_ask: bool,
+    can_file: bool,
+    is_staff: bool,
 }
 
 pub(super) async fn index(
@@ -14,12 +25,39 @@ pub(super) async fn index(
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let can_read = user.can_read_community();
-    let categories = if can_read {
-        categories::index(&state.db, &state.category_index, &user).await?
+    let (categories, latest, unanswered) = if can_read {
+        let latest = TopicQuery::default();
+        let unanswered = TopicQuery {
+            category: Some("questions".into()),
+            filter: Some("unanswered".into()),
+            ..TopicQuery::default()
+        };
+        let (categories, latest, unanswered) = futures_util::future::try_join3(
+            categories::index(&state.db, &state.category_index, &user),
+            topics::list(&state.db, &user, latest),
+            topics::list(&state.db, &user, unanswered),
+        )
+        .await?;
+        let first = |mut l: TopicList| {
+            l.topics.truncate(HOME_TOPICS);
+            l.topics
+        };
+        (categories, first(latest), first(unanswered))
     } else {
-        Vec::new()
+        Default::default()
     };
-    ctx.render("forum/index.html", &IndexPage { can_read, categories })
+    ctx.render(
+        "forum/index.html",
+        &IndexPage {
+            can_read,
+            categories,
+            latest,
+            unanswered,
+            can_ask: crate::forum::may_start_topic(&user, crate::forum::Kind::Questions),
+            can_file: crate::portal::access(&user).is_ok(),
+            is_staff: user.is_staff(),
+        },
+    )
 }
 
 #[derive(Serialize)]

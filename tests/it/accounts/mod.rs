@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod sessions;
+mod settings;
 mod signup;
 
 const PW: &str = "a sturdy passphrase";
