@@ -202,7 +202,7 @@ document.querySelectorAll("[data-incidents-live]").forEach((box) => {
   const zone = document.body.dataset.tz || undefined;
   let full, clock;
   try {
-    full = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: zone, timeZoneName: "short" });
+    full = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: zone, timeZoneName: "short" });
     clock = new Intl.DateTimeFormat("en-GB", { weekday: "short", hour: "2-digit", minute: "2-digit", timeZone: zone });
   } catch (_) {
     return; // An unknown zone: the server's UTC text stays.
@@ -248,4 +248,26 @@ document.querySelectorAll("[data-incidents-live]").forEach((box) => {
 document.querySelectorAll("select[data-browser-zone]").forEach((select) => {
   const own = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (own && select.options[0]) select.options[0].textContent = `Your browser's time zone (${own})`;
+});
+
+// Staff keys on a ticket page: r replies to the customer, i writes an internal note, n
+// opens the next ticket in the queue. Never while typing, never with a modifier.
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+  const target = event.target;
+  if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+  const box = document.querySelector(".reply-box textarea");
+  const radio = (which) => document.querySelector(`[data-shortcut-${which}]`);
+  if ((event.key === "r" || event.key === "i") && box && radio("public")) {
+    event.preventDefault();
+    radio(event.key === "r" ? "public" : "internal").checked = true;
+    box.focus();
+    box.scrollIntoView({ block: "center" });
+  } else if (event.key === "n") {
+    const next = document.querySelector("a[data-next-ticket]");
+    if (next) {
+      event.preventDefault();
+      window.location.assign(next.href);
+    }
+  }
 });

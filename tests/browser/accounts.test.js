@@ -127,7 +127,7 @@ flow('the home page leads to asking a question and to filing a ticket', async (r
 flow('the roadmap is found from the home page through the Ideas category', async (run) => {
   const page = await run.open('bob');
   await run.goto(page, '/');
-  await run.clickAndWait(page, page.getByRole('link', { name: 'Ideas & Feature Requests' }));
+  await run.clickAndWait(page, page.getByRole('region', { name: 'Categories' }).getByRole('link', { name: 'Ideas & Feature Requests' }));
   await run.checkPage(page);
   await run.clickAndWait(page, page.getByRole('link', { name: 'Roadmap' }));
   await run.checkPage(page);

@@ -12,7 +12,7 @@ const { flow, phonePass } = setup();
 flow('asking a question lists matching threads while the title is typed', async (run) => {
   const page = await run.open('bob');
   await run.goto(page, '/');
-  await run.clickAndWait(page, page.getByRole('main').getByRole('link', { name: 'Questions & Answers', exact: true }));
+  await run.clickAndWait(page, page.getByRole('region', { name: 'Categories' }).getByRole('link', { name: 'Questions & Answers', exact: true }));
   await run.checkPage(page);
   await run.clickAndWait(page, page.getByRole('main').getByRole('link', { name: 'Ask a question' }).first());
   await run.checkPage(page);

@@ -276,6 +276,31 @@ async function staffWorksTicket(run, { js }) {
   };
   await addNote(publicNote, 'Public');
   await addNote(internalNote, 'Internal');
+  // The conversation reads as one: support's note tinted, the internal one marked, and
+  // the properties beside it on a desktop.
+  await staff.locator('.bubble.from-support', { hasText: publicNote }).waitFor();
+  const internal = staff.locator('.bubble.internal', { hasText: internalNote });
+  assert.match(await internal.innerText(), /Internal note, staff only/, 'the internal note says so');
+  const conversation = await staff.getByRole('heading', { name: 'Conversation' }).boundingBox();
+  const panel = await staff.getByRole('complementary', { name: 'Ticket properties' }).boundingBox();
+  if (staff.viewportSize().width > 900) {
+    assert.ok(panel.x > conversation.x + conversation.width / 2, 'the properties panel stands beside the conversation');
+  }
+  if (js) {
+    // Keys: i opens the note box as an internal note, r as a reply, n the next ticket.
+    await staff.locator('h1').click();
+    await staff.keyboard.press('i');
+    assert.ok(await staff.getByRole('radio', { name: /^Internal/ }).isChecked(), 'i chooses an internal note');
+    assert.equal(await staff.evaluate(() => document.activeElement.id), 'body', 'and puts the cursor in the note box');
+    await staff.locator('h1').click();
+    await staff.keyboard.press('r');
+    assert.ok(await staff.getByRole('radio', { name: /^Public/ }).isChecked(), 'r chooses a reply to the customer');
+    const next = await staff.locator('a[data-next-ticket]').getAttribute('href');
+    await staff.locator('h1').click();
+    await Promise.all([staff.waitForURL((u) => u.pathname === next), staff.keyboard.press('n')]);
+    await run.checkPage(staff);
+    await run.goto(staff, `/portal/tickets/${id}`);
+  }
   await moveTo('Solution Provided/Monitoring');
 
   // The customer sees the public note and never the internal one.

@@ -9,6 +9,8 @@ pub(super) struct TicketPage {
     view: TicketView,
     note: String,
     errors: FieldErrors,
+    /// The next ticket in the staff queue, for staff.
+    next_ticket: Option<i64>,
 }
 
 pub(super) async fn ticket_page(
@@ -21,7 +23,17 @@ pub(super) async fn ticket_page(
 ) -> Result<HttpResponse, AppError> {
     let status = crate::web::page::form_status(&errors);
     let view = tickets::get(db, user, id).await?;
-    ctx.render_status(status, "portal/ticket.html", &TicketPage { view, note, errors })
+    let next_ticket = tickets::next_in_queue(db, user, id).await?;
+    ctx.render_status(
+        status,
+        "portal/ticket.html",
+        &TicketPage {
+            view,
+            note,
+            errors,
+            next_ticket,
+        },
+    )
 }
 
 pub(super) async fn show(

@@ -159,3 +159,43 @@ pub async fn list(db: &Db, user: &AuthUser, q: ListQuery) -> Result<Vec<TicketRo
     })
     .await
 }
+
+/// The ticket after `id` in the staff queue by due time (the current tickets, soonest
+/// due first), wrapping to the first; none for customers or an empty queue. What the
+/// ticket page's "next ticket" (and its `n` key) opens.
+pub async fn next_in_queue(db: &Db, user: &AuthUser, id: i64) -> Result<Option<i64>, AppError> {
+    if !access(user)?.is_staff() {
+        return Ok(None);
+    }
+    db.read(move |c| {
+        let open = || {
+            tickets::table
+                .filter(tickets::status.ne_all(vec!["closed", "archived"]))
+                .filter(tickets::id.ne(id))
+                .select(tickets::id)
+                .order((tickets::sla_due_at.asc(), tickets::id.asc()))
+                .into_boxed()
+        };
+        let due: Option<chrono::NaiveDateTime> = tickets::table
+            .find(id)
+            .select(tickets::sla_due_at)
+            .first(c)
+            .optional()?;
+        let after = match due {
+            Some(due) => open()
+                .filter(
+                    tickets::sla_due_at
+                        .gt(due)
+                        .or(tickets::sla_due_at.eq(due).and(tickets::id.gt(id))),
+                )
+                .first::<i64>(c)
+                .optional()?,
+            None => None,
+        };
+        Ok(match after {
+            Some(next) => Some(next),
+            None => open().first::<i64>(c).optional()?,
+        })
+    })
+    .await
+}

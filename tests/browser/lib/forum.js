@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 
 async function openCategory(run, page, name) {
   await run.goto(page, '/');
-  await run.clickAndWait(page, page.getByRole('main').getByRole('link', { name, exact: true }).first());
+  await run.clickAndWait(page, page.getByRole('region', { name: 'Categories' }).getByRole('link', { name, exact: true }));
   await run.checkPage(page);
 }
 
