@@ -38,7 +38,7 @@ flow('screenshots of the home page, a topic, a ticket as customer and as staff, 
     body: 'Since the upgrade to 4.2 the nightly export stops at 40% with `timeout waiting for worker`. The log says nothing else. Has anyone seen this?',
   });
   await run.goto(bob, topic);
-  await reply(run, bob, 'Yes: raise `export.worker_timeout` to 120 s in `parley.toml`; 4.2 lowered the default to 30 s.');
+  await reply(run, bob, 'Yes: raise export.worker_timeout to 120 s in parley.toml; 4.2 lowered the default to 30 s.');
 
   await run.goto(alice, '/');
   await shoot(run, alice, 'home');
