@@ -134,10 +134,7 @@ struct TimeZoneInput {
     tag = "accounts",
     summary = "Sets the time zone the user's pages show times in.",
     request_body = TimeZoneInput,
-    responses(
-        (status = 200, description = "The user, with the zone", body = UserResource),
-        (status = 422, description = "Not a time zone", body = crate::error::Problem)
-    )
+    responses((status = 200, description = "The user, with the zone", body = UserResource))
 )]
 async fn set_time_zone(
     state: web::Data<AppState>,

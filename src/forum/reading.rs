@@ -351,6 +351,9 @@ fn for_reader(c: &mut AnyConnection, data: Arc<PageData>, viewer: Viewer) -> Res
     };
     let Viewer { id, staff, can_post } = viewer;
     let can_accept = data.is_question && (staff || id == data.topic_user_id) && can_post;
+    // An idea is voted on as an idea (its votes rank the roadmap), not by its opening
+    // post: one vote mechanism per kind of topic.
+    let idea_topic = data.idea.is_some();
     let mine = data
         .posts
         .iter()
@@ -363,7 +366,7 @@ fn for_reader(c: &mut AnyConnection, data: Arc<PageData>, viewer: Viewer) -> Res
                 can_delete: can_edit
                     && (p.number > 1
                         || super::topics::may_delete_topic(staff, *author_id == id, data.topic.reply_count)),
-                can_vote: live && can_post && *author_id != id,
+                can_vote: live && can_post && *author_id != id && !(idea_topic && p.number == 1),
                 can_accept: live && can_accept && p.number > 1,
             }
         })

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::db::AnyConnection;
 use crate::db::models::{Post, Topic};
-use crate::db::schema::{categories, tags, topic_tags, users};
+use crate::db::schema::{categories, posts, tags, topic_tags, users};
 use crate::error::AppError;
 use crate::markdown::SafeHtml;
 
@@ -50,6 +50,8 @@ pub struct TopicCard {
     pub version: Option<String>,
     pub released_on: Option<chrono::NaiveDate>,
     pub tags: Vec<String>,
+    /// Up to five people who posted in it, the most recent first.
+    pub participants: Vec<Author>,
     #[serde(serialize_with = "crate::web::time::utc")]
     pub last_posted_at: NaiveDateTime,
     #[serde(serialize_with = "crate::web::time::utc")]
@@ -124,14 +126,61 @@ pub fn tags_of(c: &mut AnyConnection, topic_ids: &[i64]) -> Result<HashMap<i64, 
     Ok(out)
 }
 
-/// Cards for topics loaded with their author and category (one more query for tags).
+/// People shown beside a topic in lists.
+pub const PARTICIPANTS: usize = 5;
+
+/// Up to [`PARTICIPANTS`] people who posted in each topic, the one who posted last first
+/// (two queries: each person's latest post in each topic, then those people).
+pub fn participants_of(
+    c: &mut AnyConnection,
+    topic_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Author>>, AppError> {
+    let mut latest: Vec<(i64, i64, Option<i64>)> = posts::table
+        .filter(posts::topic_id.eq_any(topic_ids))
+        .filter(posts::deleted_at.is_null())
+        .group_by((posts::topic_id, posts::user_id))
+        .select((posts::topic_id, posts::user_id, diesel::dsl::max(posts::id)))
+        .load(c)?;
+    latest.sort_by_key(|row| std::cmp::Reverse(row.2));
+    let mut chosen: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (topic_id, user_id, _) in latest {
+        let people = chosen.entry(topic_id).or_default();
+        if people.len() < PARTICIPANTS {
+            people.push(user_id);
+        }
+    }
+    let mut ids: Vec<i64> = chosen.values().flatten().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let people: HashMap<i64, Author> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select(author_columns())
+        .load::<AuthorRow>(c)?
+        .into_iter()
+        .map(|row| (row.0, author(row)))
+        .collect();
+    Ok(chosen
+        .into_iter()
+        .map(|(topic, users)| {
+            (
+                topic,
+                users.iter().filter_map(|u| people.get(u).cloned()).collect(),
+            )
+        })
+        .collect())
+}
+
+/// Cards for topics loaded with their author and category (three more queries: tags and
+/// participants).
 pub fn cards(c: &mut AnyConnection, rows: Vec<TopicRow>) -> Result<Vec<TopicCard>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|(t, _, _)| t.id).collect();
     let mut tags = tags_of(c, &ids)?;
+    let mut participants = participants_of(c, &ids)?;
     Ok(rows
         .into_iter()
         .map(|(t, a, (cid, cslug, cname, ckind))| TopicCard {
             tags: tags.remove(&t.id).unwrap_or_default(),
+            participants: participants.remove(&t.id).unwrap_or_default(),
             category: CategoryRef {
                 id: cid,
                 slug: cslug,

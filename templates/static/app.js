@@ -1,4 +1,21 @@
 // Parley: small enhancements; every page works without this file.
+document.documentElement.classList.add("js");
+
+// On a phone the header's search and menu fold behind their buttons; one open at a time.
+if (window.matchMedia("(max-width: 600px)").matches) {
+  const parts = document.querySelectorAll("details[data-phone-closed]");
+  parts.forEach((d) => {
+    d.open = false;
+    d.addEventListener("toggle", () => {
+      if (!d.open) return;
+      parts.forEach((other) => {
+        if (other !== d) other.open = false;
+      });
+      const field = d.querySelector("input[type=search]");
+      if (field) field.focus();
+    });
+  });
+}
 document.addEventListener("submit", (event) => {
   const button = event.submitter;
   const question = button && button.dataset.confirm;
@@ -270,4 +287,102 @@ document.addEventListener("keydown", (event) => {
       window.location.assign(next.href);
     }
   }
+});
+
+// The composer: a small markdown toolbar, the draft kept in this browser until it is
+// posted, and images pasted or dropped into the text uploaded and linked where the
+// cursor is. Without JavaScript the text box works as it is.
+async function uploadInto(area, file) {
+  const data = new FormData();
+  data.append("file", file);
+  const res = await fetch("/api/v1/uploads", { method: "POST", headers: { "X-CSRF-Token": csrfToken() }, body: data });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    window.alert(body.detail || "The file could not be attached.");
+    return;
+  }
+  const at = area.selectionStart || area.value.length;
+  area.value = area.value.slice(0, at) + body.markdown + "\n" + area.value.slice(at);
+  area.dispatchEvent(new Event("input"));
+}
+
+function wrapSelection(area, before, after, placeholder) {
+  const [start, end] = [area.selectionStart, area.selectionEnd];
+  const chosen = area.value.slice(start, end) || placeholder;
+  area.value = area.value.slice(0, start) + before + chosen + after + area.value.slice(end);
+  area.focus();
+  area.setSelectionRange(start + before.length, start + before.length + chosen.length);
+  area.dispatchEvent(new Event("input"));
+}
+
+function prefixLines(area, prefix) {
+  const start = area.value.lastIndexOf("\n", area.selectionStart - 1) + 1;
+  const end = area.selectionEnd;
+  const lines = area.value.slice(start, end).split("\n").map((l) => prefix + l).join("\n");
+  area.value = area.value.slice(0, start) + lines + area.value.slice(end);
+  area.focus();
+  area.dispatchEvent(new Event("input"));
+}
+
+document.querySelectorAll("textarea[data-uploads]").forEach((area) => {
+  const bar = document.createElement("div");
+  bar.className = "toolbar";
+  bar.setAttribute("role", "toolbar");
+  bar.setAttribute("aria-label", "Formatting");
+  const tools = [
+    ["Bold", () => wrapSelection(area, "**", "**", "bold text")],
+    ["Italic", () => wrapSelection(area, "_", "_", "italic text")],
+    ["Code", () => wrapSelection(area, "`", "`", "code")],
+    ["Link", () => wrapSelection(area, "[", "](https://)", "link text")],
+    ["List", () => prefixLines(area, "- ")],
+    ["Quote", () => prefixLines(area, "> ")],
+  ];
+  for (const [name, act] of tools) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "small secondary";
+    button.textContent = name;
+    button.addEventListener("click", act);
+    bar.appendChild(button);
+  }
+  area.parentNode.insertBefore(bar, area);
+
+  // The draft: kept per page and box, put back when the box comes back empty.
+  const key = `parley-draft:${window.location.pathname}:${area.id}`;
+  try {
+    const kept = window.localStorage.getItem(key);
+    if (kept && !area.value.trim()) {
+      area.value = kept;
+      area.dispatchEvent(new Event("input"));
+      const note = document.createElement("p");
+      note.className = "hint";
+      note.textContent = "Your draft from before is back; it stays in this browser until you post it.";
+      bar.after(note);
+    }
+    let timer = null;
+    area.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (area.value.trim()) window.localStorage.setItem(key, area.value);
+        else window.localStorage.removeItem(key);
+      }, 400);
+    });
+    if (area.form) area.form.addEventListener("submit", () => window.localStorage.removeItem(key));
+  } catch (_) {
+    /* No storage (a private window): no draft kept. */
+  }
+
+  area.addEventListener("paste", (event) => {
+    const files = [...(event.clipboardData ? event.clipboardData.files : [])];
+    if (!files.length) return;
+    event.preventDefault();
+    files.forEach((f) => uploadInto(area, f));
+  });
+  area.addEventListener("dragover", (event) => event.preventDefault());
+  area.addEventListener("drop", (event) => {
+    const files = [...(event.dataTransfer ? event.dataTransfer.files : [])];
+    if (!files.length) return;
+    event.preventDefault();
+    files.forEach((f) => uploadInto(area, f));
+  });
 });

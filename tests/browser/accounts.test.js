@@ -221,4 +221,33 @@ flow('the home page lists the latest and unanswered topics; a member picks a tim
   homeAndTimeZone(run, { js: true }));
 flow('the home page and the time zone with JavaScript off', (run) => homeAndTimeZone(run, { js: false }));
 
+// On a phone the header is one row: the name, a search button and a Menu button, each
+// opening a panel under it; without JavaScript it shows everything, wrapped.
+flow('the header on a phone folds search and menu behind buttons', async (run) => {
+  const phone = { width: 390, height: 844 };
+  const page = await run.open('bob', { viewport: phone });
+  await run.goto(page, '/');
+  const header = await page.getByRole('banner').boundingBox();
+  assert.ok(header.height < 80, `the header is one row on a phone: ${header.height}px`);
+  const notifications = page.getByRole('banner').getByRole('link', { name: /^Notifications/ });
+  assert.equal(await notifications.isVisible(), false, 'the menu is folded');
+  await page.locator('.menu-part > summary').click();
+  await notifications.waitFor();
+  const target = await notifications.boundingBox();
+  assert.ok(target.height >= 44, `menu links are at least 44px tall: ${target.height}`);
+  await page.locator('.search-part > summary').click();
+  const field = page.getByRole('searchbox', { name: 'Search the community' });
+  await field.waitFor();
+  assert.equal(await notifications.isVisible(), false, 'one panel at a time');
+  await field.fill('export timeout');
+  await run.navigates(page, () => field.press('Enter'));
+  await run.checkPage(page);
+  assert.equal(new URL(page.url()).pathname, '/search', 'the search goes through');
+
+  const plain = await run.open('bob', { viewport: phone, js: false });
+  await run.goto(plain, '/');
+  await plain.getByRole('searchbox', { name: 'Search the community' }).waitFor();
+  await plain.getByRole('banner').getByRole('link', { name: /^Notifications/ }).waitFor();
+});
+
 phonePass();

@@ -97,6 +97,8 @@ async function voteIdea(run, { js }) {
   await openTopic(run, alice, 'Ideas & Feature Requests', title);
   const count = alice.locator('.idea-votes');
   const before = Number((await count.innerText()).trim());
+  assert.equal(await alice.locator('article.post').first().getByRole('button', { name: 'Vote up' }).count(), 0,
+    'an idea is voted on as an idea: its opening post has no vote buttons of its own');
   if (js) {
     await alice.evaluate(() => {
       window.sameDocument = true;
@@ -116,6 +118,34 @@ async function voteIdea(run, { js }) {
   await openTopic(run, bob, 'Ideas & Feature Requests', title);
   assert.equal(Number((await bob.locator('.idea-votes').innerText()).trim()), before + 1);
 }
+
+// The composer: a toolbar that writes markdown, and a draft kept in this browser until
+// it is posted.
+flow('the reply box formats with its toolbar and keeps a draft until it is posted', async (run) => {
+  const tag = unique();
+  const alice = await run.open('alice');
+  const title = `Agent stops after the nightly backup ${tag}`;
+  const topic = await askQuestion(run, alice, { title, body: 'The agent stops every night at 02:10, right after the backup.' });
+  const bob = await run.open('bob');
+  await run.goto(bob, topic);
+  const box = bob.getByRole('textbox', { name: 'Reply' });
+  await box.fill('Check the backup script: ');
+  await box.press('End');
+  await bob.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name: 'Bold' }).click();
+  assert.match(await box.inputValue(), /Check the backup script: \*\*bold text\*\*/, 'Bold wraps a placeholder at the cursor');
+  await box.fill(`Does the backup stop the agent's service first? ${tag}`);
+  await bob.waitForTimeout(600);
+  await run.goto(bob, '/');
+  await run.goto(bob, topic);
+  assert.equal(await box.inputValue(), `Does the backup stop the agent's service first? ${tag}`, 'the draft comes back');
+  await bob.getByText('Your draft from before is back').waitFor();
+  await run.checkPage(bob);
+  await run.clickAndWait(bob, bob.getByRole('button', { name: 'Post', exact: true }));
+  await run.checkPage(bob);
+  await bob.locator('article.post', { hasText: `Does the backup stop the agent's service first? ${tag}` }).first().waitFor();
+  await run.goto(bob, topic);
+  assert.equal(await box.inputValue(), '', 'once posted, the draft is gone');
+});
 
 flow('vote for an idea without a reload', (run) => voteIdea(run, { js: true }));
 flow('vote for an idea with JavaScript off', (run) => voteIdea(run, { js: false }));

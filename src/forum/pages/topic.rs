@@ -39,7 +39,11 @@ pub(super) struct TopicView<'a> {
     can_reply: bool,
     can_moderate: bool,
     opening_html: String,
+    /// The accepted answer in full, when it is not among this page's replies.
     accepted_html: Option<String>,
+    /// The accepted answer among this page's replies: its id and author, for the link
+    /// under the question.
+    accepted_here: Option<(i64, &'a str)>,
     replies_html: &'static str,
     similar: &'a [crate::search::service::SuggestionView],
     reply: String,
@@ -103,6 +107,9 @@ pub(super) async fn topic_page(
     let staff = user.is_staff();
     let opening = page.opening()?;
     let accepted = page.accepted();
+    // Shown once: in place among the replies when it is on this page (the question
+    // links to it), else in full under the question.
+    let accepted_here = accepted.filter(|i| page.replies().any(|r| r == *i));
     let bits = |i: Option<usize>| i.map_or(0, |i| cache::reader_bits(&page.mine[i], staff));
     let key = (
         data.generation,
@@ -139,7 +146,14 @@ pub(super) async fn topic_page(
                 can_reply: page.can_reply,
                 can_moderate: page.can_moderate,
                 opening_html: post(opening, false)?,
-                accepted_html: accepted.map(|i| post(i, true)).transpose()?,
+                accepted_html: accepted
+                    .filter(|_| accepted_here.is_none())
+                    .map(|i| post(i, true))
+                    .transpose()?,
+                accepted_here: accepted_here.map(|i| {
+                    let p = &page.data.posts[i].0;
+                    (p.id, p.author.display_name.as_str())
+                }),
                 replies_html: REPLIES_MARK,
                 similar: &similar,
                 reply: draft.body.clone(),
@@ -167,7 +181,16 @@ pub(super) async fn topic_page(
     };
     let replies = page
         .replies()
-        .map(|i| post_fragment(&state.templates, &state.topic_cache, staff, &page, i, false))
+        .map(|i| {
+            post_fragment(
+                &state.templates,
+                &state.topic_cache,
+                staff,
+                &page,
+                i,
+                Some(i) == accepted_here,
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     // The layout (header, notices) is rendered per request around a mark where the
     // body goes; the body and the replies are copied in once, with the reader's CSRF

@@ -32,6 +32,13 @@ pub async fn vote(db: &Db, user: &AuthUser, post_id: i64, value: i32) -> Result<
         if post.user_id == user_id {
             return Err(AppError::forbidden("You cannot vote on your own post."));
         }
+        // One vote mechanism per kind of topic: an idea is voted on as an idea.
+        if post.number == 1 && kind_of_topic(c, &topic)? == Kind::Ideas {
+            return Err(AppError::Conflict(format!(
+                "Vote for the idea itself (PUT /api/v1/topics/{}/vote, or its Vote button); its opening post takes no separate vote.",
+                topic.id
+            )));
+        }
         let old: i32 = post_votes::table
             .find((post_id, user_id))
             .select(post_votes::value)

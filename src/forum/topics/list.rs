@@ -75,7 +75,8 @@ pub(super) fn parse_cursor(sort: Sort, raw: &str) -> Result<Cursor, AppError> {
     }
 }
 
-/// Lists topics (two queries: the topics with authors and categories, then tags).
+/// Lists topics (four queries: the topics with authors and categories, then tags, and
+/// participants in two).
 pub async fn list(db: &Db, user: &AuthUser, query: TopicQuery) -> Result<TopicList, AppError> {
     require_read(user)?;
     let sort = match query.sort.as_deref().unwrap_or("latest") {

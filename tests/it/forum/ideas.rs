@@ -29,6 +29,37 @@ async fn ideas_votes_statuses_merges_and_roadmap() {
     assert_eq!(vote(&cy, export, 1).await.1["votes"], 1);
     assert_eq!(vote(&cy, export, 0).await.1["votes"], 0, "votes toggle off");
     assert_eq!(vote(&cy, export, 2).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // One vote mechanism per kind of topic: an idea's opening post takes no vote of its
+    // own, through the API or on the page; replies to an idea still do.
+    let page = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/api/v1/topics/{dark}"),
+            Some(&bo),
+            None,
+        )
+        .await;
+    let opening = page["opening"]["id"].as_i64().unwrap();
+    assert_eq!(page["opening"]["can_vote"], false, "{page}");
+    let (status, problem) = put_vote(&app, bo.clone(), format!("/api/v1/posts/{opening}/vote"), 1).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Vote for the idea itself")
+    );
+    let (_, answer) = reply(&app, &cy, dark, "A dark mode would also save battery on laptops.").await;
+    let (status, _) = put_vote(
+        &app,
+        bo.clone(),
+        format!("/api/v1/posts/{}/vote", answer["id"]),
+        1,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "a reply to an idea is voted on as before");
     app.expect(
         StatusCode::OK,
         Method::PUT,
