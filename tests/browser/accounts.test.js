@@ -238,7 +238,7 @@ flow('the header on a phone folds search and menu behind buttons', async (run) =
   await page.locator('.search-part > summary').click();
   const field = page.getByRole('searchbox', { name: 'Search the community' });
   await field.waitFor();
-  assert.equal(await notifications.isVisible(), false, 'one panel at a time');
+  await notifications.waitFor({ state: 'hidden', timeout: 2000 }); // one panel at a time
   await field.fill('export timeout');
   await run.navigates(page, () => field.press('Enter'));
   await run.checkPage(page);

@@ -21,6 +21,8 @@ async function shoot(run, page, name) {
   await run.checkPage(page);
   for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.setViewportSize(viewport);
+    // Loaded again at this size, as a phone would load it (the header folds on load).
+    await page.reload();
     const file = path.join(out, `${name}-${size}.png`);
     await page.screenshot({ path: file, fullPage: false });
     assert.ok(fs.statSync(file).size > 1000, `${file} holds a picture`);
