@@ -1,10 +1,6 @@
 //! Account pages: signup, sign-in and out, verification, password reset, the account
 //! page with password change and API tokens.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
-
 use super::service::{self, LinkProblem, SignupInput};
 use super::sessions;
 use crate::app::AppState;
@@ -14,6 +10,13 @@ use crate::error::{AppError, FieldErrors};
 use crate::web::page::see_other;
 use crate::web::session::{SESSION_COOKIE, clear_session_cookie, session_cookie};
 use crate::web::{CurrentUser, PageCtx, client_ip, safe_next};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+mod own;
+
+use own::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/signup", web::get().to(signup_form))
@@ -299,142 +302,5 @@ async fn reset(
         Ok(Ok(user)) => signed_in_redirect(&state, user.id, user.session_epoch, "/?notice=password_reset"),
         Ok(Err(problem)) => link_failed(&ctx, "reset", problem),
         Err(e) => form_again(&ctx, "accounts/reset.html", form, e),
-    }
-}
-
-#[derive(Serialize)]
-struct AccountPage {
-    tokens: Vec<ApiToken>,
-    /// Every time zone a person may choose, by IANA name.
-    zones: Vec<&'static str>,
-    /// A token just created, shown this once.
-    new_token: Option<String>,
-    errors: FieldErrors,
-}
-
-async fn account_page(
-    db: &Db,
-    ctx: &PageCtx,
-    user: &CurrentUser,
-    status: StatusCode,
-    new_token: Option<String>,
-    errors: FieldErrors,
-) -> Result<HttpResponse, AppError> {
-    let tokens = service::list_api_tokens(db, user.id).await?;
-    ctx.render_status(
-        status,
-        "accounts/account.html",
-        &AccountPage {
-            tokens,
-            zones: service::time_zones(),
-            new_token,
-            errors,
-        },
-    )
-}
-
-async fn account(
-    state: web::Data<AppState>,
-    ctx: PageCtx,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    account_page(&state.db, &ctx, &user, StatusCode::OK, None, FieldErrors::new()).await
-}
-
-#[derive(Deserialize)]
-struct PasswordForm {
-    #[serde(default)]
-    current_password: String,
-    #[serde(default)]
-    new_password: String,
-}
-
-/// The account page after a form: a new token to show once, or the form's field
-/// messages with a 422.
-async fn account_after(
-    db: &Db,
-    ctx: &PageCtx,
-    user: &CurrentUser,
-    outcome: Result<Option<String>, AppError>,
-) -> Result<HttpResponse, AppError> {
-    match outcome {
-        Ok(new_token) => account_page(db, ctx, user, StatusCode::OK, new_token, FieldErrors::new()).await,
-        Err(AppError::Invalid { fields, .. }) => {
-            account_page(db, ctx, user, StatusCode::UNPROCESSABLE_ENTITY, None, fields).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-async fn change_password(
-    state: web::Data<AppState>,
-    ctx: PageCtx,
-    user: CurrentUser,
-    form: web::Form<PasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    match service::change_password(
-        &state.db,
-        &state.settings,
-        &user,
-        &form.current_password,
-        &form.new_password,
-    )
-    .await
-    {
-        Ok(epoch) => signed_in_redirect(&state, user.id, epoch, "/account?notice=password_changed"),
-        Err(e) => account_after(&state.db, &ctx, &user, Err(e)).await,
-    }
-}
-
-async fn end_sessions(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    sessions::end_all_sessions(&state.db, user.id).await?;
-    let mut res = see_other("/login?notice=signed_out_everywhere");
-    res.add_cookie(&clear_session_cookie(&state.settings))
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(res)
-}
-
-#[derive(Deserialize)]
-struct NewTokenForm {
-    #[serde(default)]
-    name: String,
-}
-
-async fn create_token(
-    state: web::Data<AppState>,
-    ctx: PageCtx,
-    user: CurrentUser,
-    form: web::Form<NewTokenForm>,
-) -> Result<HttpResponse, AppError> {
-    let issued = service::create_api_token(&state.db, &user, &form.name).await;
-    account_after(&state.db, &ctx, &user, issued.map(|i| Some(i.token))).await
-}
-
-async fn revoke_token(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    service::revoke_api_token(&state.db, user.id, path.into_inner()).await?;
-    Ok(see_other("/account?notice=token_revoked"))
-}
-
-#[derive(Deserialize)]
-struct TimeZoneForm {
-    #[serde(default)]
-    time_zone: String,
-}
-
-/// Sets the time zone the account's pages show times in.
-async fn set_time_zone(
-    state: web::Data<AppState>,
-    ctx: PageCtx,
-    user: CurrentUser,
-    form: web::Form<TimeZoneForm>,
-) -> Result<HttpResponse, AppError> {
-    let outcome = service::set_time_zone(&state.db, &user, Some(&form.time_zone)).await;
-    match outcome {
-        Ok(_) => Ok(see_other("/account?notice=saved")),
-        Err(e) => account_after(&state.db, &ctx, &user, Err(e)).await,
     }
 }

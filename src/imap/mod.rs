@@ -11,15 +11,6 @@
 //! database (60 s, renewed while it reads); other nodes wait, and take over within a
 //! lease when it stops.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use anyhow::Context;
-use diesel::prelude::*;
-use futures_util::TryStreamExt;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
-
 use crate::app::AppState;
 use crate::config::Settings;
 use crate::config::{ImapSettings, ImapTls};
@@ -30,18 +21,35 @@ use crate::error::AppError;
 use crate::files::FileStore;
 use crate::mail::MailContext;
 use crate::node::Node;
+use anyhow::Context;
+use diesel::prelude::*;
+use futures_util::TryStreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+mod connection;
+mod lease;
+
+pub use connection::*;
+use lease::*;
 
 /// How long a reader holds the mailbox without renewing its lease.
 const LEASE: Duration = Duration::from_secs(60);
+
 /// How long one IDLE waits before the lease is renewed and the folder read again.
 const IDLE: Duration = Duration::from_secs(20);
+
 /// The longest any one exchange with the server may take.
 const EXCHANGE: Duration = Duration::from_secs(60);
+
 /// Longest wait between tries when the server cannot be reached.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// A byte stream to the server, plain or TLS.
 trait Io: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
 
 type Session = async_imap::Session<Box<dyn Io>>;
@@ -55,103 +63,6 @@ pub struct Pass {
     pub refused: usize,
     /// Whether another reader held the mailbox, so nothing was read.
     pub busy: bool,
-}
-
-/// What was being done, and to which mailbox, for the log.
-fn context(imap: &ImapSettings, what: &str) -> String {
-    format!("{what} {}", imap.describe())
-}
-
-async fn within<T>(what: &str, f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
-    tokio::time::timeout(EXCHANGE, f)
-        .await
-        .map_err(|_| anyhow::anyhow!("{what}: no answer within {} s", EXCHANGE.as_secs()))?
-}
-
-/// What the server offers beyond plain IMAP, asked once per connection.
-#[derive(Debug, Clone, Copy)]
-struct Can {
-    idle: bool,
-    move_: bool,
-}
-
-/// Connects and signs in; the folder is selected, and the two folders messages go to
-/// exist.
-async fn open(imap: &ImapSettings) -> anyhow::Result<(Session, Can)> {
-    within("connecting", async {
-        let tcp = TcpStream::connect((imap.host.as_str(), imap.port))
-            .await
-            .with_context(|| format!("connecting to {}:{}", imap.host, imap.port))?;
-        let stream: Box<dyn Io> = match imap.tls {
-            ImapTls::Tls => Box::new(tls(imap, tcp).await?),
-            ImapTls::None => Box::new(tcp),
-            ImapTls::StartTls => {
-                let mut client = async_imap::Client::new(tcp);
-                client.read_response().await.context("reading the greeting")?;
-                client
-                    .run_command_and_check_ok("STARTTLS", None)
-                    .await
-                    .context("the server refused STARTTLS")?;
-                Box::new(tls(imap, client.into_inner()).await?)
-            }
-        };
-        let mut client = async_imap::Client::new(stream);
-        if imap.tls != ImapTls::StartTls {
-            client.read_response().await.context("reading the greeting")?;
-        }
-        let mut session = client
-            .login(&imap.username, imap.password.expose())
-            .await
-            .map_err(|(e, _)| anyhow::anyhow!("signing in as {}: {e}", imap.username))?;
-        for folder in [&imap.processed_folder, &imap.refused_folder] {
-            // Made once; "already exists" is the answer every later time.
-            let _ = session.create(folder).await;
-        }
-        let capabilities = session
-            .capabilities()
-            .await
-            .context("asking the server's capabilities")?;
-        let can = Can {
-            idle: capabilities.has_str("IDLE"),
-            move_: capabilities.has_str("MOVE"),
-        };
-        session
-            .select(&imap.folder)
-            .await
-            .with_context(|| format!("opening the folder {}", imap.folder))?;
-        Ok((session, can))
-    })
-    .await
-}
-
-/// TLS over `tcp`, the server's certificate checked against the public authorities and
-/// the private one of `PARLEY_IMAP_CA_FILE`.
-async fn tls(
-    imap: &ImapSettings,
-    tcp: TcpStream,
-) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    use rustls::pki_types::pem::PemObject;
-    let host = imap.host.as_str();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = &imap.ca_file {
-        let read = || format!("reading the certificates of {}", path.display());
-        for cert in rustls::pki_types::CertificateDer::pem_file_iter(path).with_context(read)? {
-            roots.add(cert.with_context(read)?).with_context(read)?;
-        }
-    }
-    let config =
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .context("TLS settings")?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from(host.to_string())
-        .with_context(|| format!("{host} is not a server name"))?;
-    tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .with_context(|| format!("TLS with {host}"))
 }
 
 /// Takes in every message in the folder, oldest first, each moved once its outcome is
@@ -266,58 +177,6 @@ async fn move_to(session: &mut Session, uid: u32, folder: &str, can_move: bool) 
     Ok(())
 }
 
-/// Takes or renews the mailbox's lease for this node; false when another node holds it.
-async fn renew(db: &Db, node: &Node, imap: &ImapSettings) -> Result<bool, AppError> {
-    let mailbox = imap.describe();
-    let me = node.claims();
-    db.write(move |c| {
-        let at = now();
-        let until = at + chrono::Duration::from_std(LEASE).unwrap_or_default();
-        crate::with_backend!(c, |c| diesel::insert_into(mailbox_readers::table)
-            .values((
-                mailbox_readers::mailbox.eq(&mailbox),
-                mailbox_readers::holder.eq(&me),
-                mailbox_readers::lease_until.eq(until),
-            ))
-            .on_conflict(mailbox_readers::mailbox)
-            .do_nothing()
-            .execute(c))?;
-        let held = diesel::update(
-            mailbox_readers::table
-                .filter(mailbox_readers::mailbox.eq(&mailbox))
-                .filter(
-                    mailbox_readers::holder
-                        .eq(&me)
-                        .or(mailbox_readers::lease_until.lt(at)),
-                ),
-        )
-        .set((
-            mailbox_readers::holder.eq(&me),
-            mailbox_readers::lease_until.eq(until),
-        ))
-        .execute(c)?;
-        Ok(held == 1)
-    })
-    .await
-}
-
-/// Gives the lease up, so that another node may read at once.
-async fn release(db: &Db, node: &Node, imap: &ImapSettings) {
-    let mailbox = imap.describe();
-    let me = node.claims();
-    let _ = db
-        .write(move |c| {
-            diesel::delete(
-                mailbox_readers::table
-                    .filter(mailbox_readers::mailbox.eq(&mailbox))
-                    .filter(mailbox_readers::holder.eq(&me)),
-            )
-            .execute(c)?;
-            Ok(())
-        })
-        .await;
-}
-
 /// Reads the mailbox once (`parley mail fetch`): nothing when another reader holds it.
 pub async fn fetch_once(
     db: &Db,
@@ -420,11 +279,4 @@ async fn watch(
             within("keeping the connection", async { Ok(session.noop().await?) }).await?;
         }
     }
-}
-
-/// Signs in and opens the folder, for `check-config`.
-pub async fn check(imap: &ImapSettings) -> anyhow::Result<()> {
-    let (mut session, _) = open(imap).await?;
-    let _ = within("signing out", async { Ok(session.logout().await?) }).await;
-    Ok(())
 }
