@@ -26,8 +26,8 @@ impl Templates {
         tera.autoescape_on(vec![".html"]);
         tera.add_raw_templates(files)
             .map_err(|e| anyhow::anyhow!("compiling templates: {e:?}"))?;
-        tera.register_filter("datetime", When);
-        tera.register_filter("clock", Clock);
+        tera.register_filter("datetime", TimeShown::Ago);
+        tera.register_filter("clock", TimeShown::Clock);
         tera.register_filter("avatar", Avatar);
         tera.register_filter("filesize", filesize);
         tera.register_filter("minutes", minutes);
@@ -66,47 +66,34 @@ fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
     }
 }
 
-/// `{{ t | datetime }}`: a stored UTC time as a `<time>` element that says how long ago
-/// (or how soon) it is, with the absolute time on hover. The text is right when the page
-/// is rendered; `app.js` keeps it right in pages kept longer (the topic-page cache) and
-/// shows the hover text in the reader's time zone (their setting, else the browser's).
-struct When;
-
-impl tera::Filter for When {
-    fn filter(&self, value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-        let raw = value.as_str().unwrap_or_default();
-        let Some(t) = super::time::parse(raw) else {
-            return Ok(tera::Value::String(tera::escape_html(raw)));
-        };
-        let now = chrono::Utc::now().naive_utc();
-        Ok(tera::Value::String(format!(
-            r#"<time datetime="{}" title="{}" data-when>{}</time>"#,
-            t.format("%Y-%m-%dT%H:%M:%SZ"),
-            t.format("%Y-%m-%d %H:%M UTC"),
-            super::time::relative(t, now),
-        )))
-    }
-
-    fn is_safe(&self) -> bool {
-        true
-    }
+/// `{{ t | datetime }}` and `{{ t | clock }}`: a stored UTC time as a `<time>` element
+/// with the absolute time on hover. `datetime` says how long ago (or how soon) it is,
+/// right when the page is rendered; `clock` gives a day and a time of day ("Tue 14:00
+/// UTC"), for due times. `app.js` keeps both right in pages kept longer (the topic-page
+/// cache) and shows them in the reader's time zone (their setting, else the browser's).
+#[derive(Clone, Copy)]
+enum TimeShown {
+    Ago,
+    Clock,
 }
 
-/// `{{ t | clock }}`: a stored UTC time as a day and a time of day ("Tue 14:00 UTC"),
-/// for due times; `app.js` shows it in the reader's time zone.
-struct Clock;
-
-impl tera::Filter for Clock {
+impl tera::Filter for TimeShown {
     fn filter(&self, value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
         let raw = value.as_str().unwrap_or_default();
         let Some(t) = super::time::parse(raw) else {
             return Ok(tera::Value::String(tera::escape_html(raw)));
         };
+        let (mark, text) = match self {
+            Self::Ago => (
+                "data-when",
+                super::time::relative(t, chrono::Utc::now().naive_utc()),
+            ),
+            Self::Clock => ("data-clock", t.format("%a %H:%M UTC").to_string()),
+        };
         Ok(tera::Value::String(format!(
-            r#"<time datetime="{}" title="{}" data-clock>{}</time>"#,
-            t.format("%Y-%m-%dT%H:%M:%SZ"),
+            r#"<time datetime="{}" title="{}" {mark}>{text}</time>"#,
+            super::time::rfc3339(&t),
             t.format("%Y-%m-%d %H:%M UTC"),
-            t.format("%a %H:%M UTC"),
         )))
     }
 
@@ -233,7 +220,7 @@ mod tests {
     fn times_and_avatars_render_as_elements_and_escape_names() {
         use tera::Filter;
         let none = HashMap::new();
-        let when = When
+        let when = TimeShown::Ago
             .filter(&tera::Value::from("2026-12-01T09:30:00Z"), &none)
             .expect("when");
         let when = when.as_str().unwrap_or_default();

@@ -6,7 +6,7 @@ use super::*;
 pub(super) struct AccountPage {
     pub(super) tokens: Vec<ApiToken>,
     /// Every time zone a person may choose, by IANA name.
-    pub(super) zones: Vec<&'static str>,
+    pub(super) zones: &'static [&'static str],
     /// A token just created, shown this once.
     pub(super) new_token: Option<String>,
     pub(super) errors: FieldErrors,

@@ -236,9 +236,13 @@ pub async fn set_time_zone(db: &Db, user: &AuthUser, zone: Option<&str>) -> Resu
     Ok(zone)
 }
 
-/// Every time zone a person may choose, by IANA name, in alphabetical order.
-pub fn time_zones() -> Vec<&'static str> {
-    let mut zones: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
-    zones.sort_unstable();
-    zones
+/// Every time zone a person may choose, by IANA name, in alphabetical order (sorted
+/// once, at the first account page).
+pub fn time_zones() -> &'static [&'static str] {
+    static ZONES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut zones: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+        zones.sort_unstable();
+        zones
+    });
+    &ZONES
 }
