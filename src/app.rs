@@ -40,6 +40,8 @@ pub struct AppState {
     pub mailing: crate::mail::MailContext,
     /// Sends mail a person waits for at once (see [`crate::outbox::Postman`]).
     pub postman: crate::outbox::Postman,
+    /// Topic views counted on this node, written every few seconds.
+    pub views: std::sync::Arc<crate::forum::counting::ViewCounter>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
                 settings.embedding_model.clone(),
             )),
             sessions: Default::default(),
+            views: Default::default(),
             category_index: crate::db::Memo::new(std::time::Duration::from_secs(1)),
             node,
             unavailable: crate::error::LogThrottle::new(std::time::Duration::from_secs(60)),

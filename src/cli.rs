@@ -77,7 +77,11 @@ async fn run_serve(settings: &mut Settings) -> anyhow::Result<()> {
     );
     println!("Parley is serving at {}", settings.base_url);
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    serve(state, listener, workers)?.await?;
+    serve(state.clone(), listener, workers)?.await?;
+    // Views counted since the last write are kept across a clean stop.
+    if let Err(e) = state.views.flush(&state.db).await {
+        tracing::warn!(error = ?e, "writing topic views at stop");
+    }
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The background jobs, each started here and owning its loop: the search indexer and
 //! the meaning backfill (threads of their own), the mail outbox sender, notification
-//! digests, the IMAP mailbox reader, archiving closed tickets, SLA alerts, and pruning
-//! the rate limiter. Status-page subscriptions are mailed through the outbox.
+//! digests, the IMAP mailbox reader, archiving closed tickets, SLA alerts, writing topic views,
+//! and pruning the rate limiter. Status-page subscriptions are mailed through the outbox.
 
 use std::time::Duration;
 
@@ -23,6 +23,7 @@ pub fn start(state: &web::Data<AppState>) -> anyhow::Result<()> {
     }
     crate::notify::mail::start(state.db.clone(), state.mailing.clone());
     crate::imap::start(state.clone());
+    crate::forum::counting::ViewCounter::start(state.views.clone(), state.db.clone());
     let archiving = state.clone();
     actix_web::rt::spawn(async move {
         let after = chrono::Duration::days(archiving.settings.archive_after_days as i64);

@@ -15,6 +15,8 @@ crate::api_routes! {
     delete "/api/v1/auth/token" => revoke_token,
     get "/api/v1/me" => me,
     put "/api/v1/me/time-zone" => set_time_zone,
+    put "/api/v1/me/picture" => set_picture,
+    delete "/api/v1/me/picture" => remove_picture,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -144,5 +146,51 @@ async fn set_time_zone(
     let zone = service::set_time_zone(&state.db, &user, body.time_zone.as_deref()).await?;
     let mut shown = UserResource::from(&*user.user);
     shown.time_zone = zone;
+    Ok(HttpResponse::Ok().json(shown))
+}
+
+/// The multipart form of a picture, for the API document.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "documents the multipart form `set_picture` reads")]
+struct PictureForm {
+    /// A PNG, JPEG, GIF or WebP image up to 10 MiB.
+    #[schema(value_type = String, format = Binary)]
+    picture: Vec<u8>,
+}
+
+/// `PUT /api/v1/me/picture`: multipart `picture`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/picture",
+    tag = "accounts",
+    summary = "Sets the user's picture: its middle square, 192 pixels wide.",
+    request_body(content = PictureForm, content_type = "multipart/form-data", description = "The image"),
+    responses((status = 200, description = "The user, with the picture's address", body = UserResource))
+)]
+async fn set_picture(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    crate::forum::check_post_rate(&state.limiter, &user)?;
+    let uploaded = super::pictures::read_form(form).await?;
+    let url = super::pictures::set(&state.db, &state.files, user.id, uploaded).await?;
+    let mut shown = UserResource::from(&*user.user);
+    shown.avatar = Some(url);
+    Ok(HttpResponse::Ok().json(shown))
+}
+
+/// `DELETE /api/v1/me/picture`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/picture",
+    tag = "accounts",
+    summary = "Removes the user's picture: their initials are shown again.",
+    responses((status = 200, description = "The user, without a picture", body = UserResource))
+)]
+async fn remove_picture(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    super::pictures::remove(&state.db, user.id).await?;
+    let mut shown = UserResource::from(&*user.user);
+    shown.avatar = None;
     Ok(HttpResponse::Ok().json(shown))
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod domains;
 pub mod pages;
 pub mod password;
+pub mod pictures;
 pub mod service;
 pub mod sessions;
 
@@ -62,6 +63,8 @@ pub struct UserResource {
     pub verified: bool,
     /// The time zone the user's pages show times in (IANA name); null: the browser's.
     pub time_zone: Option<String>,
+    /// The address of the user's own picture; null: an initials avatar.
+    pub avatar: Option<String>,
 }
 
 impl From<&AuthUser> for UserResource {
@@ -83,6 +86,7 @@ impl From<&AuthUser> for UserResource {
             authorized_contact: u.authorized_contact,
             verified: u.verified,
             time_zone: u.time_zone.clone(),
+            avatar: u.avatar.clone(),
         }
     }
 }

@@ -65,6 +65,8 @@ pub struct User {
     pub unread_notifications: i64,
     /// The person's time zone (IANA name) for the times pages show; none: the browser's.
     pub time_zone: Option<String>,
+    /// The SHA-256 of the person's own picture in the file store; none: initials.
+    pub avatar_sha256: Option<String>,
 }
 
 /// A new user account.
@@ -186,6 +188,8 @@ pub struct Topic {
     /// Counts changes to the topic and its posts; cached pages compare it.
     #[serde(skip)]
     pub revision: i64,
+    /// Times read, once per reader and hour (added every few seconds).
+    pub views: i64,
 }
 
 /// A new topic.

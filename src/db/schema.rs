@@ -38,6 +38,7 @@ diesel::table! {
         digest_sent_at -> Nullable<Timestamp>,
         unread_notifications -> BigInt,
         time_zone -> Nullable<Text>,
+        avatar_sha256 -> Nullable<Text>,
     }
 }
 
@@ -110,6 +111,7 @@ diesel::table! {
         response_user_id -> Nullable<BigInt>,
         status_changed_at -> Nullable<Timestamp>,
         revision -> BigInt,
+        views -> BigInt,
     }
 }
 

@@ -76,8 +76,9 @@ pub type FragmentKey = (i64, u64, u8, u8);
 
 /// A topic page's body for one kind of reader: the [`PageData::generation`], whether
 /// the reader is staff, may reply, has a verified address and voted for the idea, and
-/// the reader's buttons on the opening post and on the accepted answer.
-pub type BodyKey = (u64, bool, bool, bool, bool, u8, u8);
+/// the reader's buttons on the opening post and on the accepted answer, and whether
+/// the reader may escalate the question.
+pub type BodyKey = (u64, bool, bool, bool, bool, u8, u8, bool);
 
 /// A rendered topic body, cut where the replies go.
 #[derive(Debug)]

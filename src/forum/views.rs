@@ -20,6 +20,8 @@ pub struct Author {
     pub display_name: String,
     pub username: String,
     pub role: String,
+    /// Where the person's own picture is (`/avatars/{id}/{sha256}`); none: initials.
+    pub avatar: Option<String>,
 }
 
 /// The category a topic is in.
@@ -40,6 +42,8 @@ pub struct TopicCard {
     pub category: CategoryRef,
     pub author: Author,
     pub reply_count: i64,
+    /// Times read, once per reader and hour; counted a few seconds late.
+    pub views: i64,
     pub score: i64,
     pub solved: bool,
     pub status: Option<String>,
@@ -86,28 +90,41 @@ pub struct PostView {
     pub can_accept: bool,
 }
 
-/// The selected columns of an author: id, display name, username, role.
-pub type AuthorRow = (i64, String, Option<String>, String);
+/// The selected columns of an author: id, display name, username, role, picture.
+pub type AuthorRow = (i64, String, Option<String>, String, Option<String>);
 /// The selected columns of a category: id, slug, name, kind.
 pub type CategoryRow = (i64, String, String, String);
 /// A topic with its author and category.
 pub type TopicRow = (Topic, AuthorRow, CategoryRow);
 
 /// Columns of `users` that make an [`Author`].
-pub type AuthorColumns = (users::id, users::display_name, users::username, users::role);
+pub type AuthorColumns = (
+    users::id,
+    users::display_name,
+    users::username,
+    users::role,
+    users::avatar_sha256,
+);
 
 /// The author columns, to select beside a row.
 pub fn author_columns() -> AuthorColumns {
-    (users::id, users::display_name, users::username, users::role)
+    (
+        users::id,
+        users::display_name,
+        users::username,
+        users::role,
+        users::avatar_sha256,
+    )
 }
 
 /// An author from its selected columns.
-pub fn author((id, display_name, username, role): AuthorRow) -> Author {
+pub fn author((id, display_name, username, role, picture): AuthorRow) -> Author {
     Author {
         id,
         display_name,
         username: username.unwrap_or_else(|| format!("user{id}")),
         role,
+        avatar: picture.map(|sha| crate::accounts::pictures::url(id, &sha)),
     }
 }
 
@@ -192,6 +209,7 @@ pub fn cards(c: &mut AnyConnection, rows: Vec<TopicRow>) -> Result<Vec<TopicCard
             title: t.title,
             slug: t.slug,
             reply_count: t.reply_count,
+            views: t.views,
             score: t.score,
             solved: t.accepted_post_id.is_some(),
             status: t.status,

@@ -41,6 +41,8 @@ pub struct AuthUser {
     pub unread_notifications: i64,
     /// The time zone pages show times in (IANA name); none: the browser's.
     pub time_zone: Option<String>,
+    /// The address of their own picture; none: initials.
+    pub avatar: Option<String>,
     #[serde(skip)]
     pub session_epoch: i64,
     #[serde(serialize_with = "crate::web::time::utc")]

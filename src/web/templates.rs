@@ -30,6 +30,7 @@ impl Templates {
         tera.register_filter("clock", TimeShown::Clock);
         tera.register_filter("avatar", Avatar);
         tera.register_filter("filesize", filesize);
+        tera.register_filter("compact", compact);
         tera.register_filter("minutes", minutes);
         Ok(Self { tera })
     }
@@ -102,10 +103,10 @@ impl tera::Filter for TimeShown {
     }
 }
 
-/// `{{ person | avatar }}`: a round badge with a person's initials, in one of twelve
-/// colours chosen by their id (or their name, when only a name is known), so that the
-/// same person has the same colour on every page. Hidden from screen readers: the name
-/// stands beside it.
+/// `{{ person | avatar }}`: the person's own picture when they chose one, else a round
+/// badge with their initials, in one of twelve colours chosen by their id (or their
+/// name, when only a name is known), so that the same person has the same colour on
+/// every page. Hidden from screen readers (an empty `alt`): the name stands beside it.
 struct Avatar;
 
 /// The colours an avatar may take (`.avatar.c0` to `.c11` in the stylesheet).
@@ -115,6 +116,12 @@ impl tera::Filter for Avatar {
     fn filter(&self, value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
         let (name, key) = match value {
             tera::Value::Object(o) => {
+                if let Some(picture) = o.get("avatar").and_then(|v| v.as_str()) {
+                    return Ok(tera::Value::String(format!(
+                        r#"<img class="avatar" src="{}" alt="" width="28" height="28" loading="lazy">"#,
+                        tera::escape_html(picture)
+                    )));
+                }
                 let name = o.get("display_name").and_then(|v| v.as_str()).unwrap_or_default();
                 let key = o.get("id").and_then(tera::Value::as_u64);
                 (name.to_string(), key)
@@ -156,6 +163,25 @@ pub fn initials(name: &str) -> String {
 /// `{{ bytes | filesize }}`: "912 B", "14.2 KiB", "1.3 GiB".
 fn filesize(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
     Ok(tera::Value::String(human_size(value.as_u64().unwrap_or(0))))
+}
+
+fn compact(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(compact_count(value.as_i64().unwrap_or(0))))
+}
+
+/// A count as lists show it: exact under a thousand, then "1.2k", "12k", "3.4M".
+pub fn compact_count(n: i64) -> String {
+    let (scaled, unit) = match n.unsigned_abs() {
+        m if m >= 1_000_000 => (n as f64 / 1_000_000.0, "M"),
+        m if m >= 1_000 => (n as f64 / 1_000.0, "k"),
+        _ => return n.to_string(),
+    };
+    if scaled.abs() < 10.0 {
+        // Rounded down, so that 1,999 reads 1.9k and never 2.0k.
+        format!("{:.1}{unit}", (scaled * 10.0).trunc() / 10.0)
+    } else {
+        format!("{}{unit}", scaled.trunc())
+    }
 }
 
 fn minutes(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
@@ -236,6 +262,25 @@ mod tests {
             badge.as_str(),
             Some(r#"<span class="avatar c2" aria-hidden="true">&lt;S</span>"#)
         );
+        let pictured = serde_json::json!({"id": 14, "display_name": "Eve", "avatar": "/avatars/14/ab\"c"});
+        let picture = Avatar.filter(&pictured, &none).expect("picture");
+        assert_eq!(
+            picture.as_str(),
+            Some(
+                r#"<img class="avatar" src="&#x2F;avatars&#x2F;14&#x2F;ab&quot;c" alt="" width="28" height="28" loading="lazy">"#
+            )
+        );
+    }
+
+    #[test]
+    fn counts_in_lists() {
+        assert_eq!(compact_count(0), "0");
+        assert_eq!(compact_count(999), "999");
+        assert_eq!(compact_count(1_000), "1.0k");
+        assert_eq!(compact_count(1_999), "1.9k");
+        assert_eq!(compact_count(12_345), "12k");
+        assert_eq!(compact_count(999_999), "999k");
+        assert_eq!(compact_count(3_456_789), "3.4M");
     }
 
     #[test]

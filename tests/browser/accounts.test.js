@@ -215,7 +215,30 @@ async function homeAndTimeZone(run, { js }) {
   await run.clickAndWait(page, page.getByRole('button', { name: 'Save time zone' }));
   await run.checkPage(page);
   assert.equal(await page.getByLabel('Show times in').inputValue(), '', 'the browser\'s zone can be chosen again');
+
+  // A picture of their own, chosen with the file picker: shown on the account page and
+  // beside their topics; then back to initials, as the other flows expect.
+  await run.goto(page, '/account');
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Upload picture' }));
+  await page.getByText('Choose a picture to upload.').waitFor();
+  await run.checkPage(page);
+  await page.getByLabel('Your picture').setInputFiles({ name: 'bob.png', mimeType: 'image/png', buffer: Buffer.from(PICTURE, 'base64') });
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Upload picture' }));
+  await page.getByText('Saved.').waitFor();
+  await run.checkPage(page);
+  const mine = page.getByRole('img', { name: 'Your picture' });
+  await mine.waitFor();
+  assert.ok(await mine.evaluate((img) => img.complete && img.naturalWidth === 192), 'the picture loads as a 192-pixel square');
+  await run.goto(page, '/');
+  assert.ok(await page.getByRole('banner').locator('img.avatar[src^="/avatars/"]').count(), 'the header shows it beside his name');
+  await run.goto(page, '/account');
+  await run.clickAndWait(page, page.getByRole('button', { name: 'Use my initials instead' }));
+  await page.getByText('Saved.').waitFor();
+  assert.equal(await page.getByRole('img', { name: 'Your picture' }).count(), 0, 'initials again');
 }
+
+// A 64 × 48 PNG in two colours.
+const PICTURE = 'iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAIAAAAuKetIAAAAS0lEQVR42u3PMQ0AMAgAMJTsRtN0TsTkIAELPHxNaqBx7l9VL1eFgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgMBUA3HDSQ9ehaLLAAAAAElFTkSuQmCC';
 
 flow('the home page lists the latest and unanswered topics; a member picks a time zone', (run) =>
   homeAndTimeZone(run, { js: true }));

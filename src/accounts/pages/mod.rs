@@ -1,6 +1,7 @@
 //! Account pages: signup, sign-in and out, verification, password reset, the account
-//! page with password change and API tokens.
+//! page with password change, API tokens, time zone and picture.
 
+use super::pictures;
 use super::service::{self, LinkProblem, SignupInput};
 use super::sessions;
 use crate::app::AppState;
@@ -33,6 +34,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account", web::get().to(account))
         .route("/account/password", web::post().to(change_password))
         .route("/account/time-zone", web::post().to(set_time_zone))
+        .route("/account/picture", web::post().to(set_picture))
+        .route("/account/picture/remove", web::post().to(remove_picture))
+        .route("/avatars/{id}/{sha256}", web::get().to(picture))
         .route("/account/sessions/end", web::post().to(end_sessions))
         .route("/account/tokens", web::post().to(create_token))
         .route("/account/tokens/{id}/revoke", web::post().to(revoke_token));

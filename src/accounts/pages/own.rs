@@ -1,4 +1,4 @@
-//! The account page and its forms: password, sessions, API tokens, time zone.
+//! The account page and its forms: password, sessions, API tokens, time zone, picture.
 
 use super::*;
 
@@ -9,6 +9,8 @@ pub(super) struct AccountPage {
     pub(super) zones: &'static [&'static str],
     /// A token just created, shown this once.
     pub(super) new_token: Option<String>,
+    /// The address of the person's own picture; none: initials.
+    pub(super) picture: Option<String>,
     pub(super) errors: FieldErrors,
 }
 
@@ -21,11 +23,13 @@ pub(super) async fn account_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let tokens = service::list_api_tokens(db, user.id).await?;
+    let picture = pictures::current(db, user.id).await?;
     ctx.render_status(
         status,
         "accounts/account.html",
         &AccountPage {
             tokens,
+            picture,
             zones: service::time_zones(),
             new_token,
             errors,
@@ -140,4 +144,42 @@ pub(super) async fn set_time_zone(
         Ok(_) => Ok(see_other("/account?notice=saved")),
         Err(e) => account_after(&state.db, &ctx, &user, Err(e)).await,
     }
+}
+
+/// Sets the account's picture from the form's image (multipart).
+pub(super) async fn set_picture(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let outcome = async {
+        crate::forum::check_post_rate(&state.limiter, &user)?;
+        let uploaded = pictures::read_form(form).await?;
+        pictures::set(&state.db, &state.files, user.id, uploaded).await
+    }
+    .await;
+    match outcome {
+        Ok(_) => Ok(see_other("/account?notice=saved")),
+        Err(e) => account_after(&state.db, &ctx, &user, Err(e)).await,
+    }
+}
+
+/// Goes back to the initials avatar.
+pub(super) async fn remove_picture(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    pictures::remove(&state.db, user.id).await?;
+    Ok(see_other("/account?notice=saved"))
+}
+
+/// `/avatars/{id}/{sha256}`: a person's current picture.
+pub(super) async fn picture(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, sha) = path.into_inner();
+    pictures::serve(&state.db, &state.files, &req, id, sha).await
 }

@@ -58,6 +58,9 @@ pub fn to_auth_user(
         verified: u.email_verified_at.is_some(),
         unread_notifications: u.unread_notifications,
         time_zone: u.time_zone,
+        avatar: u
+            .avatar_sha256
+            .map(|sha| crate::accounts::pictures::url(u.id, &sha)),
         session_epoch: u.session_epoch,
         created_at: u.created_at,
     }

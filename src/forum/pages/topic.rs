@@ -38,6 +38,8 @@ pub(super) struct TopicView<'a> {
     pages: i64,
     can_reply: bool,
     can_moderate: bool,
+    /// Staff, or the asker: the Escalate action (contacts file; others learn whom to ask).
+    can_escalate: bool,
     opening_html: String,
     /// The accepted answer in full, when it is not among this page's replies.
     accepted_html: Option<String>,
@@ -110,6 +112,13 @@ pub(super) async fn topic_page(
     // Shown once: in place among the replies when it is on this page (the question
     // links to it), else in full under the question.
     let accepted_here = accepted.filter(|i| page.replies().any(|r| r == *i));
+    // The escalate action is among the topic's own; it depends on who reads, so it is
+    // part of the key the body is kept under.
+    let can_escalate = data.is_question
+        && data.escalated_ticket.is_none()
+        && !data.deleted
+        && (user.id == data.topic_user_id
+            || crate::portal::escalate::may_file_for(user, data.topic_user_id, data.topic_user_org));
     let bits = |i: Option<usize>| i.map_or(0, |i| cache::reader_bits(&page.mine[i], staff));
     let key = (
         data.generation,
@@ -119,6 +128,7 @@ pub(super) async fn topic_page(
         page.idea.as_ref().is_some_and(|i| i.voted),
         bits(Some(opening)),
         bits(accepted),
+        can_escalate,
     );
     let render_body = async || -> Result<(String, usize), AppError> {
         // Staff move topics between categories: they need the list.
@@ -145,6 +155,7 @@ pub(super) async fn topic_page(
                 pages: data.pages,
                 can_reply: page.can_reply,
                 can_moderate: page.can_moderate,
+                can_escalate,
                 opening_html: post(opening, false)?,
                 accepted_html: accepted
                     .filter(|_| accepted_here.is_none())
@@ -203,11 +214,6 @@ pub(super) async fn topic_page(
         ),
         None => None,
     };
-    let can_escalate = data.is_question
-        && data.escalated_ticket.is_none()
-        && !data.deleted
-        && (user.id == data.topic_user_id
-            || crate::portal::escalate::may_file_for(user, data.topic_user_id, data.topic_user_org));
     let layout = ctx.render_string(
         "forum/topic.html",
         &TopicLayout {
@@ -215,7 +221,6 @@ pub(super) async fn topic_page(
             body_mark: BODY_MARK,
             topic_id: data.topic.id,
             escalation,
-            can_escalate,
         },
     )?;
     let token = &ctx.csrf_token;
@@ -243,8 +248,6 @@ pub(super) struct TopicLayout<'a> {
     body_mark: &'static str,
     topic_id: i64,
     escalation: Option<crate::portal::escalate::Banner>,
-    /// Staff, or the asker: the Escalate button (contacts file; others learn whom to ask).
-    can_escalate: bool,
 }
 
 /// Where the body goes in a topic page's layout.
@@ -274,7 +277,9 @@ pub(super) async fn topic(
     } else {
         query.page.unwrap_or(1)
     };
-    topic_page(&state, &ctx, &user, (id, page), StatusCode::OK, draft).await
+    let shown = topic_page(&state, &ctx, &user, (id, page), StatusCode::OK, draft).await?;
+    state.views.saw(id, user.id);
+    Ok(shown)
 }
 
 #[derive(Deserialize)]

@@ -214,3 +214,50 @@ async fn profiles_list_topics_answers_and_accepted_answers() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("1 answer, 1 accepted"), "{html}");
 }
+
+#[tokio::test]
+async fn views_count_each_reader_once_without_a_write_per_read() {
+    let app = TestApp::spawn().await;
+    app.user_with_role("ann@acme.test", Role::Member, Some("Acme"))
+        .await;
+    app.user_with_role("bo@acme.test", Role::Member, Some("Acme"))
+        .await;
+    let mut ann = app.browser();
+    ann.login("ann@acme.test", PW).await;
+    let mut bo = app.browser();
+    bo.login("bo@acme.test", PW).await;
+    let res = ann
+        .post(
+            "/c/questions/new",
+            &[
+                ("title", "How are views counted?"),
+                ("body", "Once a reader, I hope."),
+                ("tags", ""),
+            ],
+        )
+        .await;
+    let topic = location(&res);
+    let id = topic.split('/').nth(2).unwrap().to_string();
+    for _ in 0..3 {
+        assert_eq!(ann.page(&topic).await.0, StatusCode::OK);
+    }
+    assert_eq!(bo.page(&topic).await.0, StatusCode::OK);
+    // A page that is not there counts nothing.
+    assert_eq!(bo.page("/t/999999/nothing").await.0, StatusCode::NOT_FOUND);
+    app.state.views.flush(&app.state.db).await.unwrap();
+
+    let (_, list) = ann.page("/c/questions").await;
+    assert!(list.contains("2 views"), "two readers, however often they read");
+    let token = app.token("ann@acme.test", PW).await;
+    let topics = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/api/v1/topics?category=questions",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(topics["topics"][0]["id"].to_string(), id);
+    assert_eq!(topics["topics"][0]["views"], 2);
+}

@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN avatar_sha256;
+ALTER TABLE topics DROP COLUMN views;
