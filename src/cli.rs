@@ -29,6 +29,8 @@ pub async fn run(mut settings: Settings, command: Option<Command>) -> anyhow::Re
         Command::Reindex => reindex(&settings),
         Command::Mail(MailCommand::Ingest) => mail_ingest(settings).await,
         Command::Mail(MailCommand::Fetch) => mail_fetch(settings).await,
+        Command::Backup { dir } => backup(&settings, &dir),
+        Command::Restore { dir } => restore(&settings, &dir),
     }
 }
 
@@ -274,6 +276,41 @@ async fn mail_ingest(settings: Settings) -> anyhow::Result<()> {
             std::process::exit(75);
         }
     }
+}
+
+fn backup(settings: &Settings, dir: &std::path::Path) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let started = std::time::Instant::now();
+    let m = crate::backup::backup(settings, &db, dir)?;
+    println!(
+        "Backed up the {} database (schema {}) and {} files ({:.1} MiB){} into {} in {:.1} s.",
+        m.backend,
+        m.schema.as_deref().unwrap_or("empty"),
+        m.files,
+        m.file_bytes as f64 / 1048576.0,
+        if m.secret {
+            " with the secret"
+        } else {
+            "; the secret is PARLEY_SECRET's, keep it"
+        },
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn restore(settings: &Settings, dir: &std::path::Path) -> anyhow::Result<()> {
+    let m = crate::backup::restore(settings, dir)?;
+    println!(
+        "Restored the backup of {} ({} database, {} files); building the search index.",
+        m.taken_at.format("%Y-%m-%d %H:%M UTC"),
+        m.backend,
+        m.files
+    );
+    let db = open(settings)?;
+    report_migrations(&crate::app::prepare(&db)?);
+    drop(db);
+    reindex(settings)
 }
 
 fn reindex(settings: &Settings) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@
 
 /// The `AppState`: the infrastructure every request and job shares.
 pub mod app;
+pub mod backup;
 /// The commands behind `parley ...`: serve, migrate, user create, check-config.
 pub mod cli;
 /// Settings from flags and environment variables, checked once at start.

@@ -155,21 +155,25 @@ pub async fn remove(db: &Db, user_id: i64) -> Result<(), AppError> {
     .await
 }
 
+/// The address of a person's picture, if they chose one, read on a connection at hand.
+pub fn of(c: &mut crate::db::AnyConnection, user_id: i64) -> Result<Option<String>, AppError> {
+    Ok(users::table
+        .find(user_id)
+        .select(users::avatar_sha256)
+        .first::<Option<String>>(c)
+        .optional()?
+        .flatten()
+        .map(|sha| url(user_id, &sha)))
+}
+
 /// The address of a person's picture, if they chose one.
 pub async fn current(db: &Db, user_id: i64) -> Result<Option<String>, AppError> {
-    Ok(sha_of(db, user_id).await?.map(|sha| url(user_id, &sha)))
+    db.read_quick(move |c| of(c, user_id)).await
 }
 
 async fn sha_of(db: &Db, user_id: i64) -> Result<Option<String>, AppError> {
-    db.read_quick(move |c| {
-        Ok(users::table
-            .find(user_id)
-            .select(users::avatar_sha256)
-            .first::<Option<String>>(c)
-            .optional()?
-            .flatten())
-    })
-    .await
+    let url = db.read_quick(move |c| of(c, user_id)).await?;
+    Ok(url.and_then(|u| u.rsplit('/').next().map(str::to_string)))
 }
 
 /// A person's current picture (`/avatars/{id}/{sha256}`); any other address is a 404.

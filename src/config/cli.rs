@@ -42,6 +42,18 @@ pub enum Command {
     /// Mail received for the support address.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Copy the database (a consistent snapshot, while the site serves), the stored
+    /// files and the secret into a new folder, with a manifest.
+    Backup {
+        /// The folder to make; it must not exist or be empty.
+        dir: std::path::PathBuf,
+    },
+    /// Restore a backup into the configured data directory and an empty database,
+    /// then apply newer migrations and build the search index.
+    Restore {
+        /// A folder made by `parley backup`.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// `parley mail ...`

@@ -278,7 +278,7 @@ pub(super) fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<Secret> {
 }
 
 #[cfg(unix)]
-pub(super) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()

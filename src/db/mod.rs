@@ -20,6 +20,7 @@ mod migrating;
 pub use errors::*;
 pub use migrating::*;
 
+pub mod backup;
 pub mod locks;
 
 mod memo;
@@ -273,6 +274,20 @@ impl Db {
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
         let mut conn = self.get_write()?;
         migrate(&mut conn)
+    }
+
+    /// Versions of the migrations applied to this database.
+    pub fn applied_migrations(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.read.get().context("taking a database connection")?;
+        let versions = match &mut *conn {
+            AnyConnection::Sqlite(c) => c
+                .applied_migrations()
+                .map(|v| v.iter().map(ToString::to_string).collect()),
+            AnyConnection::Postgresql(c) => c
+                .applied_migrations()
+                .map(|v| v.iter().map(ToString::to_string).collect()),
+        };
+        versions.map_err(|e| anyhow::anyhow!("reading applied migrations: {e}"))
     }
 
     /// Names of migrations not yet applied.

@@ -263,6 +263,7 @@ pub fn reader_bits(p: &super::reading::Mine, staff: bool) -> u8 {
         | (p.can_edit as u8) << 2
         | (staff as u8) << 3
         | (p.can_delete as u8) << 6
+        | (p.can_flag as u8) << 7
         | match p.my_vote {
             1 => 1 << 4,
             -1 => 1 << 5,

@@ -51,6 +51,8 @@ pub struct Mine {
     pub can_delete: bool,
     pub can_vote: bool,
     pub can_accept: bool,
+    /// Someone else's live post, to a reader who may post: flag it.
+    pub can_flag: bool,
 }
 
 /// A topic page for one reader: the data every reader shares, and beside each of its
@@ -75,6 +77,7 @@ impl ReaderPage {
             can_delete: m.can_delete,
             can_vote: m.can_vote,
             can_accept: m.can_accept,
+            can_flag: m.can_flag,
             ..self.data.posts[i].0.clone()
         }
     }
@@ -266,6 +269,7 @@ fn load(c: &mut AnyConnection, topic_id: i64, page: i64, staff: bool) -> Result<
                 can_edit: false,
                 can_delete: false,
                 can_vote: false,
+                can_flag: false,
                 can_accept: false,
                 author: author(a),
             };
@@ -368,6 +372,7 @@ fn for_reader(c: &mut AnyConnection, data: Arc<PageData>, viewer: Viewer) -> Res
                         || super::topics::may_delete_topic(staff, *author_id == id, data.topic.reply_count)),
                 can_vote: live && can_post && *author_id != id && !(idea_topic && p.number == 1),
                 can_accept: live && can_accept && p.number > 1,
+                can_flag: live && can_post && *author_id != id,
             }
         })
         .collect();

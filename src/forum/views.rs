@@ -88,6 +88,8 @@ pub struct PostView {
     pub can_delete: bool,
     pub can_vote: bool,
     pub can_accept: bool,
+    /// Someone else's live post, to a reader who may post.
+    pub can_flag: bool,
 }
 
 /// The selected columns of an author: id, display name, username, role, picture.

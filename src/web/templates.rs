@@ -31,6 +31,7 @@ impl Templates {
         tera.register_filter("avatar", Avatar);
         tera.register_filter("filesize", filesize);
         tera.register_filter("compact", compact);
+        tera.register_filter("day", day);
         tera.register_filter("minutes", minutes);
         Ok(Self { tera })
     }
@@ -113,20 +114,23 @@ struct Avatar;
 const AVATAR_COLOURS: u64 = 12;
 
 impl tera::Filter for Avatar {
-    fn filter(&self, value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    fn filter(&self, value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+        // A name alone may come with its person's id and picture as arguments:
+        // `{{ e.actor | avatar(id=e.actor_id, picture=e.actor_avatar) }}`.
+        let picture = args.get("picture").and_then(|v| v.as_str());
+        if let Some(picture) = picture {
+            return Ok(tera::Value::String(picture_img(picture)));
+        }
         let (name, key) = match value {
             tera::Value::Object(o) => {
                 if let Some(picture) = o.get("avatar").and_then(|v| v.as_str()) {
-                    return Ok(tera::Value::String(format!(
-                        r#"<img class="avatar" src="{}" alt="" width="28" height="28" loading="lazy">"#,
-                        tera::escape_html(picture)
-                    )));
+                    return Ok(tera::Value::String(picture_img(picture)));
                 }
                 let name = o.get("display_name").and_then(|v| v.as_str()).unwrap_or_default();
                 let key = o.get("id").and_then(tera::Value::as_u64);
                 (name.to_string(), key)
             }
-            tera::Value::String(s) => (s.clone(), None),
+            tera::Value::String(s) => (s.clone(), args.get("id").and_then(tera::Value::as_u64)),
             _ => (String::new(), None),
         };
         let colour = key.unwrap_or_else(|| {
@@ -142,6 +146,14 @@ impl tera::Filter for Avatar {
     fn is_safe(&self) -> bool {
         true
     }
+}
+
+/// A person's picture as an avatar: decorative, since their name stands beside it.
+fn picture_img(src: &str) -> String {
+    format!(
+        r#"<img class="avatar" src="{}" alt="" width="28" height="28" loading="lazy">"#,
+        tera::escape_html(src)
+    )
 }
 
 /// Up to two initials: of the first and last words of a name, else its first letter.
@@ -182,6 +194,17 @@ pub fn compact_count(n: i64) -> String {
     } else {
         format!("{}{unit}", scaled.trunc())
     }
+}
+
+/// `{{ date | day }}`: a calendar day ("2026-12-06") as people write it ("6 December
+/// 2026"); anything else as it is.
+fn day(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let text = value.as_str().unwrap_or_default();
+    Ok(tera::Value::String(
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|d| d.format("%-d %B %Y").to_string())
+            .unwrap_or_else(|_| text.to_string()),
+    ))
 }
 
 fn minutes(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
@@ -281,6 +304,12 @@ mod tests {
         assert_eq!(compact_count(12_345), "12k");
         assert_eq!(compact_count(999_999), "999k");
         assert_eq!(compact_count(3_456_789), "3.4M");
+        let none = HashMap::new();
+        assert_eq!(
+            day(&tera::Value::from("2026-12-06"), &none).ok(),
+            Some("6 December 2026".into())
+        );
+        assert_eq!(day(&tera::Value::from("soon"), &none).ok(), Some("soon".into()));
     }
 
     #[test]

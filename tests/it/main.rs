@@ -7,6 +7,7 @@ mod common;
 
 mod accounts;
 mod admin;
+mod backup;
 mod db;
 mod escalate;
 mod forum;

@@ -19,12 +19,19 @@ use crate::web::AuthUser;
 use super::*;
 use crate::db::Db;
 
+/// Who wrote an event, when a person did: name, role and picture.
+type Actor = (Option<String>, Option<String>, Option<String>);
+
 /// One event as a reader sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub kind: String,
     pub public: bool,
     pub actor: Option<String>,
+    /// Who acted, by id (none: Parley itself).
+    pub actor_id: Option<i64>,
+    /// The address of their picture, if they chose one.
+    pub actor_avatar: Option<String>,
     pub actor_is_staff: bool,
     pub from_value: Option<String>,
     pub to_value: Option<String>,
@@ -63,6 +70,8 @@ pub struct TicketView {
     pub status_label: String,
     pub customer: String,
     pub requester: String,
+    /// The address of the requester's picture, if they chose one.
+    pub requester_avatar: Option<String>,
     pub assignee: Option<String>,
     pub environment: Option<String>,
     pub application: Option<String>,
@@ -103,18 +112,21 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
     let me = user.id;
     db.read(move |c| {
         let t = visible(c, who, id)?;
-        let events: Vec<(TicketEvent, Option<String>, Option<String>)> = ticket_events::table
+        let events: Vec<(TicketEvent, Actor)> = ticket_events::table
             .left_join(users::table.on(users::id.nullable().eq(ticket_events::actor_id)))
             .filter(ticket_events::ticket_id.eq(id))
             .order(ticket_events::id.asc())
             .select((
                 TicketEvent::as_select(),
-                users::display_name.nullable(),
-                users::role.nullable(),
+                (
+                    users::display_name.nullable(),
+                    users::role.nullable(),
+                    users::avatar_sha256.nullable(),
+                ),
             ))
             .load(c)?;
         let (_, calendar) = crate::portal::calendar::load(c)?;
-        let sla_events = sla_events(&t, events.iter().map(|(e, _, role)| (e, role.as_deref())));
+        let sla_events = sla_events(&t, events.iter().map(|(e, (_, role, _))| (e, role.as_deref())));
         let now = Utc::now();
         let priority = Priority::parse(&t.priority).unwrap_or(Priority::Normal);
         let sla = sla::evaluate(&calendar, &sla_events, now).unwrap_or(sla::Sla {
@@ -133,6 +145,7 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
                 .collect())
         };
         let people = names(vec![Some(t.requester_id), t.assignee_id])?;
+        let requester_avatar = crate::accounts::pictures::of(c, t.requester_id)?;
         let customer: String = organizations::table
             .find(t.organization_id)
             .select(organizations::name)
@@ -204,16 +217,22 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
             status_label: st.label().into(),
             customer,
             requester: people.get(&t.requester_id).cloned().unwrap_or_default(),
+            requester_avatar,
             assignee: t.assignee_id.and_then(|a| people.get(&a).cloned()),
             environment,
             application,
             keyword,
             events: events
                 .into_iter()
-                .filter(|(e, _, _)| e.public || who.is_staff())
-                .map(|(e, actor, role)| EventView {
+                .filter(|(e, _)| e.public || who.is_staff())
+                .map(|(e, (actor, role, picture))| EventView {
+                    actor_avatar: e
+                        .actor_id
+                        .zip(picture)
+                        .map(|(id, sha)| crate::accounts::pictures::url(id, &sha)),
                     body_html: e.body_html.clone().map(SafeHtml::from_stored),
                     actor_is_staff: matches!(role.as_deref(), Some("staff" | "admin")),
+                    actor_id: e.actor_id,
                     kind: e.kind,
                     public: e.public,
                     actor,
