@@ -32,6 +32,7 @@ impl Templates {
         tera.register_filter("filesize", filesize);
         tera.register_filter("compact", compact);
         tera.register_filter("day", day);
+        tera.register_filter("ticket_status", ticket_status);
         tera.register_filter("minutes", minutes);
         Ok(Self { tera })
     }
@@ -207,6 +208,16 @@ fn day(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<te
     ))
 }
 
+/// `{{ id | ticket_status }}`: a ticket status's name as its badge shows it
+/// ("solution_provided" → "Solution Provided/Monitoring").
+fn ticket_status(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let id = value.as_str().unwrap_or_default();
+    Ok(tera::Value::String(
+        crate::portal::ticket_status::Status::parse(id)
+            .map_or_else(|| id.replace('_', " "), |s| s.label().to_string()),
+    ))
+}
+
 fn minutes(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
     Ok(tera::Value::String(human_minutes(value.as_i64().unwrap_or(0))))
 }
@@ -310,6 +321,18 @@ mod tests {
             Some("6 December 2026".into())
         );
         assert_eq!(day(&tera::Value::from("soon"), &none).ok(), Some("soon".into()));
+    }
+
+    #[test]
+    fn ticket_statuses_by_their_names() {
+        let none = HashMap::new();
+        let name = |id: &str| ticket_status(&tera::Value::from(id), &none).ok();
+        assert_eq!(
+            name("solution_provided"),
+            Some("Solution Provided/Monitoring".into())
+        );
+        assert_eq!(name("open"), Some("Open".into()));
+        assert_eq!(name("not_a_status"), Some("not a status".into()));
     }
 
     #[test]

@@ -50,6 +50,13 @@ async function answerAcceptVote(run, { js }) {
     tags: 'api, security',
   });
 
+  // Alice finds it among the unanswered questions, one click from the category.
+  await run.goto(alice, '/c/questions');
+  await run.clickAndWait(alice, alice.getByRole('navigation', { name: 'Show' }).getByRole('link', { name: 'Unanswered' }));
+  await run.checkPage(alice);
+  assert.match(alice.url(), /filter=unanswered/, 'the tab keeps its choice in the address');
+  assert.ok(await alice.getByRole('link', { name: title, exact: true }).count(), 'the new question is unanswered');
+
   const answer = `Run the key rotation from the admin console, then restart the workers (${tag}).`;
   await openTopic(run, alice, 'Questions & Answers', title);
   await reply(run, alice, answer);

@@ -252,6 +252,12 @@ async function staffWorksTicket(run, { js }) {
   await run.clickAndWait(staff, staff.getByRole('link', { name: `ticket #${id}` }));
   await run.checkPage(staff);
 
+  // One click assigns it to the one reading it.
+  await run.clickAndWait(staff, staff.getByRole('button', { name: 'Take it' }));
+  await run.checkPage(staff);
+  assert.equal(await staff.getByRole('button', { name: 'Take it' }).count(), 0, 'taken: the button is gone');
+  assert.ok(await staff.locator('.event-line', { hasText: 'assigned the ticket to' }).count(), 'the log says who took it');
+
   const select = staff.getByRole('combobox', { name: 'Update status' });
   assert.equal(await select.inputValue(), '', 'the Update status menu starts with no move chosen');
 

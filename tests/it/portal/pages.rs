@@ -307,3 +307,32 @@ async fn attachments_follow_the_ticket() {
     gil.login("gil@globex.test", PW).await;
     assert_eq!(gil.get(&href).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn staff_take_a_ticket_in_one_click() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let (status, t) = file(&app, &p.ann, ticket("Exports stop at 40%", "normal")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let mut sam = app.browser();
+    sam.login("sam@vendor.test", PW).await;
+    let (_, page) = sam.page(&format!("/portal/tickets/{id}")).await;
+    assert!(page.contains("Take it"), "{page}");
+    let me: Value = app.call(Method::GET, "/api/v1/me", Some(&p.sam), None).await.1;
+    let res = sam
+        .post(
+            &format!("/portal/tickets/{id}/assign"),
+            &[("assignee_id", &me["id"].to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = sam.page(&format!("/portal/tickets/{id}")).await;
+    assert!(!page.contains("Take it"), "taken");
+    assert!(page.contains("assigned the ticket to"), "{page}");
+    // The customer never sees it.
+    let mut ann = app.browser();
+    ann.login("ann@acme.test", PW).await;
+    let (_, page) = ann.page(&format!("/portal/tickets/{id}")).await;
+    assert!(!page.contains("Take it"));
+}
