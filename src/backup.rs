@@ -50,7 +50,7 @@ pub fn backup(settings: &Settings, db: &Db, dir: &Path) -> anyhow::Result<Manife
     {
         bail!("{} is not empty: a backup goes into a new folder", dir.display());
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("making {}", dir.display()))?;
+    make_private_dir(dir)?;
     let schema = db.applied_migrations()?.into_iter().max();
     let copy = db.snapshot(dir)?;
     let (files, file_bytes) = copy_tree(&settings.data_dir.join("files"), &dir.join("files"))?;
@@ -77,9 +77,10 @@ pub fn backup(settings: &Settings, db: &Db, dir: &Path) -> anyhow::Result<Manife
     Ok(manifest)
 }
 
-/// Restores the backup in `dir` into the configured data directory and database (an
-/// empty one). Migrations newer than the backup are applied by the caller, and the
-/// search index is built anew.
+/// Restores the backup in `dir` into the configured data directory and an empty
+/// database: the files and secret first, the database last and whole, so a restore
+/// stopped halfway is run again. Migrations newer than the backup are applied by the
+/// caller, and the search index is built anew.
 pub fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<Manifest> {
     let manifest: Manifest = serde_json::from_slice(
         &std::fs::read(dir.join(MANIFEST))
@@ -99,9 +100,20 @@ pub fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<Manifest> {
             manifest.backend
         );
     }
+    if let (Some(theirs), Some(ours)) = (
+        &manifest.schema,
+        crate::db::newest_known_migration(&settings.database),
+    ) && *theirs > ours
+    {
+        bail!(
+            "this backup's schema ({theirs}) is newer than this Parley knows ({ours}): restore it with the version that made it"
+        );
+    }
+    crate::db::backup::check_empty(&settings.database)?;
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("making {}", settings.data_dir.display()))?;
-    crate::db::backup::restore(&settings.database, &dir.join(&manifest.database))?;
+    // The files first and the database last: a restore stopped halfway leaves no
+    // database, so it is simply run again.
     copy_tree(&dir.join("files"), &settings.data_dir.join("files"))?;
     let secret = settings.data_dir.join("secret");
     if manifest.secret && !secret.exists() {
@@ -117,6 +129,7 @@ pub fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<Manifest> {
     if index.exists() {
         std::fs::remove_dir_all(&index).with_context(|| format!("removing {}", index.display()))?;
     }
+    crate::db::backup::restore(&settings.database, &dir.join(&manifest.database))?;
     Ok(manifest)
 }
 
@@ -163,6 +176,26 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<(u64, u64)> {
         }
     }
     Ok((count, bytes))
+}
+
+/// Makes the backup's folder, readable by its owner only (it holds the database).
+fn make_private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder
+            .create(dir)
+            .with_context(|| format!("making {}", dir.display()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    #[cfg(not(unix))]
+    builder
+        .create(dir)
+        .with_context(|| format!("making {}", dir.display()))?;
+    Ok(())
 }
 
 /// Copies the secret, readable by its owner only.

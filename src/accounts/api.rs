@@ -172,9 +172,7 @@ async fn set_picture(
     user: ApiUser,
     form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
-    crate::forum::check_post_rate(&state.limiter, &user)?;
-    let uploaded = super::pictures::read_form(form).await?;
-    let url = super::pictures::set(&state.db, &state.files, user.id, uploaded).await?;
+    let url = super::pictures::upload(&state.db, &state.files, &state.limiter, &user, form).await?;
     let mut shown = UserResource::from(&*user.user);
     shown.avatar = Some(url);
     Ok(HttpResponse::Ok().json(shown))

@@ -2,7 +2,9 @@
 //! made 192 pixels wide as a JPEG. Re-encoding drops whatever else the file held (a
 //! phone photo's location, a script in a crafted file) and keeps every page light.
 //! Served only at the address of someone's current picture, so the route never gives
-//! out another stored file (a ticket's attachment).
+//! out another stored file (a ticket's attachment). A removed or replaced picture's
+//! file stays in the store, as every stored file does (files are named by content and
+//! may be shared).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
@@ -28,24 +30,21 @@ pub fn url(user_id: i64, sha256: &str) -> String {
     format!("/avatars/{user_id}/{sha256}")
 }
 
-/// Reads the `picture` field of a multipart form into memory: none when no file was
-/// chosen (a browser still sends the empty part). Other fields are skipped.
+/// Reads the `picture` field of a multipart form into memory: none when it is empty
+/// (a browser sends an empty part when no file was chosen; a script may send the
+/// bytes with no file name). Other fields are skipped.
 pub async fn read_form(mut form: actix_multipart::Multipart) -> Result<Option<Vec<u8>>, AppError> {
     let unreadable =
         |e: actix_multipart::MultipartError| AppError::BadRequest(format!("The form could not be read: {e}"));
     let mut picture = None;
     while let Some(field) = form.next().await {
         let field = field.map_err(unreadable)?;
-        let chosen = field.name() == Some("picture")
-            && field
-                .content_disposition()
-                .and_then(|d| d.get_filename())
-                .is_some_and(|f| !f.trim().is_empty());
+        let wanted = field.name() == Some("picture");
         let mut field = field.fuse();
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(unreadable)?;
-            if chosen {
+            if wanted {
                 if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
                     return Err(AppError::field(
                         "picture",
@@ -55,20 +54,35 @@ pub async fn read_form(mut form: actix_multipart::Multipart) -> Result<Option<Ve
                 bytes.extend_from_slice(&chunk);
             }
         }
-        if chosen {
+        if wanted && !bytes.is_empty() {
             picture = Some(bytes);
         }
     }
     Ok(picture)
 }
 
-/// Makes the stored picture from an uploaded image: decoded within bounds, cut to the
-/// middle square, scaled and encoded as JPEG (transparent parts on white).
+/// The most pixels decoded (a 48-megapixel phone photo fits); past it an image is
+/// refused from its header, before its pixels are read.
+const MAX_PIXELS: u64 = 50_000_000;
+
+/// Pictures decoded at once: each may take a few hundred megabytes for a moment.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Makes the stored picture from an uploaded image: decoded within bounds, turned as
+/// the camera recorded, cut to the middle square, scaled and encoded as JPEG
+/// (transparent parts on white).
 pub fn square(uploaded: &[u8]) -> Result<Vec<u8>, AppError> {
+    use image::ImageDecoder;
     let refused = || {
         AppError::field(
             "picture",
             "Choose a PNG, JPEG, GIF or WebP image; this file is not one Parley can read.",
+        )
+    };
+    let too_large = || {
+        AppError::field(
+            "picture",
+            "This image is larger than 10,000 pixels on a side or 50 megapixels: choose a smaller one.",
         )
     };
     let mut reader = image::ImageReader::new(std::io::Cursor::new(uploaded))
@@ -88,17 +102,28 @@ pub fn square(uploaded: &[u8]) -> Result<Vec<u8>, AppError> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => AppError::field(
-            "picture",
-            "This image is larger than 10,000 pixels on a side: choose a smaller one.",
-        ),
+    let limited = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => too_large(),
         _ => refused(),
-    })?;
+    };
+    let mut decoder = reader.into_decoder().map_err(limited)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(too_large());
+    }
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = image::DynamicImage::from_decoder(decoder).map_err(limited)?;
+    image.apply_orientation(orientation);
+    // The middle square first, then scaled: a sliver of an image never grows.
+    let side = image.width().min(image.height());
+    let (x, y) = ((image.width() - side) / 2, (image.height() - side) / 2);
     let square = image
-        .resize_to_fill(SIDE, SIDE, image::imageops::FilterType::Triangle)
+        .crop_imm(x, y, side, side)
+        .resize_exact(SIDE, SIDE, image::imageops::FilterType::Triangle)
         .to_rgba8();
     let mut flat = image::RgbImage::new(square.width(), square.height());
     for (x, y, p) in square.enumerate_pixels() {
@@ -113,6 +138,20 @@ pub fn square(uploaded: &[u8]) -> Result<Vec<u8>, AppError> {
     Ok(out)
 }
 
+/// Sets a person's picture from a form's `picture` (multipart), for the page and the
+/// API alike; returns its address.
+pub async fn upload(
+    db: &Db,
+    files: &FileStore,
+    limiter: &crate::web::rate_limit::Limiter,
+    user: &crate::web::AuthUser,
+    form: actix_multipart::Multipart,
+) -> Result<String, AppError> {
+    crate::forum::check_post_rate(limiter, user)?;
+    let uploaded = read_form(form).await?;
+    set(db, files, user.id, uploaded).await
+}
+
 /// Sets a person's picture from an uploaded image (none chosen: says so).
 pub async fn set(
     db: &Db,
@@ -123,9 +162,15 @@ pub async fn set(
     let Some(uploaded) = uploaded else {
         return Err(AppError::field("picture", "Choose a picture to upload."));
     };
-    let jpeg = actix_web::web::block(move || square(&uploaded))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let jpeg = {
+        let _turn = DECODING
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        actix_web::web::block(move || square(&uploaded))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))??
+    };
     let stored = files.store_bytes(jpeg, MAX_UPLOAD_BYTES as u64).await?;
     let sha = stored.sha256.clone();
     db.write(move |c| {
@@ -155,15 +200,19 @@ pub async fn remove(db: &Db, user_id: i64) -> Result<(), AppError> {
     .await
 }
 
-/// The address of a person's picture, if they chose one, read on a connection at hand.
-pub fn of(c: &mut crate::db::AnyConnection, user_id: i64) -> Result<Option<String>, AppError> {
+/// The SHA-256 of a person's picture, if they chose one, read on a connection at hand.
+fn sha_on(c: &mut crate::db::AnyConnection, user_id: i64) -> Result<Option<String>, AppError> {
     Ok(users::table
         .find(user_id)
         .select(users::avatar_sha256)
         .first::<Option<String>>(c)
         .optional()?
-        .flatten()
-        .map(|sha| url(user_id, &sha)))
+        .flatten())
+}
+
+/// The address of a person's picture, if they chose one, read on a connection at hand.
+pub fn of(c: &mut crate::db::AnyConnection, user_id: i64) -> Result<Option<String>, AppError> {
+    Ok(sha_on(c, user_id)?.map(|sha| url(user_id, &sha)))
 }
 
 /// The address of a person's picture, if they chose one.
@@ -171,12 +220,10 @@ pub async fn current(db: &Db, user_id: i64) -> Result<Option<String>, AppError> 
     db.read_quick(move |c| of(c, user_id)).await
 }
 
-async fn sha_of(db: &Db, user_id: i64) -> Result<Option<String>, AppError> {
-    let url = db.read_quick(move |c| of(c, user_id)).await?;
-    Ok(url.and_then(|u| u.rsplit('/').next().map(str::to_string)))
-}
-
-/// A person's current picture (`/avatars/{id}/{sha256}`); any other address is a 404.
+/// A person's current picture (`/avatars/{id}/{sha256}`). The address of one they had
+/// before (a page kept for a minute may still name it) leads to the current one; with
+/// none, or for a file that never was their picture, it is a 404: no other stored file
+/// is reachable here.
 pub async fn serve(
     db: &Db,
     files: &FileStore,
@@ -184,26 +231,25 @@ pub async fn serve(
     user_id: i64,
     sha256: String,
 ) -> Result<HttpResponse, AppError> {
-    if sha_of(db, user_id).await?.as_deref() != Some(sha256.as_str()) {
-        return Err(AppError::NotFound);
+    let current = db.read_quick(move |c| sha_on(c, user_id)).await?;
+    match current {
+        Some(now) if now == sha256 => {
+            files
+                .respond(
+                    req,
+                    &sha256,
+                    "image/jpeg",
+                    None,
+                    "private, max-age=31536000, immutable",
+                )
+                .await
+        }
+        Some(now) if crate::files::is_hash(&sha256) => Ok(HttpResponse::Found()
+            .insert_header((header::LOCATION, url(user_id, &now)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()),
+        _ => Err(AppError::NotFound),
     }
-    let etag = format!("\"{sha256}\"");
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == etag)
-    {
-        return Ok(HttpResponse::NotModified().finish());
-    }
-    let bytes = files.read(&sha256).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/jpeg")
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
 }
 
 #[cfg(test)]
@@ -250,11 +296,18 @@ mod tests {
     }
 
     #[test]
-    fn a_huge_image_is_refused_before_its_pixels_are_read() {
-        // A PNG header claiming 20,000 × 20,000 pixels.
+    fn a_sliver_of_an_image_never_grows_past_the_square() {
+        // 1 × 4,000: scaled before it was cut, it would have been 192 × 768,000 pixels.
+        let jpeg = square(&png(1, 4000)).expect("square");
+        let back = image::load_from_memory(&jpeg).expect("decode");
+        assert_eq!((back.width(), back.height()), (SIDE, SIDE));
+    }
+
+    /// A PNG whose header claims `width` × `height` pixels (with a valid checksum).
+    fn claimed(width: u32, height: u32) -> Vec<u8> {
         let mut header = png(1, 1);
-        header[16..20].copy_from_slice(&20_000u32.to_be_bytes());
-        header[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+        header[16..20].copy_from_slice(&width.to_be_bytes());
+        header[20..24].copy_from_slice(&height.to_be_bytes());
         // The header chunk's checksum, over its type and data (bytes 12 to 29).
         let crc = header[12..29].iter().fold(!0u32, |mut crc, &b| {
             crc ^= u32::from(b);
@@ -268,11 +321,19 @@ mod tests {
             crc
         });
         header[29..33].copy_from_slice(&(!crc).to_be_bytes());
-        match square(&header) {
-            Err(AppError::Invalid { fields, .. }) => {
-                assert!(fields["picture"][0].contains("10,000 pixels"), "{fields:?}")
+        header
+    }
+
+    #[test]
+    fn a_huge_image_is_refused_before_its_pixels_are_read() {
+        // Past 10,000 on a side, and within the sides but past 50 megapixels.
+        for header in [claimed(20_000, 20_000), claimed(8_000, 8_000)] {
+            match square(&header) {
+                Err(AppError::Invalid { fields, .. }) => {
+                    assert!(fields["picture"][0].contains("10,000 pixels"), "{fields:?}")
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
         }
     }
 }

@@ -28,8 +28,41 @@ pub fn backend_name(url: &DatabaseUrl) -> &'static str {
     }
 }
 
+/// `pg_dump` or `pg_restore` on `url`, with its password (if any) in `PGPASSWORD`
+/// rather than on the command line, where other users' `ps` would show it.
+fn pg_tool(tool: &str, url: &str) -> anyhow::Result<(Command, String)> {
+    let mut parsed = url::Url::parse(url).context("reading DATABASE_URL")?;
+    let mut cmd = Command::new(tool);
+    if let Some(password) = parsed.password() {
+        let password = percent_decode(password);
+        cmd.env("PGPASSWORD", password);
+        let _ = parsed.set_password(None);
+    }
+    Ok((cmd, parsed.to_string()))
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Makes a file readable by its owner only: a database copy holds password hashes and
+/// private tickets.
+fn private(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("making {} private", path.display()))?;
+    }
+    Ok(())
+}
+
 impl Db {
-    /// Writes a consistent copy of the whole database into `dir`; returns its path.
+    /// Writes a consistent copy of the whole database into `dir`, readable by its
+    /// owner only; returns its path.
     pub fn snapshot(&self, dir: &Path) -> anyhow::Result<PathBuf> {
         let out = dir.join(copy_name(self.url()));
         match self.url() {
@@ -43,7 +76,8 @@ impl Db {
                     .context("copying the SQLite database (VACUUM INTO)")?;
             }
             DatabaseUrl::Postgres(url) => {
-                let status = Command::new("pg_dump")
+                let (mut cmd, url) = pg_tool("pg_dump", url)?;
+                let status = cmd
                     .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
                     .arg(&out)
                     .arg(url)
@@ -54,13 +88,13 @@ impl Db {
                 }
             }
         }
+        private(&out)?;
         Ok(out)
     }
 }
 
-/// Restores a database copy made by [`Db::snapshot`] into `url`, which must be empty:
-/// a restore never writes over a site's data.
-pub fn restore(url: &DatabaseUrl, copy: &Path) -> anyhow::Result<()> {
+/// Refuses a database that holds anything: a restore never writes over a site's data.
+pub fn check_empty(url: &DatabaseUrl) -> anyhow::Result<()> {
     match url {
         DatabaseUrl::Sqlite(path) => {
             if path.metadata().is_ok_and(|m| m.len() > 0) {
@@ -69,11 +103,17 @@ pub fn restore(url: &DatabaseUrl, copy: &Path) -> anyhow::Result<()> {
                     path.display()
                 );
             }
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).with_context(|| format!("making {}", parent.display()))?;
+            // A journal left beside the file would be replayed into the restored one.
+            for suffix in ["-wal", "-shm", "-journal"] {
+                let mut side = path.as_os_str().to_owned();
+                side.push(suffix);
+                if Path::new(&side).exists() {
+                    bail!(
+                        "{} is left from an earlier database: remove it before restoring",
+                        Path::new(&side).display()
+                    );
+                }
             }
-            std::fs::copy(copy, path)
-                .with_context(|| format!("copying {} to {}", copy.display(), path.display()))?;
         }
         DatabaseUrl::Postgres(pg) => {
             let mut conn = PgConnection::establish(pg).context("connecting to the PostgreSQL database")?;
@@ -92,8 +132,39 @@ pub fn restore(url: &DatabaseUrl, copy: &Path) -> anyhow::Result<()> {
                     "the database already holds {tables} tables: a restore goes into an empty database (createdb a new one)"
                 );
             }
-            let status = Command::new("pg_restore")
-                .args(["--no-owner", "--no-privileges", "--exit-on-error", "--dbname"])
+        }
+    }
+    Ok(())
+}
+
+/// Restores a database copy made by [`Db::snapshot`] into `url` (checked empty first),
+/// whole or not at all: SQLite's copy takes its name only once complete, PostgreSQL's
+/// restore is one transaction.
+pub fn restore(url: &DatabaseUrl, copy: &Path) -> anyhow::Result<()> {
+    check_empty(url)?;
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("making {}", parent.display()))?;
+            }
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
+            std::fs::copy(copy, &partial)
+                .with_context(|| format!("copying {} to {}", copy.display(), partial.display()))?;
+            private(&partial)?;
+            std::fs::rename(&partial, path)?;
+        }
+        DatabaseUrl::Postgres(pg) => {
+            let (mut cmd, pg) = pg_tool("pg_restore", pg)?;
+            let status = cmd
+                .args([
+                    "--no-owner",
+                    "--no-privileges",
+                    "--single-transaction",
+                    "--exit-on-error",
+                    "--dbname",
+                ])
                 .arg(pg)
                 .arg(copy)
                 .status()
@@ -104,4 +175,22 @@ pub fn restore(url: &DatabaseUrl, copy: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_goes_by_the_environment_not_the_command_line() {
+        let (cmd, url) =
+            pg_tool("pg_dump", "postgres://parley:p%40ss+word@db.example:5432/site").expect("url");
+        assert_eq!(url, "postgres://parley@db.example:5432/site");
+        let password: Vec<_> = cmd.get_envs().filter(|(k, _)| *k == "PGPASSWORD").collect();
+        assert_eq!(password.len(), 1);
+        assert_eq!(password[0].1.and_then(|v| v.to_str()), Some("p@ss+word"));
+        let (cmd, url) = pg_tool("pg_restore", "postgres://postgres@127.0.0.1/x").expect("url");
+        assert_eq!(url, "postgres://postgres@127.0.0.1/x");
+        assert_eq!(cmd.get_envs().count(), 0);
+    }
 }

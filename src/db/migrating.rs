@@ -11,6 +11,21 @@ pub(super) const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("mi
 /// starting together apply each migration once.
 pub(super) const MIGRATION_LOCK_KEY: i64 = 0x7061_726c_6579;
 
+/// The newest migration this binary knows for a backend (its version, as applied
+/// migrations are named).
+pub fn newest_known_migration(url: &DatabaseUrl) -> Option<String> {
+    use diesel::migration::MigrationSource;
+    let versions: Vec<String> = match url {
+        DatabaseUrl::Sqlite(_) => MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.name().version().to_string()).collect())
+            .unwrap_or_default(),
+        DatabaseUrl::Postgres(_) => MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.name().version().to_string()).collect())
+            .unwrap_or_default(),
+    };
+    versions.into_iter().max()
+}
+
 /// Applies pending migrations on one connection. On PostgreSQL an advisory lock keeps
 /// two nodes from migrating at once.
 pub fn migrate(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {

@@ -31,7 +31,7 @@ pub struct FileStore {
     root: PathBuf,
 }
 
-fn is_hash(s: &str) -> bool {
+pub fn is_hash(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
@@ -200,6 +200,33 @@ impl FileStore {
         sha256: &str,
         filename: &str,
     ) -> Result<HttpResponse, AppError> {
+        let content_type = content_type_for(filename);
+        let inline = INLINE.iter().any(|(_, t)| *t == content_type);
+        let disposition = format!(
+            "{}; filename=\"{}\"",
+            if inline { "inline" } else { "attachment" },
+            clean_filename(filename)
+        );
+        self.respond(
+            req,
+            sha256,
+            content_type,
+            Some(disposition),
+            "private, max-age=86400",
+        )
+        .await
+    }
+
+    /// A stored file as a response: named by its hash (a 304 when the browser has it),
+    /// of the given type and cache policy, inert whatever it holds.
+    pub async fn respond(
+        &self,
+        req: &HttpRequest,
+        sha256: &str,
+        content_type: &str,
+        disposition: Option<String>,
+        cache: &str,
+    ) -> Result<HttpResponse, AppError> {
         let path = self.path_of(sha256).ok_or(AppError::NotFound)?;
         let etag = format!("\"{sha256}\"");
         if req
@@ -211,21 +238,16 @@ impl FileStore {
             return Ok(HttpResponse::NotModified().finish());
         }
         let bytes = tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)?;
-        let content_type = content_type_for(filename);
-        let inline = INLINE.iter().any(|(_, t)| *t == content_type);
-        let disposition = format!(
-            "{}; filename=\"{}\"",
-            if inline { "inline" } else { "attachment" },
-            clean_filename(filename)
-        );
-        Ok(HttpResponse::Ok()
-            .content_type(content_type)
-            .insert_header((header::CONTENT_DISPOSITION, disposition))
+        let mut res = HttpResponse::Ok();
+        res.content_type(content_type.to_string())
             .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+            .insert_header((header::CACHE_CONTROL, cache.to_string()))
             .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-            .insert_header(("X-Content-Type-Options", "nosniff"))
-            .body(bytes))
+            .insert_header(("X-Content-Type-Options", "nosniff"));
+        if let Some(disposition) = disposition {
+            res.insert_header((header::CONTENT_DISPOSITION, disposition));
+        }
+        Ok(res.body(bytes))
     }
 }
 

@@ -106,6 +106,13 @@ async fn a_backup_taken_under_writes_restores_elsewhere() {
     let after = acknowledged.load(Ordering::SeqCst);
     let manifest: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["files"], 1);
+    // The folder holds password hashes and private tickets: its owner's alone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(manifest["database"].as_str().unwrap())), 0o600);
+    }
 
     // A second backup into the same folder is refused: nothing is written over.
     let again = parley_cmd(app.data_dir.path(), &url)

@@ -153,12 +153,7 @@ pub(super) async fn set_picture(
     user: CurrentUser,
     form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let outcome = async {
-        crate::forum::check_post_rate(&state.limiter, &user)?;
-        let uploaded = pictures::read_form(form).await?;
-        pictures::set(&state.db, &state.files, user.id, uploaded).await
-    }
-    .await;
+    let outcome = pictures::upload(&state.db, &state.files, &state.limiter, &user, form).await;
     match outcome {
         Ok(_) => Ok(see_other("/account?notice=saved")),
         Err(e) => account_after(&state.db, &ctx, &user, Err(e)).await,

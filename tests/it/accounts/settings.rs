@@ -178,10 +178,31 @@ async fn a_member_uploads_a_picture_shown_beside_what_they_write() {
     let (_, list) = b.page("/c/questions").await;
     assert!(list.contains(&escaped), "the list shows the picture");
 
-    // Another stored file is never served through the pictures' address.
+    // Another stored file is never served through the pictures' address: a real
+    // attachment's hash leads to the picture, not to the attachment.
+    let token = app.token("pia@acme.test", crate::common::PW).await;
+    let secret_log = b"a private log nobody else should read".to_vec();
+    let attached: Value = app
+        .api()
+        .post(app.url("/api/v1/uploads"))
+        .bearer_auth(&token)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(secret_log.clone()).file_name("private.txt"),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let (id, _) = src.trim_start_matches("/avatars/").split_once('/').unwrap();
-    let other = format!("/avatars/{id}/{}", "0".repeat(64));
-    assert_eq!(b.get(&other).await.status(), StatusCode::NOT_FOUND);
+    let other = format!("/avatars/{id}/{}", attached["sha256"].as_str().unwrap());
+    let res = b.get(&other).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), src, "to the current picture");
+    let res = b.get(&format!("/avatars/{id}/not-a-hash")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // Back to initials: the old address is gone.
     let res = b.post("/account/picture/remove", &[]).await;
@@ -190,13 +211,9 @@ async fn a_member_uploads_a_picture_shown_beside_what_they_write() {
     let (_, account) = b.page("/account").await;
     assert!(account.contains(r#"class="avatar large c"#), "initials again");
 
-    // The same through the API.
-    let token = app.token("pia@acme.test", crate::common::PW).await;
+    // The same through the API, with or without a file name.
     let send = |bytes: Vec<u8>| {
-        let form = reqwest::multipart::Form::new().part(
-            "picture",
-            reqwest::multipart::Part::bytes(bytes).file_name("me.webp"),
-        );
+        let form = reqwest::multipart::Form::new().part("picture", reqwest::multipart::Part::bytes(bytes));
         app.api()
             .put(app.url("/api/v1/me/picture"))
             .bearer_auth(&token)

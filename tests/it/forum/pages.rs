@@ -238,16 +238,28 @@ async fn views_count_each_reader_once_without_a_write_per_read() {
         .await;
     let topic = location(&res);
     let id = topic.split('/').nth(2).unwrap().to_string();
+    // Reading writes nothing: four reads make at most one write, the background
+    // flush of what they counted.
+    let writes = app.state.db.writes();
     for _ in 0..3 {
         assert_eq!(ann.page(&topic).await.0, StatusCode::OK);
     }
     assert_eq!(bo.page(&topic).await.0, StatusCode::OK);
-    // A page that is not there counts nothing.
-    assert_eq!(bo.page("/t/999999/nothing").await.0, StatusCode::NOT_FOUND);
+    assert!(
+        app.state.db.writes() - writes <= 1,
+        "{} writes",
+        app.state.db.writes() - writes
+    );
     app.state.views.flush(&app.state.db).await.unwrap();
 
     let (_, list) = ann.page("/c/questions").await;
     assert!(list.contains("2 views"), "two readers, however often they read");
+    // The filter tabs keep the other choices, each encoded, and lead where they say.
+    let (_, list) = ann.page("/c/questions?tag=a%26b&sort=newest").await;
+    let unanswered = "/c/questions?filter=unanswered&amp;tag=a%26b&amp;sort=newest";
+    assert!(list.contains(unanswered), "{list}");
+    let (status, _) = ann.page(&unanswered.replace("&amp;", "&")).await;
+    assert_eq!(status, StatusCode::OK);
     let token = app.token("ann@acme.test", PW).await;
     let topics = app
         .expect(
