@@ -299,6 +299,25 @@ impl TestApp {
         self.account(email, role, org, false).await
     }
 
+    /// Uploads a file for a post through the API (`/api/v1/uploads`) as the token's
+    /// owner; the answer names its `sha256`, `url` and `markdown`.
+    pub async fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> serde_json::Value {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+        let res = self
+            .api()
+            .post(self.url("/api/v1/uploads"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json().await.unwrap()
+    }
+
     /// A member of Acme made directly, and an API token for them.
     pub async fn member_token(&self, email: &str) -> String {
         self.user_with_role(email, parley::accounts::Role::Member, Some("Acme"))

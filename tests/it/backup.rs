@@ -21,21 +21,7 @@ async fn a_backup_taken_under_writes_restores_elsewhere() {
     let staff = app.token("sam@parley.test", crate::common::PW).await;
     // A question with an image, before the backup.
     let png: &[u8] = b"\x89PNG\r\n\x1a\nthe bytes of a screenshot";
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(png.to_vec()).file_name("screen.png"),
-    );
-    let attached: Value = app
-        .api()
-        .post(app.url("/api/v1/uploads"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let attached = app.upload(&token, "screen.png", png).await;
     let sha = attached["sha256"].as_str().unwrap().to_string();
     let topic = app
         .expect(

@@ -181,21 +181,9 @@ async fn a_member_uploads_a_picture_shown_beside_what_they_write() {
     // Another stored file is never served through the pictures' address: a real
     // attachment's hash leads to the picture, not to the attachment.
     let token = app.token("pia@acme.test", crate::common::PW).await;
-    let secret_log = b"a private log nobody else should read".to_vec();
-    let attached: Value = app
-        .api()
-        .post(app.url("/api/v1/uploads"))
-        .bearer_auth(&token)
-        .multipart(reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(secret_log.clone()).file_name("private.txt"),
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let attached = app
+        .upload(&token, "private.txt", b"a private log nobody else should read")
+        .await;
     let (id, _) = src.trim_start_matches("/avatars/").split_once('/').unwrap();
     let other = format!("/avatars/{id}/{}", attached["sha256"].as_str().unwrap());
     let res = b.get(&other).await;
