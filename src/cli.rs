@@ -220,15 +220,7 @@ async fn mail_fetch(settings: Settings) -> anyhow::Result<()> {
         anyhow::bail!("no mailbox to read: set PARLEY_IMAP_URL (docs/MAIL.md)");
     };
     let state = mail_state(settings).await?;
-    let pass = crate::imap::fetch_once(
-        &state.db,
-        &state.mailing,
-        &state.settings,
-        &state.files,
-        &state.node,
-        &imap,
-    )
-    .await?;
+    let pass = crate::imap::fetch_once(crate::imap::Mailbox::of(&state, &imap)).await?;
     if pass.busy {
         println!("another reader holds {}; nothing read", imap.describe());
     } else {

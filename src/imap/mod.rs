@@ -68,20 +68,15 @@ pub struct Pass {
 /// Takes in every message in the folder, oldest first, each moved once its outcome is
 /// stored. Stops at the first message Parley itself could not take in (the database
 /// away): it stays for the next pass.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the mailbox job hands on each part of the state that reading mail needs"
-)]
-async fn take_all(
-    db: &Db,
-    mailing: &MailContext,
-    settings: &Settings,
-    files: &FileStore,
-    node: &Node,
-    imap: &ImapSettings,
-    session: &mut Session,
-    can: Can,
-) -> anyhow::Result<Pass> {
+async fn take_all(mailbox: Mailbox<'_>, session: &mut Session, can: Can) -> anyhow::Result<Pass> {
+    let Mailbox {
+        imap,
+        db,
+        mailing,
+        settings,
+        files,
+        ..
+    } = mailbox;
     let can_move = can.move_;
     let mut pass = Pass::default();
     let mut uids: Vec<u32> = within("searching the folder", async {
@@ -90,7 +85,7 @@ async fn take_all(
     .await?;
     uids.sort_unstable();
     for uid in uids {
-        if !renew(db, node, imap).await? {
+        if !mailbox.renew().await? {
             break;
         }
         // A message larger than Parley takes is not downloaded: it is refused as too
@@ -119,7 +114,7 @@ async fn take_all(
         let Some(raw) = raw else { continue };
         // The lease is renewed before each step that may take long, so that no other
         // node takes the message while this one works on it.
-        if !renew(db, node, imap).await? {
+        if !mailbox.renew().await? {
             break;
         }
         let outcome = match crate::portal::inbound::ingest(db, mailing, settings, files, &raw).await {
@@ -135,7 +130,7 @@ async fn take_all(
         } else {
             &imap.processed_folder
         };
-        renew(db, node, imap).await?;
+        mailbox.renew().await?;
         within("moving a message", move_to(session, uid, folder, can_move)).await?;
         tracing::info!(uid, outcome = %outcome.outcome, ticket = ?outcome.ticket_id, "mail taken in from the mailbox");
         pass.taken += 1;
@@ -177,16 +172,40 @@ async fn move_to(session: &mut Session, uid: u32, folder: &str, can_move: bool) 
     Ok(())
 }
 
+/// A mailbox as this node reads it: the mailbox, and what taking mail in needs.
+#[derive(Clone, Copy)]
+pub struct Mailbox<'a> {
+    pub imap: &'a ImapSettings,
+    pub db: &'a Db,
+    pub mailing: &'a MailContext,
+    pub settings: &'a Settings,
+    pub files: &'a FileStore,
+    pub node: &'a Node,
+}
+
+impl<'a> Mailbox<'a> {
+    /// The mailbox `imap`, read by the node whose state this is.
+    pub fn of(state: &'a AppState, imap: &'a ImapSettings) -> Self {
+        Self {
+            imap,
+            db: &state.db,
+            mailing: &state.mailing,
+            settings: &state.settings,
+            files: &state.files,
+            node: &state.node,
+        }
+    }
+
+    /// Renews (or takes) this node's lease on the mailbox; false when another holds it.
+    async fn renew(&self) -> Result<bool, AppError> {
+        renew(self.db, self.node, self.imap).await
+    }
+}
+
 /// Reads the mailbox once (`parley mail fetch`): nothing when another reader holds it.
-pub async fn fetch_once(
-    db: &Db,
-    mailing: &MailContext,
-    settings: &Settings,
-    files: &FileStore,
-    node: &Node,
-    imap: &ImapSettings,
-) -> anyhow::Result<Pass> {
-    if !renew(db, node, imap).await? {
+pub async fn fetch_once(mailbox: Mailbox<'_>) -> anyhow::Result<Pass> {
+    let Mailbox { db, node, imap, .. } = mailbox;
+    if !mailbox.renew().await? {
         return Ok(Pass {
             busy: true,
             ..Pass::default()
@@ -194,7 +213,7 @@ pub async fn fetch_once(
     }
     let read = async {
         let (mut session, can) = open(imap).await.with_context(|| context(imap, "reading"))?;
-        let pass = take_all(db, mailing, settings, files, node, imap, &mut session, can).await?;
+        let pass = take_all(mailbox, &mut session, can).await?;
         let _ = within("signing out", async { Ok(session.logout().await?) }).await;
         Ok(pass)
     }
@@ -218,17 +237,7 @@ pub fn start(state: actix_web::web::Data<AppState>) {
                     continue;
                 }
             }
-            match watch(
-                &state.db,
-                &state.mailing,
-                &state.settings,
-                &state.files,
-                &state.node,
-                &imap,
-                &mut backoff,
-            )
-            .await
-            {
+            match watch(Mailbox::of(&state, &imap), &mut backoff).await {
                 Ok(()) => {}
                 Err(e) => {
                     tracing::warn!(
@@ -248,21 +257,14 @@ pub fn start(state: actix_web::web::Data<AppState>) {
 
 /// Reads the folder, then waits for new mail (IDLE, or a pause where the server has
 /// none), for as long as this node holds the lease and the connection lasts.
-async fn watch(
-    db: &Db,
-    mailing: &MailContext,
-    settings: &Settings,
-    files: &FileStore,
-    node: &Node,
-    imap: &ImapSettings,
-    backoff: &mut Duration,
-) -> anyhow::Result<()> {
+async fn watch(mailbox: Mailbox<'_>, backoff: &mut Duration) -> anyhow::Result<()> {
+    let imap = mailbox.imap;
     let (mut session, can) = open(imap).await?;
     tracing::info!(mailbox = %imap.describe(), idle = can.idle, "reading the support mailbox");
     loop {
-        take_all(db, mailing, settings, files, node, imap, &mut session, can).await?;
+        take_all(mailbox, &mut session, can).await?;
         *backoff = Duration::from_secs(1);
-        if !renew(db, node, imap).await? {
+        if !mailbox.renew().await? {
             let _ = within("signing out", async { Ok(session.logout().await?) }).await;
             return Ok(());
         }

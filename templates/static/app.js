@@ -70,22 +70,7 @@ document.querySelectorAll("[data-attach]").forEach((box) => {
   button.addEventListener("click", async (event) => {
     if (!input.files.length) return;
     event.preventDefault();
-    const data = new FormData();
-    data.append("file", input.files[0]);
-    const res = await fetch("/api/v1/uploads", {
-      method: "POST",
-      headers: { "X-CSRF-Token": csrfToken() },
-      body: data,
-    });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) {
-      window.alert(body.detail || "The file could not be attached.");
-      return;
-    }
-    const at = area.selectionStart || area.value.length;
-    area.value = area.value.slice(0, at) + body.markdown + "\n" + area.value.slice(at);
-    area.dispatchEvent(new Event("input"));
-    input.value = "";
+    if (await uploadInto(area, input.files[0])) input.value = "";
   });
 });
 
@@ -292,6 +277,9 @@ document.addEventListener("keydown", (event) => {
 // The composer: a small markdown toolbar, the draft kept in this browser until it is
 // posted, and images pasted or dropped into the text uploaded and linked where the
 // cursor is. Without JavaScript the text box works as it is.
+
+// Uploads a file (attached, pasted or dropped) and puts its markdown at the cursor;
+// true when it was attached.
 async function uploadInto(area, file) {
   const data = new FormData();
   data.append("file", file);
@@ -299,11 +287,12 @@ async function uploadInto(area, file) {
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     window.alert(body.detail || "The file could not be attached.");
-    return;
+    return false;
   }
   const at = area.selectionStart || area.value.length;
   area.value = area.value.slice(0, at) + body.markdown + "\n" + area.value.slice(at);
   area.dispatchEvent(new Event("input"));
+  return true;
 }
 
 function wrapSelection(area, before, after, placeholder) {

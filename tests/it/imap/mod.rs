@@ -83,16 +83,9 @@ async fn the_mailbox_is_read_each_message_once_and_moved_after_its_outcome() {
         "The login page takes ten seconds.",
     );
     dovecot.deliver("INBOX", &no_id).await;
-    let pass = parley::imap::fetch_once(
-        &app.state.db,
-        &app.state.mailing,
-        &app.state.settings,
-        &app.state.files,
-        &app.state.node,
-        &imap,
-    )
-    .await
-    .unwrap();
+    let pass = parley::imap::fetch_once(parley::imap::Mailbox::of(&app.state, &imap))
+        .await
+        .unwrap();
     assert_eq!((pass.taken, pass.refused, pass.busy), (3, 1, false));
     assert_eq!(dovecot.count("INBOX").await, 0);
     assert_eq!(
@@ -116,16 +109,9 @@ async fn the_mailbox_is_read_each_message_once_and_moved_after_its_outcome() {
         )
         .await;
     dovecot.deliver("INBOX", &no_id).await;
-    let pass = parley::imap::fetch_once(
-        &app.state.db,
-        &app.state.mailing,
-        &app.state.settings,
-        &app.state.files,
-        &app.state.node,
-        &imap,
-    )
-    .await
-    .unwrap();
+    let pass = parley::imap::fetch_once(parley::imap::Mailbox::of(&app.state, &imap))
+        .await
+        .unwrap();
     assert_eq!(pass.taken, 2);
     assert_eq!(tickets(&app).await.len(), 2, "nothing taken in twice");
     assert_eq!(dovecot.count("INBOX").await, 0);
@@ -148,22 +134,8 @@ async fn the_mailbox_is_read_each_message_once_and_moved_after_its_outcome() {
     // A second node on the same database and data directory (it gets a name of its own).
     let other = parley::app::AppState::new(app.state.settings.clone(), app.state.db.clone()).unwrap();
     let (a, b) = tokio::join!(
-        parley::imap::fetch_once(
-            &app.state.db,
-            &app.state.mailing,
-            &app.state.settings,
-            &app.state.files,
-            &app.state.node,
-            &imap
-        ),
-        parley::imap::fetch_once(
-            &other.db,
-            &other.mailing,
-            &other.settings,
-            &other.files,
-            &other.node,
-            &imap
-        )
+        parley::imap::fetch_once(parley::imap::Mailbox::of(&app.state, &imap)),
+        parley::imap::fetch_once(parley::imap::Mailbox::of(&other, &imap))
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.taken + b.taken, 5, "{a:?} {b:?}");
@@ -180,16 +152,9 @@ async fn the_mailbox_is_read_each_message_once_and_moved_after_its_outcome() {
         &line.repeat(26 * 1024 * 1024 / 77 + 1000),
     );
     dovecot.deliver("INBOX", &huge).await;
-    let pass = parley::imap::fetch_once(
-        &app.state.db,
-        &app.state.mailing,
-        &app.state.settings,
-        &app.state.files,
-        &app.state.node,
-        &imap,
-    )
-    .await
-    .unwrap();
+    let pass = parley::imap::fetch_once(parley::imap::Mailbox::of(&app.state, &imap))
+        .await
+        .unwrap();
     assert_eq!((pass.taken, pass.refused), (1, 1));
     assert_eq!(dovecot.count("INBOX").await, 0);
     assert!(
@@ -306,16 +271,9 @@ async fn tls_and_starttls_with_the_servers_authority_trusted() {
             "The backup job fails every night.",
         );
         dovecot.deliver("INBOX", &raw).await;
-        let pass = parley::imap::fetch_once(
-            &app.state.db,
-            &app.state.mailing,
-            &app.state.settings,
-            &app.state.files,
-            &app.state.node,
-            imap,
-        )
-        .await
-        .unwrap();
+        let pass = parley::imap::fetch_once(parley::imap::Mailbox::of(&app.state, imap))
+            .await
+            .unwrap();
         assert_eq!(pass.taken, 1, "{imap:?}");
         // Without the authority, the certificate is not trusted and nothing is read.
         dovecot
@@ -325,28 +283,14 @@ async fn tls_and_starttls_with_the_servers_authority_trusted() {
             ca_file: None,
             ..imap.clone()
         };
-        let err = parley::imap::fetch_once(
-            &app.state.db,
-            &app.state.mailing,
-            &app.state.settings,
-            &app.state.files,
-            &app.state.node,
-            &untrusted,
-        )
-        .await
-        .unwrap_err();
+        let err = parley::imap::fetch_once(parley::imap::Mailbox::of(&app.state, &untrusted))
+            .await
+            .unwrap_err();
         assert!(format!("{err:#}").contains("TLS"), "{err:#}");
         assert_eq!(dovecot.count("INBOX").await, 1);
-        parley::imap::fetch_once(
-            &app.state.db,
-            &app.state.mailing,
-            &app.state.settings,
-            &app.state.files,
-            &app.state.node,
-            imap,
-        )
-        .await
-        .unwrap();
+        parley::imap::fetch_once(parley::imap::Mailbox::of(&app.state, imap))
+            .await
+            .unwrap();
     }
     assert_eq!(tickets(&app).await.len(), 4);
 }

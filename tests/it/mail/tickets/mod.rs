@@ -5,6 +5,25 @@ use super::*;
 
 mod teams;
 
+/// Ann, a contact of Acme, files a Normal ticket, and Sam is staff: their tokens and
+/// the ticket's id.
+async fn ann_files(app: &TestApp, subject: &str, description: &str) -> (String, String, i64) {
+    app.contact("ann@acme.test", "Acme").await;
+    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
+    let ann = app.token("ann@acme.test", PW).await;
+    let sam = app.token("sam@vendor.test", PW).await;
+    let t = app
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ann),
+            Some(json!({"subject": subject, "priority": "normal", "description": description})),
+        )
+        .await;
+    (ann, sam, t["ticket"]["id"].as_i64().unwrap())
+}
+
 #[tokio::test]
 async fn ticket_events_reach_the_right_people_once() {
     let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
@@ -101,19 +120,7 @@ async fn ticket_events_reach_the_right_people_once() {
 #[tokio::test]
 async fn sla_alerts_go_to_staff_once_per_due_time() {
     let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
-    app.contact("ann@acme.test", "Acme").await;
-    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
-    let ann = app.token("ann@acme.test", PW).await;
-    let sam = app.token("sam@vendor.test", PW).await;
-    let (_, t) = app
-        .call(
-            Method::POST,
-            "/api/v1/tickets",
-            Some(&ann),
-            Some(json!({"subject": "Production down since 9am", "priority": "normal", "description": "Nothing loads for anyone."})),
-        )
-        .await;
-    let id = t["ticket"]["id"].as_i64().unwrap();
+    let (_, sam, id) = ann_files(&app, "Production down since 9am", "Nothing loads for anyone.").await;
     let alerts = async || {
         parley::portal::alerts::run(&app.state.db, app.state.mailing.clone())
             .await
@@ -221,19 +228,7 @@ async fn followers_hear_of_a_ticket_and_can_stop() {
 #[tokio::test]
 async fn one_click_in_ticket_mail_stops_following_the_ticket() {
     let app = TestApp::spawn_with(&["--rate-limits=off", "--send-mail=off"]).await;
-    app.contact("ann@acme.test", "Acme").await;
-    app.user_with_role("sam@vendor.test", Role::Staff, None).await;
-    let ann = app.token("ann@acme.test", PW).await;
-    let sam = app.token("sam@vendor.test", PW).await;
-    let (_, t) = app
-        .call(
-            Method::POST,
-            "/api/v1/tickets",
-            Some(&ann),
-            Some(json!({"subject": "Reports are empty", "priority": "normal", "description": "Since Monday every report is empty."})),
-        )
-        .await;
-    let id = t["ticket"]["id"].as_i64().unwrap();
+    let (ann, sam, id) = ann_files(&app, "Reports are empty", "Since Monday every report is empty.").await;
     let note = |body: &str| json!({"body": body});
     let path = format!("/api/v1/tickets/{id}/notes");
     app.call(Method::POST, &path, Some(&sam), Some(note("Which report?")))
