@@ -65,10 +65,10 @@ impl AppState {
             },
             templates,
             keys,
-            limiter: Limiter::new(&settings.rate_limits),
+            limiter: Limiter::for_site(&settings.rate_limits, &db),
             mailer,
             domain_lists: DomainLists::load(),
-            files: crate::files::FileStore::new(&settings.data_dir),
+            files: crate::files::FileStore::for_site(&settings.data_dir, &db),
             topic_cache: std::sync::Arc::new(crate::forum::cache::TopicCache::new(settings.page_cache_bytes)),
             search: std::sync::Arc::new(crate::search::Search::new(
                 &settings.data_dir,

@@ -11,6 +11,8 @@ use crate::app::AppState;
 
 /// Starts every background job of a serving node.
 pub fn start(state: &web::Data<AppState>) -> anyhow::Result<()> {
+    crate::db::watch::start(state.db.clone());
+    state.files.share_local_files();
     crate::search::indexer::start(state.search.clone(), state.db.clone())?;
     crate::search::meaning::start(state.search.clone(), state.db.clone())?;
     if state.settings.send_mail {
@@ -53,7 +55,7 @@ pub fn start(state: &web::Data<AppState>) -> anyhow::Result<()> {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            pruning.limiter.prune();
+            pruning.limiter.prune().await;
         }
     });
     Ok(())

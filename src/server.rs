@@ -84,8 +84,9 @@ async fn unrouted(req: actix_web::HttpRequest) -> Result<HttpResponse, AppError>
 }
 
 /// The Prometheus registry and its `/metrics` endpoint.
-pub fn metrics() -> anyhow::Result<PrometheusMetrics> {
+pub fn metrics(registry: prometheus::Registry) -> anyhow::Result<PrometheusMetrics> {
     PrometheusMetricsBuilder::new("parley")
+        .registry(registry)
         .endpoint("/metrics")
         // Unknown paths share one label, so a scan cannot blow up the series count.
         .mask_unmatched_patterns("UNMATCHED")
@@ -100,7 +101,9 @@ pub fn serve(
     listener: TcpListener,
     workers: usize,
 ) -> anyhow::Result<actix_web::dev::Server> {
-    let metrics = metrics()?;
+    let registry = prometheus::Registry::new();
+    crate::web::ops::NodeGauges::register(&registry)?.keep(state.clone());
+    let metrics = metrics(registry)?;
     let https = state.settings.secure_cookies();
     crate::jobs::start(&state)?;
     let server = HttpServer::new(move || {

@@ -147,7 +147,7 @@ pub async fn upload(
     user: &crate::web::AuthUser,
     form: actix_multipart::Multipart,
 ) -> Result<String, AppError> {
-    crate::forum::check_post_rate(limiter, user)?;
+    crate::forum::check_post_rate(limiter, user).await?;
     let uploaded = read_form(form).await?;
     set(db, files, user.id, uploaded).await
 }

@@ -41,3 +41,67 @@ pub fn lock(c: &mut AnyConnection, row: Row) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// Background work that one node of a cluster does at a time. On PostgreSQL each is an
+/// advisory lock held by a transaction, so the database lets go of it when the node
+/// holding it dies (its connection closes) and another node takes the work up on its
+/// next round. On SQLite one process does all the work, and these lock nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    ArchiveClosed = 1,
+    SlaAlerts = 2,
+    Digests = 3,
+    /// Computing threads' vectors: the node that waited reads what the other stored.
+    Embedding = 4,
+    PruneLimits = 5,
+}
+
+/// The first half of every job lock's key, apart from any other use of advisory locks.
+const JOB_LOCK_CLASS: i32 = 0x5041_524c;
+
+/// Takes `job` for the rest of the transaction, or answers false at once when another
+/// node has it (that node is doing the work this round).
+pub fn take_job(c: &mut AnyConnection, job: Job) -> Result<bool, AppError> {
+    use diesel::sql_types::{Bool, Integer};
+    #[derive(diesel::QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = Bool)]
+        taken: bool,
+    }
+    let AnyConnection::Postgresql(pg) = c else {
+        return Ok(true);
+    };
+    let row: Taken = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS taken")
+        .bind::<Integer, _>(JOB_LOCK_CLASS)
+        .bind::<Integer, _>(job as i32)
+        .get_result(pg)?;
+    Ok(row.taken)
+}
+
+impl super::Db {
+    /// Runs `work` while this node alone holds `job` across the cluster, waiting for a
+    /// node that holds it to finish. `work` uses connections of its own; on PostgreSQL a
+    /// transaction on one more connection holds the lock meanwhile.
+    pub fn one_node_at_a_time<T>(
+        &self,
+        job: Job,
+        work: impl FnOnce() -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        use diesel::Connection;
+        use diesel::sql_types::Integer;
+        if self.url().is_sqlite() {
+            return work();
+        }
+        let mut holder = self.get_read()?;
+        let AnyConnection::Postgresql(pg) = &mut *holder else {
+            return work();
+        };
+        pg.transaction::<T, anyhow::Error, _>(|pg| {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind::<Integer, _>(JOB_LOCK_CLASS)
+                .bind::<Integer, _>(job as i32)
+                .execute(pg)?;
+            work()
+        })
+    }
+}

@@ -21,7 +21,9 @@ pub use errors::*;
 pub use migrating::*;
 
 pub mod backup;
+pub mod limits;
 pub mod locks;
+pub mod watch;
 
 mod memo;
 
@@ -199,11 +201,24 @@ impl Db {
         &self.url
     }
 
-    /// How many write transactions this process has finished. Anything kept in memory
-    /// beside the number read before loading it is current on this node for as long as
-    /// the number stays the same (see `web::session`).
+    /// Whether several nodes may share this database (PostgreSQL): what they must agree
+    /// on (rate limits, stored files) is then kept in it rather than in each process.
+    pub fn shared_by_nodes(&self) -> bool {
+        !self.url.is_sqlite()
+    }
+
+    /// How many write transactions this process has finished, or heard another node
+    /// finish (see [`watch`]). Anything kept in memory beside the number read before
+    /// loading it is current for as long as the number stays the same (see
+    /// `web::session`).
     pub fn writes(&self) -> u64 {
         self.writes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Counts a write made elsewhere (another node), so that what this node keeps in
+    /// memory is read again (see [`watch`]).
+    pub fn heard_of_writes(&self) {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// A connection for work outside a request (CLI commands, start-up).

@@ -188,6 +188,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        full_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    file_parts (sha256, part) {
+        sha256 -> Text,
+        part -> Integer,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
+    shared_files (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        parts -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     topic_vectors (topic_id) {
         topic_id -> BigInt,
         model -> Text,
@@ -588,6 +612,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     topic_tags,
     search_outbox,
     topic_vectors,
+    rate_limits,
+    file_parts,
+    shared_files,
     topic_votes,
     downloads,
     flags,

@@ -1,7 +1,8 @@
 //! Uploaded files, stored by content under `DATA_DIR/files/ab/cd/<sha256>`: the same
 //! bytes are kept once, a name can never point outside the folder, and the hash is the
 //! checksum people verify downloads with. Served with headers that keep a browser from
-//! running anything in them.
+//! running anything in them. When several nodes share the database, each file is also
+//! kept in it ([`shared`]), and the folder is each node's copy.
 
 use crate::error::AppError;
 use actix_web::http::header;
@@ -14,6 +15,7 @@ use tokio::io::AsyncWriteExt;
 
 mod forms;
 mod kinds;
+mod shared;
 
 pub use forms::*;
 pub use kinds::*;
@@ -29,6 +31,8 @@ pub struct Stored {
 #[derive(Debug, Clone)]
 pub struct FileStore {
     root: PathBuf,
+    /// The database every file is kept in too, when nodes share it.
+    shared: Option<crate::db::Db>,
 }
 
 pub fn is_hash(s: &str) -> bool {
@@ -38,9 +42,63 @@ pub fn is_hash(s: &str) -> bool {
 }
 
 impl FileStore {
+    /// A store in the data directory alone.
     pub fn new(data_dir: &Path) -> Self {
         Self {
             root: data_dir.join("files"),
+            shared: None,
+        }
+    }
+
+    /// The store of a site: in the data directory, and in `db` too when several nodes
+    /// may share it.
+    pub fn for_site(data_dir: &Path, db: &crate::db::Db) -> Self {
+        Self {
+            shared: db.shared_by_nodes().then(|| db.clone()),
+            ..Self::new(data_dir)
+        }
+    }
+
+    /// On a database nodes share, puts the files only this node's folder holds into it
+    /// (files stored before they were kept in the database too), in the background.
+    pub fn share_local_files(&self) {
+        let store = self.clone();
+        actix_web::rt::spawn(async move {
+            match store.share_local_files_now().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    files = n,
+                    "stored files put into the database for the other nodes"
+                ),
+                Err(e) => tracing::warn!(error = ?e, "putting stored files into the database"),
+            }
+        });
+    }
+
+    /// What [`FileStore::share_local_files`] does, now; how many files it put.
+    pub async fn share_local_files_now(&self) -> Result<usize, AppError> {
+        let Some(db) = self.shared.clone() else {
+            return Ok(0);
+        };
+        let root = self.root.clone();
+        crate::db::run_blocking(move || shared::share_local(&db, &root)).await
+    }
+
+    /// The file `sha256` in this node's folder, copied there from the database first
+    /// when another node stored it.
+    async fn local(&self, sha256: &str) -> Result<PathBuf, AppError> {
+        let path = self.path_of(sha256).ok_or(AppError::NotFound)?;
+        if tokio::fs::metadata(&path).await.is_ok() {
+            return Ok(path);
+        }
+        let Some(db) = self.shared.clone() else {
+            return Err(AppError::NotFound);
+        };
+        let (sha, target, tmp) = (sha256.to_string(), path.clone(), self.root.join("tmp"));
+        if crate::db::run_blocking(move || shared::fetch(&db, &sha, &target, &tmp)).await? {
+            Ok(path)
+        } else {
+            Err(AppError::NotFound)
         }
     }
 
@@ -103,6 +161,10 @@ impl FileStore {
                 tokio::fs::rename(&tmp, &target)
                     .await
                     .map_err(|e| AppError::Internal(anyhow::anyhow!("storing an upload: {e}")))?;
+            }
+            if let Some(db) = self.shared.clone() {
+                let sha = sha256.clone();
+                crate::db::run_blocking(move || shared::put(&db, &target, &sha, size as i64)).await?;
             }
             Ok(Stored {
                 sha256,
@@ -189,7 +251,7 @@ impl FileStore {
 
     /// The bytes of a stored file.
     pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
-        let path = self.path_of(sha256).ok_or(AppError::NotFound)?;
+        let path = self.local(sha256).await?;
         tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)
     }
 
@@ -227,7 +289,9 @@ impl FileStore {
         disposition: Option<String>,
         cache: &str,
     ) -> Result<HttpResponse, AppError> {
-        let path = self.path_of(sha256).ok_or(AppError::NotFound)?;
+        if !is_hash(sha256) {
+            return Err(AppError::NotFound);
+        }
         let etag = format!("\"{sha256}\"");
         if req
             .headers()
@@ -237,7 +301,11 @@ impl FileStore {
         {
             return Ok(HttpResponse::NotModified().finish());
         }
-        let bytes = tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)?;
+        let path = self.local(sha256).await?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let len = file.metadata().await.map_err(|_| AppError::NotFound)?.len();
         let mut res = HttpResponse::Ok();
         res.content_type(content_type.to_string())
             .insert_header((header::ETAG, etag))
@@ -247,8 +315,25 @@ impl FileStore {
         if let Some(disposition) = disposition {
             res.insert_header((header::CONTENT_DISPOSITION, disposition));
         }
-        Ok(res.body(bytes))
+        Ok(res.body(actix_web::body::SizedStream::new(len, chunks_of(file))))
     }
+}
+
+/// A file's bytes as a response body, 64 KiB at a time.
+fn chunks_of(file: tokio::fs::File) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+    use tokio::io::AsyncReadExt;
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -280,14 +280,16 @@ pub fn topic_of_kind(
 }
 
 /// Counts a new post against the member's posting limit (staff are not limited).
-pub fn check_post_rate(limiter: &Limiter, user: &AuthUser) -> Result<(), AppError> {
+pub async fn check_post_rate(limiter: &Limiter, user: &AuthUser) -> Result<(), AppError> {
     if user.is_staff() {
         return Ok(());
     }
-    limiter.check(
-        crate::web::rate_limit::Action::Post,
-        &[&format!("user:{}", user.id)],
-    )
+    limiter
+        .check(
+            crate::web::rate_limit::Action::Post,
+            &[&format!("user:{}", user.id)],
+        )
+        .await
 }
 
 /// Records a change for the search indexer (see `search::outbox`), in the caller's

@@ -37,7 +37,7 @@ pub async fn record(
     upload: Option<Upload>,
 ) -> Result<Attached, AppError> {
     require_post(user)?;
-    super::check_post_rate(limiter, user)?;
+    super::check_post_rate(limiter, user).await?;
     let Some(Upload {
         filename,
         stored: file,

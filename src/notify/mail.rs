@@ -154,6 +154,9 @@ pub fn queue_one(
 pub async fn send_due_digests(db: &Db, m: &MailContext) -> Result<usize, AppError> {
     let m = m.clone();
     db.write(move |c| {
+        if !crate::db::locks::take_job(c, crate::db::locks::Job::Digests)? {
+            return Ok(0);
+        }
         let cutoff = now() - DIGEST_EVERY;
         let due: Vec<i64> = users::table
             .filter(users::notify_email.eq("digest"))

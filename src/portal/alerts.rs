@@ -33,6 +33,10 @@ struct View<'a> {
 /// Queues the alerts now due; returns how many messages were queued.
 pub async fn run(db: &Db, notices: MailContext) -> Result<usize, AppError> {
     db.write(move |c| {
+        // One node a round; the outbox key keeps an alert from going twice anyway.
+        if !crate::db::locks::take_job(c, crate::db::locks::Job::SlaAlerts)? {
+            return Ok(0);
+        }
         let at = now();
         type Row = (i64, String, String, String, NaiveDateTime, Option<i64>);
         let due: Vec<Row> = tickets::table

@@ -308,6 +308,9 @@ pub async fn assign(
 /// Returns how many were archived.
 pub async fn archive_closed(db: &Db, after: Duration) -> Result<usize, AppError> {
     db.write(move |c| {
+        if !crate::db::locks::take_job(c, crate::db::locks::Job::ArchiveClosed)? {
+            return Ok(0);
+        }
         let cutoff = now() - after;
         let due: Vec<Ticket> = tickets::table
             .filter(tickets::status.eq(Status::Closed.as_str()))

@@ -298,3 +298,40 @@ fn apply_batch(db: &Db, t: &mut Tail, meaning: &super::meaning::Meaning) -> anyh
     t.writer.commit(t.applied)?;
     Ok(!rows.is_empty())
 }
+
+/// How far this node's index is behind the changes in the database's outbox.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Lag {
+    /// Changes in the outbox past the last one this index applied.
+    pub changes: i64,
+    /// How long the oldest of them has waited (0 when there are none).
+    pub seconds: f64,
+}
+
+/// This node's lag; `None` while its index is being built.
+pub async fn lag(search: &Search, db: &Db) -> Result<Option<Lag>, crate::error::AppError> {
+    let Some(index) = search.index() else {
+        return Ok(None);
+    };
+    let applied = crate::db::run_blocking(move || {
+        index
+            .applied()
+            .map_err(|e| crate::error::AppError::Internal(e.into()))
+    })
+    .await?
+    .unwrap_or(0);
+    db.read_quick(move |c| {
+        let (changes, oldest): (i64, Option<chrono::NaiveDateTime>) = search_outbox::table
+            .filter(search_outbox::id.gt(applied))
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::min(search_outbox::created_at),
+            ))
+            .first(c)?;
+        let seconds = oldest.map_or(0.0, |at| {
+            ((crate::db::now() - at).num_milliseconds().max(0) as f64) / 1000.0
+        });
+        Ok(Some(Lag { changes, seconds }))
+    })
+    .await
+}

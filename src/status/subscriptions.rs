@@ -57,10 +57,12 @@ pub async fn subscribe(
     let email = crate::accounts::domains::parse_email(&input.email)
         .map_err(|m| AppError::field("email", m))?
         .address;
-    limiter.check(
-        crate::web::rate_limit::Action::Signup,
-        &[&format!("status-ip:{client_ip}"), &format!("status:{email}")],
-    )?;
+    limiter
+        .check(
+            crate::web::rate_limit::Action::Signup,
+            &[&format!("status-ip:{client_ip}"), &format!("status:{email}")],
+        )
+        .await?;
     let slugs = input.components.clone();
     let mailing = mailing.clone();
     let (confirmed, token, names) = db

@@ -50,6 +50,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         "search": if state.search.index().is_some() { "ok" } else { "building" },
         "meaning": state.search.meaning.state(),
     });
+    // How far this node's own search replica is behind the database: it does not decide
+    // readiness (pages and writes work meanwhile), but a balancer's operator watches it.
+    if database.is_ok()
+        && let Ok(Some(lag)) = crate::search::indexer::lag(&state.search, &state.db).await
+    {
+        body["search_lag"] = json!(lag);
+    }
     // What the operator must fix, when it is theirs to fix. A database error may name
     // hosts and users, so it stays in the log.
     if let Err(reason) = &disk {
@@ -59,5 +66,46 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// What `/metrics` shows of this node beside its requests: how far its search replica
+/// is behind the database, in changes and in seconds.
+pub struct NodeGauges {
+    lag_changes: prometheus::IntGauge,
+    lag_seconds: prometheus::Gauge,
+}
+
+impl NodeGauges {
+    /// The gauges, registered in `registry`.
+    pub fn register(registry: &prometheus::Registry) -> anyhow::Result<Self> {
+        let lag_changes = prometheus::IntGauge::new(
+            "parley_search_lag_changes",
+            "Changes in the database not yet applied to this node's search index",
+        )?;
+        let lag_seconds = prometheus::Gauge::new(
+            "parley_search_lag_seconds",
+            "How long the oldest change not yet in this node's search index has waited",
+        )?;
+        registry.register(Box::new(lag_changes.clone()))?;
+        registry.register(Box::new(lag_seconds.clone()))?;
+        Ok(Self {
+            lag_changes,
+            lag_seconds,
+        })
+    }
+
+    /// Keeps the gauges current, every two seconds.
+    pub fn keep(self, state: web::Data<AppState>) {
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(2));
+            loop {
+                tick.tick().await;
+                if let Ok(Some(lag)) = crate::search::indexer::lag(&state.search, &state.db).await {
+                    self.lag_changes.set(lag.changes);
+                    self.lag_seconds.set(lag.seconds);
+                }
+            }
+        });
     }
 }

@@ -20,7 +20,7 @@ pub const SESSION_REUSE: Duration = Duration::from_secs(1);
 /// and session cookies recently verified, with the user and epoch they name.
 pub struct Sessions {
     users: Cache<i64, (Arc<AuthUser>, u64, Instant)>,
-    cookies: Cache<String, (i64, i64, Instant)>,
+    cookies: Cache<String, (i64, i64, u64, Instant)>,
 }
 
 impl Default for Sessions {
@@ -43,15 +43,17 @@ impl std::fmt::Debug for Sessions {
 
 impl Sessions {
     /// The user id and epoch a session cookie names, if its signature and expiry hold
-    /// and it was not signed out: checked once, then trusted for [`SESSION_REUSE`] (a
-    /// cookie expiring or signed out on another node meanwhile lives that much longer).
+    /// and it was not signed out: checked once, then trusted until a write (on this node
+    /// or, heard of, on another) or for at most [`SESSION_REUSE`].
     pub(crate) async fn verify(
         &self,
         keys: &Keys,
         db: &crate::db::Db,
         cookie: &str,
     ) -> Result<Option<(i64, i64)>, AppError> {
-        if let Some((user_id, epoch, at)) = self.cookies.get(cookie)
+        let writes = db.writes();
+        if let Some((user_id, epoch, seen, at)) = self.cookies.get(cookie)
+            && seen == writes
             && at.elapsed() < SESSION_REUSE
         {
             return Ok(Some((user_id, epoch)));
@@ -65,8 +67,10 @@ impl Sessions {
             self.cookies.remove(cookie);
             return Ok(None);
         }
-        self.cookies
-            .insert(cookie.to_string(), (claims.user_id, claims.epoch, Instant::now()));
+        self.cookies.insert(
+            cookie.to_string(),
+            (claims.user_id, claims.epoch, writes, Instant::now()),
+        );
         Ok(Some((claims.user_id, claims.epoch)))
     }
 

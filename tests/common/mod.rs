@@ -85,8 +85,11 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
-    _db: TestDb,
-    _turn: Turn,
+    /// The settings given at start, which another node of the same site gets too.
+    args: Vec<String>,
+    /// Dropped with the first node: another node of its site is dropped before it.
+    _db: Option<TestDb>,
+    _turn: Option<Turn>,
 }
 
 /// Settings a test may change before the server starts.
@@ -122,23 +125,38 @@ impl TestApp {
         }
         let data_dir = tempfile::tempdir().expect("tempdir");
         let db = TestDb::new(data_dir.path());
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let mut app = Self::launch(data_dir, &db.url, args).await;
+        app._db = Some(db);
+        app._turn = Some(turn);
+        app
+    }
+
+    /// Another node of the same site: a server with a data directory of its own on the
+    /// same database, with the same secret and settings.
+    pub async fn another_node(&self) -> Self {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        Self::launch(data_dir, &self.state.settings.database, self.args.clone()).await
+    }
+
+    async fn launch(data_dir: tempfile::TempDir, url: &DatabaseUrl, args: Vec<String>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut argv: Vec<String> = vec![
             "parley".into(),
             format!("--data-dir={}", data_dir.path().display()),
-            format!("--database-url={}", db.url),
+            format!("--database-url={url}"),
             format!("--bind={addr}"),
             "--secret=test-secret-test-secret-test-secret-0123".into(),
             "--db-pool-size=4".into(),
         ];
-        if let DatabaseUrl::Postgres(u) = &db.url {
+        if let DatabaseUrl::Postgres(u) = url {
             argv[2] = format!("--database-url={u}");
         }
-        argv.extend(args.iter().map(|a| a.to_string()));
+        argv.extend(args.iter().cloned());
         let cli = <Cli as clap::Parser>::parse_from(argv);
         let settings = Settings::from_args(&cli.settings).expect("settings");
-        let url = db.url.clone();
+        let url = url.clone();
         let pool = settings.db_pool_size;
         let database = tokio::task::spawn_blocking(move || {
             let database = Db::connect(&url, pool).expect("connect");
@@ -165,8 +183,9 @@ impl TestApp {
             state,
             data_dir,
             handle,
-            _db: db,
-            _turn: turn,
+            args,
+            _db: None,
+            _turn: None,
         }
     }
 

@@ -8,6 +8,7 @@ mod common;
 mod accounts;
 mod admin;
 mod backup;
+mod cluster;
 mod db;
 mod escalate;
 mod forum;

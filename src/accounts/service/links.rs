@@ -105,10 +105,13 @@ pub async fn resend_verification(
     if user.verified {
         return Ok(false);
     }
-    state.limiter.check(
-        Action::Reset,
-        &[&format!("ip:{client_ip}"), &format!("user:{}", user.id)],
-    )?;
+    state
+        .limiter
+        .check(
+            Action::Reset,
+            &[&format!("ip:{client_ip}"), &format!("user:{}", user.id)],
+        )
+        .await?;
     Ok(send_verification(state, user).await)
 }
 
@@ -157,10 +160,12 @@ pub async fn request_password_reset(
     client_ip: &str,
 ) -> Result<(), AppError> {
     let email = email.trim().to_lowercase();
-    limiter.check(
-        Action::Reset,
-        &[&format!("ip:{client_ip}"), &format!("email:{email}")],
-    )?;
+    limiter
+        .check(
+            Action::Reset,
+            &[&format!("ip:{client_ip}"), &format!("email:{email}")],
+        )
+        .await?;
     let lookup = email.clone();
     let found = db
         .read(move |c| {

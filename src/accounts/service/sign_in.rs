@@ -25,10 +25,12 @@ pub async fn login(
     client_ip: &str,
 ) -> Result<AuthUser, AppError> {
     let email = email.trim().to_lowercase();
-    limiter.check(
-        Action::Login,
-        &[&format!("ip:{client_ip}"), &format!("email:{email}")],
-    )?;
+    limiter
+        .check(
+            Action::Login,
+            &[&format!("ip:{client_ip}"), &format!("email:{email}")],
+        )
+        .await?;
     let lookup = email.clone();
     let found: Option<User> = db
         .read(move |c| {

@@ -96,7 +96,8 @@ pub(super) fn check_signup(
 pub async fn signup(state: &AppState, input: SignupInput, client_ip: &str) -> Result<SignedUp, AppError> {
     state
         .limiter
-        .check(Action::Signup, &[&format!("ip:{client_ip}")])?;
+        .check(Action::Signup, &[&format!("ip:{client_ip}")])
+        .await?;
     let (email, name) = check_signup(&state.settings, &state.domain_lists, &input)?;
     let hash = password::hash(&input.password)?;
     let policy = state.settings.unknown_domains;

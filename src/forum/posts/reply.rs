@@ -16,7 +16,7 @@ pub async fn reply(
 ) -> Result<Replied, AppError> {
     require_post(user)?;
     let body = check_body(body)?;
-    crate::forum::check_post_rate(limiter, user)?;
+    crate::forum::check_post_rate(limiter, user).await?;
     let rendered = crate::forum::prerender(db, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = mailing.clone();

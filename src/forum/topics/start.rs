@@ -39,7 +39,7 @@ pub async fn create(
         return Err(AppError::fields(fields));
     }
     let (title, body, tags) = (title?, body?, tags?);
-    crate::forum::check_post_rate(limiter, user)?;
+    crate::forum::check_post_rate(limiter, user).await?;
     let rendered = crate::forum::prerender(db, &body).await?;
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = mailing.clone();

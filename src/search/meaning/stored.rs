@@ -71,12 +71,31 @@ pub(super) fn embed_all(encoder: &Encoder, texts: &[&str], workers: usize) -> an
 }
 
 /// Brings the vectors of `ids` up to date: read when stored for this model and text,
-/// computed and stored otherwise, forgotten for threads that are not public.
+/// computed and stored otherwise, forgotten for threads that are not public. Computing
+/// is the costly part: one node of a cluster at a time does it, and a node that waited
+/// reads what the other one stored instead of computing it again.
 pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
-    let (Some((encoder, model)), Some(vectors)) = (m.encoder.get(), m.vectors.get()) else {
+    let unknown = look_up(m, db, ids)?;
+    if unknown.is_empty() {
         return Ok(());
+    }
+    db.one_node_at_a_time(crate::db::locks::Job::Embedding, || {
+        let still: Vec<i64> = unknown.iter().map(|u| u.0).collect();
+        let unknown = look_up(m, db, &still)?;
+        compute(m, db, unknown)
+    })
+}
+
+/// A thread whose vector is to be computed: its id, text and the text's digest.
+type Unknown = (i64, String, String);
+
+/// Sets the stored vectors of `ids` that are current, forgets the threads that are not
+/// public (here and in the database), and returns the threads left to compute.
+fn look_up(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<Vec<Unknown>> {
+    let (Some((encoder, model)), Some(vectors)) = (m.encoder.get(), m.vectors.get()) else {
+        return Ok(Vec::new());
     };
-    let (texts, stored) = {
+    let (mut texts, stored) = {
         let mut c = db.get_read()?;
         let texts = thread_texts(&mut c, ids)?;
         let stored: Vec<Stored> = topic_vectors::table
@@ -90,11 +109,10 @@ pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
             .load(&mut *c)?;
         (texts, stored)
     };
-    let mut fresh = Vec::new();
     let mut gone = Vec::new();
-    let mut unknown: Vec<(i64, &str, String)> = Vec::new();
+    let mut unknown = Vec::new();
     for &id in ids {
-        let Some(text) = texts.get(&id) else {
+        let Some(text) = texts.remove(&id) else {
             // Deleted or hidden: nothing derived from its text is kept.
             vectors.remove(id as u64);
             if stored.iter().any(|s| s.0 == id) {
@@ -112,21 +130,32 @@ pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
             _ => unknown.push((id, text, digest)),
         }
     }
-    let texts: Vec<&str> = unknown.iter().map(|u| u.1).collect();
-    for ((id, _, digest), v) in unknown.into_iter().zip(embed_all(encoder, &texts, m.workers)?) {
-        vectors.set(id as u64, &v);
-        m.embedded.fetch_add(1, Ordering::Relaxed);
-        fresh.push((id, digest, to_bytes(&v)));
+    if !gone.is_empty() {
+        let mut c = db.get_write()?;
+        diesel::delete(topic_vectors::table.filter(topic_vectors::topic_id.eq_any(&gone)))
+            .execute(&mut *c)?;
     }
-    if fresh.is_empty() && gone.is_empty() {
+    Ok(unknown)
+}
+
+/// Computes and stores the vectors of `unknown`.
+fn compute(m: &Meaning, db: &Db, unknown: Vec<Unknown>) -> anyhow::Result<()> {
+    let (Some((encoder, model)), Some(vectors)) = (m.encoder.get(), m.vectors.get()) else {
         return Ok(());
+    };
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let texts: Vec<&str> = unknown.iter().map(|u| u.1.as_str()).collect();
+    let mut fresh = Vec::new();
+    for ((id, _, digest), v) in unknown.iter().zip(embed_all(encoder, &texts, m.workers)?) {
+        vectors.set(*id as u64, &v);
+        m.embedded.fetch_add(1, Ordering::Relaxed);
+        fresh.push((*id, digest, to_bytes(&v)));
     }
     let now = crate::db::now();
     let mut c = db.get_write()?;
     c.transaction::<_, anyhow::Error, _>(|c| {
-        if !gone.is_empty() {
-            diesel::delete(topic_vectors::table.filter(topic_vectors::topic_id.eq_any(&gone))).execute(c)?;
-        }
         // A thread deleted meanwhile has no row to refer to: nothing to store for it.
         let fresh_ids: Vec<i64> = fresh.iter().map(|f| f.0).collect();
         let existing: Vec<i64> = topics::table
@@ -137,7 +166,7 @@ pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
             let row = (
                 topic_vectors::topic_id.eq(id),
                 topic_vectors::model.eq(model),
-                topic_vectors::digest.eq(digest),
+                topic_vectors::digest.eq(*digest),
                 topic_vectors::vector.eq(bytes),
                 topic_vectors::updated_at.eq(now),
             );
@@ -147,7 +176,7 @@ pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
                 .do_update()
                 .set((
                     topic_vectors::model.eq(model),
-                    topic_vectors::digest.eq(digest),
+                    topic_vectors::digest.eq(*digest),
                     topic_vectors::vector.eq(bytes),
                     topic_vectors::updated_at.eq(now),
                 ))

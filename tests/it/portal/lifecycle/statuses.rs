@@ -123,3 +123,87 @@ async fn archiving_after_fourteen_days_on_a_set_clock() {
     );
     assert_eq!(status_of(ids[1]).await, "archived");
 }
+
+/// Two nodes archiving at once (PostgreSQL): each ticket is archived once, with one
+/// event, by whichever node took the round.
+#[tokio::test]
+async fn archiving_on_two_nodes_at_once_archives_each_ticket_once() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    if app.state.db.url().is_sqlite() {
+        return crate::common::skipped(
+            "archiving_on_two_nodes_at_once_archives_each_ticket_once",
+            "one process serves a SQLite site",
+        );
+    }
+    let other = app.another_node().await;
+    let p = people(&app).await;
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let (_, t) = file(&app, &p.ann, ticket(&format!("Closed long ago {n}"), "normal")).await;
+        let id = t["ticket"]["id"].as_i64().unwrap();
+        force_status(&app, id, "closed", Some(20)).await;
+        ids.push(id);
+    }
+    let after = chrono::Duration::days(14);
+    let mut rounds = Vec::new();
+    for round in 0..8 {
+        let db = if round % 2 == 0 {
+            app.state.db.clone()
+        } else {
+            other.state.db.clone()
+        };
+        rounds.push(tokio::spawn(async move {
+            parley::portal::workflow::archive_closed(&db, after)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut archived = 0;
+    for r in rounds {
+        archived += r.await.unwrap();
+    }
+    assert_eq!(archived, ids.len(), "each ticket archived by exactly one round");
+    let db = app.state.db.clone();
+    let events: Vec<i64> = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use parley::db::schema::ticket_events;
+        ids.iter()
+            .map(|id| {
+                ticket_events::table
+                    .filter(ticket_events::ticket_id.eq(id))
+                    .filter(ticket_events::to_value.eq("archived"))
+                    .count()
+                    .get_result(&mut *db.get_read().unwrap())
+                    .unwrap()
+            })
+            .collect()
+    })
+    .await
+    .unwrap();
+    assert_eq!(events, vec![1; 6], "one archiving event per ticket");
+    // A job one node holds is refused to another until its transaction ends.
+    let db = app.state.db.clone();
+    let odb = other.state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        use parley::db::locks::{Job, take_job};
+        let mut holder = db.get_write().unwrap();
+        parley::db::write_transaction(&mut holder, |c| {
+            assert!(take_job(c, Job::Digests)?);
+            let mut second = odb.get_write().unwrap();
+            parley::db::write_transaction(&mut second, |c2| {
+                assert!(!take_job(c2, Job::Digests)?, "held by the first node");
+                assert!(take_job(c2, Job::SlaAlerts)?, "another job is free");
+                Ok(())
+            })
+        })
+        .unwrap();
+        let mut second = odb.get_write().unwrap();
+        parley::db::write_transaction(&mut second, |c2| {
+            assert!(take_job(c2, Job::Digests)?, "free once the first committed");
+            Ok(())
+        })
+        .unwrap();
+    })
+    .await
+    .unwrap();
+}

@@ -1,0 +1,3 @@
+DROP TABLE shared_files;
+DROP TABLE file_parts;
+DROP TABLE rate_limits;
