@@ -79,6 +79,11 @@ static MACHINE: std::sync::Mutex<Machine> = std::sync::Mutex::new(Machine {
 
 static MACHINE_CHANGED: std::sync::Condvar = std::sync::Condvar::new();
 
+/// How long a client keeps an idle connection for another request: less than the
+/// server's keep-alive (5 s), so that a slow test never sends a request on a connection
+/// the server is closing at that moment.
+const IDLE_CONNECTION: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A running server.
 pub struct TestApp {
     pub base: String,
@@ -196,6 +201,7 @@ impl TestApp {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(Policy::none())
+                .pool_idle_timeout(IDLE_CONNECTION)
                 .build()
                 .expect("client"),
             csrf: None,
@@ -206,6 +212,7 @@ impl TestApp {
     pub fn api(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(Policy::none())
+            .pool_idle_timeout(IDLE_CONNECTION)
             .build()
             .expect("client")
     }
@@ -399,8 +406,11 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Sends the stop command at once; the server thread ends on its own.
+        // Sends the stop command at once; the server thread ends on its own, and the
+        // search threads after their current round, so that no thread of a finished
+        // test still talks to its database when the test process exits.
         drop(self.handle.stop(false));
+        self.state.search.stop();
     }
 }
 

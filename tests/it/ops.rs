@@ -17,6 +17,19 @@ async fn health_readiness_and_metrics() {
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["database"], "ok");
     assert_eq!(ready["migrations"], "ok");
+    // How far this node's search replica is behind the database, once it serves.
+    let mut waited = 0;
+    let ready = loop {
+        let ready: Value = b.get("/readyz").await.json().await.unwrap();
+        if ready["search_lag"]["changes"] == 0 || waited == 100 {
+            break ready;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    };
+    assert_eq!(ready["search"], "ok", "{ready}");
+    assert_eq!(ready["search_lag"]["changes"], 0, "{ready}");
+    assert_eq!(ready["search_lag"]["seconds"], 0.0, "{ready}");
     b.page("/login").await;
     b.page("/no-such-page").await;
     let (status, metrics) = b.page("/metrics").await;
@@ -25,6 +38,8 @@ async fn health_readiness_and_metrics() {
     assert!(metrics.contains("parley_http_requests_duration_seconds_bucket"));
     assert!(metrics.contains("endpoint=\"/login\""));
     assert!(metrics.contains("status=\"404\""));
+    assert!(metrics.contains("\nparley_search_lag_changes "), "{metrics}");
+    assert!(metrics.contains("\nparley_search_lag_seconds "), "{metrics}");
     assert!(
         !metrics.contains("/no-such-page"),
         "unknown paths share one label"
