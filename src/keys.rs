@@ -191,6 +191,17 @@ pub fn same_secret(expected: &str, submitted: &str) -> bool {
             == 0
 }
 
+/// Bytes (a digest) as lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

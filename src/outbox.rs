@@ -92,28 +92,55 @@ fn lease_from(at: NaiveDateTime) -> NaiveDateTime {
 
 /// Claims up to [`BATCH`] messages that are due (or whose sender's lease ran out), or
 /// only the message `only`, in the name `token`.
+/// Messages due at `at` (pending and due, or claimed by a lease that ran out), oldest
+/// first, at most `limit`.
+fn due_ids(
+    c: &mut AnyConnection,
+    at: NaiveDateTime,
+    only: Option<i64>,
+    limit: i64,
+) -> Result<Vec<i64>, AppError> {
+    let mut q = mail_outbox::table
+        .filter(due_at(at))
+        .order(mail_outbox::id.asc())
+        .select(mail_outbox::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(id) = only {
+        q = q.filter(mail_outbox::id.eq(id));
+    }
+    Ok(q.load(c)?)
+}
+
+/// Pending and due.
+type Pending = diesel::dsl::And<
+    diesel::dsl::Eq<mail_outbox::status, &'static str>,
+    diesel::dsl::LtEq<mail_outbox::next_attempt_at, NaiveDateTime>,
+>;
+/// Claimed by a lease that ran out.
+type Abandoned = diesel::dsl::And<
+    diesel::dsl::Eq<mail_outbox::status, &'static str>,
+    diesel::dsl::Lt<mail_outbox::lease_until, NaiveDateTime>,
+>;
+
+/// What "due at `at`" means, for the look and for the claim.
+fn due_at(at: NaiveDateTime) -> diesel::dsl::Or<Pending, Abandoned> {
+    mail_outbox::status
+        .eq("pending")
+        .and(mail_outbox::next_attempt_at.le(at))
+        .or(mail_outbox::status
+            .eq("sending")
+            .and(mail_outbox::lease_until.lt(at)))
+}
+
 fn claim(
     c: &mut AnyConnection,
     at: NaiveDateTime,
     only: Option<i64>,
     token: &str,
 ) -> Result<Vec<Row>, AppError> {
-    let due = mail_outbox::status
-        .eq("pending")
-        .and(mail_outbox::next_attempt_at.le(at))
-        .or(mail_outbox::status
-            .eq("sending")
-            .and(mail_outbox::lease_until.lt(at)));
-    let mut q = mail_outbox::table
-        .filter(due)
-        .order(mail_outbox::id.asc())
-        .select(mail_outbox::id)
-        .limit(BATCH)
-        .into_boxed();
-    if let Some(id) = only {
-        q = q.filter(mail_outbox::id.eq(id));
-    }
-    let ids: Vec<i64> = q.load(c)?;
+    let due = due_at(at);
+    let ids = due_ids(c, at, only, BATCH)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -259,6 +286,13 @@ pub async fn queue_now(
 async fn deliver(db: &Db, mailer: &Mailer, claims: &str, only: Option<i64>) -> Result<Round, AppError> {
     let token = format!("{claims}/{:016x}", rand::random::<u64>());
     let claimed_as = token.clone();
+    // A look first, on a read connection: a round with nothing due writes nothing, so it
+    // neither waits for SQLite's one writer nor tells every other node that something
+    // changed (see `db::watch`).
+    let at = now();
+    if db.read_quick(move |c| due_ids(c, at, only, 1)).await?.is_empty() {
+        return Ok(Round::default());
+    }
     let rows = db.write(move |c| claim(c, now(), only, &claimed_as)).await?;
     if rows.is_empty() {
         return Ok(Round::default());

@@ -78,30 +78,56 @@ pub fn take_job(c: &mut AnyConnection, job: Job) -> Result<bool, AppError> {
     Ok(row.taken)
 }
 
+/// How long a node waits for another to finish computing before computing itself.
+const WAIT_FOR_OTHER_NODE: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl super::Db {
-    /// Runs `work` while this node alone holds `job` across the cluster, waiting for a
-    /// node that holds it to finish. `work` uses connections of its own; on PostgreSQL a
-    /// transaction on one more connection holds the lock meanwhile.
+    /// Runs `work` while this node alone holds `job` across the cluster, when it can:
+    /// it waits (polling, one connection held) while another node holds it, for at most
+    /// a minute, then goes ahead anyway. So `work` must give the same result when two
+    /// nodes do it at once; the lock only saves the second one the effort. `work` is
+    /// told whether it waited, and uses connections of its own. The lock is a session
+    /// lock, let go of when `work` returns (or the node dies), never held by an idle
+    /// transaction that a server's timeout could end halfway.
     pub fn one_node_at_a_time<T>(
         &self,
         job: Job,
-        work: impl FnOnce() -> anyhow::Result<T>,
+        work: impl FnOnce(bool) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        use diesel::Connection;
-        use diesel::sql_types::Integer;
-        if self.url().is_sqlite() {
-            return work();
+        use diesel::sql_types::{Bool, Integer};
+        #[derive(diesel::QueryableByName)]
+        struct Taken {
+            #[diesel(sql_type = Bool)]
+            taken: bool,
         }
         let mut holder = self.get_read()?;
         let AnyConnection::Postgresql(pg) = &mut *holder else {
-            return work();
+            return work(false);
         };
-        pg.transaction::<T, anyhow::Error, _>(|pg| {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+        let started = std::time::Instant::now();
+        let mut waited = false;
+        let taken = loop {
+            let row: Taken = diesel::sql_query("SELECT pg_try_advisory_lock($1, $2) AS taken")
                 .bind::<Integer, _>(JOB_LOCK_CLASS)
                 .bind::<Integer, _>(job as i32)
-                .execute(pg)?;
-            work()
-        })
+                .get_result(pg)?;
+            if row.taken || started.elapsed() > WAIT_FOR_OTHER_NODE {
+                break row.taken;
+            }
+            waited = true;
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        };
+        let result = work(waited);
+        if taken {
+            let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1, $2)")
+                .bind::<Integer, _>(JOB_LOCK_CLASS)
+                .bind::<Integer, _>(job as i32)
+                .execute(pg);
+            if let Err(e) = unlocked {
+                // The connection is broken, and with it the session that held the lock.
+                tracing::warn!(error = %e, "letting go of a job lock");
+            }
+        }
+        result
     }
 }

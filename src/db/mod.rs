@@ -369,7 +369,11 @@ where
     }
     match f(conn) {
         Ok(value) => {
+            let wrote = watch::wrote(conn);
             Manager::commit_transaction(conn)?;
+            if wrote {
+                watch::committed(conn);
+            }
             Ok(value)
         }
         Err(e) => {

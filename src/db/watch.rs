@@ -1,15 +1,16 @@
 //! Hearing of other nodes' writes. What a node keeps in memory is current while
-//! [`Db::writes`] stays the same; on a database several nodes share, each node also
-//! looks, a few times a second, whether any transaction has ended on the server since
-//! it last looked (PostgreSQL's current snapshot changes when one does), and counts
-//! that as a write. So a change made through one node shows on every other within
-//! about [`EVERY`], for the price of one tiny query per node, and nothing on the write
-//! path.
+//! [`Db::writes`] stays the same. On a database several nodes share, every write
+//! transaction moves the `parley_writes` sequence on once it has committed, and each
+//! node looks at the sequence every [`EVERY`]: when it has moved, the node counts a
+//! write, and reads again what it kept. So a change made through one node shows on
+//! every other within about that time (docs/DEPLOYMENT.md has the measured figure), for
+//! two tiny statements per write transaction and one per look; only this site's writes
+//! count, and only transactions that wrote something.
 
 use std::time::Duration;
 
 use diesel::RunQueryDsl;
-use diesel::sql_types::Text;
+use diesel::sql_types::BigInt;
 
 use super::{AnyConnection, Db};
 
@@ -17,9 +18,40 @@ use super::{AnyConnection, Db};
 pub const EVERY: Duration = Duration::from_millis(200);
 
 #[derive(diesel::QueryableByName)]
-struct Snapshot {
-    #[diesel(sql_type = Text)]
-    snapshot: String,
+struct Seen {
+    #[diesel(sql_type = BigInt)]
+    last_value: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Wrote {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    wrote: bool,
+}
+
+/// Whether the transaction open on `c` has written anything (PostgreSQL gives a
+/// transaction an id at its first write): a round of a job that found nothing to do
+/// tells no other node anything. On SQLite, and when unsure, yes.
+pub(super) fn wrote(c: &mut AnyConnection) -> bool {
+    match c {
+        AnyConnection::Postgresql(pg) => {
+            diesel::sql_query("SELECT txid_current_if_assigned() IS NOT NULL AS wrote")
+                .get_result::<Wrote>(pg)
+                .map_or(true, |w| w.wrote)
+        }
+        AnyConnection::Sqlite(_) => true,
+    }
+}
+
+/// Says that a write transaction on `c` has committed (PostgreSQL). Its own node has
+/// counted it already; failing to say it only delays the others until their kept
+/// values expire, so a failure is logged and nothing more.
+pub(super) fn committed(c: &mut AnyConnection) {
+    if let AnyConnection::Postgresql(pg) = c
+        && let Err(e) = diesel::sql_query("SELECT nextval('parley_writes')").execute(pg)
+    {
+        tracing::debug!(error = %e, "telling the other nodes of a write");
+    }
 }
 
 /// Starts looking, on a database several nodes share; nothing to do otherwise.
@@ -28,25 +60,25 @@ pub fn start(db: Db) {
         return;
     }
     actix_web::rt::spawn(async move {
-        let mut seen = String::new();
+        let mut seen = None;
         let mut tick = actix_web::rt::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let now = db
                 .read(|c| match c {
-                    AnyConnection::Postgresql(pg) => Ok(diesel::sql_query(
-                        "SELECT pg_current_snapshot()::text AS snapshot",
-                    )
-                    .get_result::<Snapshot>(pg)?
-                    .snapshot),
-                    AnyConnection::Sqlite(_) => Ok(String::new()),
+                    AnyConnection::Postgresql(pg) => Ok(Some(
+                        diesel::sql_query("SELECT last_value FROM parley_writes")
+                            .get_result::<Seen>(pg)?
+                            .last_value,
+                    )),
+                    AnyConnection::Sqlite(_) => Ok(None),
                 })
-                .await;
-            // A database away is said by /readyz; when it answers again, what was kept
-            // may be stale, so it counts as a change too.
-            let now = now.unwrap_or_default();
-            if now != seen {
+                .await
+                // A database away is said by /readyz; when it answers again, what was
+                // kept may be stale, so an error counts as a change too.
+                .unwrap_or(None);
+            if now.is_none() || now != seen {
                 db.heard_of_writes();
                 seen = now;
             }

@@ -20,6 +20,14 @@ mod shared;
 pub use forms::*;
 pub use kinds::*;
 
+/// Copies from the database under way, one per file.
+static FETCHES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Files copied from the database at once.
+static FETCH_TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// A file once stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
@@ -94,8 +102,27 @@ impl FileStore {
         let Some(db) = self.shared.clone() else {
             return Err(AppError::NotFound);
         };
+        // Many requests for one file a node lacks (a new release on a new node) make one
+        // copy, and at most two files are copied at once, so that copies never take
+        // the connections requests need.
+        let gate = match FETCHES.lock() {
+            Ok(mut gates) => gates.entry(sha256.to_string()).or_default().clone(),
+            Err(_) => Default::default(),
+        };
+        let _this_file = gate.lock().await;
+        if tokio::fs::metadata(&path).await.is_ok() {
+            return Ok(path);
+        }
+        let _turn = FETCH_TURNS
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("waiting to copy a file: {e}")))?;
         let (sha, target, tmp) = (sha256.to_string(), path.clone(), self.root.join("tmp"));
-        if crate::db::run_blocking(move || shared::fetch(&db, &sha, &target, &tmp)).await? {
+        let fetched = crate::db::run_blocking(move || shared::fetch(&db, &sha, &target, &tmp)).await;
+        if let Ok(mut gates) = FETCHES.lock() {
+            gates.remove(sha256);
+        }
+        if fetched? {
             Ok(path)
         } else {
             Err(AppError::NotFound)
@@ -148,7 +175,7 @@ impl FileStore {
             file.sync_all()
                 .await
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("syncing an upload: {e}")))?;
-            let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let sha256 = crate::keys::hex(&hasher.finalize());
             let target = self
                 .path_of(&sha256)
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad hash")))?;

@@ -38,11 +38,13 @@ pub(super) fn put(db: &Db, path: &Path, sha256: &str, size: i64) -> Result<(), A
         let mut file = std::fs::File::open(path).map_err(internal)?;
         let mut buf = vec![0u8; PART];
         let mut parts: i32 = 0;
+        let mut hasher = Sha256::new();
         loop {
             let n = read_full(&mut file, &mut buf).map_err(internal)?;
             if n == 0 {
                 break;
             }
+            hasher.update(&buf[..n]);
             let row = (
                 file_parts::sha256.eq(sha256),
                 file_parts::part.eq(parts),
@@ -54,6 +56,14 @@ pub(super) fn put(db: &Db, path: &Path, sha256: &str, size: i64) -> Result<(), A
                 .on_conflict_do_nothing()
                 .execute(c))?;
             parts += 1;
+        }
+        // A copy damaged on this disk is never given to the other nodes.
+        let got = crate::keys::hex(&hasher.finalize());
+        if got != sha256 {
+            return Err(internal(format!(
+                "{} reads as {got}, not as its name says",
+                path.display()
+            )));
         }
         let row = (
             shared_files::sha256.eq(sha256),
@@ -94,7 +104,7 @@ pub(super) fn fetch(db: &Db, sha256: &str, target: &Path, tmp_dir: &Path) -> Res
             hasher.update(&bytes);
             file.write_all(&bytes).map_err(internal)?;
         }
-        let got: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let got = crate::keys::hex(&hasher.finalize());
         if got != sha256 {
             return Err(internal(format!("the stored file {sha256} reads back as {got}")));
         }
@@ -121,7 +131,8 @@ fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize>
 }
 
 /// Puts every file in `root` that the database lacks into it: files stored on one
-/// node's disk before they were kept in the database too. Returns how many.
+/// node's disk before they were kept in the database too. Returns how many; a file that
+/// cannot be read, or whose bytes are not what its name says, is logged and left.
 pub(super) fn share_local(db: &Db, root: &Path) -> Result<usize, AppError> {
     let mut found: Vec<(String, std::path::PathBuf)> = Vec::new();
     for top in read_dirs(root) {
@@ -148,8 +159,13 @@ pub(super) fn share_local(db: &Db, root: &Path) -> Result<usize, AppError> {
         };
         for (sha, path) in batch.iter().filter(|f| !known.contains(&f.0)) {
             let size = std::fs::metadata(path).map_err(internal)?.len() as i64;
-            put(db, path, sha, size)?;
-            shared += 1;
+            // One unreadable or damaged file does not keep the others from being shared.
+            match put(db, path, sha, size) {
+                Ok(()) => shared += 1,
+                Err(e) => {
+                    tracing::warn!(error = ?e, file = %path.display(), "a stored file cannot be shared")
+                }
+            }
         }
     }
     Ok(shared)

@@ -35,6 +35,9 @@ pub struct Search {
     categories: crate::db::Memo<Vec<service::CategoryRow>>,
     /// Threads by meaning, when a model is set.
     pub meaning: meaning::Meaning,
+    /// How far this index was behind the database when last looked at (every two
+    /// seconds, see `web::ops::NodeGauges`), for `/readyz` to say at once.
+    lag: std::sync::Mutex<Option<indexer::Lag>>,
 }
 
 /// Topics similar to one, shared between the pages that show them.
@@ -61,6 +64,7 @@ impl Search {
             similar: quick_cache::sync::Cache::new(10_000),
             categories: crate::db::Memo::new(std::time::Duration::from_secs(5)),
             meaning: meaning::Meaning::new(model),
+            lag: std::sync::Mutex::new(None),
         };
         if let Ok(IndexState::Current { dir }) = search.layout.state() {
             match SearchIndex::open(&dir).and_then(|i| i.validate().map(|()| i)) {
@@ -107,6 +111,18 @@ impl Search {
     /// Queries in a row the serving index failed to answer.
     fn failures(&self) -> u32 {
         self.failures.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the lag last measured.
+    pub fn note_lag(&self, lag: Option<indexer::Lag>) {
+        if let Ok(mut kept) = self.lag.lock() {
+            *kept = lag;
+        }
+    }
+
+    /// The lag last measured; `None` before the first look or while the index is built.
+    pub fn last_lag(&self) -> Option<indexer::Lag> {
+        self.lag.lock().ok().and_then(|l| *l)
     }
 
     /// Asks the indexer to stop after its current batch.

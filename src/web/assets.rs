@@ -44,5 +44,5 @@ pub async fn serve_static(req: HttpRequest, path: web::Path<String>) -> Result<H
 }
 
 fn hex_prefix(bytes: &[u8]) -> String {
-    bytes.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    crate::keys::hex(&bytes[..bytes.len().min(12)])
 }

@@ -50,11 +50,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         "search": if state.search.index().is_some() { "ok" } else { "building" },
         "meaning": state.search.meaning.state(),
     });
-    // How far this node's own search replica is behind the database: it does not decide
-    // readiness (pages and writes work meanwhile), but a balancer's operator watches it.
-    if database.is_ok()
-        && let Ok(Some(lag)) = crate::search::indexer::lag(&state.search, &state.db).await
-    {
+    // How far this node's own search replica is behind the database, as last measured
+    // (every two seconds): it does not decide readiness (pages and writes work
+    // meanwhile), but a balancer's operator watches it.
+    if let Some(lag) = state.search.last_lag() {
         body["search_lag"] = json!(lag);
     }
     // What the operator must fix, when it is theirs to fix. A database error may name
@@ -70,7 +69,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// What `/metrics` shows of this node beside its requests: how far its search replica
-/// is behind the database, in changes and in seconds.
+/// is behind the database, in changes and in seconds (also kept for `/readyz`, which
+/// answers a balancer's frequent checks without counting anything).
 pub struct NodeGauges {
     lag_changes: prometheus::IntGauge,
     lag_seconds: prometheus::Gauge,
@@ -101,9 +101,16 @@ impl NodeGauges {
             let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(2));
             loop {
                 tick.tick().await;
-                if let Ok(Some(lag)) = crate::search::indexer::lag(&state.search, &state.db).await {
-                    self.lag_changes.set(lag.changes);
-                    self.lag_seconds.set(lag.seconds);
+                match crate::search::indexer::lag(&state.search, &state.db).await {
+                    Ok(Some(lag)) => {
+                        self.lag_changes.set(lag.changes);
+                        self.lag_seconds.set(lag.seconds);
+                        state.search.note_lag(Some(lag));
+                    }
+                    // Being built: the whole database is yet to be applied.
+                    Ok(None) => state.search.note_lag(None),
+                    // The database away: /readyz says so; the last figures stand.
+                    Err(_) => {}
                 }
             }
         });

@@ -121,9 +121,8 @@ impl Limiter {
         // change any cache need hear of, so it is not counted as a write.
         let wait = db
             .read(move |c| {
-                let now = chrono::Utc::now().timestamp_millis();
                 for key in &keys {
-                    if let Some(wait) = crate::db::limits::take(c, key, now, interval, period)? {
+                    if let Some(wait) = crate::db::limits::take(c, key, interval, period)? {
                         return Ok(Some(wait));
                     }
                 }
@@ -151,7 +150,7 @@ impl Limiter {
                     if !crate::db::locks::take_job(c, crate::db::locks::Job::PruneLimits)? {
                         return Ok(0);
                     }
-                    crate::db::limits::prune(c, chrono::Utc::now().timestamp_millis())
+                    crate::db::limits::prune(c)
                 })
                 .await;
             if let Err(e) = pruned {

@@ -215,6 +215,20 @@ def main():
             m = re.search(r"\s(\S+@\S+)\s+(\S+)\s*$", line)
             if m:
                 accounts[m.group(1)] = m.group(2)
+        # Tickets closed long ago, made before n2 and n3 start together: both run the
+        # archiving job as they start, at the same moment.
+        lock = threading.Lock()
+        log = []
+        setup = Client(nodes[0].url, token(nodes[0].url, "alice@acme.test", accounts["alice@acme.test"]), [], lock)
+        old = []
+        for i in range(4):
+            s, b = setup.call("POST", "/api/v1/tickets", {
+                "subject": f"Closed long ago {i}", "priority": "normal",
+                "description": "Kept for the archiving check."}, base=nodes[0].url)
+            assert s == 201, (s, b)
+            old.append(json.loads(b)["ticket"]["id"])
+        psql(args.db_url, "UPDATE tickets SET status = 'closed', closed_at = now() - interval '30 days' "
+                          f"WHERE id IN ({','.join(map(str, old))})")
         for n in nodes[1:]:
             n.start()
         for n in nodes[1:]:
@@ -233,21 +247,7 @@ def main():
         tokens = {e: token(base, e, p) for e, p in accounts.items()}
         member, contact, staff = tokens["bob@acme.test"], tokens["alice@acme.test"], tokens["staff@parley.test"]
 
-        # Tickets closed long ago, for the archiving job every node runs at start.
-        lock = threading.Lock()
-        log = []
-        setup = Client(base, contact, log, lock)
-        old = []
-        for i in range(4):
-            s, b = setup.call("POST", "/api/v1/tickets", {
-                "subject": f"Closed long ago {i}", "priority": "normal",
-                "description": "Kept for the archiving check."})
-            assert s == 201, (s, b)
-            old.append(json.loads(b)["ticket"]["id"])
-        psql(args.db_url, "UPDATE tickets SET status = 'closed', closed_at = now() - interval '30 days' "
-                          f"WHERE id IN ({','.join(map(str, old))})")
-
-        acked = {"topics": [], "posts": [], "tickets": [], "attachments": [], "notes": 0, "votes": 0}
+        acked = {"topics": [], "posts": [], "tickets": [], "attachments": [], "notes": 0, "votes": set()}
         stop_at = time.time() + args.seconds
         kill_at = time.time() + args.seconds * 0.35
         restart_at = time.time() + args.seconds * 0.6
@@ -267,19 +267,20 @@ def main():
                     with lock:
                         acked["topics"].append((t["topic"]["id"], word))
                     s, b = c.call("POST", f"/api/v1/topics/{t['topic']['id']}/posts",
-                                  {"body": f"Same here, seen {word} twice."})
+                                  {"body": f"Same here, seen {word}r twice."})
                     if s == 201:
                         with lock:
-                            acked["posts"].append(json.loads(b)["id"])
+                            acked["posts"].append((json.loads(b)["id"], word + "r"))
                 c.call("GET", f"/api/v1/search?q=export+{word}")
                 with lock:
-                    others = [p for p in acked["posts"]]
+                    others = [p[0] for p in acked["posts"]]
                 if others:
+                    voted = random.choice(others)
                     s, _ = Client(base, staff, log, lock).call(
-                        "PUT", f"/api/v1/posts/{random.choice(others)}/vote", {"value": 1})
+                        "PUT", f"/api/v1/posts/{voted}/vote", {"value": 1})
                     if s == 200:
                         with lock:
-                            acked["votes"] += 1
+                            acked["votes"].add(voted)
 
         def contact_work(wid):
             c = Client(base, contact, log, lock)
@@ -345,7 +346,7 @@ def main():
         total = len(log)
         bad = [e for e in log if e[4] >= 500 or e[4] == 0]
         print(f"requests {total} in {elapsed:.1f} s ({total / elapsed:.0f}/s) through the balancer; "
-              f"topics {len(acked['topics'])}, replies {len(acked['posts'])}, votes {acked['votes']}, "
+              f"topics {len(acked['topics'])}, replies {len(acked['posts'])}, votes {len(acked['votes'])}, "
               f"tickets {len(acked['tickets'])}, attachments {len(acked['attachments'])}, notes {acked['notes']}")
         by_node = {}
         for e in log:
@@ -421,6 +422,14 @@ def main():
                 if tid not in ids:
                     unfound.append(tid)
             check(not unfound, f"{n.name}: every acknowledged topic is found by search (unfound {unfound[:5]})")
+            unfound = []
+            for pid, word in acked["posts"]:
+                s, b = reader.call("GET", f"/api/v1/search?q={word}", base=n.url)
+                ids = [h.get("post_id") for h in json.loads(b).get("hits", [])] if s == 200 else []
+                if pid not in ids:
+                    unfound.append(pid)
+            check(not unfound, f"{n.name}: every acknowledged reply is found by search "
+                               f"({len(acked['posts'])}; unfound {unfound[:5]})")
             broken = []
             for tid, aid, sha in acked["attachments"]:
                 s, b = reader.call("GET", f"/api/v1/tickets/{tid}/attachments/{aid}", base=n.url)
@@ -429,8 +438,13 @@ def main():
             check(not broken, f"{n.name}: every attachment downloads whole "
                               f"({len(acked['attachments'])}; broken {broken[:5]})")
         if acked["posts"]:
-            found = psql(args.db_url, f"SELECT count(*) FROM posts WHERE id IN ({','.join(map(str, acked['posts']))})")
+            ids = ",".join(str(p[0]) for p in acked["posts"])
+            found = psql(args.db_url, f"SELECT count(*) FROM posts WHERE id IN ({ids})")
             check(int(found[0][0]) == len(acked["posts"]), "every acknowledged reply is stored")
+        if acked["votes"]:
+            ids = ",".join(map(str, acked["votes"]))
+            found = psql(args.db_url, f"SELECT count(DISTINCT post_id) FROM post_votes WHERE post_id IN ({ids})")
+            check(int(found[0][0]) == len(acked["votes"]), f"every acknowledged vote is stored ({len(acked['votes'])})")
         if acked["tickets"]:
             found = psql(args.db_url, f"SELECT count(*) FROM tickets WHERE id IN ({','.join(map(str, acked['tickets']))})")
             check(int(found[0][0]) == len(acked["tickets"]), "every acknowledged ticket is stored")

@@ -18,3 +18,6 @@ CREATE TABLE shared_files (
     parts INTEGER NOT NULL,
     created_at TIMESTAMP NOT NULL
 );
+-- Moved on by every write transaction once it has committed; each node looks at it a
+-- few times a second to know whether what it keeps in memory may be stale (db::watch).
+CREATE SEQUENCE parley_writes;

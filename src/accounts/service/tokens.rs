@@ -22,7 +22,7 @@ pub const TOKEN_PREFIX: &str = "plt_";
 
 pub(super) fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::keys::hex(&digest)
 }
 
 /// A new API token: the stored row and the only copy of the token itself.

@@ -14,10 +14,7 @@ pub(super) fn identity(own: Option<&str>, raw: &[u8]) -> String {
     use sha2::Digest;
     let hashed = |bytes: &[u8]| {
         let digest = sha2::Sha256::digest(bytes);
-        format!(
-            "sha256:{}",
-            digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        )
+        format!("sha256:{}", crate::keys::hex(&digest))
     };
     match own {
         Some(id) if id.len() <= 200 => id.to_string(),

@@ -79,9 +79,14 @@ pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
     if unknown.is_empty() {
         return Ok(());
     }
-    db.one_node_at_a_time(crate::db::locks::Job::Embedding, || {
-        let still: Vec<i64> = unknown.iter().map(|u| u.0).collect();
-        let unknown = look_up(m, db, &still)?;
+    db.one_node_at_a_time(crate::db::locks::Job::Embedding, |waited| {
+        // Another node may have stored them meanwhile.
+        let unknown = if waited {
+            let still: Vec<i64> = unknown.iter().map(|u| u.0).collect();
+            look_up(m, db, &still)?
+        } else {
+            unknown
+        };
         compute(m, db, unknown)
     })
 }

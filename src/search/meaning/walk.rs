@@ -46,9 +46,7 @@ pub fn backfill(
     })
 }
 
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(super) use crate::keys::hex;
 
 pub(super) fn run(search: &Search, db: &Db) {
     let m = &search.meaning;
