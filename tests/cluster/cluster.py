@@ -68,6 +68,7 @@ class Node:
             "PARLEY_SECRET": SECRET,
             "PARLEY_BASE_URL": self.base_url,
             "PARLEY_RATE_LIMITS": "off",
+            "PARLEY_TRUST_PROXY": "true",
             "PARLEY_LOG": "warn",
         })
         env.pop("PARLEY_EMBEDDING_MODEL", None)
@@ -123,6 +124,8 @@ defaults
     retry-on conn-failure
 frontend web
     bind 127.0.0.1:{port}
+    http-request del-header Forwarded
+    http-request set-header X-Forwarded-For %[src]
     default_backend nodes
     http-response set-header X-Parley-Node %s
 backend nodes
