@@ -374,6 +374,10 @@ def main():
         admin = Client(base, tokens["admin@parley.test"], [], lock)
         delays = []
         for i in range(20):
+            # At a random moment: otherwise each change would follow the last read that
+            # saw the one before, in step with that node's looks, and always wait a whole
+            # look for the next.
+            time.sleep(random.uniform(0, 0.25))
             text = f"Ask anything; measured {i}-{random.randrange(10**9)}"
             s, _ = admin.call("PATCH", "/api/v1/categories/questions", {"description": text}, base=nodes[0].url)
             assert s == 200, s
