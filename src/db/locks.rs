@@ -100,6 +100,10 @@ impl super::Db {
             #[diesel(sql_type = Bool)]
             taken: bool,
         }
+        // One process serves a SQLite site: nothing to wait for, no connection to hold.
+        if !self.shared_by_nodes() {
+            return work(false);
+        }
         let mut holder = self.get_read()?;
         let AnyConnection::Postgresql(pg) = &mut *holder else {
             return work(false);
