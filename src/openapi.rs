@@ -140,6 +140,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::portal::api::Doc::openapi());
     doc.merge(crate::notify::api::Doc::openapi());
     doc.merge(crate::portal::escalate_api::Doc::openapi());
+    doc.merge(crate::portal::plans_api::Doc::openapi());
+    doc.merge(crate::portal::account_api::Doc::openapi());
     doc.merge(crate::status::api::Doc::openapi());
     // Once every module's routes are in: the common answers go on each of them.
     utoipa::Modify::modify(&Common, &mut doc);
@@ -156,6 +158,8 @@ pub fn routes() -> Vec<(&'static str, &'static str)> {
         crate::portal::api::ROUTES,
         crate::notify::api::ROUTES,
         crate::portal::escalate_api::ROUTES,
+        crate::portal::plans_api::ROUTES,
+        crate::portal::account_api::ROUTES,
         crate::status::api::ROUTES,
     ]
     .concat()

@@ -275,7 +275,7 @@ async fn update_team(
     put,
     path = "/api/v1/admin/business-calendar",
     tag = "admin",
-    summary = "Sets the business calendar SLAs count on: time zone, hours, working days, holidays.",
+    summary = "Sets the Standard plan's business calendar: time zone, hours, working days, holidays.",
     request_body = CalendarForm,
     responses((status = 200, description = "The calendar as saved", body = CalendarForm))
 )]

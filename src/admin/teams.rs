@@ -173,6 +173,26 @@ pub async fn update_team(
 
 /// Who hears of a Critical ticket: every member of every team who is still staff,
 /// and every list address, each once: `(name, address)`.
+/// The members of one team (staff accounts) and its list address, once each.
+pub fn team_recipients(c: &mut AnyConnection, slug: &str) -> Result<Vec<(String, String)>, AppError> {
+    let mut out: Vec<(String, String)> = team_members::table
+        .inner_join(users::table)
+        .inner_join(teams::table)
+        .filter(teams::slug.eq(slug))
+        .filter(users::role.eq_any(["staff", "admin"]))
+        .select((users::display_name, users::email))
+        .load(c)?;
+    let list: Option<(String, Option<String>)> = teams::table
+        .filter(teams::slug.eq(slug))
+        .select((teams::name, teams::list_address))
+        .first(c)
+        .optional()?;
+    out.extend(list.and_then(|(name, a)| a.map(|a| (name, a))));
+    let mut seen = BTreeSet::new();
+    out.retain(|(_, a)| seen.insert(a.to_lowercase()));
+    Ok(out)
+}
+
 pub fn critical_recipients(c: &mut AnyConnection) -> Result<Vec<(String, String)>, AppError> {
     let mut out: Vec<(String, String)> = team_members::table
         .inner_join(users::table)

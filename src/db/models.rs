@@ -20,6 +20,16 @@ pub struct Organization {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
+    /// The support plan its new tickets are filed under.
+    pub plan_id: i64,
+    /// Its own time zone for business hours, replacing its plan's (IANA name).
+    pub time_zone: Option<String>,
+    /// Its own holidays (YYYY-MM-DD, one per line), added to its plan's.
+    pub holidays: String,
+    /// Its customer success manager: a member of staff.
+    pub success_manager_id: Option<i64>,
+    /// The partner that supports it, if it is not supported by the vendor.
+    pub partner_id: Option<i64>,
 }
 
 /// A new organization.
@@ -311,6 +321,14 @@ pub struct Ticket {
     /// False for a ticket by mail whose sender was not authenticated, until the
     /// requester confirms it signed in.
     pub sender_verified: bool,
+    /// The support plan it was filed under.
+    pub plan_id: i64,
+    /// Its SLA clock is paused (its status is one its plan pauses in).
+    pub sla_paused: bool,
+    /// How many times it was escalated (0: never).
+    pub escalation_level: i64,
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
+    pub escalated_at: Option<NaiveDateTime>,
 }
 
 /// One event in a ticket's log.

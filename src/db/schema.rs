@@ -8,6 +8,11 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        plan_id -> BigInt,
+        time_zone -> Nullable<Text>,
+        holidays -> Text,
+        success_manager_id -> Nullable<BigInt>,
+        partner_id -> Nullable<BigInt>,
     }
 }
 
@@ -321,6 +326,58 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sender_verified -> Bool,
+        plan_id -> BigInt,
+        sla_paused -> Bool,
+        escalation_level -> BigInt,
+        escalated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    support_plans (id) {
+        id -> BigInt,
+        name -> Text,
+        critical_amount -> BigInt,
+        critical_unit -> Text,
+        high_amount -> BigInt,
+        high_unit -> Text,
+        normal_amount -> BigInt,
+        normal_unit -> Text,
+        zone -> Text,
+        opens -> Text,
+        closes -> Text,
+        days -> Text,
+        holidays -> Text,
+        pauses -> Text,
+        escalation -> Bool,
+        hotline -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> BigInt,
+        name -> Text,
+        support_email -> Text,
+        support_url -> Text,
+        filing -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contact_requests (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        user_id -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
     }
 }
 
@@ -631,6 +688,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_mail,
     ticket_followers,
     teams,
+    support_plans,
+    partners,
+    contact_requests,
     team_members,
     notifications,
     topic_watches,

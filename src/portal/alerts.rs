@@ -42,6 +42,7 @@ pub async fn run(db: &Db, notices: MailContext) -> Result<usize, AppError> {
         let due: Vec<Row> = tickets::table
             .inner_join(organizations::table)
             .filter(tickets::first_response_at.is_null())
+            .filter(tickets::sla_paused.eq(false))
             .filter(tickets::status.ne_all(vec!["closed", "archived"]))
             .filter(tickets::sla_due_at.le(at + WARN_BEFORE))
             .filter(tickets::sla_due_at.gt(at - LOOK_BACK))

@@ -1,4 +1,4 @@
-//! The business calendar SLAs are counted on: one row admins edit.
+//! Business calendars, as a plan states its own: checked field by field.
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sla::Calendar;
-use crate::db::schema::business_calendar;
-use crate::db::{AnyConnection, Db, now};
+use crate::db::schema::{support_plans, tickets};
+use crate::db::{Db, now};
 use crate::error::{AppError, FieldErrors};
 use crate::web::AuthUser;
 
@@ -111,61 +111,36 @@ pub fn parse(form: &CalendarForm) -> Result<Calendar, AppError> {
     }
 }
 
-/// The stored calendar, or the standard one (Monday to Friday, 09:00 to 17:00, UTC).
-pub fn load(c: &mut AnyConnection) -> Result<(CalendarForm, Calendar), AppError> {
-    let row: Option<(String, String, String, String, String)> = business_calendar::table
-        .find(1)
-        .select((
-            business_calendar::zone,
-            business_calendar::opens,
-            business_calendar::closes,
-            business_calendar::days,
-            business_calendar::holidays,
-        ))
-        .first(c)
-        .optional()?;
-    let form = match row {
-        Some((zone, opens, closes, days, holidays)) => CalendarForm {
-            zone,
-            opens,
-            closes,
-            days,
-            holidays,
-        },
-        None => CalendarForm {
-            zone: "UTC".into(),
-            opens: "09:00".into(),
-            closes: "17:00".into(),
-            days: "mon,tue,wed,thu,fri".into(),
-            holidays: String::new(),
-        },
-    };
-    let calendar = parse(&form).unwrap_or_else(|_| Calendar::standard());
-    Ok((form, calendar))
-}
-
-/// Changes the calendar (admins), and with it, in the same transaction, the stored
-/// due time of every ticket: a due time is a function of the ticket's creation, its
-/// priority and the calendar, and the lists, the alerts and the reports read the stored
-/// one while the ticket page computes it, so the two never disagree.
+/// Sets the calendar of the Standard plan (admins): what `PUT
+/// /api/v1/admin/business-calendar` did before plans, when one calendar served every
+/// ticket. The due times of Standard's tickets follow in the same transaction.
 pub async fn save(db: &Db, user: &AuthUser, form: CalendarForm) -> Result<CalendarForm, AppError> {
     user.require_admin()?;
-    let calendar = parse(&form)?;
-    let saved = form.clone();
+    parse(&form)?;
+    let saved = CalendarForm {
+        zone: form.zone.trim().into(),
+        opens: form.opens.trim().into(),
+        closes: form.closes.trim().into(),
+        days: form.days.trim().into(),
+        holidays: form.holidays.trim().into(),
+    };
+    let f = saved.clone();
     db.write(move |c| {
-        diesel::delete(business_calendar::table).execute(c)?;
-        diesel::insert_into(business_calendar::table)
-            .values((
-                business_calendar::id.eq(1),
-                business_calendar::zone.eq(form.zone.trim()),
-                business_calendar::opens.eq(form.opens.trim()),
-                business_calendar::closes.eq(form.closes.trim()),
-                business_calendar::days.eq(form.days.trim()),
-                business_calendar::holidays.eq(form.holidays.trim()),
-                business_calendar::updated_at.eq(now()),
+        diesel::update(support_plans::table.find(super::plans::STANDARD))
+            .set((
+                support_plans::zone.eq(&f.zone),
+                support_plans::opens.eq(&f.opens),
+                support_plans::closes.eq(&f.closes),
+                support_plans::days.eq(&f.days),
+                support_plans::holidays.eq(&f.holidays),
+                support_plans::updated_at.eq(now()),
             ))
             .execute(c)?;
-        let moved = due_times_follow(c, &calendar)?;
+        let ids: Vec<i64> = tickets::table
+            .filter(tickets::plan_id.eq(super::plans::STANDARD))
+            .select(tickets::id)
+            .load(c)?;
+        let moved = super::plans::refresh(c, &ids)?;
         if moved > 0 {
             tracing::info!(tickets = moved, "due times follow the new business calendar");
         }
@@ -173,32 +148,6 @@ pub async fn save(db: &Db, user: &AuthUser, form: CalendarForm) -> Result<Calend
     })
     .await?;
     Ok(saved)
-}
-
-/// Sets every ticket's stored due time to what `calendar` makes of it; returns how
-/// many changed.
-fn due_times_follow(c: &mut AnyConnection, calendar: &Calendar) -> Result<usize, AppError> {
-    use crate::db::schema::tickets;
-    let rows: Vec<(i64, chrono::NaiveDateTime, String, chrono::NaiveDateTime)> = tickets::table
-        .select((
-            tickets::id,
-            tickets::created_at,
-            tickets::priority,
-            tickets::sla_due_at,
-        ))
-        .load(c)?;
-    let mut moved = 0;
-    for (id, created, priority, stored) in rows {
-        let priority = super::sla::Priority::parse(&priority).unwrap_or(super::sla::Priority::Normal);
-        let due = super::sla::due(calendar, created.and_utc(), priority).naive_utc();
-        if due != stored {
-            diesel::update(tickets::table.find(id))
-                .set(tickets::sla_due_at.eq(due))
-                .execute(c)?;
-            moved += 1;
-        }
-    }
-    Ok(moved)
 }
 
 #[cfg(test)]

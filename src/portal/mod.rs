@@ -3,7 +3,10 @@
 //!
 //! - [`ticket_status`]: the statuses and the one table of allowed moves;
 //! - [`sla`]: when the first response is due, a pure function of events and calendar;
-//! - [`calendar`]: the business calendar admins set;
+//! - [`plans`]: support plans (targets, calendar, pauses, escalation) and each
+//!   organization's terms; [`partners`]: partners that support their own customers;
+//!   `plans_api.rs`: their API;
+//! - [`calendar`]: business calendars, checked field by field;
 //! - [`tickets`]: filing, listing and reading tickets, who sees what;
 //! - [`catalog`]: the environments, applications and keywords a ticket may name;
 //! - [`workflow`]: status, notes, priority, assignment, archiving;
@@ -17,14 +20,20 @@
 //! - [`escalate`]: a forum thread made a ticket, and the answer published back
 //!   (`escalate_api.rs`, `escalate_pages.rs`); [`links`]: links between threads,
 //!   tickets and releases;
+//! - [`case_escalation`]: a customer escalating a ticket under a plan that offers it,
+//!   and the escalations queue; [`contacts`]: authorized contacts kept by the account
+//!   team, and members' requests to become one;
 //! - [`attachments`]: files on tickets, served only to those who see the ticket;
 //! - `pages.rs`, `api.rs`: the portal pages and the JSON API.
 
+pub mod account_api;
 pub mod alerts;
 pub mod api;
 pub mod attachments;
 pub mod calendar;
+pub mod case_escalation;
 pub mod catalog;
+pub mod contacts;
 pub mod dashboard;
 pub mod escalate;
 pub mod escalate_api;
@@ -34,6 +43,9 @@ pub mod inbound;
 pub mod links;
 pub mod mail_auth;
 pub mod pages;
+pub mod partners;
+pub mod plans;
+pub mod plans_api;
 pub mod reports;
 pub mod sla;
 pub mod ticket_mail;
@@ -95,6 +107,8 @@ pub fn access(user: &AuthUser) -> Result<Access, AppError> {
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     api::configure(cfg);
     escalate_api::configure(cfg);
+    plans_api::configure(cfg);
+    account_api::configure(cfg);
     escalate_pages::configure(cfg);
     pages::configure(cfg);
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access;
 use crate::db::Db;
-use crate::db::schema::{organizations, tickets};
+use crate::db::schema::{organizations, support_plans, tickets};
 use crate::error::{AppError, FieldErrors};
 use crate::web::AuthUser;
 
@@ -42,6 +42,8 @@ pub struct Attainment {
     pub attainment_percent: Option<f64>,
     /// Median wall-clock minutes from filing to the first public staff response.
     pub median_first_response_minutes: Option<i64>,
+    /// Tickets escalated by the customer at least once.
+    pub escalated: i64,
 }
 
 /// The SLA report of a period.
@@ -54,6 +56,8 @@ pub struct SlaReport {
     pub by_priority: Vec<Attainment>,
     /// Customers by name.
     pub by_customer: Vec<Attainment>,
+    /// Support plans by name (the plan each ticket was filed under).
+    pub by_plan: Vec<Attainment>,
 }
 
 fn parse_day(raw: Option<&str>, field: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
@@ -97,6 +101,9 @@ struct Row {
     created_at: NaiveDateTime,
     due: NaiveDateTime,
     responded: Option<NaiveDateTime>,
+    /// The clock stands still (no response yet): pending, whatever the due time.
+    paused: bool,
+    escalated: bool,
 }
 
 #[derive(Default)]
@@ -105,12 +112,14 @@ struct Tally {
     met: i64,
     breached: i64,
     pending: i64,
+    escalated: i64,
     minutes: Vec<i64>,
 }
 
 impl Tally {
     fn add(&mut self, r: &Row, now: NaiveDateTime) {
         self.tickets += 1;
+        self.escalated += i64::from(r.escalated);
         match r.responded {
             Some(at) => {
                 if at <= r.due {
@@ -120,7 +129,7 @@ impl Tally {
                 }
                 self.minutes.push((at - r.created_at).num_minutes());
             }
-            None if now > r.due => self.breached += 1,
+            None if now > r.due && !r.paused => self.breached += 1,
             None => self.pending += 1,
         }
     }
@@ -142,6 +151,7 @@ impl Tally {
             attainment_percent: (decided > 0)
                 .then(|| (self.met as f64 * 1000.0 / decided as f64).round() / 10.0),
             median_first_response_minutes: median,
+            escalated: self.escalated,
         }
     }
 }
@@ -154,16 +164,19 @@ pub async fn sla(db: &Db, user: &AuthUser, q: &ReportQuery) -> Result<SlaReport,
     let (from, to) = period(q)?;
     let start = from.and_hms_opt(0, 0, 0).unwrap_or_default();
     let end = (to + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default();
-    let rows: Vec<(
+    type Loaded = (
         String,
         String,
         NaiveDateTime,
         NaiveDateTime,
         Option<NaiveDateTime>,
-    )> = db
+        (bool, i64, String),
+    );
+    let rows: Vec<Loaded> = db
         .read(move |c| {
             Ok(tickets::table
                 .inner_join(organizations::table)
+                .inner_join(support_plans::table.on(support_plans::id.eq(tickets::plan_id)))
                 .filter(tickets::created_at.ge(start))
                 .filter(tickets::created_at.lt(end))
                 .select((
@@ -172,6 +185,11 @@ pub async fn sla(db: &Db, user: &AuthUser, q: &ReportQuery) -> Result<SlaReport,
                     tickets::created_at,
                     tickets::sla_due_at,
                     tickets::first_response_at,
+                    (
+                        tickets::sla_paused,
+                        tickets::escalation_level,
+                        support_plans::name,
+                    ),
                 ))
                 .load(c)?)
         })
@@ -180,15 +198,19 @@ pub async fn sla(db: &Db, user: &AuthUser, q: &ReportQuery) -> Result<SlaReport,
     let mut overall = Tally::default();
     let mut by_priority: BTreeMap<usize, Tally> = BTreeMap::new();
     let mut by_customer: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_plan: BTreeMap<String, Tally> = BTreeMap::new();
     const PRIORITIES: [&str; 3] = ["critical", "high", "normal"];
-    for (priority, customer, created_at, due, responded) in rows {
+    for (priority, customer, created_at, due, responded, (paused, level, plan)) in rows {
         let r = Row {
             priority,
             customer,
             created_at,
             due,
             responded,
+            paused,
+            escalated: level > 0,
         };
+        by_plan.entry(plan).or_default().add(&r, now);
         overall.add(&r, now);
         let rank = PRIORITIES
             .iter()
@@ -206,6 +228,7 @@ pub async fn sla(db: &Db, user: &AuthUser, q: &ReportQuery) -> Result<SlaReport,
             .map(|(rank, t)| t.finish(PRIORITIES.get(rank).copied().unwrap_or("other")))
             .collect(),
         by_customer: by_customer.into_iter().map(|(name, t)| t.finish(&name)).collect(),
+        by_plan: by_plan.into_iter().map(|(name, t)| t.finish(&name)).collect(),
     })
 }
 
@@ -226,11 +249,12 @@ fn csv_field(raw: &str) -> String {
 /// The report as CSV: one line per group (all, each priority, each customer).
 pub fn to_csv(r: &SlaReport) -> String {
     let mut out = String::from(
-        "group,name,tickets,met,breached,pending,attainment_percent,median_first_response_minutes\n",
+        "group,name,tickets,met,breached,pending,attainment_percent,median_first_response_minutes,escalated\n",
     );
     let groups = std::iter::once(("all", &r.overall))
         .chain(r.by_priority.iter().map(|a| ("priority", a)))
-        .chain(r.by_customer.iter().map(|a| ("customer", a)));
+        .chain(r.by_customer.iter().map(|a| ("customer", a)))
+        .chain(r.by_plan.iter().map(|a| ("plan", a)));
     for (group, a) in groups {
         let percent = a
             .attainment_percent
@@ -241,12 +265,13 @@ pub fn to_csv(r: &SlaReport) -> String {
             .map(|m| m.to_string())
             .unwrap_or_default();
         out.push_str(&format!(
-            "{group},{},{},{},{},{},{percent},{median}\n",
+            "{group},{},{},{},{},{},{percent},{median},{}\n",
             csv_field(&a.name),
             a.tickets,
             a.met,
             a.breached,
-            a.pending
+            a.pending,
+            a.escalated
         ));
     }
     out
@@ -279,6 +304,8 @@ mod tests {
             created_at: at(0),
             due: at(due),
             responded: responded.map(at),
+            paused: false,
+            escalated: due == 200,
         };
         t.add(&row(8, Some(2)), now); // met, 120 min
         t.add(&row(8, Some(10)), now); // late, 600 min
@@ -287,6 +314,7 @@ mod tests {
         t.add(&row(8, Some(4)), now); // met, 240 min
         let a = t.finish("high");
         assert_eq!((a.tickets, a.met, a.breached, a.pending), (5, 2, 2, 1));
+        assert_eq!(a.escalated, 1);
         assert_eq!(a.attainment_percent, Some(50.0));
         assert_eq!(a.median_first_response_minutes, Some(240));
         assert_eq!(Tally::default().finish("none").attainment_percent, None);

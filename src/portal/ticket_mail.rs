@@ -105,6 +105,10 @@ pub fn queue(c: &mut AnyConnection, notices: &MailContext, event_id: i64) -> Res
             event.to_value.as_deref().unwrap_or_default()
         ),
         "note" if event.public => "wrote".into(),
+        "escalated" => format!(
+            "escalated the ticket (level {})",
+            event.to_value.as_deref().unwrap_or("1")
+        ),
         "note" => "wrote an internal note".into(),
         // Attachments and the system's archiving are not mailed.
         _ => return Ok(()),

@@ -5,7 +5,7 @@ use chrono::Duration;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::sla::{self, Priority};
+use super::sla::Priority;
 use super::ticket_mail;
 use super::ticket_status::{self, Actor, Status};
 use super::tickets::{event, visible};
@@ -111,6 +111,8 @@ fn move_to(
         Some(to.as_str()),
         None,
     )?;
+    // Into or out of a status the plan pauses in: the clock stops or runs again.
+    super::plans::refresh(c, &[t.id])?;
     match notices {
         Some(n) => ticket_mail::queue(c, n, id),
         None => Ok(()),
@@ -244,10 +246,8 @@ pub(super) fn change_priority(
     to: Priority,
     actor: i64,
 ) -> Result<(), AppError> {
-    let (_, calendar) = super::calendar::load(c)?;
-    let due = sla::due(&calendar, t.created_at.and_utc(), to).naive_utc();
     diesel::update(tickets::table.find(t.id))
-        .set((tickets::priority.eq(to.as_str()), tickets::sla_due_at.eq(due)))
+        .set(tickets::priority.eq(to.as_str()))
         .execute(c)?;
     let changed = event(
         c,
@@ -259,6 +259,7 @@ pub(super) fn change_priority(
         Some(to.as_str()),
         None,
     )?;
+    super::plans::refresh(c, &[t.id])?;
     ticket_mail::queue(c, notices, changed)
 }
 

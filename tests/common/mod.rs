@@ -208,6 +208,13 @@ impl TestApp {
         }
     }
 
+    /// A browser signed in as an account that exists already (password [`PW`]).
+    pub async fn browser_as(&self, email: &str) -> Browser {
+        let mut b = self.browser();
+        b.login(email, PW).await;
+        b
+    }
+
     /// A client for the JSON API, with no cookies.
     pub fn api(&self) -> reqwest::Client {
         reqwest::Client::builder()

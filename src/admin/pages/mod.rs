@@ -16,12 +16,16 @@ use serde::{Deserialize, Serialize};
 
 mod domain_pages;
 mod org_pages;
+mod partner_pages;
+mod plan_pages;
 mod received;
 mod team_pages;
 mod user_pages;
 
 use domain_pages::*;
 use org_pages::*;
+use partner_pages::*;
+use plan_pages::*;
 use received::*;
 use team_pages::*;
 use user_pages::*;
@@ -37,6 +41,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/organizations/{id}", web::post().to(update_organization))
         .route("/admin/organizations/{id}/approve", web::post().to(approve))
         .route("/admin/organizations/{id}/refuse", web::post().to(refuse))
+        .route(
+            "/admin/organizations/{id}/support",
+            web::post().to(update_support),
+        )
+        .route("/admin/plans", web::get().to(plans_list))
+        .route("/admin/plans", web::post().to(create_plan))
+        .route("/admin/plans/new", web::get().to(new_plan))
+        .route("/admin/plans/{id}", web::get().to(plan))
+        .route("/admin/plans/{id}", web::post().to(update_plan))
+        .route("/admin/partners", web::get().to(partners_list))
+        .route("/admin/partners", web::post().to(create_partner))
+        .route("/admin/partners/{id}", web::post().to(update_partner))
         .route("/admin/domains", web::get().to(domains))
         .route("/admin/domains", web::post().to(add_domain))
         .route("/admin/domains/{id}/delete", web::post().to(remove_domain))

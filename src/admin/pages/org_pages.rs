@@ -109,6 +109,33 @@ pub(super) struct OrganizationPage {
     pub(super) organization: OrganizationResource,
     pub(super) form: OrganizationForm,
     pub(super) errors: FieldErrors,
+    /// Its support terms, as their form shows them.
+    pub(super) support: SupportForm,
+    pub(super) support_errors: FieldErrors,
+    pub(super) choices: SupportChoices,
+}
+
+async fn organization_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    me: &CurrentUser,
+    organization: OrganizationResource,
+    form: OrganizationForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let support = crate::portal::plans::organization_support(&state.db, me, organization.id).await?;
+    ctx.render_status(
+        crate::web::page::form_status(&errors),
+        "admin/organization.html",
+        &OrganizationPage {
+            organization,
+            form,
+            errors,
+            support: SupportForm::of(&support),
+            support_errors: FieldErrors::new(),
+            choices: support_choices(state, me).await?,
+        },
+    )
 }
 
 pub(super) async fn organization(
@@ -122,14 +149,7 @@ pub(super) async fn organization(
         name: organization.name.clone(),
         domains: organization.domains.join("\n"),
     };
-    ctx.render(
-        "admin/organization.html",
-        &OrganizationPage {
-            organization,
-            form,
-            errors: FieldErrors::new(),
-        },
-    )
+    organization_page(&state, &ctx, &me, organization, form, FieldErrors::new()).await
 }
 
 pub(super) async fn update_organization(
@@ -160,15 +180,7 @@ pub(super) async fn update_organization(
         Ok(_) => Ok(see_other(&format!("/admin/organizations/{id}?notice=saved"))),
         Err(AppError::Invalid { fields, .. }) => {
             let organization = service::get_organization(&state.db, &me, id).await?;
-            ctx.render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "admin/organization.html",
-                &OrganizationPage {
-                    organization,
-                    form,
-                    errors: fields,
-                },
-            )
+            organization_page(&state, &ctx, &me, organization, form, fields).await
         }
         Err(e) => Err(e),
     }

@@ -47,7 +47,11 @@ pub(super) struct FilesForm {
     tag = "portal",
     summary = "Files a ticket (authorized contacts for their organization; staff for any). \"Production Down\" in the subject makes it Critical. JSON, or multipart with the same fields and files in `files`.",
     request_body(content((TicketInput = "application/json"), (TicketForm = "multipart/form-data")), description = "The ticket, with files when multipart"),
-    responses((status = 201, description = "The ticket as filed", body = tickets::TicketView))
+    responses(
+        (status = 201, description = "The ticket as filed", body = tickets::TicketView),
+        (status = 202, description = "The caller's organization is supported by a partner that takes \
+                                      tickets by mail: mailed to that partner, no ticket here", body = crate::portal::partners::PartnerResource)
+    )
 )]
 pub(super) async fn create_ticket(
     state: web::Data<AppState>,
@@ -58,6 +62,20 @@ pub(super) async fn create_ticket(
     let rules = attachments::rules(&state.settings);
     let (input, files): (TicketInput, _) =
         crate::files::json_or_multipart(&state.files, &req, payload, rules, 256 * 1024).await?;
+    if let Some(p) = crate::portal::partners::supporting(&state.db, &user).await?
+        && p.partner.filing == "mail"
+    {
+        let sent = crate::portal::partners::forward(
+            &state.db,
+            &state.mailing,
+            &user,
+            &input.subject,
+            &input.description,
+            &input.priority,
+        )
+        .await?;
+        return Ok(HttpResponse::Accepted().json(sent));
+    }
     let filed = tickets::create(&state.db, &state.mailing, &user, input, files).await?;
     Ok(HttpResponse::Created().json(tickets::get(&state.db, &user, filed.id).await?))
 }

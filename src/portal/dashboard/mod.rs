@@ -75,6 +75,11 @@ pub struct Dashboard {
     pub staff: bool,
     /// Incidents and maintenance affecting systems now (the status page).
     pub incidents: Vec<crate::status::service::IncidentView>,
+    /// A customer's member: their plan, contacts, account team, partner.
+    pub support: Option<crate::portal::contacts::MemberSupport>,
+    /// Staff: open escalations, and contact requests waiting in their queue.
+    pub open_escalations: i64,
+    pub contact_requests: i64,
 }
 
 /// The dashboard for a user: announcements for everyone who reads the community; the
@@ -85,7 +90,10 @@ pub async fn dashboard(db: &Db, user: &AuthUser) -> Result<Dashboard, AppError> 
     let org = user.organization_id;
     let staff = user.is_staff();
     let incidents = crate::status::service::active(db).await?;
+    let reader = user.clone();
     db.read(move |c| {
+        let support = crate::portal::contacts::member_support(c, &reader)?;
+        let (open_escalations, contact_requests) = if staff { staff_queues(c, &reader)? } else { (0, 0) };
         let announcements = load(c, false)?;
         let organizations = match (org, staff) {
             (Some(org), false) => vec![organization(c, org)?],
@@ -107,9 +115,31 @@ pub async fn dashboard(db: &Db, user: &AuthUser) -> Result<Dashboard, AppError> 
             due_soon,
             staff,
             incidents,
+            support,
+            open_escalations,
+            contact_requests,
         })
     })
     .await
+}
+
+/// How many escalated tickets are open, and how many contact requests wait for the
+/// reader (those of the organizations they manage; admins: all).
+fn staff_queues(c: &mut AnyConnection, user: &AuthUser) -> Result<(i64, i64), AppError> {
+    use crate::db::schema::contact_requests;
+    let escalations = tickets::table
+        .filter(tickets::escalation_level.gt(0))
+        .filter(tickets::status.ne_all(["closed", "archived"]))
+        .count()
+        .get_result(c)?;
+    let mut requests = contact_requests::table
+        .inner_join(organizations::table.on(organizations::id.eq(contact_requests::organization_id)))
+        .filter(contact_requests::decided_at.is_null())
+        .into_boxed();
+    if !user.is_admin() {
+        requests = requests.filter(organizations::success_manager_id.eq(user.id));
+    }
+    Ok((escalations, requests.count().get_result(c)?))
 }
 
 fn organization(c: &mut AnyConnection, id: i64) -> Result<OrganizationView, AppError> {
@@ -162,6 +192,7 @@ fn tickets_summary(
         .inner_join(organizations::table)
         .filter(tickets::status.ne_all(vec!["closed", "archived"]))
         .filter(tickets::first_response_at.is_null())
+        .filter(tickets::sla_paused.eq(false))
         .order((tickets::sla_due_at.asc(), tickets::id.asc()))
         .select((
             tickets::id,

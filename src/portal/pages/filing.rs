@@ -8,7 +8,6 @@ use crate::db::Db;
 pub(super) struct PriorityChoice {
     id: &'static str,
     name: &'static str,
-    promise: &'static str,
 }
 
 #[derive(Serialize)]
@@ -21,6 +20,10 @@ pub(super) struct NewPage {
     errors: FieldErrors,
     choices: tickets::FormChoices,
     priorities: Vec<PriorityChoice>,
+    /// The reader's organization's plan and its targets (customers only).
+    terms: Option<crate::portal::plans::FilingTerms>,
+    /// The partner that supports the reader's organization, if one does.
+    partner: Option<crate::portal::partners::PartnerResource>,
     max_files: usize,
     max_upload_mib: u64,
 }
@@ -69,7 +72,6 @@ pub(crate) async fn ticket_form(
                 Priority::High => "High",
                 Priority::Normal => "Normal",
             },
-            promise: p.promise(),
         })
         .collect();
     ctx.render_status(
@@ -82,6 +84,8 @@ pub(crate) async fn ticket_form(
             errors,
             choices,
             priorities,
+            terms: crate::portal::plans::filing_terms(db, user).await?,
+            partner: crate::portal::partners::supporting(db, user).await?,
             max_files: attachments::MAX_FILES,
             max_upload_mib: settings.max_upload_bytes / (1024 * 1024),
         },
@@ -125,6 +129,27 @@ pub(super) async fn create(
     }
     if !errors.is_empty() {
         return new_page(&state.db, &state.settings, &ctx, &user, input, errors).await;
+    }
+    // A partner's customer: mailed to the partner (or refused with the way to go).
+    if let Some(p) = crate::portal::partners::supporting(&state.db, &user).await?
+        && p.partner.filing == "mail"
+    {
+        let sent = crate::portal::partners::forward(
+            &state.db,
+            &state.mailing,
+            &user,
+            &input.subject,
+            &input.description,
+            &input.priority,
+        )
+        .await;
+        return match sent {
+            Ok(_) => Ok(see_other("/portal?notice=sent_to_partner")),
+            Err(AppError::Invalid { fields, .. }) => {
+                new_page(&state.db, &state.settings, &ctx, &user, input, fields).await
+            }
+            Err(e) => Err(e),
+        };
     }
     match tickets::create(&state.db, &state.mailing, &user, input.clone(), parts.files).await {
         Ok(filed) => Ok(see_other(&format!(

@@ -13,12 +13,14 @@ use crate::web::{CurrentUser, PageCtx};
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+mod account_pages;
 mod filing;
 mod notice_board;
 mod queue;
 mod report_pages;
 mod ticket;
 
+use account_pages::*;
 use filing::*;
 pub(crate) use filing::{Escalating, ticket_form};
 use notice_board::*;
@@ -28,6 +30,19 @@ use ticket::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/portal", web::get().to(dashboard))
+        .route("/portal/escalations", web::get().to(escalations))
+        .route("/portal/account-team", web::get().to(account_team))
+        .route(
+            "/portal/account-team/requests/{id}",
+            web::post().to(decide_request),
+        )
+        .route(
+            "/portal/account-team/members/{id}",
+            web::post().to(set_member_contact),
+        )
+        .route("/portal/contact-request", web::post().to(request_contact))
+        .route("/portal/tickets/{id}/escalate", web::get().to(escalate_form))
+        .route("/portal/tickets/{id}/escalate", web::post().to(escalate))
         .route("/portal/reports", web::get().to(reports_page))
         .route("/portal/reports.csv", web::get().to(reports_csv))
         .route("/portal/announcements", web::get().to(announcements))

@@ -282,7 +282,15 @@ pub(super) async fn file(
     let requester = user.id;
     let notices = mailing.clone();
     let html = crate::forum::prerender(db, &description).await?.html;
+    let org_name = user.organization_name.clone().unwrap_or_default();
     db.write(move |c| {
+        // A partner's customers file with the partner (`portal::partners`); staff still
+        // file for them.
+        if !who.is_staff()
+            && let Some(p) = crate::portal::partners::supporting_org(c, organization_id)?
+        {
+            return Err(crate::portal::partners::refusal(&p, &org_name));
+        }
         check_choices(c, organization_id, &input)?;
         if let Some(prior) = input.follows_ticket_id {
             let t = visible(c, who, prior).map_err(|_| {
@@ -298,9 +306,14 @@ pub(super) async fn file(
                 ));
             }
         }
-        let (_, calendar) = crate::portal::calendar::load(c)?;
+        // The plan the organization is on now; the ticket keeps it.
+        let plan_id: i64 = organizations::table
+            .find(organization_id)
+            .select(organizations::plan_id)
+            .first(c)?;
+        let terms = crate::portal::plans::terms(c, plan_id, organization_id)?;
         let created = now();
-        let due = sla::due(&calendar, created.and_utc(), priority).naive_utc();
+        let due = sla::due(&terms, created.and_utc(), priority).naive_utc();
         let values = (
             tickets::organization_id.eq(organization_id),
             tickets::requester_id.eq(requester),
@@ -317,6 +330,7 @@ pub(super) async fn file(
             tickets::sender_verified.eq(verified),
             tickets::follows_ticket_id.eq(input.follows_ticket_id),
             tickets::sla_due_at.eq(due),
+            tickets::plan_id.eq(plan_id),
             tickets::created_at.eq(created),
             tickets::updated_at.eq(created),
         );

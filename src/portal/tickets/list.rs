@@ -51,6 +51,10 @@ pub struct TicketRow {
     pub flagged: bool,
     #[serde(serialize_with = "crate::web::time::utc")]
     pub sla_due_at: NaiveDateTime,
+    /// The SLA clock stands still (the ticket waits in a status its plan pauses in).
+    pub paused: bool,
+    /// How many times it was escalated (0: never).
+    pub escalation_level: i64,
     pub responded: bool,
     pub breached: bool,
     #[serde(serialize_with = "crate::web::time::utc")]
@@ -101,6 +105,7 @@ pub async fn list(db: &Db, user: &AuthUser, q: ListQuery) -> Result<Vec<TicketRo
             Some("breaching") => {
                 query = query
                     .filter(tickets::first_response_at.is_null())
+                    .filter(tickets::sla_paused.eq(false))
                     .filter(tickets::sla_due_at.le(now + chrono::Duration::hours(1)))
                     .filter(tickets::status.ne_all(vec!["closed", "archived"]))
             }
@@ -140,8 +145,10 @@ pub async fn list(db: &Db, user: &AuthUser, q: ListQuery) -> Result<Vec<TicketRo
                 TicketRow {
                     breached: match t.first_response_at {
                         Some(r) => r > t.sla_due_at,
-                        None => now > t.sla_due_at && st.is_current(),
+                        None => now > t.sla_due_at && st.is_current() && !t.sla_paused,
                     },
+                    paused: t.sla_paused && t.first_response_at.is_none(),
+                    escalation_level: t.escalation_level,
                     responded: t.first_response_at.is_some(),
                     status_label: st.label().into(),
                     id: t.id,

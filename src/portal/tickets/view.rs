@@ -12,7 +12,7 @@ use crate::db::schema::{applications, environments, keywords, organizations, tic
 use crate::error::AppError;
 use crate::markdown::SafeHtml;
 use crate::portal::access;
-use crate::portal::sla::{self, Priority, SlaEvent};
+use crate::portal::sla::{self, Priority};
 use crate::portal::ticket_status::Status;
 use crate::web::AuthUser;
 
@@ -51,7 +51,15 @@ pub struct SlaView {
     pub breached: bool,
     /// Minutes left before the due time (negative when past), until a response.
     pub minutes_left: Option<i64>,
+    /// The target in words, such as "1 business day".
     pub promise: String,
+    /// The target of the ticket's priority under its plan: an amount and a unit
+    /// (minutes, hours, business_hours, business_days).
+    pub target_amount: i64,
+    pub target_unit: String,
+    /// The clock stands still while the ticket is in a status its plan pauses in; the
+    /// due time is then when it would be due if the clock ran again now.
+    pub paused: bool,
 }
 
 /// A named choice (environment, application, keyword, staff member, status).
@@ -78,6 +86,10 @@ pub struct TicketView {
     pub keyword: Option<String>,
     pub events: Vec<EventView>,
     pub sla: SlaView,
+    /// The plan it was filed under, and what that plan offers.
+    pub plan: crate::portal::plans::PlanSummary,
+    /// Its escalation level, and whether the reader may escalate it.
+    pub escalation: crate::portal::case_escalation::EscalationView,
     /// The statuses this reader may move the ticket to.
     pub next_statuses: Vec<Choice>,
     pub staff: bool,
@@ -125,16 +137,31 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
                 ),
             ))
             .load(c)?;
-        let (_, calendar) = crate::portal::calendar::load(c)?;
-        let sla_events = sla_events(&t, events.iter().map(|(e, (_, role, _))| (e, role.as_deref())));
+        let terms = crate::portal::plans::terms(c, t.plan_id, t.organization_id)?;
+        let sla_events = crate::portal::plans::sla_events(
+            &t,
+            events.iter().map(|(e, (_, role, _))| {
+                (
+                    e.kind.as_str(),
+                    e.public,
+                    e.to_value.as_deref(),
+                    e.created_at,
+                    role.as_deref(),
+                )
+            }),
+        );
         let now = Utc::now();
         let priority = Priority::parse(&t.priority).unwrap_or(Priority::Normal);
-        let sla = sla::evaluate(&calendar, &sla_events, now).unwrap_or(sla::Sla {
+        let sla = sla::evaluate(&terms, &sla_events, now).unwrap_or(sla::Sla {
             priority,
             due: t.sla_due_at.and_utc(),
             responded_at: None,
             breached: false,
+            paused: t.sla_paused,
         });
+        let target = terms.target(sla.priority);
+        let plan = crate::portal::plans::summary(c, t.plan_id)?;
+        let escalation = crate::portal::case_escalation::view(c, &t)?;
         let mut names = |ids: Vec<Option<i64>>| -> Result<HashMap<i64, String>, AppError> {
             let ids: Vec<i64> = ids.into_iter().flatten().collect();
             Ok(users::table
@@ -246,8 +273,13 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
                 responded_at: sla.responded_at.map(|r| r.naive_utc()),
                 breached: sla.breached,
                 minutes_left: sla.left(now).map(|d| d.num_minutes()),
-                promise: sla.priority.promise().into(),
+                promise: target.words(),
+                target_amount: target.amount,
+                target_unit: target.unit.as_str().into(),
+                paused: sla.paused,
             },
+            plan,
+            escalation,
             next_statuses: next_statuses(who, &t.status),
             staff: who.is_staff(),
             assignees,
@@ -256,42 +288,4 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
         })
     })
     .await
-}
-
-/// The events of a ticket that its SLA depends on: its creation (with the priority it
-/// was filed with), priority changes, and public notes by staff.
-pub fn sla_events<'a>(
-    t: &Ticket,
-    events: impl Iterator<Item = (&'a TicketEvent, Option<&'a str>)>,
-) -> Vec<SlaEvent> {
-    let mut out = Vec::new();
-    for (e, role) in events {
-        let at = e.created_at.and_utc();
-        match e.kind.as_str() {
-            "created" => out.push(SlaEvent::Created {
-                at,
-                priority: e
-                    .to_value
-                    .as_deref()
-                    .and_then(Priority::parse)
-                    .unwrap_or(Priority::Normal),
-            }),
-            "priority" => {
-                if let Some(to) = e.to_value.as_deref().and_then(Priority::parse) {
-                    out.push(SlaEvent::PriorityChanged { at, to });
-                }
-            }
-            "note" if e.public && matches!(role, Some("staff" | "admin")) => {
-                out.push(SlaEvent::StaffResponse { at })
-            }
-            _ => {}
-        }
-    }
-    if !out.iter().any(|e| matches!(e, SlaEvent::Created { .. })) {
-        out.push(SlaEvent::Created {
-            at: t.created_at.and_utc(),
-            priority: Priority::parse(&t.priority).unwrap_or(Priority::Normal),
-        });
-    }
-    out
 }

@@ -271,8 +271,9 @@ async fn sla_reports_for_staff() {
     );
     let csv = res.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 6, "{csv}");
-    assert!(lines.contains(&"customer,Acme,2,1,1,0,50.0,0"), "{csv}");
+    assert_eq!(lines.len(), 7, "{csv}");
+    assert!(lines.contains(&"customer,Acme,2,1,1,0,50.0,0,0"), "{csv}");
+    assert!(lines.contains(&"plan,Standard,3,1,1,1,50.0,0,0"), "{csv}");
     let (_, later) = app
         .call(
             Method::GET,

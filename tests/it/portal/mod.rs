@@ -14,6 +14,7 @@ mod board;
 mod filing;
 mod lifecycle;
 mod pages;
+mod plans;
 mod together;
 
 struct People {

@@ -1,0 +1,17 @@
+DELETE FROM ticket_events WHERE kind = 'escalated';
+ALTER TABLE ticket_events DROP CONSTRAINT ticket_events_kind_check;
+ALTER TABLE ticket_events ADD CONSTRAINT ticket_events_kind_check
+    CHECK (kind IN ('created', 'assigned', 'status', 'priority', 'note', 'attachment'));
+DROP TABLE contact_requests;
+DROP INDEX tickets_escalated;
+ALTER TABLE tickets DROP COLUMN escalated_at;
+ALTER TABLE tickets DROP COLUMN escalation_level;
+ALTER TABLE tickets DROP COLUMN sla_paused;
+ALTER TABLE tickets DROP COLUMN plan_id;
+ALTER TABLE organizations DROP COLUMN partner_id;
+ALTER TABLE organizations DROP COLUMN success_manager_id;
+ALTER TABLE organizations DROP COLUMN holidays;
+ALTER TABLE organizations DROP COLUMN time_zone;
+ALTER TABLE organizations DROP COLUMN plan_id;
+DROP TABLE partners;
+DROP TABLE support_plans;
