@@ -1,7 +1,7 @@
 //! The background jobs, each started here and owning its loop: the search indexer and
 //! the meaning backfill (threads of their own), the mail outbox sender, notification
 //! digests, the IMAP mailbox reader, archiving closed tickets, SLA alerts, writing topic views,
-//! and pruning the rate limiter. Status-page subscriptions are mailed through the outbox.
+//! pruning the rate limiter, and forgetting form visits past their retention. Status-page subscriptions are mailed through the outbox.
 
 use std::time::Duration;
 
@@ -56,6 +56,19 @@ pub fn start(state: &web::Data<AppState>) -> anyhow::Result<()> {
         loop {
             tick.tick().await;
             pruning.limiter.prune().await;
+        }
+    });
+    let forgetting = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let days = forgetting.settings.deflection_retention_days;
+            match crate::portal::deflection::prune(&forgetting.db, days).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(visits = n, "forgot form visits past their retention"),
+                Err(e) => tracing::warn!(error = ?e, "forgetting form visits"),
+            }
         }
     });
     Ok(())

@@ -92,6 +92,15 @@ pub struct SettingsArgs {
     /// to it).
     #[arg(long, env = "PARLEY_ARCHIVE_AFTER_DAYS", default_value = "14", global = true)]
     pub archive_after_days: String,
+    /// Days a record of a form visit (what was searched, opened and filed) is kept for
+    /// the deflection report.
+    #[arg(
+        long,
+        env = "PARLEY_DEFLECTION_RETENTION_DAYS",
+        default_value = "180",
+        global = true
+    )]
+    pub deflection_retention_days: String,
     /// Memory for rendered topic pages kept between requests, in MiB (0 turns the
     /// cache off). Pages are rebuilt as soon as their topic changes.
     #[arg(long, env = "PARLEY_PAGE_CACHE_MB", default_value = "64", global = true)]

@@ -42,6 +42,8 @@ pub struct Settings {
     pub page_cache_bytes: u64,
     /// Closed tickets are archived this many days after closing.
     pub archive_after_days: u64,
+    /// Form visits are kept this many days for the deflection report.
+    pub deflection_retention_days: u64,
     /// The sentence-embedding model folder, when one is set.
     pub embedding_model: Option<PathBuf>,
 }
@@ -229,6 +231,13 @@ impl Settings {
                 3650,
                 "PARLEY_ARCHIVE_AFTER_DAYS",
                 "archive-after-days",
+            )?,
+            deflection_retention_days: parse_number(
+                &args.deflection_retention_days,
+                1,
+                3650,
+                "PARLEY_DEFLECTION_RETENTION_DAYS",
+                "deflection-retention-days",
             )?,
             page_cache_bytes: parse_number(
                 &args.page_cache_mb,

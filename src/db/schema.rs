@@ -369,6 +369,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    deflection_visits (id) {
+        id -> BigInt,
+        token -> Text,
+        user_id -> BigInt,
+        form -> Text,
+        category_id -> Nullable<BigInt>,
+        priority -> Nullable<Text>,
+        application_id -> Nullable<BigInt>,
+        query -> Text,
+        queries -> BigInt,
+        empty_queries -> BigInt,
+        shown -> BigInt,
+        opened -> BigInt,
+        answered_topic_id -> Nullable<BigInt>,
+        filed_kind -> Nullable<Text>,
+        filed_id -> Nullable<BigInt>,
+        filed_at -> Nullable<Timestamp>,
+        started_at -> Timestamp,
+        last_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deflection_threads (visit_id, topic_id) {
+        visit_id -> BigInt,
+        topic_id -> BigInt,
+        opened_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     contact_requests (id) {
         id -> BigInt,
         organization_id -> BigInt,
@@ -691,6 +722,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     support_plans,
     partners,
     contact_requests,
+    deflection_visits,
+    deflection_threads,
     team_members,
     notifications,
     topic_watches,

@@ -35,6 +35,7 @@ pub mod case_escalation;
 pub mod catalog;
 pub mod contacts;
 pub mod dashboard;
+pub mod deflection;
 pub mod escalate;
 pub mod escalate_api;
 pub mod escalate_pages;

@@ -233,7 +233,7 @@ pub async fn sla(db: &Db, user: &AuthUser, q: &ReportQuery) -> Result<SlaReport,
 }
 
 /// A CSV field: quoted when it must be, and never read as a formula by a spreadsheet.
-fn csv_field(raw: &str) -> String {
+pub fn csv_field(raw: &str) -> String {
     let safe = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{raw}")
     } else {

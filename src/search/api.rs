@@ -45,13 +45,20 @@ struct SuggestQuery {
     path = "/api/v1/search/suggest",
     tag = "search",
     summary = "Up to 8 threads and articles that may answer a question or ticket being typed, with their score; only those that clear the calibrated cut unless `all`.",
-    params(SuggestQuery),
+    params(SuggestQuery, crate::portal::deflection::VisitContext),
     responses((status = 200, description = "Matching topics, best first", body = Vec<service::SuggestionView>))
 )]
 async fn suggest(
     state: web::Data<AppState>,
     user: ApiUser,
     query: web::Query<SuggestQuery>,
+    visit: web::Query<crate::portal::deflection::VisitContext>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(service::suggest(&state.search, &user, &query.q, query.all).await?))
+    let found = service::suggest(&state.search, &user, &query.q, query.all).await?;
+    if visit.visit.is_some() {
+        // What a form visit searched and was shown, for the deflection report.
+        let shown = found.iter().map(|s| s.topic_id as i64).collect();
+        crate::portal::deflection::record_query(&state.db, &user, &visit, &query.q, shown).await;
+    }
+    Ok(HttpResponse::Ok().json(found))
 }

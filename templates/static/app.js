@@ -137,14 +137,26 @@ document.querySelectorAll("[data-suggest-for]").forEach((box) => {
       }
       asked = q;
       try {
-        const res = await fetch("/api/v1/search/suggest?q=" + encodeURIComponent(q));
+        // The form visit's token and choices go along, for the deflection report.
+        const params = new URLSearchParams({ q });
+        if (box.dataset.visit) {
+          params.set("visit", box.dataset.visit);
+          params.set("form", box.dataset.form || "ask");
+          if (box.dataset.category) params.set("category", box.dataset.category);
+          const form = box.closest("form");
+          const priority = form && form.querySelector("input[name=priority]:checked");
+          if (priority) params.set("priority", priority.value);
+          const application = form && form.querySelector("#application_id");
+          if (application && application.value) params.set("application", application.value);
+        }
+        const res = await fetch("/api/v1/search/suggest?" + params.toString());
         if (!res.ok || asked !== q) return;
         const found = await res.json();
         list.replaceChildren(
           ...found.map((t) => {
             const item = document.createElement("li");
             const link = document.createElement("a");
-            link.href = t.url;
+            link.href = box.dataset.visit ? t.url + (t.url.includes("?") ? "&" : "?") + "visit=" + encodeURIComponent(box.dataset.visit) : t.url;
             link.target = "_blank";
             link.textContent = t.title;
             item.append(link);

@@ -9,6 +9,8 @@ pub(super) struct NewTopicPage {
     kind: crate::forum::Kind,
     form: TopicInput,
     errors: FieldErrors,
+    /// This visit of the form, for the deflection report (`portal::deflection`).
+    visit: String,
 }
 
 pub(crate) async fn new_topic_page(
@@ -29,6 +31,7 @@ pub(crate) async fn new_topic_page(
             kind,
             form,
             errors,
+            visit: crate::portal::deflection::token(),
         },
     )
 }

@@ -11,6 +11,8 @@ pub(super) struct PageQuery {
     page: Option<i64>,
     /// A post to quote in the reply box.
     quote: Option<i64>,
+    /// The ask or ticket form visit whose suggestion opened this thread.
+    visit: Option<String>,
 }
 
 /// `/t/{id}`: the same page at its full address.
@@ -94,6 +96,9 @@ pub(super) fn post_fragment(
 pub(super) struct Draft {
     body: String,
     errors: FieldErrors,
+    /// The reader's form visit that opened the thread: the page offers "This answered
+    /// my question" for it.
+    visit: Option<String>,
 }
 
 pub(super) async fn topic_page(
@@ -221,6 +226,7 @@ pub(super) async fn topic_page(
             body_mark: BODY_MARK,
             topic_id: data.topic.id,
             escalation,
+            visit: draft.visit.as_deref(),
         },
     )?;
     let token = &ctx.csrf_token;
@@ -248,6 +254,8 @@ pub(super) struct TopicLayout<'a> {
     body_mark: &'static str,
     topic_id: i64,
     escalation: Option<crate::portal::escalate::Banner>,
+    /// The reader's form visit that opened it, if one did.
+    visit: Option<&'a str>,
 }
 
 /// Where the body goes in a topic page's layout.
@@ -277,6 +285,11 @@ pub(super) async fn topic(
     } else {
         query.page.unwrap_or(1)
     };
+    if let Some(visit) = query.visit.as_deref()
+        && crate::portal::deflection::record_open(&state.db, &user, visit, id).await?
+    {
+        draft.visit = Some(visit.to_string());
+    }
     let shown = topic_page(&state, &ctx, &user, (id, page), StatusCode::OK, draft).await?;
     state.views.saw(id, user.id);
     Ok(shown)
@@ -303,6 +316,7 @@ pub(super) async fn reply(
             let draft = Draft {
                 body: form.into_inner().body,
                 errors: fields,
+                visit: None,
             };
             topic_page(
                 &state,
@@ -375,14 +389,17 @@ pub(super) async fn attach(
         Ok(a) if typed.trim().is_empty() => Draft {
             body: format!("{}\n\n", a.markdown),
             errors: FieldErrors::new(),
+            visit: None,
         },
         Ok(a) => Draft {
             body: format!("{}\n\n{}\n", typed.trim_end(), a.markdown),
             errors: FieldErrors::new(),
+            visit: None,
         },
         Err(AppError::Invalid { fields, .. }) => Draft {
             body: typed,
             errors: fields,
+            visit: None,
         },
         Err(e) => return Err(e),
     };

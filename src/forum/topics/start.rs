@@ -75,6 +75,10 @@ pub async fn create(
             .values(&new)
             .returning(Topic::as_returning())
             .get_result(c))?;
+        if kind != Kind::Releases {
+            // A question (or idea, or article) that may follow a search on the forms.
+            crate::portal::deflection::filed(c, user_id, "question", topic.id, None, None)?;
+        }
         let post = NewPost {
             topic_id: topic.id,
             user_id,

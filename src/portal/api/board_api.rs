@@ -140,3 +140,42 @@ pub(super) async fn sla_report_csv(
         reports::to_csv(&report),
     ))
 }
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/deflection",
+    tag = "portal",
+    summary = "The deflection report (staff): form visits that searched, split into deflected, abandoned \
+               and filed, per category, application and priority, with support hours saved and the content gaps.",
+    params(reports::ReportQuery),
+    responses((status = 200, description = "The report", body = crate::portal::deflection::DeflectionReport))
+)]
+pub(super) async fn deflection_report(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<reports::ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let days = state.settings.deflection_retention_days;
+    Ok(HttpResponse::Ok().json(crate::portal::deflection::report(&state.db, &user, &query, days).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/deflection.csv",
+    tag = "portal",
+    summary = "The deflection report as CSV (staff).",
+    params(reports::ReportQuery),
+    responses((status = 200, description = "One line per group, then the content gaps", content_type = "text/csv", body = String))
+)]
+pub(super) async fn deflection_report_csv(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<reports::ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let days = state.settings.deflection_retention_days;
+    let report = crate::portal::deflection::report(&state.db, &user, &query, days).await?;
+    Ok(crate::web::csv_download(
+        &format!("deflection-{}-{}.csv", report.from, report.to),
+        crate::portal::deflection::to_csv(&report),
+    ))
+}

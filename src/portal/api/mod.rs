@@ -27,6 +27,8 @@ crate::api_routes! {
     get "/api/v1/tickets/{id}/attachments/{attachment}" => attachment,
     get "/api/v1/reports/sla" => sla_report,
     get "/api/v1/reports/sla.csv" => sla_report_csv,
+    get "/api/v1/reports/deflection" => deflection_report,
+    get "/api/v1/reports/deflection.csv" => deflection_report_csv,
     post "/api/v1/inbound-mail" => inbound_mail,
     post "/api/v1/ticket-mail/unfollow" => unfollow_ticket,
     get "/api/v1/admin/inbound-mail" => received_mail,

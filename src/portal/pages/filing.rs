@@ -26,6 +26,8 @@ pub(super) struct NewPage {
     partner: Option<crate::portal::partners::PartnerResource>,
     max_files: usize,
     max_upload_mib: u64,
+    /// This visit of the form, for the deflection report (`portal::deflection`).
+    visit: String,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +90,7 @@ pub(crate) async fn ticket_form(
             partner: crate::portal::partners::supporting(db, user).await?,
             max_files: attachments::MAX_FILES,
             max_upload_mib: settings.max_upload_bytes / (1024 * 1024),
+            visit: crate::portal::deflection::token(),
         },
     )
 }

@@ -45,6 +45,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/tickets/{id}/escalate", web::post().to(escalate))
         .route("/portal/reports", web::get().to(reports_page))
         .route("/portal/reports.csv", web::get().to(reports_csv))
+        .route("/portal/deflection", web::get().to(deflection_page))
+        .route("/portal/deflection.csv", web::get().to(deflection_csv))
+        .route("/deflection/answered", web::post().to(answered))
         .route("/portal/announcements", web::get().to(announcements))
         .route("/portal/announcements", web::post().to(create_announcement))
         .route(

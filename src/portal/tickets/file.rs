@@ -338,6 +338,14 @@ pub(super) async fn file(
             .values(values)
             .returning(tickets::id)
             .get_result(c))?;
+        crate::portal::deflection::filed(
+            c,
+            requester,
+            "ticket",
+            id,
+            Some(priority.as_str()),
+            input.application_id,
+        )?;
         let created = event(
             c,
             id,

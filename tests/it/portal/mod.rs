@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod board;
+mod deflection;
 mod filing;
 mod lifecycle;
 mod pages;

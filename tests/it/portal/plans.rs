@@ -713,3 +713,158 @@ async fn the_account_team_keeps_the_authorized_contacts() {
     let (status, _) = app.call(Method::GET, "/api/v1/tickets", Some(&p.bob), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn admins_keep_plans_partners_and_support_terms_through_the_pages() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let mut ada = app.browser_as("ada@vendor.test").await;
+    let (status, html) = ada.page("/admin/plans").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Enterprise") && html.contains("30 minutes, day and night"),
+        "{html}"
+    );
+    // A new plan starts as a copy of Standard; a bad field comes back with what was typed.
+    let (status, form) = ada.page("/admin/plans/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains(r#"name="critical_amount""#) && form.contains(r#"value="2""#));
+    let fields = [
+        ("name", "Gold"),
+        ("critical_amount", "one"),
+        ("critical_unit", "hours"),
+        ("high_amount", "4"),
+        ("high_unit", "business_hours"),
+        ("normal_amount", "1"),
+        ("normal_unit", "business_days"),
+        ("zone", "Europe/Paris"),
+        ("opens", "08:00"),
+        ("closes", "18:00"),
+        ("day_mon", "on"),
+        ("day_tue", "on"),
+        ("holidays", "2026-12-25"),
+        ("pause_customer_pending", "on"),
+        ("escalation", "on"),
+        ("hotline", "+33 1 00 00 00 00"),
+    ];
+    let res = ada.post("/admin/plans", &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("whole number") && html.contains("+33 1 00 00 00 00"),
+        "{html}"
+    );
+    let mut good = fields.to_vec();
+    good[1] = ("critical_amount", "1");
+    let res = ada.post("/admin/plans", &good).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let gold = plan_id(&plans(&app, &p.ada).await, "Gold");
+    let saved = &plans(&app, &p.ada)
+        .await
+        .into_iter()
+        .find(|x| x["id"] == gold)
+        .unwrap();
+    assert_eq!(saved["calendar"]["days"], "mon,tue");
+    assert_eq!(saved["pauses"], json!(["customer_pending"]));
+    assert_eq!(saved["escalation"], true);
+    // Editing it keeps the checkboxes.
+    let (_, edit) = ada.page(&format!("/admin/plans/{gold}")).await;
+    assert!(edit.contains(r#"name="day_tue" checked"#) && !edit.contains(r#"name="day_wed" checked"#));
+
+    // A partner, added and then named on Globex with Gold and a success manager.
+    let res = ada
+        .post(
+            "/admin/partners",
+            &[
+                ("name", "Northwind"),
+                ("support_email", "not an address"),
+                ("support_url", "https://support.northwind.test"),
+                ("filing", "mail"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = ada
+        .post(
+            "/admin/partners",
+            &[
+                ("name", "Northwind"),
+                ("support_email", "help@northwind.test"),
+                ("support_url", "https://support.northwind.test"),
+                ("filing", "refuse"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = ada.page("/admin/partners").await;
+    assert!(html.contains("help@northwind.test"));
+    let partner = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/api/v1/admin/partners",
+            Some(&p.ada),
+            None,
+        )
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, me) = app.call(Method::GET, "/api/v1/me", Some(&p.sam), None).await;
+    let sam_id = me["id"].as_i64().unwrap().to_string();
+    let (status, page) = ada.page(&format!("/admin/organizations/{}", p.acme)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Customer success manager") && page.contains("Gold"));
+    let res = ada
+        .post(
+            &format!("/admin/organizations/{}/support", p.acme),
+            &[
+                ("plan_id", &gold.to_string()),
+                ("time_zone", "Asia/Tokyo"),
+                ("holidays", "2027-01-02"),
+                ("success_manager_id", &sam_id),
+                ("partner_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let support = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/api/v1/admin/organizations/{}/support", p.acme),
+            Some(&p.sam),
+            None,
+        )
+        .await;
+    assert_eq!(support["plan_id"], gold);
+    assert_eq!(support["time_zone"], "Asia/Tokyo");
+    assert_eq!(support["success_manager_id"], me["id"]);
+    assert_eq!(support["partner_id"], Value::Null);
+    // A bad zone comes back on the page, not as an error page.
+    let res = ada
+        .post(
+            &format!("/admin/organizations/{}/support", p.acme),
+            &[
+                ("plan_id", &gold.to_string()),
+                ("time_zone", "Moon/Base"),
+                ("partner_id", &partner.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("is not a time zone") && html.contains("Moon&#x2F;Base"),
+        "{html}"
+    );
+    // Ann's new ticket form names her plan and its targets.
+    let mut ann = app.browser_as("ann@acme.test").await;
+    let (_, form) = ann.page("/portal/tickets/new").await;
+    assert!(
+        form.contains("Under your Gold plan") && form.contains("4 business hours"),
+        "{form}"
+    );
+    // Members and staff who are not admins do not reach these pages.
+    let mut sam = app.browser_as("sam@vendor.test").await;
+    assert_eq!(sam.page("/admin/plans").await.0, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,2 @@
+DROP TABLE deflection_threads;
+DROP TABLE deflection_visits;
