@@ -30,6 +30,8 @@ pub struct AppState {
     pub sessions: crate::web::sessions::Sessions,
     /// The category index with counts and latest topics, read at most every second.
     pub category_index: crate::forum::categories::CategoryIndex,
+    /// The navigation's links (documentation), read at most once a second.
+    pub site_links: crate::forum::communities::SiteLinksMemo,
     /// This process's name among the nodes, in which it claims mail to send.
     pub node: crate::node::Node,
     /// Requests refused because a dependency is away, logged once a minute.
@@ -77,6 +79,7 @@ impl AppState {
             sessions: Default::default(),
             views: Default::default(),
             category_index: crate::db::Memo::new(std::time::Duration::from_secs(1)),
+            site_links: crate::db::Memo::new(std::time::Duration::from_secs(1)),
             node,
             unavailable: crate::error::LogThrottle::new(std::time::Duration::from_secs(60)),
             disk: std::sync::Arc::new(crate::disk::DiskCheck::new(

@@ -157,6 +157,8 @@ pub struct Category {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::web::time::utc")]
     pub updated_at: NaiveDateTime,
+    /// The product community it belongs to; none: the main community.
+    pub community_id: Option<i64>,
 }
 
 /// A topic: a question, a release, an idea or an article, with its replies.

@@ -85,6 +85,7 @@ diesel::table! {
         last_posted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        community_id -> Nullable<BigInt>,
     }
 }
 
@@ -396,6 +397,27 @@ diesel::table! {
         visit_id -> BigInt,
         topic_id -> BigInt,
         opened_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    communities (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        docs_url -> Text,
+        position -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -722,6 +744,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     support_plans,
     partners,
     contact_requests,
+    communities,
+    site_settings,
     deflection_visits,
     deflection_threads,
     team_members,

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cache;
 pub mod categories;
+pub mod communities;
 pub mod counting;
 pub mod demo;
 pub mod ideas;

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{Kind, require_read, require_staff};
 use crate::config::Settings;
@@ -162,15 +162,24 @@ pub async fn file_name(db: &Db, user: &AuthUser, sha256: &str, asked: &str) -> R
 }
 
 /// Which releases a feed covers.
-#[derive(Debug, Clone, Serialize)]
-pub struct FeedScope {
-    pub product: Option<String>,
+#[derive(Debug, Clone)]
+pub enum FeedScope {
+    /// Every release of every community.
+    All,
+    /// The releases of one product (their `product` field), in any community.
+    Product(String),
+    /// The releases of one product community (by its address).
+    Community(String),
 }
 
-/// The Atom feed of the latest 50 releases (of one product, or all).
-pub async fn feed(db: &Db, settings: &Settings, product: Option<String>) -> Result<String, AppError> {
+/// The Atom feed of the latest 50 releases of a scope.
+pub async fn feed(db: &Db, settings: &Settings, scope: FeedScope) -> Result<String, AppError> {
     let base = settings.base_url.clone();
     db.read(move |c| {
+        let community = match &scope {
+            FeedScope::Community(slug) => Some(crate::forum::communities::by_slug(c, slug)?),
+            _ => None,
+        };
         let mut q = topics::table
             .inner_join(categories::table)
             .inner_join(posts::table)
@@ -192,11 +201,23 @@ pub async fn feed(db: &Db, settings: &Settings, product: Option<String>) -> Resu
             .order((topics::released_on.desc(), topics::id.desc()))
             .limit(50)
             .into_boxed();
-        if let Some(p) = &product {
-            q = q.filter(topics::product.eq(p.clone()));
-        }
+        let enc = |p: &str| url::form_urlencoded::byte_serialize(p.as_bytes()).collect::<String>();
+        let (self_path, title) = match (&scope, &community) {
+            (FeedScope::Product(p), _) => {
+                q = q.filter(topics::product.eq(p.clone()));
+                (format!("releases/{}.atom", enc(p)), format!("{p} releases"))
+            }
+            (FeedScope::Community(_), Some(k)) => {
+                q = q.filter(categories::community_id.eq(k.id));
+                (
+                    format!("communities/{}/releases.atom", enc(&k.slug)),
+                    format!("{} releases", k.name),
+                )
+            }
+            _ => ("releases.atom".to_string(), "Releases".to_string()),
+        };
         let rows: Vec<FeedRow> = q.load(c)?;
-        Ok(build_feed(&base, product.as_deref(), rows))
+        Ok(build_feed(&base, &self_path, title, rows))
     })
     .await
 }
@@ -214,17 +235,13 @@ type FeedRow = (
     String,
 );
 
-fn build_feed(base: &url::Url, product: Option<&str>, rows: Vec<FeedRow>) -> String {
+fn build_feed(base: &url::Url, self_path: &str, title: String, rows: Vec<FeedRow>) -> String {
     use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
     let to_time = |t: NaiveDateTime| Utc.from_utc_datetime(&t).fixed_offset();
-    let self_path = match product {
-        Some(p) => format!(
-            "releases/{}.atom",
-            url::form_urlencoded::byte_serialize(p.as_bytes()).collect::<String>()
-        ),
-        None => "releases.atom".to_string(),
-    };
-    let self_url = base.join(&self_path).map(|u| u.to_string()).unwrap_or(self_path);
+    let self_url = base
+        .join(self_path)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| self_path.to_string());
     let updated = rows.iter().map(|r| r.6).max().unwrap_or_else(now);
     let entries: Vec<Entry> = rows
         .into_iter()
@@ -262,10 +279,7 @@ fn build_feed(base: &url::Url, product: Option<&str>, rows: Vec<FeedRow>) -> Str
         .collect();
     let mut feed = Feed::default();
     feed.set_id(self_url.clone());
-    feed.set_title(Text::plain(match product {
-        Some(p) => format!("{p} releases"),
-        None => "Releases".to_string(),
-    }));
+    feed.set_title(Text::plain(title));
     feed.set_updated(to_time(updated));
     feed.set_links(vec![
         Link {

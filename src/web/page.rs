@@ -18,6 +18,8 @@ pub struct PageCtx {
     pub csrf_token: String,
     /// A notice code from `?notice=`, shown by the layout (the text lives in the template).
     pub notice: Option<String>,
+    /// The navigation's links (documentation).
+    pub links: Arc<crate::forum::communities::SiteLinks>,
     state: web::Data<AppState>,
 }
 
@@ -28,6 +30,7 @@ struct Layout<'a, V: Serialize> {
     me: Option<&'a AuthUser>,
     csrf_token: &'a str,
     notice: Option<&'a str>,
+    site: &'a crate::forum::communities::SiteLinks,
 }
 
 impl PageCtx {
@@ -64,6 +67,7 @@ impl PageCtx {
             me: self.user.as_deref(),
             csrf_token,
             notice: self.notice.as_deref(),
+            site: &self.links,
         };
         self.state.templates.render(template, &layout)
     }
@@ -89,8 +93,13 @@ impl FromRequest for PageCtx {
                         .take(40)
                         .collect()
                 });
+            let links = state
+                .site_links
+                .get(&state.db, crate::forum::communities::load_site_links)
+                .await?;
             Ok(PageCtx {
                 user: user.await?.0,
+                links,
                 csrf_token: crate::web::csrf::token_of(&req),
                 notice,
                 state,

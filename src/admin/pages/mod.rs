@@ -14,6 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+mod community_pages;
 mod domain_pages;
 mod org_pages;
 mod partner_pages;
@@ -22,6 +23,7 @@ mod received;
 mod team_pages;
 mod user_pages;
 
+use community_pages::*;
 use domain_pages::*;
 use org_pages::*;
 use partner_pages::*;
@@ -50,6 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/plans/new", web::get().to(new_plan))
         .route("/admin/plans/{id}", web::get().to(plan))
         .route("/admin/plans/{id}", web::post().to(update_plan))
+        .route("/admin/communities", web::get().to(communities_list))
+        .route("/admin/communities", web::post().to(create_community))
+        .route("/admin/communities/{id}", web::post().to(update_community))
+        .route("/admin/site-links", web::post().to(set_links))
         .route("/admin/partners", web::get().to(partners_list))
         .route("/admin/partners", web::post().to(create_partner))
         .route("/admin/partners/{id}", web::post().to(update_partner))

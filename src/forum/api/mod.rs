@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 
 crate::api_routes! {
     get "/api/v1/categories" => list_categories,
+    get "/api/v1/communities" => list_communities,
+    post "/api/v1/admin/communities" => create_community,
+    put "/api/v1/admin/communities/{id}" => update_community,
+    get "/api/v1/site-links" => site_links,
+    put "/api/v1/admin/site-links" => set_site_links,
     post "/api/v1/categories" => create_category,
     patch "/api/v1/categories/{slug}" => update_category,
     get "/api/v1/topics" => list_topics,
@@ -41,12 +46,14 @@ crate::api_routes! {
     post "/api/v1/markdown/preview" => preview,
 }
 
+mod community_api;
 mod idea_api;
 mod post_api;
 mod release_api;
 mod review_api;
 mod topic_api;
 
+use community_api::*;
 use idea_api::*;
 use post_api::*;
 use release_api::*;

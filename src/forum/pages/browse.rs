@@ -8,7 +8,10 @@ const HOME_TOPICS: usize = 8;
 #[derive(Serialize)]
 pub(super) struct IndexPage {
     can_read: bool,
+    /// The main community's categories.
     categories: Vec<CategoryView>,
+    /// The product communities, each with its own categories.
+    communities: Vec<crate::forum::communities::Community>,
     /// The latest activity across every category.
     latest: Vec<TopicCard>,
     /// Questions nobody has answered yet.
@@ -42,15 +45,25 @@ pub(super) async fn index(
             l.topics.truncate(HOME_TOPICS);
             l.topics
         };
-        (categories, first(latest), first(unanswered))
+        let main: Vec<CategoryView> = categories
+            .into_iter()
+            .filter(|c| c.category.community_id.is_none())
+            .collect();
+        (main, first(latest), first(unanswered))
     } else {
         Default::default()
+    };
+    let communities = if can_read {
+        crate::forum::communities::list(&state.db, &user).await?
+    } else {
+        Vec::new()
     };
     ctx.render(
         "forum/index.html",
         &IndexPage {
             can_read,
             categories,
+            communities,
             latest,
             unanswered,
             can_ask: crate::forum::may_start_topic(&user, crate::forum::Kind::Questions),
@@ -117,4 +130,64 @@ pub(super) async fn profile(
 ) -> Result<HttpResponse, AppError> {
     let profile = crate::forum::profiles::profile(&state.db, &user, &name).await?;
     ctx.render("forum/profile.html", &profile)
+}
+
+#[derive(Serialize)]
+pub(super) struct CommunityPage {
+    community: crate::forum::communities::Community,
+    categories: Vec<CategoryView>,
+    unanswered: Vec<TopicCard>,
+    can_ask: bool,
+}
+
+/// A product community's home: its four categories and its unanswered questions.
+pub(super) async fn community(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    crate::forum::require_read(&user)?;
+    let slug = slug.into_inner();
+    let wanted = slug.clone();
+    let community = state
+        .db
+        .read(move |c| crate::forum::communities::by_slug(c, &wanted))
+        .await?;
+    let categories: Vec<CategoryView> = categories::index(&state.db, &state.category_index, &user)
+        .await?
+        .into_iter()
+        .filter(|c| c.category.community_id == Some(community.id))
+        .collect();
+    let questions = categories
+        .iter()
+        .find(|c| c.category.kind == "questions")
+        .map(|c| c.category.slug.clone());
+    let unanswered = match &questions {
+        Some(q) => {
+            let mut l = topics::list(
+                &state.db,
+                &user,
+                TopicQuery {
+                    category: Some(q.clone()),
+                    filter: Some("unanswered".into()),
+                    ..TopicQuery::default()
+                },
+            )
+            .await?;
+            l.topics.truncate(HOME_TOPICS);
+            l.topics
+        }
+        None => Vec::new(),
+    };
+    ctx.render(
+        "forum/community.html",
+        &CommunityPage {
+            community,
+            categories,
+            unanswered,
+            can_ask: questions.is_some()
+                && crate::forum::may_start_topic(&user, crate::forum::Kind::Questions),
+        },
+    )
 }

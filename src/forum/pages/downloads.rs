@@ -75,9 +75,9 @@ pub(super) async fn feed_access(
 pub(super) async fn atom(
     db: &Db,
     settings: &Settings,
-    product: Option<String>,
+    scope: crate::forum::releases::FeedScope,
 ) -> Result<HttpResponse, AppError> {
-    let xml = crate::forum::releases::feed(db, settings, product).await?;
+    let xml = crate::forum::releases::feed(db, settings, scope).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
         .body(xml))
@@ -89,7 +89,7 @@ pub(super) async fn feed_all(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
     feed_access(&state.db, &state.settings, &user, query.token.as_deref()).await?;
-    atom(&state.db, &state.settings, None).await
+    atom(&state.db, &state.settings, crate::forum::releases::FeedScope::All).await
 }
 
 pub(super) async fn feed_product(
@@ -99,5 +99,25 @@ pub(super) async fn feed_product(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
     feed_access(&state.db, &state.settings, &user, query.token.as_deref()).await?;
-    atom(&state.db, &state.settings, Some(product.into_inner())).await
+    atom(
+        &state.db,
+        &state.settings,
+        crate::forum::releases::FeedScope::Product(product.into_inner()),
+    )
+    .await
+}
+
+pub(super) async fn feed_community(
+    state: web::Data<AppState>,
+    user: crate::web::MaybeUser,
+    slug: web::Path<String>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    feed_access(&state.db, &state.settings, &user, query.token.as_deref()).await?;
+    atom(
+        &state.db,
+        &state.settings,
+        crate::forum::releases::FeedScope::Community(slug.into_inner()),
+    )
+    .await
 }

@@ -66,5 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/review", web::get().to(review))
         .route("/t/{id}/attach", web::post().to(attach))
         .route("/review/{post_id}", web::post().to(decide))
-        .route("/releases/{product}.atom", web::get().to(feed_product));
+        .route("/releases/{product}.atom", web::get().to(feed_product))
+        .route("/communities/{slug}", web::get().to(community))
+        .route("/communities/{slug}/releases.atom", web::get().to(feed_community));
 }

@@ -9,6 +9,7 @@ use parley::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+mod communities;
 mod editing;
 mod ideas;
 mod moderation;
