@@ -868,3 +868,40 @@ async fn admins_keep_plans_partners_and_support_terms_through_the_pages() {
     let mut sam = app.browser_as("sam@vendor.test").await;
     assert_eq!(sam.page("/admin/plans").await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn escalations_at_once_each_take_their_own_level() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let enterprise = plan_id(&plans(&app, &p.ada).await, "Enterprise");
+    set_support(&app, &p.ada, p.acme, json!({"plan_id": enterprise})).await;
+    let (_, t) = file(&app, &p.ann, ticket("Replication stalls under load", "critical")).await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/tickets/{id}/escalation");
+    let calls = (0..8).map(|i| {
+        let (app, path, token) = (&app, path.clone(), p.ann.clone());
+        async move {
+            app.call(
+                Method::POST,
+                &path,
+                Some(&token),
+                Some(json!({"reason": format!("Still stalled, call number {i} from the team.")})),
+            )
+            .await
+        }
+    });
+    for (status, body) in futures_util::future::join_all(calls).await {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let after = get_ticket(&app, &p.ann, id).await;
+    assert_eq!(after["ticket"]["escalation_level"], 8);
+    let mut levels: Vec<i64> = after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "escalated")
+        .map(|e| e["to_value"].as_str().unwrap().parse().unwrap())
+        .collect();
+    levels.sort_unstable();
+    assert_eq!(levels, (1..=8).collect::<Vec<i64>>());
+}
