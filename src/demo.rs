@@ -98,6 +98,11 @@ pub fn populate(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     };
     crate::db::write_transaction(c, |c| crate::forum::demo::populate(c, staff, alice, bob))
         .map_err(|e| anyhow::anyhow!("demo content: {e:?}"))?;
+    // Sam is Acme's customer success manager: he keeps its authorized contacts.
+    diesel::update(organizations::table.filter(organizations::name.eq("Acme Corporation")))
+        .set(organizations::success_manager_id.eq(staff))
+        .execute(c)
+        .map_err(|e| anyhow::anyhow!("demo success manager: {e:?}"))?;
     crate::db::write_transaction(c, |c| crate::status::demo::demo(c, staff))
         .map_err(|e| anyhow::anyhow!("demo status page: {e:?}"))?;
     drop(conn);

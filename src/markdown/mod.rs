@@ -131,8 +131,15 @@ pub fn render(markdown: &str, known: &HashSet<String>) -> Rendered {
     }
     let mut raw = String::with_capacity(markdown.len() * 2);
     pulldown_cmark::html::push_html(&mut raw, events.into_iter());
+    // A code block scrolls sideways on a narrow screen: it takes the keyboard focus so
+    // that the keyboard can scroll it too. Added after sanitizing, to the sanitizer's
+    // own `<pre>` tags only (a `<pre>` typed as text is escaped by then).
+    let clean = sanitizer()
+        .clean(&raw)
+        .to_string()
+        .replace("<pre>", "<pre tabindex=\"0\">");
     Rendered {
-        html: SafeHtml(sanitizer().clean(&raw).to_string()),
+        html: SafeHtml(clean),
         mentions: mentioned,
     }
 }
@@ -211,7 +218,10 @@ mod tests {
             h.contains("<span class=\"task done\">☑</span>") && h.contains("<span class=\"task\">☐</span>")
         );
         let code = html("```rust\nfn main() {}\n```");
-        assert!(code.contains("<pre><code class=\"language-rust\">"), "{code}");
+        assert!(
+            code.contains("<pre tabindex=\"0\"><code class=\"language-rust\">"),
+            "{code}"
+        );
     }
 
     #[test]

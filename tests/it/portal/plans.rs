@@ -64,6 +64,14 @@ fn when(v: &Value) -> chrono::DateTime<chrono::Utc> {
         .with_timezone(&chrono::Utc)
 }
 
+/// Cara, a member of staff to be a customer success manager: her token and her account.
+async fn cara(app: &TestApp) -> (String, Value) {
+    app.user_with_role("cara@vendor.test", Role::Staff, None).await;
+    let token = app.token("cara@vendor.test", PW).await;
+    let (_, me) = app.call(Method::GET, "/api/v1/me", Some(&token), None).await;
+    (token, me)
+}
+
 #[tokio::test]
 async fn plans_are_seeded_and_a_new_plan_applies_to_tickets_filed_afterwards() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
@@ -415,9 +423,7 @@ async fn a_partners_customers_file_with_the_partner() {
 async fn an_enterprise_contact_escalates_and_the_account_team_hears_of_it() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
     let p = people(&app).await;
-    app.user_with_role("cara@vendor.test", Role::Staff, None).await;
-    let cara_token = app.token("cara@vendor.test", PW).await;
-    let (_, cara) = app.call(Method::GET, "/api/v1/me", Some(&cara_token), None).await;
+    let (cara_token, cara) = cara(&app).await;
     app.expect(
         StatusCode::OK,
         Method::PUT,
@@ -567,9 +573,7 @@ async fn an_enterprise_contact_escalates_and_the_account_team_hears_of_it() {
 async fn the_account_team_keeps_the_authorized_contacts() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
     let p = people(&app).await;
-    app.user_with_role("cara@vendor.test", Role::Staff, None).await;
-    let cara_token = app.token("cara@vendor.test", PW).await;
-    let (_, cara) = app.call(Method::GET, "/api/v1/me", Some(&cara_token), None).await;
+    let (cara_token, cara) = cara(&app).await;
     set_support(
         &app,
         &p.ada,
