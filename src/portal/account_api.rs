@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::case_escalation::{self, EscalateInput, EscalatedTicket};
+use super::case_escalation::{self, CaseEscalationInput, EscalatedTicket};
 use super::contacts::{self, AccountQueue, RequestInput};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -26,14 +26,14 @@ crate::api_routes! {
     summary = "Escalates a ticket whose plan offers it (its authorized contacts, or staff): its level goes up by \
                one, and the customer success manager and the Support team are mailed.",
     params(("id" = i64, Path, description = "The ticket")),
-    request_body = EscalateInput,
+    request_body = CaseEscalationInput,
     responses((status = 200, description = "The ticket, escalated", body = super::tickets::TicketView))
 )]
 async fn escalate(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<i64>,
-    body: web::Json<EscalateInput>,
+    body: web::Json<CaseEscalationInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     case_escalation::escalate(&state.db, &state.mailing, &user, id, body.into_inner()).await?;
@@ -115,7 +115,7 @@ async fn set_member(
 
 /// A decision on a contact request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-struct Decision {
+struct ContactDecision {
     /// True makes the member a contact; false declines.
     grant: bool,
 }
@@ -126,14 +126,14 @@ struct Decision {
     tag = "portal",
     summary = "Grants or declines a request to become an authorized contact.",
     params(("id" = i64, Path, description = "The request")),
-    request_body = Decision,
+    request_body = ContactDecision,
     responses((status = 204, description = "Settled; the member is told by mail"))
 )]
 async fn decide(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<i64>,
-    body: web::Json<Decision>,
+    body: web::Json<ContactDecision>,
 ) -> Result<HttpResponse, AppError> {
     contacts::decide(&state.db, &state.mailing, &user, id.into_inner(), body.grant).await?;
     Ok(HttpResponse::NoContent().finish())

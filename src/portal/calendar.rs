@@ -138,6 +138,8 @@ pub async fn save(db: &Db, user: &AuthUser, form: CalendarForm) -> Result<Calend
             .execute(c)?;
         let ids: Vec<i64> = tickets::table
             .filter(tickets::plan_id.eq(super::plans::STANDARD))
+            // Open tickets only: a closed ticket's result is history.
+            .filter(tickets::status.ne_all(["closed", "archived"]))
             .select(tickets::id)
             .load(c)?;
         let moved = super::plans::refresh(c, &ids)?;

@@ -20,9 +20,12 @@ use crate::error::AppError;
 use crate::mail::{Mail, MailContext, mailbox};
 use crate::web::AuthUser;
 
+/// How long after an escalation the ticket may be escalated again.
+pub const REPEAT_AFTER: chrono::Duration = chrono::Duration::minutes(30);
+
 /// Why the case is escalated.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct EscalateInput {
+pub struct CaseEscalationInput {
     /// 10 to 2,000 characters: what is at stake, and since when.
     #[schema(min_length = 10, max_length = 2000)]
     #[serde(default)]
@@ -58,6 +61,8 @@ pub fn success_manager(c: &mut AnyConnection, organization_id: i64) -> Result<Op
     Ok(organizations::table
         .inner_join(users::table.on(organizations::success_manager_id.eq(users::id.nullable())))
         .filter(organizations::id.eq(organization_id))
+        // Someone named once and no longer staff is nobody's manager.
+        .filter(users::role.eq_any(["staff", "admin"]))
         .select((users::display_name, users::email))
         .first::<(String, String)>(c)
         .optional()?
@@ -86,7 +91,7 @@ pub async fn escalate(
     mailing: &MailContext,
     user: &AuthUser,
     id: i64,
-    input: EscalateInput,
+    input: CaseEscalationInput,
 ) -> Result<i64, AppError> {
     let who = access(user)?;
     let reason = input.reason.trim().replace("\r\n", "\n");
@@ -119,6 +124,19 @@ pub async fn escalate(
                 "The {} plan does not include escalating a case; {how}.",
                 plan.name
             )));
+        }
+        // One escalation reaches everyone it must; pressing again within the half hour
+        // would only mail them again.
+        if let Some(at) = t.escalated_at {
+            let since = now() - at;
+            if since < REPEAT_AFTER {
+                return Err(AppError::Conflict(format!(
+                    "This ticket was escalated {} minutes ago and your account team and Support \
+                     are on it; for an emergency, call {}.",
+                    since.num_minutes().max(1),
+                    plan.hotline
+                )));
+            }
         }
         let level = t.escalation_level + 1;
         diesel::update(tickets::table.find(id))

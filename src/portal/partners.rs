@@ -259,6 +259,7 @@ struct Forwarded<'a> {
 pub async fn forward(
     db: &Db,
     mailing: &MailContext,
+    limiter: &crate::web::rate_limit::Limiter,
     user: &AuthUser,
     subject: &str,
     description: &str,
@@ -283,6 +284,8 @@ pub async fn forward(
     if !errors.is_empty() {
         return Err(AppError::fields(errors));
     }
+    // Each filing is a mail to someone else's support: limited like posting.
+    crate::forum::check_post_rate(limiter, user).await?;
     let priority = crate::portal::sla::Priority::parse(priority)
         .unwrap_or(crate::portal::sla::Priority::Normal)
         .as_str();

@@ -116,19 +116,34 @@ impl Calendar {
     pub fn add_working_time(&self, from: DateTime<Utc>, work: Duration) -> DateTime<Utc> {
         let mut left = work;
         let mut date = from.with_timezone(&self.zone).date_naive();
-        // A working day comes within a year unless the calendar has none at all.
-        for _ in 0..400 {
-            if let Some((open, close)) = self.window(date) {
-                let start = from.max(open);
-                if start < close {
-                    let here = close - start;
-                    if left <= here {
-                        return start + left;
+        // A working day comes within a year unless the calendar has none at all; a long
+        // target walks as many years as it needs (plans bound their targets, and the
+        // walk is bounded too, at about 500 years).
+        let mut idle = 0;
+        for _ in 0..200_000 {
+            match self.window(date) {
+                Some((open, close)) => {
+                    idle = 0;
+                    let start = from.max(open);
+                    if start < close {
+                        let here = close - start;
+                        if left <= here {
+                            return start + left;
+                        }
+                        left -= here;
                     }
-                    left -= here;
+                }
+                None => {
+                    idle += 1;
+                    if idle > 400 {
+                        break;
+                    }
                 }
             }
-            date = date.succ_opt().unwrap_or(date);
+            date = match date.succ_opt() {
+                Some(d) => d,
+                None => break,
+            };
         }
         // No working day at all: fall back to the clock, rather than never.
         from + work
@@ -228,7 +243,8 @@ impl Target {
 
     /// The time it gives, around the clock or in working time on `calendar`.
     fn length(self, calendar: &Calendar) -> Duration {
-        let n = self.amount.max(0);
+        // Plans bound their amounts; a row edited by hand cannot overflow the clock.
+        let n = self.amount.clamp(0, 1_000_000);
         match self.unit {
             Unit::Minutes => Duration::minutes(n),
             Unit::Hours | Unit::BusinessHours => Duration::hours(n),
@@ -343,6 +359,9 @@ pub struct Sla {
     /// The clock stands still: no response yet, and the ticket is in a status its plan
     /// pauses in.
     pub paused: bool,
+    /// While paused: the target's time still to run (working time for a business
+    /// target), as the clock will count it when it runs again.
+    pub remaining: Option<Duration>,
 }
 
 impl Sla {
@@ -429,6 +448,7 @@ pub fn evaluate(terms: &Terms, events: &[SlaEvent], now: DateTime<Utc>) -> Optio
         responded_at,
         breached,
         paused,
+        remaining: paused.then_some(left),
     })
 }
 
@@ -685,6 +705,22 @@ mod tests {
     }
 
     #[test]
+    fn a_long_business_target_walks_as_far_as_it_needs() {
+        // 100 business days of 8 hours, Monday to Friday: 20 weeks later, to the hour.
+        let t = Terms {
+            normal: Target {
+                amount: 100,
+                unit: Unit::BusinessDays,
+            },
+            ..Terms::standard(Calendar::standard())
+        };
+        assert_eq!(
+            due(&t, utc("2026-11-23T09:00:00Z"), Priority::Normal),
+            utc("2027-04-09T17:00:00Z")
+        );
+    }
+
+    #[test]
     fn a_pause_moves_the_due_time_by_the_paused_time() {
         let t = enterprise(Calendar::standard());
         // High, Monday 09:00, due 13:00. Waiting on the customer from 10:00 to 11:30:
@@ -727,6 +763,7 @@ mod tests {
         assert!(sla.paused);
         assert!(!sla.breached);
         assert_eq!(sla.due, utc("2026-11-23T18:10:00Z"));
+        assert_eq!(sla.remaining, Some(Duration::minutes(10)));
         // Running again at 19:00: due at 19:10, late after that.
         let mut resumed = events.to_vec();
         resumed.push(moved("2026-11-23T19:00:00Z", Status::InProgress));
@@ -753,6 +790,10 @@ mod tests {
         ];
         let sla = evaluate(&t, &events, utc("2026-11-24T10:00:00Z")).unwrap_or_else(|| unreachable!());
         assert_eq!(sla.due, utc("2026-11-24T13:00:00Z"));
+        // Seen during the night's pause: three working hours left, not the night's.
+        let during =
+            evaluate(&t, &events[..2], utc("2026-11-23T22:00:00Z")).unwrap_or_else(|| unreachable!());
+        assert_eq!(during.remaining, Some(Duration::hours(3)));
     }
 
     #[test]

@@ -193,6 +193,11 @@ pub async fn add_note(
             diesel::update(tickets::table.find(id))
                 .set(tickets::first_response_at.eq(now()))
                 .execute(c)?;
+            // Answered while paused: the stored due time was a projection from the
+            // pause; it stops where the clock stood.
+            if t.sla_paused {
+                super::plans::refresh(c, &[id])?;
+            }
         }
         if !who.is_staff() && st == Status::CustomerPending {
             move_to(c, Some(&notices), &t, Some(me), st, Status::InProgress)?;

@@ -54,6 +54,7 @@ async fn suggest(
     query: web::Query<SuggestQuery>,
     visit: web::Query<crate::portal::deflection::VisitContext>,
 ) -> Result<HttpResponse, AppError> {
+    visit.check()?;
     let found = service::suggest(&state.search, &user, &query.q, query.all).await?;
     if visit.visit.is_some() {
         // What a form visit searched and was shown, for the deflection report.

@@ -89,7 +89,7 @@ fi
 export PARLEY_BIN="$bin"
 
 if [ "${#files[@]}" -eq 0 ]; then
-  files=(accounts.test.js forum.test.js portal.test.js releases.test.js status.test.js details.test.js screenshots.test.js)
+  files=(accounts.test.js forum.test.js portal.test.js releases.test.js status.test.js details.test.js support.test.js screenshots.test.js)
 fi
 
 echo "== node --test ${files[*]}"

@@ -108,7 +108,7 @@ async function becomeContact(run, { js }) {
 flow('a member asks to become an authorized contact and the account team grants it', (run) => becomeContact(run, { js: true }));
 flow('becoming an authorized contact with JavaScript off', (run) => becomeContact(run, { js: false }));
 
-flow('a suggestion that answers a question is counted as deflected', async (run) => {
+flow('a suggestion that answers a question is counted in the deflection report', async (run) => {
   const alice = await run.open('alice');
   await run.goto(alice, '/c/questions/new');
   await alice.getByLabel('Title').fill('LDAP login fails when my password has an umlaut');
@@ -127,8 +127,10 @@ flow('a suggestion that answers a question is counted as deflected', async (run)
   await run.goto(staff, '/portal/reports');
   await run.clickAndWait(staff, staff.getByRole('link', { name: /Deflection/ }));
   await run.checkPage(staff);
+  // Within the half hour it is pending: deflected once 30 minutes pass with nothing filed.
   const overall = await staff.getByRole('table').first().innerText();
-  assert.match(overall, /all\s+\d+\s+[1-9]\d*\s+[1-9]\d*/, `a deflected, answered visit is counted: ${overall}`);
+  const cells = overall.match(/all\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/);
+  assert.ok(cells && Number(cells[6]) >= 1, `the answered visit is counted, pending for now: ${overall}`);
 });
 
 flow('an admin adds a product community and a documentation link', async (run) => {

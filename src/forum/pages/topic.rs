@@ -285,12 +285,20 @@ pub(super) async fn topic(
     } else {
         query.page.unwrap_or(1)
     };
-    if let Some(visit) = query.visit.as_deref()
-        && crate::portal::deflection::record_open(&state.db, &user, visit, id).await?
-    {
-        draft.visit = Some(visit.to_string());
-    }
+    // A suggestion from a form visit opened this thread: counted once the thread is
+    // known to be the reader's to see (its page is built), and never at the page's cost.
+    let visit = match query.visit.clone() {
+        Some(v) if crate::portal::deflection::owns(&state.db, &user, &v).await? => Some(v),
+        _ => None,
+    };
+    draft.visit = visit.clone();
     let shown = topic_page(&state, &ctx, &user, (id, page), StatusCode::OK, draft).await?;
+    if let Some(visit) = visit {
+        match crate::portal::deflection::record_open(&state.db, &user, &visit, id).await {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e, "recording an opened suggestion"),
+        }
+    }
     state.views.saw(id, user.id);
     Ok(shown)
 }

@@ -68,6 +68,7 @@ pub(super) async fn create_ticket(
         let sent = crate::portal::partners::forward(
             &state.db,
             &state.mailing,
+            &state.limiter,
             &user,
             &input.subject,
             &input.description,

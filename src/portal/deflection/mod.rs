@@ -7,7 +7,8 @@
 //! shown, the ones opened (a suggestion link carries the token to the thread), and the
 //! thread the person said answered them ("This answered my question" on that thread).
 //! When the same account files a question or a ticket within 30 minutes of a visit's
-//! start, the visit is marked with what was filed.
+//! last search or opened thread, the visit is marked with what was filed; until those
+//! 30 minutes have passed, a visit with nothing filed is *pending*.
 //!
 //! A visit is then **filed** (something followed), **deflected** (nothing followed, and a
 //! thread was opened or said to answer) or **abandoned** (nothing opened, nothing
@@ -72,6 +73,35 @@ pub struct VisitContext {
     /// The application chosen on the ticket form so far (its id).
     #[serde(default)]
     pub application: Option<String>,
+}
+
+impl VisitContext {
+    /// Refuses a token or a form that is not of the shape the forms send (422).
+    pub fn check(&self) -> Result<(), AppError> {
+        if let Some(v) = self.visit.as_deref().filter(|v| !v.is_empty() && !valid_token(v)) {
+            return Err(AppError::field(
+                "visit",
+                format!(
+                    "'{}' is not a visit token: 32 hexadecimal digits, as the forms send.",
+                    v.chars().take(40).collect::<String>()
+                ),
+            ));
+        }
+        if let Some(f) = self
+            .form
+            .as_deref()
+            .filter(|f| !matches!(*f, "" | "ask" | "ticket"))
+        {
+            return Err(AppError::field(
+                "form",
+                format!(
+                    "'{}' is not a form: ask or ticket.",
+                    f.chars().take(40).collect::<String>()
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Records one suggestion request of a visit: the query, and the threads shown. A bad
@@ -208,6 +238,15 @@ fn exists(c: &mut AnyConnection, token: &str) -> Result<bool, AppError> {
         .is_some())
 }
 
+/// Whether `token` names a visit of this reader (a read; nothing is recorded).
+pub async fn owns(db: &Db, user: &AuthUser, token: &str) -> Result<bool, AppError> {
+    if !valid_token(token) {
+        return Ok(false);
+    }
+    let (token, me) = (token.to_string(), user.id);
+    db.read(move |c| Ok(visit_of(c, &token, me)?.is_some())).await
+}
+
 /// Records that a visit's reader opened a thread (from a suggestion link). Returns
 /// whether the visit is theirs, so that the thread offers "This answered my question".
 pub async fn record_open(db: &Db, user: &AuthUser, token: &str, topic: i64) -> Result<bool, AppError> {
@@ -266,6 +305,20 @@ pub async fn record_answered(db: &Db, user: &AuthUser, token: &str, topic: i64) 
             "This link is not from a question you were typing.",
         ));
     }
+    // Only a thread there is to read counts; another is not found.
+    let readable = db
+        .read(move |c| {
+            Ok(topics::table
+                .filter(topics::id.eq(topic))
+                .filter(topics::deleted_at.is_null())
+                .select(topics::id)
+                .first::<i64>(c)
+                .optional()?)
+        })
+        .await?;
+    if readable.is_none() {
+        return Err(AppError::NotFound);
+    }
     record_open(db, user, token, topic).await?;
     let (token, me) = (token.to_string(), user.id);
     db.write(move |c| {
@@ -281,8 +334,8 @@ pub async fn record_answered(db: &Db, user: &AuthUser, token: &str, topic: i64) 
     .await
 }
 
-/// Marks the visits an account started in the last 30 minutes, and that nothing
-/// followed yet, as followed by this filing; run in the filing's transaction.
+/// Marks the visits of an account that were active in the last 30 minutes, and that
+/// nothing followed yet, as followed by this filing; run in the filing's transaction.
 pub fn filed(
     c: &mut AnyConnection,
     user: i64,
@@ -295,7 +348,7 @@ pub fn filed(
     let recent = deflection_visits::table
         .filter(deflection_visits::user_id.eq(user))
         .filter(deflection_visits::filed_at.is_null())
-        .filter(deflection_visits::started_at.ge(at - FOLLOWS_WITHIN));
+        .filter(deflection_visits::last_at.ge(at - FOLLOWS_WITHIN));
     diesel::update(recent)
         .set((
             deflection_visits::filed_kind.eq(kind),

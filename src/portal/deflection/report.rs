@@ -18,7 +18,10 @@ pub struct Outcomes {
     pub abandoned: i64,
     /// A question or ticket followed within 30 minutes.
     pub filed: i64,
-    /// deflected / visits, in percent; none without visits.
+    /// Nothing filed yet, but the last search or opened thread is less than 30 minutes
+    /// old: not counted as deflected or abandoned until then.
+    pub pending: i64,
+    /// deflected / (visits - pending), in percent; none without a decided visit.
     pub deflected_percent: Option<f64>,
     /// Deflected ticket-form visits times the median handling hours of their priority.
     pub support_hours_saved: f64,
@@ -77,6 +80,8 @@ struct Visit {
     opened: i64,
     answered: bool,
     filed: bool,
+    /// Active in the last 30 minutes.
+    recent: bool,
 }
 
 #[derive(Default)]
@@ -89,6 +94,8 @@ impl Tally {
         self.o.visits += 1;
         if v.filed {
             self.o.filed += 1;
+        } else if v.recent {
+            self.o.pending += 1;
         } else if v.answered || v.opened > 0 {
             self.o.deflected += 1;
             self.o.answered += i64::from(v.answered);
@@ -103,8 +110,9 @@ impl Tally {
 
     fn finish(mut self, name: &str) -> Outcomes {
         self.o.name = name.into();
-        self.o.deflected_percent = (self.o.visits > 0)
-            .then(|| (self.o.deflected as f64 * 1000.0 / self.o.visits as f64).round() / 10.0);
+        let decided = self.o.visits - self.o.pending;
+        self.o.deflected_percent =
+            (decided > 0).then(|| (self.o.deflected as f64 * 1000.0 / decided as f64).round() / 10.0);
         self.o.support_hours_saved = (self.o.support_hours_saved * 10.0).round() / 10.0;
         self.o
     }
@@ -141,7 +149,7 @@ pub async fn report(
             Option<String>,
             i64,
             Option<i64>,
-            Option<NaiveDateTime>,
+            (Option<NaiveDateTime>, NaiveDateTime),
         );
         let rows: Vec<Row> = deflection_visits::table
             .left_join(categories::table.on(categories::id.nullable().eq(deflection_visits::category_id)))
@@ -157,9 +165,10 @@ pub async fn report(
                 deflection_visits::priority,
                 deflection_visits::opened,
                 deflection_visits::answered_topic_id,
-                deflection_visits::filed_at,
+                (deflection_visits::filed_at, deflection_visits::last_at),
             ))
             .load(c)?;
+        let recent_since = now() - super::FOLLOWS_WITHIN;
         let handling = handling_times(c)?;
         let hours: HashMap<String, f64> = handling
             .iter()
@@ -170,8 +179,9 @@ pub async fn report(
         let mut by_application: BTreeMap<String, Tally> = BTreeMap::new();
         let mut by_priority: BTreeMap<usize, Tally> = BTreeMap::new();
         const PRIORITIES: [&str; 3] = ["critical", "high", "normal"];
-        for (form, category, application, priority, opened, answered, filed_at) in rows {
+        for (form, category, application, priority, opened, answered, (filed_at, last_at)) in rows {
             let v = Visit {
+                recent: last_at >= recent_since,
                 form,
                 category,
                 application,
@@ -300,7 +310,7 @@ fn gaps(c: &mut AnyConnection, start: NaiveDateTime, end: NaiveDateTime) -> Resu
 pub fn to_csv(r: &DeflectionReport) -> String {
     let field = crate::portal::reports::csv_field;
     let mut out = String::from(
-        "group,name,visits,deflected,answered,abandoned,filed,deflected_percent,support_hours_saved\n",
+        "group,name,visits,deflected,answered,abandoned,filed,pending,deflected_percent,support_hours_saved\n",
     );
     let groups = std::iter::once(("all", &r.overall))
         .chain(r.by_category.iter().map(|o| ("category", o)))
@@ -308,13 +318,14 @@ pub fn to_csv(r: &DeflectionReport) -> String {
         .chain(r.by_priority.iter().map(|o| ("priority", o)));
     for (group, o) in groups {
         out.push_str(&format!(
-            "{group},{},{},{},{},{},{},{},{:.1}\n",
+            "{group},{},{},{},{},{},{},{},{},{:.1}\n",
             field(&o.name),
             o.visits,
             o.deflected,
             o.answered,
             o.abandoned,
             o.filed,
+            o.pending,
             o.deflected_percent.map(|p| format!("{p:.1}")).unwrap_or_default(),
             o.support_hours_saved
         ));
@@ -347,6 +358,7 @@ mod tests {
             opened,
             answered,
             filed,
+            recent: false,
         }
     }
 

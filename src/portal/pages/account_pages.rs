@@ -2,13 +2,13 @@
 //! contact requests and members, and a member's request to become a contact.
 
 use super::*;
-use crate::portal::case_escalation::{self, EscalateInput};
+use crate::portal::case_escalation::{self, CaseEscalationInput};
 use crate::portal::contacts::{self, RequestInput};
 
 #[derive(Serialize)]
 pub(super) struct EscalatePage {
     ticket: TicketView,
-    form: EscalateInput,
+    form: CaseEscalationInput,
     errors: FieldErrors,
 }
 
@@ -17,7 +17,7 @@ async fn escalate_page(
     ctx: &PageCtx,
     user: &CurrentUser,
     id: i64,
-    form: EscalateInput,
+    form: CaseEscalationInput,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let ticket = tickets::get(&state.db, user, id).await?;
@@ -39,7 +39,7 @@ pub(super) async fn escalate_form(
         &ctx,
         &user,
         id.into_inner(),
-        EscalateInput::default(),
+        CaseEscalationInput::default(),
         FieldErrors::new(),
     )
     .await
@@ -50,7 +50,7 @@ pub(super) async fn escalate(
     ctx: PageCtx,
     user: CurrentUser,
     id: web::Path<i64>,
-    form: web::Form<EscalateInput>,
+    form: web::Form<CaseEscalationInput>,
 ) -> Result<HttpResponse, AppError> {
     let (id, form) = (id.into_inner(), form.into_inner());
     match case_escalation::escalate(&state.db, &state.mailing, &user, id, form.clone()).await {

@@ -140,6 +140,7 @@ pub(super) async fn create(
         let sent = crate::portal::partners::forward(
             &state.db,
             &state.mailing,
+            &state.limiter,
             &user,
             &input.subject,
             &input.description,

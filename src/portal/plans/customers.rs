@@ -137,6 +137,8 @@ pub async fn set_organization_support(
             if old_zone != zone || old_holidays != holidays {
                 let ids: Vec<i64> = tickets::table
                     .filter(tickets::organization_id.eq(id))
+                    // Open tickets only: a closed ticket's result is history.
+                    .filter(tickets::status.ne_all(["closed", "archived"]))
                     .select(tickets::id)
                     .load(c)?;
                 refresh(c, &ids)?;

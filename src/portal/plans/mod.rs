@@ -46,7 +46,8 @@ pub const PAUSABLE: [Status; 3] = [
 /// business_hours or business_days).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TargetInput {
-    /// 1 to 10,000.
+    /// At least 1; at most 10,000 minutes, 1,000 hours, 2,000 business hours or 250
+    /// business days.
     #[schema(minimum = 1, maximum = 10000)]
     pub amount: i64,
     /// minutes or hours (around the clock), business_hours or business_days.
@@ -195,10 +196,17 @@ fn check(mut input: PlanInput) -> Result<PlanInput, AppError> {
                 vec!["Choose minutes, hours, business hours or business days.".into()],
             );
         }
-        if !(1..=10_000).contains(&t.amount) {
+        // At most about a week of minutes, six weeks of hours, a year of business time.
+        let (most, words) = match unit {
+            Some(Unit::Minutes) | None => (10_000, "10,000 minutes"),
+            Some(Unit::Hours) => (1_000, "1,000 hours"),
+            Some(Unit::BusinessHours) => (2_000, "2,000 business hours"),
+            Some(Unit::BusinessDays) => (250, "250 business days"),
+        };
+        if !(1..=most).contains(&t.amount) {
             errors.insert(
                 format!("{field}_amount"),
-                vec!["Give a whole number from 1 to 10,000.".into()],
+                vec![format!("Give a whole number from 1 to {words}.")],
             );
         }
         unit.map(|unit| Target {
@@ -386,6 +394,8 @@ pub async fn update(db: &Db, user: &AuthUser, id: i64, input: PlanInput) -> Resu
         }
         let ids: Vec<i64> = tickets::table
             .filter(tickets::plan_id.eq(id))
+            // Open tickets only: a closed ticket's result is history.
+            .filter(tickets::status.ne_all(["closed", "archived"]))
             .select(tickets::id)
             .load(c)?;
         let moved = refresh(c, &ids)?;

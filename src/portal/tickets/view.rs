@@ -60,6 +60,9 @@ pub struct SlaView {
     /// The clock stands still while the ticket is in a status its plan pauses in; the
     /// due time is then when it would be due if the clock ran again now.
     pub paused: bool,
+    /// While paused: the minutes of the target still to run (working minutes for a
+    /// business target).
+    pub paused_left_minutes: Option<i64>,
 }
 
 /// A named choice (environment, application, keyword, staff member, status).
@@ -158,6 +161,7 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
             responded_at: None,
             breached: false,
             paused: t.sla_paused,
+            remaining: None,
         });
         let target = terms.target(sla.priority);
         let plan = crate::portal::plans::summary(c, t.plan_id)?;
@@ -277,6 +281,7 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
                 target_amount: target.amount,
                 target_unit: target.unit.as_str().into(),
                 paused: sla.paused,
+                paused_left_minutes: sla.remaining.map(|d| d.num_minutes()),
             },
             plan,
             escalation,

@@ -30,6 +30,34 @@ async fn suggest(app: &TestApp, token: &str, query: &str, done: impl Fn(&Value) 
     }
 }
 
+/// Moves every visit back by `by`, as if it had happened that much earlier.
+async fn backdate(app: &TestApp, by: chrono::Duration) {
+    use diesel::prelude::*;
+    use parley::db::schema::deflection_visits;
+    app.state
+        .db
+        .write(move |c| {
+            let visits: Vec<(i64, chrono::NaiveDateTime, chrono::NaiveDateTime)> = deflection_visits::table
+                .select((
+                    deflection_visits::id,
+                    deflection_visits::started_at,
+                    deflection_visits::last_at,
+                ))
+                .load(c)?;
+            for (id, started, last) in visits {
+                diesel::update(deflection_visits::table.find(id))
+                    .set((
+                        deflection_visits::started_at.eq(started - by),
+                        deflection_visits::last_at.eq(last - by),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn visits_are_deflected_abandoned_or_filed_and_gaps_are_listed() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
@@ -111,6 +139,7 @@ async fn visits_are_deflected_abandoned_or_filed_and_gaps_are_listed() {
     })
     .await;
 
+    // Within the half hour, what was not filed is not decided yet.
     let report = app
         .expect(
             StatusCode::OK,
@@ -121,6 +150,28 @@ async fn visits_are_deflected_abandoned_or_filed_and_gaps_are_listed() {
         )
         .await;
     let o = &report["overall"];
+    assert_eq!(
+        (
+            o["pending"].as_i64(),
+            o["filed"].as_i64(),
+            o["deflected"].as_i64()
+        ),
+        (Some(2), Some(1), Some(0)),
+        "{report}"
+    );
+    // Half an hour later (the clock is moved back, not waited for): decided.
+    backdate(&app, chrono::Duration::minutes(31)).await;
+    let report = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/api/v1/reports/deflection",
+            Some(&p.sam),
+            None,
+        )
+        .await;
+    let o = &report["overall"];
+    assert_eq!(o["pending"], 0);
     assert_eq!(
         (
             o["visits"].as_i64(),
@@ -170,7 +221,7 @@ async fn visits_are_deflected_abandoned_or_filed_and_gaps_are_listed() {
     );
     let (_, csv) = sam.page("/portal/deflection.csv").await;
     assert!(csv.starts_with("group,name,visits,deflected"), "{csv}");
-    assert!(csv.contains("all,all,3,1,1,1,1,33.3,"), "{csv}");
+    assert!(csv.contains("all,all,3,1,1,1,1,0,33.3,"), "{csv}");
     // Staff only.
     app.expect(
         StatusCode::FORBIDDEN,
@@ -182,21 +233,7 @@ async fn visits_are_deflected_abandoned_or_filed_and_gaps_are_listed() {
     .await;
 
     // Visits older than the retention are forgotten.
-    {
-        use diesel::prelude::*;
-        use parley::db::schema::deflection_visits;
-        let old = chrono::Utc::now().naive_utc() - chrono::Duration::days(200);
-        app.state
-            .db
-            .write(move |c| {
-                diesel::update(deflection_visits::table)
-                    .set(deflection_visits::started_at.eq(old))
-                    .execute(c)?;
-                Ok(())
-            })
-            .await
-            .unwrap();
-    }
+    backdate(&app, chrono::Duration::days(200)).await;
     assert_eq!(
         parley::portal::deflection::prune(&app.state.db, 180)
             .await

@@ -507,7 +507,34 @@ async fn an_enterprise_contact_escalates_and_the_account_team_hears_of_it() {
         assert_eq!(got.len(), 1, "{who}");
         assert!(got[0].contains("the launch is tomorrow"));
     }
-    // Again: level 2; the queue shows it, latest first, marked as Cara's.
+    // Pressed again at once: refused, naming the hotline; nobody is mailed twice.
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/escalation"),
+            Some(&p.ann),
+            Some(json!({"reason": "Did anyone see this? Still down."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("+1 555 0100"));
+    // Half an hour later (moved back, not waited for): level 2; the queue shows it,
+    // latest first, marked as Cara's.
+    {
+        use diesel::prelude::*;
+        use parley::db::schema::tickets;
+        let earlier = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(31);
+        app.state
+            .db
+            .write(move |c| {
+                diesel::update(tickets::table.find(id))
+                    .set(tickets::escalated_at.eq(earlier))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
     app.expect(
         StatusCode::OK,
         Method::POST,
@@ -874,7 +901,7 @@ async fn admins_keep_plans_partners_and_support_terms_through_the_pages() {
 }
 
 #[tokio::test]
-async fn escalations_at_once_each_take_their_own_level() {
+async fn escalations_pressed_at_once_make_one() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
     let p = people(&app).await;
     let enterprise = plan_id(&plans(&app, &p.ada).await, "Enterprise");
@@ -894,11 +921,20 @@ async fn escalations_at_once_each_take_their_own_level() {
             .await
         }
     });
-    for (status, body) in futures_util::future::join_all(calls).await {
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
+    let answers = futures_util::future::join_all(calls).await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{answers:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(),
+        7,
+        "{answers:?}"
+    );
     let after = get_ticket(&app, &p.ann, id).await;
-    assert_eq!(after["ticket"]["escalation_level"], 8);
+    assert_eq!(after["ticket"]["escalation_level"], 1);
     let mut levels: Vec<i64> = after["events"]
         .as_array()
         .unwrap()
@@ -907,5 +943,35 @@ async fn escalations_at_once_each_take_their_own_level() {
         .map(|e| e["to_value"].as_str().unwrap().parse().unwrap())
         .collect();
     levels.sort_unstable();
-    assert_eq!(levels, (1..=8).collect::<Vec<i64>>());
+    assert_eq!(levels, [1]);
+}
+
+#[tokio::test]
+async fn an_answer_while_paused_settles_the_stored_due_time_too() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let p = people(&app).await;
+    let enterprise = plan_id(&plans(&app, &p.ada).await, "Enterprise");
+    set_support(&app, &p.ada, p.acme, json!({"plan_id": enterprise})).await;
+    let (_, t) = file(&app, &p.ann, ticket("Backups stop after the upgrade", "critical")).await;
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    move_to(&app, &p.sam, id, "awaiting_authorization").await;
+    app.expect(
+        StatusCode::CREATED,
+        Method::POST,
+        &format!("/api/v1/tickets/{id}/notes"),
+        Some(&p.sam),
+        Some(json!({"body": "Found it: the retention job; approve the fix and we roll it out.", "public": true})),
+    )
+    .await;
+    let after = get_ticket(&app, &p.sam, id).await;
+    assert_eq!(after["sla"]["breached"], false);
+    assert_eq!(after["sla"]["paused"], false);
+    assert_eq!(after["ticket"]["sla_paused"], false);
+    assert_eq!(
+        after["ticket"]["sla_due_at"].as_str().unwrap()[..19],
+        after["sla"]["due"].as_str().unwrap()[..19]
+    );
+    let (_, list) = app.call(Method::GET, "/api/v1/tickets", Some(&p.sam), None).await;
+    let row = list.as_array().unwrap().iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(row["breached"], false, "{row}");
 }
