@@ -170,6 +170,18 @@ pub fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Community, AppError>
         .first(c)?)
 }
 
+/// The community a category belongs to, if it is a product community's.
+pub fn of(c: &mut AnyConnection, community_id: Option<i64>) -> Result<Option<Community>, AppError> {
+    match community_id {
+        Some(id) => Ok(communities::table
+            .find(id)
+            .select(columns())
+            .first(c)
+            .optional()?),
+        None => Ok(None),
+    }
+}
+
 /// Adds a community and its four categories (admins).
 pub async fn create(db: &Db, user: &AuthUser, input: CommunityInput) -> Result<Community, AppError> {
     user.require_admin()?;

@@ -80,6 +80,8 @@ pub(super) struct CategoryPage {
     list: TopicList,
     query: TopicQuery,
     can_post: bool,
+    /// The product community it belongs to, if any.
+    community: Option<crate::forum::communities::Community>,
 }
 
 pub(super) async fn category(
@@ -92,7 +94,14 @@ pub(super) async fn category(
     crate::forum::require_read(&user)?;
     let slug = slug.into_inner();
     let lookup = slug.clone();
-    let category = state.db.read(move |c| categories::by_slug(c, &lookup)).await?;
+    let (category, community) = state
+        .db
+        .read(move |c| {
+            let category = categories::by_slug(c, &lookup)?;
+            let community = crate::forum::communities::of(c, category.community_id)?;
+            Ok((category, community))
+        })
+        .await?;
     let kind = kind_of(&category);
     let mut query = query.into_inner();
     query.category = Some(slug);
@@ -109,6 +118,7 @@ pub(super) async fn category(
             list,
             query,
             can_post,
+            community,
         },
     )
 }

@@ -11,6 +11,8 @@ pub(super) struct NewTopicPage {
     errors: FieldErrors,
     /// This visit of the form, for the deflection report (`portal::deflection`).
     visit: String,
+    /// The product community of the category, if any.
+    community: Option<crate::forum::communities::Community>,
 }
 
 pub(crate) async fn new_topic_page(
@@ -21,7 +23,13 @@ pub(crate) async fn new_topic_page(
     form: TopicInput,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let category = db.read(move |c| categories::by_slug(c, &slug)).await?;
+    let (category, community) = db
+        .read(move |c| {
+            let category = categories::by_slug(c, &slug)?;
+            let community = crate::forum::communities::of(c, category.community_id)?;
+            Ok((category, community))
+        })
+        .await?;
     let kind = kind_of(&category);
     ctx.render_status(
         status,
@@ -32,6 +40,7 @@ pub(crate) async fn new_topic_page(
             form,
             errors,
             visit: crate::portal::deflection::token(),
+            community,
         },
     )
 }

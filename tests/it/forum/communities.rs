@@ -129,6 +129,15 @@ async fn a_product_community_has_its_own_categories_feed_and_documentation() {
         "{home}"
     );
     assert!(home.contains("/c/data-loader-ideas"));
+    // Its categories lead back to it, and its Releases category to its own feed.
+    let (_, releases) = mia_b.page("/c/data-loader-releases").await;
+    assert!(
+        releases.contains(r#"href="/communities/data-loader">Data Loader</a>"#),
+        "{releases}"
+    );
+    assert!(releases.contains("/communities/data-loader/releases.atom"));
+    let (_, ask) = mia_b.page("/c/data-loader-questions/new").await;
+    assert!(ask.contains(r#"href="/communities/data-loader">Data Loader</a>"#));
     // The main home lists the community, and keeps its categories to itself.
     let (_, main) = mia_b.page("/").await;
     assert!(main.contains("/communities/data-loader") && !main.contains("/c/data-loader-ideas"));
