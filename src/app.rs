@@ -79,7 +79,7 @@ impl AppState {
             sessions: Default::default(),
             views: Default::default(),
             category_index: crate::db::Memo::new(std::time::Duration::from_secs(1)),
-            site_links: crate::db::Memo::new(std::time::Duration::from_secs(1)),
+            site_links: crate::db::Memo::timed(std::time::Duration::from_secs(1)),
             node,
             unavailable: crate::error::LogThrottle::new(std::time::Duration::from_secs(60)),
             disk: std::sync::Arc::new(crate::disk::DiskCheck::new(

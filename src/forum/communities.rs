@@ -79,10 +79,7 @@ const FOUR: [(&str, &str, &str, Kind); 4] = [
 
 fn check_url(raw: &str, field: &str, errors: &mut FieldErrors) -> String {
     let url = raw.trim().to_string();
-    if !url.is_empty()
-        && (url.chars().count() > 500
-            || !url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
-    {
+    if !url.is_empty() && !crate::web::is_web_address(&url) {
         errors.insert(
             field.into(),
             vec!["Give an address starting with https://, or leave it empty.".into()],
@@ -290,7 +287,8 @@ pub struct SiteLinks {
     pub docs_label: String,
 }
 
-/// The site's links, read at most once a second (see `db::Memo`).
+/// The site's links, read at most once a second whatever is written (see `db::Memo`);
+/// the node that changes them forgets them at once.
 pub type SiteLinksMemo = crate::db::Memo<SiteLinks>;
 
 /// Reads the site's links.
@@ -310,8 +308,14 @@ pub fn load_site_links(c: &mut AnyConnection) -> Result<SiteLinks, AppError> {
     Ok(links)
 }
 
-/// Sets the site's links (admins).
-pub async fn set_site_links(db: &Db, user: &AuthUser, input: SiteLinks) -> Result<SiteLinks, AppError> {
+/// Sets the site's links (admins); this node's pages show them at once, others' within
+/// a second.
+pub async fn set_site_links(
+    db: &Db,
+    memo: &SiteLinksMemo,
+    user: &AuthUser,
+    input: SiteLinks,
+) -> Result<SiteLinks, AppError> {
     user.require_admin()?;
     let mut errors = FieldErrors::new();
     let docs_url = check_url(&input.docs_url, "docs_url", &mut errors);
@@ -341,5 +345,6 @@ pub async fn set_site_links(db: &Db, user: &AuthUser, input: SiteLinks) -> Resul
         Ok(())
     })
     .await?;
+    memo.forget();
     Ok(saved)
 }

@@ -128,11 +128,7 @@ pub async fn save(db: &Db, user: &AuthUser, form: CalendarForm) -> Result<Calend
     db.write(move |c| {
         diesel::update(support_plans::table.find(super::plans::STANDARD))
             .set((
-                support_plans::zone.eq(&f.zone),
-                support_plans::opens.eq(&f.opens),
-                support_plans::closes.eq(&f.closes),
-                support_plans::days.eq(&f.days),
-                support_plans::holidays.eq(&f.holidays),
+                super::plans::calendar_values(&f),
                 support_plans::updated_at.eq(now()),
             ))
             .execute(c)?;

@@ -70,8 +70,11 @@ pub fn success_manager(c: &mut AnyConnection, organization_id: i64) -> Result<Op
 }
 
 /// The escalation part of a ticket's page.
-pub fn view(c: &mut AnyConnection, t: &Ticket) -> Result<EscalationView, AppError> {
-    let plan = super::plans::summary(c, t.plan_id)?;
+pub fn view(
+    c: &mut AnyConnection,
+    t: &Ticket,
+    plan: &super::plans::PlanSummary,
+) -> Result<EscalationView, AppError> {
     let st = Status::parse(&t.status).unwrap_or(Status::Open);
     let open = !matches!(st, Status::Closed | Status::Archived);
     Ok(EscalationView {
@@ -79,7 +82,7 @@ pub fn view(c: &mut AnyConnection, t: &Ticket) -> Result<EscalationView, AppErro
         escalated_at: t.escalated_at,
         offered: plan.escalation,
         can_escalate: plan.escalation && open,
-        hotline: plan.escalation.then_some(plan.hotline),
+        hotline: plan.escalation.then(|| plan.hotline.clone()),
         account_team: success_manager(c, t.organization_id)?,
     })
 }

@@ -237,16 +237,15 @@ pub async fn queue(db: &Db, user: &AuthUser) -> Result<AccountQueue, AppError> {
     }
     let (me, admin) = (user.id, user.is_admin());
     db.read(move |c| {
-        let mut orgs = organizations::table
+        // The organizations the reader is named on (admins too: a list of every
+        // organization would be too long to be useful).
+        let orgs: Vec<(i64, String)> = organizations::table
             .filter(organizations::status.eq("approved"))
+            .filter(organizations::success_manager_id.eq(me))
             .order(organizations::name.asc())
             .select((organizations::id, organizations::name))
             .limit(500)
-            .into_boxed();
-        if !admin {
-            orgs = orgs.filter(organizations::success_manager_id.eq(me));
-        }
-        let orgs: Vec<(i64, String)> = orgs.load(c)?;
+            .load(c)?;
         let ids: Vec<i64> = orgs.iter().map(|o| o.0).collect();
         // Admins see every open request (the dashboard counts them all); a manager
         // those of the organizations they manage.
@@ -288,25 +287,8 @@ pub async fn queue(db: &Db, user: &AuthUser) -> Result<AccountQueue, AppError> {
                 },
             )
             .collect();
-        // Members only for the organizations a manager is named on: an admin's list of
-        // every organization would be too long to be useful.
-        let shown: Vec<(i64, String)> = if admin {
-            orgs.into_iter()
-                .filter(|(id, _)| {
-                    organizations::table
-                        .find(*id)
-                        .select(organizations::success_manager_id)
-                        .first::<Option<i64>>(c)
-                        .ok()
-                        .flatten()
-                        == Some(me)
-                })
-                .collect()
-        } else {
-            orgs
-        };
         let mut organizations = Vec::new();
-        for (id, name) in shown {
+        for (id, name) in orgs {
             let members = users::table
                 .filter(users::organization_id.eq(id))
                 .order((users::authorized_contact.desc(), users::display_name.asc()))

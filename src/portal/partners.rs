@@ -64,9 +64,7 @@ fn check(mut p: PartnerInput) -> Result<PartnerInput, AppError> {
         }
     }
     p.support_url = p.support_url.trim().to_string();
-    let url_ok = p.support_url.chars().count() <= 500
-        && url::Url::parse(&p.support_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-    if !url_ok {
+    if !crate::web::is_web_address(&p.support_url) {
         errors.insert(
             "support_url".into(),
             vec!["Give the partner's support site as an address starting with https://.".into()],

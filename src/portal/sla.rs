@@ -186,14 +186,6 @@ pub enum Unit {
     BusinessDays,
 }
 
-/// Every unit, in the order the plan form lists them.
-pub const UNITS: [Unit; 4] = [
-    Unit::Minutes,
-    Unit::Hours,
-    Unit::BusinessHours,
-    Unit::BusinessDays,
-];
-
 impl Unit {
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim() {

@@ -63,6 +63,12 @@ pub fn client_ip(req: &actix_web::HttpRequest, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Whether `s` is a web address a page may link to: http or https, at most 500
+/// characters. Checked where an admin gives one (a partner's site, a documentation link).
+pub fn is_web_address(s: &str) -> bool {
+    s.chars().count() <= 500 && url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -117,7 +117,7 @@ pub(super) async fn set_links(
     form: web::Form<SiteLinks>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    match communities::set_site_links(&state.db, &me, form.clone()).await {
+    match communities::set_site_links(&state.db, &state.site_links, &me, form.clone()).await {
         Ok(_) => Ok(see_other("/admin/communities?notice=saved")),
         Err(AppError::Invalid { fields, .. }) => {
             let back = Back {

@@ -80,5 +80,6 @@ pub(super) async fn set_site_links(
     user: ApiUser,
     body: web::Json<SiteLinks>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(communities::set_site_links(&state.db, &user, body.into_inner()).await?))
+    let links = communities::set_site_links(&state.db, &state.site_links, &user, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(links))
 }

@@ -171,27 +171,30 @@ pub async fn record_query(db: &Db, user: &AuthUser, ctx: &VisitContext, query: &
                     .optional()?,
                 None => None,
             };
-            let mut added = 0_i64;
-            let already: i64 = deflection_threads::table
+            // The threads this visit showed before, read once.
+            let known: std::collections::HashSet<i64> = deflection_threads::table
                 .filter(deflection_threads::visit_id.eq(visit))
-                .count()
-                .get_result(c)?;
-            for topic in shown.iter().take((MAX_SHOWN - already).max(0) as usize) {
-                let known = deflection_threads::table
-                    .find((visit, topic))
-                    .select(deflection_threads::topic_id)
-                    .first::<i64>(c)
-                    .optional()?;
-                if known.is_none() {
-                    diesel::insert_into(deflection_threads::table)
-                        .values((
-                            deflection_threads::visit_id.eq(visit),
-                            deflection_threads::topic_id.eq(topic),
-                        ))
-                        .execute(c)?;
-                    added += 1;
+                .select(deflection_threads::topic_id)
+                .load::<i64>(c)?
+                .into_iter()
+                .collect();
+            let room = (MAX_SHOWN - known.len() as i64).max(0) as usize;
+            // In the order shown, each once, as many as there is room for.
+            let mut new: Vec<i64> = Vec::new();
+            for t in &shown {
+                if new.len() < room && !known.contains(t) && !new.contains(t) {
+                    new.push(*t);
                 }
             }
+            for topic in &new {
+                diesel::insert_into(deflection_threads::table)
+                    .values((
+                        deflection_threads::visit_id.eq(visit),
+                        deflection_threads::topic_id.eq(topic),
+                    ))
+                    .execute(c)?;
+            }
+            let added = new.len() as i64;
             diesel::update(deflection_visits::table.find(visit))
                 .set((
                     deflection_visits::query.eq(&query),

@@ -343,7 +343,7 @@ pub async fn create(db: &Db, user: &AuthUser, input: PlanInput) -> Result<PlanRe
 }
 
 /// A calendar's columns, to set.
-type CalendarValues = (
+pub(in crate::portal) type CalendarValues = (
     diesel::dsl::Eq<support_plans::zone, String>,
     diesel::dsl::Eq<support_plans::opens, String>,
     diesel::dsl::Eq<support_plans::closes, String>,
@@ -351,7 +351,7 @@ type CalendarValues = (
     diesel::dsl::Eq<support_plans::holidays, String>,
 );
 
-fn calendar_values(c: &CalendarForm) -> CalendarValues {
+pub(in crate::portal) fn calendar_values(c: &CalendarForm) -> CalendarValues {
     (
         support_plans::zone.eq(c.zone.trim().to_string()),
         support_plans::opens.eq(c.opens.trim().to_string()),

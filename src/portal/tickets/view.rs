@@ -165,7 +165,7 @@ pub async fn get(db: &Db, user: &AuthUser, id: i64) -> Result<TicketView, AppErr
         });
         let target = terms.target(sla.priority);
         let plan = crate::portal::plans::summary(c, t.plan_id)?;
-        let escalation = crate::portal::case_escalation::view(c, &t)?;
+        let escalation = crate::portal::case_escalation::view(c, &t, &plan)?;
         let mut names = |ids: Vec<Option<i64>>| -> Result<HashMap<i64, String>, AppError> {
             let ids: Vec<i64> = ids.into_iter().flatten().collect();
             Ok(users::table
