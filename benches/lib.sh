@@ -58,11 +58,13 @@ measure() {
 
 # run_both: prints the table header, then calls run_backend on SQLite and, when
 # PG_ADMIN answers, on a fresh PostgreSQL database (dropped by the caller's cleanup via
-# pg_db).
+# pg_db). BENCH_BACKENDS (a list: sqlite, postgres) picks only some.
 run_both() {
   echo "| database   | request                  | conns | req/s | p50 | p99 | non-2xx |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
-  run_backend sqlite "sqlite://$work/sqlite/parley.db"
+  local only="${BENCH_BACKENDS:-sqlite postgres}"
+  [[ " $only " == *" sqlite "* ]] && run_backend sqlite "sqlite://$work/sqlite/parley.db"
+  [[ " $only " == *" postgres "* ]] || return 0
   if command -v psql >/dev/null && psql "$PG_ADMIN" -qc 'SELECT 1' >/dev/null 2>&1; then
     pg_db="parley_bench_$$"
     psql "$PG_ADMIN" -qc "CREATE DATABASE $pg_db" >/dev/null

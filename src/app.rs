@@ -24,6 +24,8 @@ pub struct AppState {
     pub files: crate::files::FileStore,
     /// Topic pages kept between requests (see `forum::cache`).
     pub topic_cache: std::sync::Arc<crate::forum::cache::TopicCache>,
+    /// List pages' bodies kept between requests (see `web::kept`).
+    pub kept: std::sync::Arc<crate::web::kept::KeptPages>,
     /// The search index and its indexer.
     pub search: std::sync::Arc<crate::search::Search>,
     /// Signed-in users read in the last second (see `web::session`).
@@ -71,7 +73,11 @@ impl AppState {
             mailer,
             domain_lists: DomainLists::load(),
             files: crate::files::FileStore::for_site(&settings.data_dir, &db),
-            topic_cache: std::sync::Arc::new(crate::forum::cache::TopicCache::new(settings.page_cache_bytes)),
+            // Lists are few and small beside topic pages: an eighth of the memory.
+            topic_cache: std::sync::Arc::new(crate::forum::cache::TopicCache::new(
+                settings.page_cache_bytes - settings.page_cache_bytes / 8,
+            )),
+            kept: std::sync::Arc::new(crate::web::kept::KeptPages::new(settings.page_cache_bytes / 8)),
             search: std::sync::Arc::new(crate::search::Search::new(
                 &settings.data_dir,
                 settings.embedding_model.clone(),

@@ -101,8 +101,9 @@ pub struct SettingsArgs {
         global = true
     )]
     pub deflection_retention_days: String,
-    /// Memory for rendered topic pages kept between requests, in MiB (0 turns the
-    /// cache off). Pages are rebuilt as soon as their topic changes.
+    /// Memory for rendered pages kept between requests, in MiB (0 turns the cache
+    /// off): topic pages, rebuilt as soon as their topic changes, and lists (an
+    /// eighth), rebuilt after any write.
     #[arg(long, env = "PARLEY_PAGE_CACHE_MB", default_value = "64", global = true)]
     pub page_cache_mb: String,
     /// Serve the release feeds (/releases.atom) to anyone, not only signed-in members

@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod errors;
 pub mod forms;
 pub mod headers;
+pub mod kept;
 pub mod ops;
 pub mod page;
 pub mod rate_limit;

@@ -15,6 +15,7 @@ mod forum;
 mod hostile;
 mod imap;
 mod inbound;
+mod kept_lists;
 mod mail;
 mod notify;
 mod openapi;

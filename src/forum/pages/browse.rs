@@ -6,8 +6,7 @@ use super::*;
 const HOME_TOPICS: usize = 8;
 
 #[derive(Serialize)]
-pub(super) struct IndexPage {
-    can_read: bool,
+pub(super) struct HomePage {
     /// The main community's categories.
     categories: Vec<CategoryView>,
     /// The product communities, each with its own categories.
@@ -27,50 +26,54 @@ pub(super) async fn index(
     ctx: PageCtx,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let can_read = user.can_read_community();
-    let (categories, latest, unanswered) = if can_read {
-        let latest = TopicQuery::default();
-        let unanswered = TopicQuery {
-            category: Some("questions".into()),
-            filter: Some("unanswered".into()),
-            ..TopicQuery::default()
-        };
-        let (categories, latest, unanswered) = futures_util::future::try_join3(
-            categories::index(&state.db, &state.category_index, &user),
-            topics::list(&state.db, &user, latest),
-            topics::list(&state.db, &user, unanswered),
-        )
+    if !user.can_read_community() {
+        // A member whose company is not approved (yet) is told so.
+        return ctx.render("forum/index.html", &serde_json::json!({}));
+    }
+    let can_ask = crate::forum::may_start_topic(&user, crate::forum::Kind::Questions);
+    let can_file = crate::portal::access(&user).is_ok();
+    let is_staff = user.is_staff();
+    // The same for every reader who may do the same from here (see `web::kept`).
+    let key = format!("home\0{}{}{}", can_ask as u8, can_file as u8, is_staff as u8);
+    let page = state
+        .kept
+        .body(&state.db, key, async || {
+            let latest = TopicQuery::default();
+            let unanswered = TopicQuery {
+                category: Some("questions".into()),
+                filter: Some("unanswered".into()),
+                ..TopicQuery::default()
+            };
+            let (categories, latest, unanswered, communities) = futures_util::future::try_join4(
+                categories::index(&state.db, &state.category_index, &user),
+                topics::list(&state.db, &user, latest),
+                topics::list(&state.db, &user, unanswered),
+                crate::forum::communities::list(&state.db, &user),
+            )
+            .await?;
+            let first = |mut l: TopicList| {
+                l.topics.truncate(HOME_TOPICS);
+                l.topics
+            };
+            let categories = categories
+                .into_iter()
+                .filter(|c| c.category.community_id.is_none())
+                .collect();
+            ctx.render_kept_body(
+                "forum/home.html",
+                &HomePage {
+                    categories,
+                    communities,
+                    latest: first(latest),
+                    unanswered: first(unanswered),
+                    can_ask,
+                    can_file,
+                    is_staff,
+                },
+            )
+        })
         .await?;
-        let first = |mut l: TopicList| {
-            l.topics.truncate(HOME_TOPICS);
-            l.topics
-        };
-        let main: Vec<CategoryView> = categories
-            .into_iter()
-            .filter(|c| c.category.community_id.is_none())
-            .collect();
-        (main, first(latest), first(unanswered))
-    } else {
-        Default::default()
-    };
-    let communities = if can_read {
-        crate::forum::communities::list(&state.db, &user).await?
-    } else {
-        Vec::new()
-    };
-    ctx.render(
-        "forum/index.html",
-        &IndexPage {
-            can_read,
-            categories,
-            communities,
-            latest,
-            unanswered,
-            can_ask: crate::forum::may_start_topic(&user, crate::forum::Kind::Questions),
-            can_file: crate::portal::access(&user).is_ok(),
-            is_staff: user.is_staff(),
-        },
-    )
+    ctx.render_kept(&page)
 }
 
 #[derive(Serialize)]
@@ -93,34 +96,57 @@ pub(super) async fn category(
 ) -> Result<HttpResponse, AppError> {
     crate::forum::require_read(&user)?;
     let slug = slug.into_inner();
-    let lookup = slug.clone();
-    let (category, community) = state
-        .db
-        .read(move |c| {
-            let category = categories::by_slug(c, &lookup)?;
-            let community = crate::forum::communities::of(c, category.community_id)?;
-            Ok((category, community))
+    let query = query.into_inner();
+    // The list is the same for every reader but for "mine" and whether they may start
+    // a topic here: kept under those (see `web::kept`).
+    let key = format!(
+        "c\0{slug}\0{:?}\0{:?}\0{:?}\0{:?}\0{:?}\0{}\0{}",
+        query.sort,
+        query.filter,
+        query.status,
+        query.tag,
+        query.after,
+        (user.can_post() as u8) << 1 | user.is_staff() as u8,
+        if query.filter.as_deref() == Some("mine") {
+            user.id
+        } else {
+            0
+        },
+    );
+    let page = state
+        .kept
+        .body(&state.db, key, async || {
+            let lookup = slug.clone();
+            let (category, community) = state
+                .db
+                .read(move |c| {
+                    let category = categories::by_slug(c, &lookup)?;
+                    let community = crate::forum::communities::of(c, category.community_id)?;
+                    Ok((category, community))
+                })
+                .await?;
+            let kind = kind_of(&category);
+            let mut query = query.clone();
+            query.category = Some(slug.clone());
+            if query.sort.as_deref().is_none_or(str::is_empty) {
+                query.sort = crate::forum::default_sort(kind).map(Into::into);
+            }
+            let list = topics::list(&state.db, &user, query.clone()).await?;
+            let can_post = crate::forum::may_start_topic(&user, kind);
+            ctx.render_kept_body(
+                "forum/category.html",
+                &CategoryPage {
+                    category,
+                    kind,
+                    list,
+                    query,
+                    can_post,
+                    community,
+                },
+            )
         })
         .await?;
-    let kind = kind_of(&category);
-    let mut query = query.into_inner();
-    query.category = Some(slug);
-    if query.sort.as_deref().is_none_or(str::is_empty) {
-        query.sort = crate::forum::default_sort(kind).map(Into::into);
-    }
-    let list = topics::list(&state.db, &user, query.clone()).await?;
-    let can_post = crate::forum::may_start_topic(&user, kind);
-    ctx.render(
-        "forum/category.html",
-        &CategoryPage {
-            category,
-            kind,
-            list,
-            query,
-            can_post,
-            community,
-        },
-    )
+    ctx.render_kept(&page)
 }
 
 pub(super) async fn roadmap(

@@ -8,10 +8,19 @@ pub(super) async fn dashboard(
     ctx: PageCtx,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    ctx.render(
-        "portal/dashboard.html",
-        &dashboard::dashboard(&state.db, &user).await?,
-    )
+    // One reader's own (their plan, their requests, their queues): kept per reader,
+    // until anything is written (see `web::kept`).
+    let key = format!("dashboard\0{}", user.id);
+    let page = state
+        .kept
+        .body(&state.db, key, async || {
+            ctx.render_kept_body(
+                "portal/dashboard.html",
+                &dashboard::dashboard(&state.db, &user).await?,
+            )
+        })
+        .await?;
+    ctx.render_kept(&page)
 }
 
 #[derive(Serialize)]

@@ -12,23 +12,41 @@ pub(super) struct ListPage {
 }
 
 pub(super) async fn list_page(
+    kept: &crate::web::kept::KeptPages,
     db: &Db,
     ctx: &PageCtx,
     user: &CurrentUser,
     query: ListQuery,
     archived: bool,
 ) -> Result<HttpResponse, AppError> {
-    let staff = crate::portal::access(user)?.is_staff();
-    let tickets = tickets::list(db, user, query.clone()).await?;
-    ctx.render(
-        "portal/list.html",
-        &ListPage {
-            archived,
-            query,
-            tickets,
-            staff,
-        },
-    )
+    let access = crate::portal::access(user)?;
+    let staff = access.is_staff();
+    // The same list for every staff member, or every contact of one customer, but
+    // for a queue of one's own (see `web::kept`).
+    let whose = match access {
+        crate::portal::Access::Contact { organization_id } => format!("org{organization_id}"),
+        _ if query.queue.as_deref() == Some("mine") => format!("staff{}", user.id),
+        _ => "staff".into(),
+    };
+    let key = format!(
+        "tickets\0{whose}\0{archived}\0{:?}\0{:?}\0{:?}\0{:?}\0{:?}",
+        query.status, query.queue, query.organization_id, query.q, query.sort
+    );
+    let page = kept
+        .body(db, key, async || {
+            let tickets = tickets::list(db, user, query.clone()).await?;
+            ctx.render_kept_body(
+                "portal/list.html",
+                &ListPage {
+                    archived,
+                    query: query.clone(),
+                    tickets,
+                    staff,
+                },
+            )
+        })
+        .await?;
+    ctx.render_kept(&page)
 }
 
 pub(super) async fn list(
@@ -37,7 +55,7 @@ pub(super) async fn list(
     user: CurrentUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    list_page(&state.db, &ctx, &user, query.into_inner(), false).await
+    list_page(&state.kept, &state.db, &ctx, &user, query.into_inner(), false).await
 }
 
 pub(super) async fn archived(
@@ -50,5 +68,5 @@ pub(super) async fn archived(
         status: Some("archived".into()),
         ..query.into_inner()
     };
-    list_page(&state.db, &ctx, &user, query, true).await
+    list_page(&state.kept, &state.db, &ctx, &user, query, true).await
 }
