@@ -277,9 +277,13 @@ impl Db {
         let writes = self.writes.clone();
         run_blocking(move || {
             let mut conn = pool.get().map_err(AppError::from_pool)?;
-            let done = write_transaction(&mut conn, f);
-            // Counted whatever the outcome, so that no cache has to reason about rollbacks.
-            writes.fetch_add(1, std::sync::atomic::Ordering::Release);
+            let (done, wrote) = counted_write_transaction(&mut conn, f);
+            // A failure is counted too, so that no cache has to reason about rollbacks;
+            // a transaction that changed nothing (a job's round with nothing to do) is
+            // not, so that it leaves kept pages be.
+            if wrote || done.is_err() {
+                writes.fetch_add(1, std::sync::atomic::Ordering::Release);
+            }
             done
         })
         .await
@@ -360,6 +364,24 @@ pub fn write_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, AppE
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
 {
+    counted_write_transaction(conn, f).0
+}
+
+/// [`write_transaction`], and whether it committed a change.
+fn counted_write_transaction<T, F>(conn: &mut AnyConnection, f: F) -> (Result<T, AppError>, bool)
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+{
+    match begin_and_run(conn, f) {
+        Ok((value, wrote)) => (Ok(value), wrote),
+        Err(e) => (Err(e), true),
+    }
+}
+
+fn begin_and_run<T, F>(conn: &mut AnyConnection, f: F) -> Result<(T, bool), AppError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+{
     use diesel::Connection;
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     type Manager = <AnyConnection as Connection>::TransactionManager;
@@ -367,14 +389,15 @@ where
         AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         AnyConnection::Postgresql(_) => Manager::begin_transaction(conn)?,
     }
+    let before = watch::changes(conn);
     match f(conn) {
         Ok(value) => {
-            let wrote = watch::wrote(conn);
+            let wrote = watch::wrote(conn, before);
             Manager::commit_transaction(conn)?;
             if wrote {
                 watch::committed(conn);
             }
-            Ok(value)
+            Ok((value, wrote))
         }
         Err(e) => {
             if let Err(rollback) = Manager::rollback_transaction(conn) {

@@ -29,17 +29,39 @@ struct Wrote {
     wrote: bool,
 }
 
+#[derive(diesel::QueryableByName)]
+struct Changes {
+    #[diesel(sql_type = BigInt)]
+    changes: i64,
+}
+
+/// On SQLite, the rows the connection has changed since it opened, read when a write
+/// transaction begins and compared with [`wrote`]'s at its end; nothing on PostgreSQL.
+pub(super) fn changes(c: &mut AnyConnection) -> Option<i64> {
+    match c {
+        AnyConnection::Sqlite(lite) => diesel::sql_query("SELECT total_changes() AS changes")
+            .get_result::<Changes>(lite)
+            .ok()
+            .map(|n| n.changes),
+        AnyConnection::Postgresql(_) => None,
+    }
+}
+
 /// Whether the transaction open on `c` has written anything (PostgreSQL gives a
-/// transaction an id at its first write): a round of a job that found nothing to do
-/// tells no other node anything. On SQLite, and when unsure, yes.
-pub(super) fn wrote(c: &mut AnyConnection) -> bool {
+/// transaction an id at its first write; on SQLite the connection's count of changed
+/// rows has moved since `before`): a round of a job that found nothing to do tells no
+/// cache and no other node anything. When unsure, yes.
+pub(super) fn wrote(c: &mut AnyConnection, before: Option<i64>) -> bool {
     match c {
         AnyConnection::Postgresql(pg) => {
             diesel::sql_query("SELECT txid_current_if_assigned() IS NOT NULL AS wrote")
                 .get_result::<Wrote>(pg)
                 .map_or(true, |w| w.wrote)
         }
-        AnyConnection::Sqlite(_) => true,
+        AnyConnection::Sqlite(_) => match (before, changes(c)) {
+            (Some(before), Some(now)) => now != before,
+            _ => true,
+        },
     }
 }
 

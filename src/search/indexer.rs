@@ -13,8 +13,11 @@
 //! - a second process on the same data directory finds the writer locked and only
 //!   reads, its readers following the other's commits.
 //!
-//! A batch is committed as soon as it is applied: under a steady stream of changes
-//! that is several commits a second, and a change is searchable well within a second.
+//! A batch is committed as soon as it is applied, and the next is read at once only
+//! when this one was full; else after [`IDLE`]. Under a steady stream of changes that
+//! is a handful of commits a second, each of many changes (every commit makes a new
+//! segment, which costs memory and later merging), and a change is searchable well
+//! within a second.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,14 +28,18 @@ use search_index::{IndexState, SearchError, SearchIndex, Writer};
 
 use super::Search;
 use super::docs::{self, Which};
-use super::rebuild::{self, WRITER_HEAP};
+use super::rebuild;
 use crate::db::Db;
 use crate::db::schema::search_outbox;
 
 /// Outbox rows read per batch.
 const BATCH: i64 = 1000;
-/// Pause between polls when nothing changed.
+/// Pause between polls when the last one found less than a full batch.
 const IDLE: Duration = Duration::from_millis(150);
+
+/// Memory the indexer's writer buffers a batch in (the least tantivy takes): a batch
+/// is far smaller, and the writer sizes tables it allocates for every commit by it.
+const TAIL_HEAP: usize = 15_000_000;
 /// How long an id skipped over is waited for before it is taken as rolled back.
 const GAP_WAIT: Duration = Duration::from_secs(10);
 
@@ -204,7 +211,7 @@ fn step(
         let Some(index) = search.index() else {
             return Ok(false);
         };
-        match index.writer(WRITER_HEAP / 4) {
+        match index.writer(TAIL_HEAP) {
             Ok(writer) => {
                 let applied = index.applied()?.unwrap_or(0);
                 *tail = Some(Tail {
@@ -296,7 +303,8 @@ fn apply_batch(db: &Db, t: &mut Tail, meaning: &super::meaning::Meaning) -> anyh
     }
     t.applied = t.gaps.keys().next().map_or(t.seen, |first| first - 1);
     t.writer.commit(t.applied)?;
-    Ok(!rows.is_empty())
+    // More is waiting only when the batch was full.
+    Ok(rows.len() as i64 >= BATCH)
 }
 
 /// How far this node's index is behind the changes in the database's outbox.

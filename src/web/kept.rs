@@ -80,9 +80,14 @@ impl Weighter<String, Arc<Kept>> for Bytes {
     }
 }
 
+/// Locks that make one request render a missing body while the others asking for it
+/// wait and take it (a key's lock is one of these, by its hash).
+const RENDER_LOCKS: usize = 32;
+
 /// The kept bodies; off when given no memory.
 pub struct KeptPages {
     cache: Option<Cache<String, Arc<Kept>, Bytes>>,
+    rendering: Vec<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for KeptPages {
@@ -98,6 +103,7 @@ impl KeptPages {
     pub fn new(bytes: u64) -> Self {
         Self {
             cache: (bytes > 0).then(|| Cache::with_weighter((bytes / 16384).max(16) as usize, bytes, Bytes)),
+            rendering: (0..RENDER_LOCKS).map(|_| tokio::sync::Mutex::new(())).collect(),
         }
     }
 
@@ -109,19 +115,34 @@ impl KeptPages {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<String, AppError>>,
     {
+        let Some(cache) = &self.cache else {
+            return Ok(Arc::new(Kept::new(db.writes(), &render().await?)));
+        };
+        let current = |writes: u64| {
+            cache
+                .get(&key)
+                .filter(|kept| kept.writes == writes && kept.at.elapsed() < MAX_AGE)
+        };
+        if let Some(kept) = current(db.writes()) {
+            return Ok(kept);
+        }
+        // When many readers miss at once (after a write), one renders and the others
+        // wait for it rather than each rendering the same body.
+        let lock = &self.rendering[hash(&key) % RENDER_LOCKS];
+        let _turn = lock.lock().await;
         let writes = db.writes();
-        if let Some(kept) = self.cache.as_ref().and_then(|c| c.get(&key))
-            && kept.writes == writes
-            && kept.at.elapsed() < MAX_AGE
-        {
+        if let Some(kept) = current(writes) {
             return Ok(kept);
         }
         let kept = Arc::new(Kept::new(writes, &render().await?));
-        if let Some(cache) = &self.cache {
-            cache.insert(key, kept.clone());
-        }
+        cache.insert(key, kept.clone());
         Ok(kept)
     }
+}
+
+fn hash(key: &str) -> usize {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(key) as usize
 }
 
 impl PageCtx {
