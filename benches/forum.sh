@@ -41,6 +41,12 @@ LUA
 
 # rss_mib PID: the process's resident memory now.
 rss_mib() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
+# rss_parts PID: the same, split into memory of its own and mapped files (the search
+# index and the database, which the kernel may drop and read again).
+rss_parts() {
+  awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} /RssShmem/ {s = $2}
+       END {printf "%d MiB: %d of its own, %d of mapped files", (a + f + s) / 1024, a / 1024, (f + s) / 1024}' "/proc/$1/status"
+}
 
 run_backend() {
   local label=$1 url=$2
@@ -107,7 +113,7 @@ PY
     measure "$label" "dashboard, contact" "$conns" "$base/portal" "$contact"
     measure "$label" "ticket page, staff" "$conns" "$base/portal/tickets/1" "$staff"
   done
-  echo "$label: RSS after the reads $(rss_mib "$server_pid") MiB" >&2
+  echo "$label: RSS after the reads $(rss_parts "$server_pid")" >&2
   # Writes, with the memory sampled while they run and after.
   ( while kill -0 "$server_pid" 2>/dev/null; do rss_mib "$server_pid"; sleep 0.5; done ) >"$data/rss" 2>/dev/null &
   local sampler=$!
@@ -115,10 +121,18 @@ PY
   local during
   during=$(sort -n "$data/rss" | tail -n 1)
   sleep 10
-  echo "$label: RSS during the writes at most $during MiB, 10 s after them $(rss_mib "$server_pid") MiB" >&2
+  echo "$label: RSS during the writes at most $during MiB; 10 s after them $(rss_parts "$server_pid")" >&2
   kill "$sampler" 2>/dev/null || true
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 }
 
 echo "Parley $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $POSTS posts, $TICKETS tickets, ${DURATION}s per run, wrk"
-run_both
+run_both | tee "$work/rows"
+# Each request's rate as a share of /healthz's at the same connections, same backend.
+echo
+echo "| database | request | conns | share of healthz |"
+echo "| --- | --- | --- | --- |"
+awk -F'|' '$3 ~ /healthz/ {ceiling[$2 $4] = $5 + 0}
+  $3 !~ /healthz|request|---/ && NF > 6 && ceiling[$2 $4] > 0 {
+    printf "| %s | %s | %s | %.0f %% |\n", $2, $3, $4, 100 * $5 / ceiling[$2 $4]}' "$work/rows" | tr -s ' '
+

@@ -54,6 +54,10 @@ pub async fn reply(
                 topics::last_post_user_id.eq(user_id),
             ))
             .execute(c)?;
+        outbox(c, "post", id)?;
+        crate::notify::service::on_post(c, &mailing, id, &rendered.mentions)?;
+        // Last: every reply in a category updates its row, and on PostgreSQL holds it
+        // until the commit, so the other writers of the category wait only for that.
         diesel::update(categories::table.find(topic.category_id))
             .set((
                 categories::post_count.eq(categories::post_count + 1),
@@ -61,8 +65,6 @@ pub async fn reply(
                 categories::last_posted_at.eq(t),
             ))
             .execute(c)?;
-        outbox(c, "post", id)?;
-        crate::notify::service::on_post(c, &mailing, id, &rendered.mentions)?;
         Ok(Replied { id, topic_id, number })
     })
     .await

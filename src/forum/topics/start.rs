@@ -93,6 +93,9 @@ pub async fn create(
             .returning(posts::id)
             .get_result(c))?;
         set_tags(c, topic.id, &tags)?;
+        outbox(c, "topic", topic.id)?;
+        crate::notify::service::on_post(c, &mailing, post_id, &rendered.mentions)?;
+        // Last, as in a reply: the category's row is held only until the commit.
         diesel::update(categories::table.find(category.id))
             .set((
                 categories::topic_count.eq(categories::topic_count + 1),
@@ -101,8 +104,6 @@ pub async fn create(
                 categories::last_posted_at.eq(t),
             ))
             .execute(c)?;
-        outbox(c, "topic", topic.id)?;
-        crate::notify::service::on_post(c, &mailing, post_id, &rendered.mentions)?;
         Ok(Created {
             id: topic.id,
             slug,
