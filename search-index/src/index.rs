@@ -99,9 +99,13 @@ impl SearchIndex {
     }
 
     /// The one writer of this index, or [`SearchError::Locked`] when another process
-    /// has it. `heap_bytes` bounds the memory it buffers before writing a segment.
+    /// has it. `heap_bytes` (at least [`SMALLEST_WRITER_HEAP`]) bounds the memory it
+    /// buffers before writing a segment.
     pub fn writer(&self, heap_bytes: usize) -> Result<Writer, SearchError> {
-        match self.index.writer_with_num_threads(1, heap_bytes.max(15_000_000)) {
+        match self
+            .index
+            .writer_with_num_threads(1, heap_bytes.max(SMALLEST_WRITER_HEAP))
+        {
             Ok(w) => Ok(Writer {
                 inner: w,
                 fields: self.fields.clone(),
@@ -136,6 +140,9 @@ impl SearchIndex {
         &self.fields
     }
 }
+
+/// The least memory a writer buffers in (tantivy refuses less).
+pub const SMALLEST_WRITER_HEAP: usize = 15_000_000;
 
 /// The one writer of an index.
 pub struct Writer {

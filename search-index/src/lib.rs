@@ -22,7 +22,7 @@ pub mod related;
 pub mod schema;
 pub mod vectors;
 
-pub use index::{PostDoc, SearchError, SearchIndex, Writer};
+pub use index::{PostDoc, SMALLEST_WRITER_HEAP, SearchError, SearchIndex, Writer};
 pub use query::{Hit, Match, Results, SearchQuery, Suggestion};
 pub use related::{Found, Meaning, Related, shown};
 pub use vectors::Vectors;

@@ -37,9 +37,6 @@ const BATCH: i64 = 1000;
 /// Pause between polls when the last one found less than a full batch.
 const IDLE: Duration = Duration::from_millis(150);
 
-/// Memory the indexer's writer buffers a batch in (the least tantivy takes): a batch
-/// is far smaller, and the writer sizes tables it allocates for every commit by it.
-const TAIL_HEAP: usize = 15_000_000;
 /// How long an id skipped over is waited for before it is taken as rolled back.
 const GAP_WAIT: Duration = Duration::from_secs(10);
 
@@ -211,7 +208,9 @@ fn step(
         let Some(index) = search.index() else {
             return Ok(false);
         };
-        match index.writer(TAIL_HEAP) {
+        // The least memory a writer takes: a batch is far smaller, and the writer sizes the
+        // tables it allocates for every commit by it.
+        match index.writer(search_index::SMALLEST_WRITER_HEAP) {
             Ok(writer) => {
                 let applied = index.applied()?.unwrap_or(0);
                 *tail = Some(Tail {
