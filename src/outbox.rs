@@ -306,8 +306,15 @@ async fn deliver(db: &Db, mailer: &Mailer, claims: &str, only: Option<i64>) -> R
 /// Sends what was claimed as `token` and records each outcome, unless another sender
 /// took the message since (the lease ran out while the renewal could not reach the
 /// database): its outcome is that sender's to record.
+///
+/// Deliveries are recorded together, at the end of the batch or once the oldest
+/// unrecorded one is [`RECORD_WITHIN`] old: one transaction for a batch that a fast
+/// transport sends at once, instead of one commit per message. A crash before the
+/// record sends at most those messages again, with their Message-ID.
 async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> Result<Round, AppError> {
     let mut round = Round::default();
+    let mut delivered: Vec<i64> = Vec::new();
+    let mut oldest = std::time::Instant::now();
     for row in rows {
         let outcome = match crate::mail::mailbox(&row.to_name, &row.to_address) {
             Ok(to) => {
@@ -329,23 +336,13 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> 
         match outcome {
             Ok(()) => {
                 round.sent += 1;
-                let token = token.to_string();
-                db.write(move |c| {
-                    diesel::update(
-                        mail_outbox::table
-                            .find(id)
-                            .filter(mail_outbox::claimed_by.eq(&token)),
-                    )
-                    .set((
-                        mail_outbox::status.eq("sent"),
-                        mail_outbox::sent_at.eq(now()),
-                        mail_outbox::attempts.eq(row.attempts + 1),
-                        mail_outbox::lease_until.eq(None::<NaiveDateTime>),
-                    ))
-                    .execute(c)?;
-                    Ok(())
-                })
-                .await?;
+                if delivered.is_empty() {
+                    oldest = std::time::Instant::now();
+                }
+                delivered.push(id);
+                if oldest.elapsed() >= RECORD_WITHIN {
+                    record_delivered(db, std::mem::take(&mut delivered), token).await?;
+                }
             }
             Err(e) => {
                 round.failed += 1;
@@ -378,7 +375,35 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> 
             }
         }
     }
+    record_delivered(db, delivered, token).await?;
     Ok(round)
+}
+
+/// How long a delivery may wait to be recorded with the next ones.
+const RECORD_WITHIN: Duration = Duration::from_millis(200);
+
+/// Marks messages claimed as `token` as sent.
+async fn record_delivered(db: &Db, ids: Vec<i64>, token: &str) -> Result<(), AppError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let token = token.to_string();
+    db.write(move |c| {
+        diesel::update(
+            mail_outbox::table
+                .filter(mail_outbox::id.eq_any(&ids))
+                .filter(mail_outbox::claimed_by.eq(&token)),
+        )
+        .set((
+            mail_outbox::status.eq("sent"),
+            mail_outbox::sent_at.eq(now()),
+            mail_outbox::attempts.eq(mail_outbox::attempts + 1),
+            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(c)?;
+        Ok(())
+    })
+    .await
 }
 
 /// How often the sender looks for due messages.

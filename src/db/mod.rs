@@ -10,12 +10,14 @@ use crate::config::DatabaseUrl;
 use crate::error::AppError;
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use pool::{Manager, Setup};
 use std::time::Duration;
 
 mod errors;
 mod migrating;
+mod pool;
 
 pub use errors::*;
 pub use migrating::*;
@@ -68,10 +70,21 @@ macro_rules! with_backend {
     };
 }
 
-type Manager = ConnectionManager<AnyConnection>;
-
 /// A pooled connection.
-pub type Conn = PooledConnection<Manager>;
+pub struct Conn(PooledConnection<Manager>);
+
+impl std::ops::Deref for Conn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.0
+    }
+}
 
 /// A write connection taken out of the pool; counts as one write when dropped.
 pub struct WriteConn {
@@ -95,25 +108,6 @@ impl std::ops::DerefMut for WriteConn {
 impl Drop for WriteConn {
     fn drop(&mut self) {
         self.writes.fetch_add(1, std::sync::atomic::Ordering::Release);
-    }
-}
-
-/// Connection settings applied to every new connection.
-#[derive(Debug, Clone, Copy)]
-struct Setup;
-
-impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for Setup {
-    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
-        let sql = match conn {
-            // WAL lets readers run beside the writer; busy_timeout makes a second
-            // process (a CLI command, a backup) wait instead of failing.
-            AnyConnection::Sqlite(_) => {
-                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-            }
-            AnyConnection::Postgresql(_) => "SET TIME ZONE 'UTC';",
-        };
-        conn.batch_execute(sql).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -183,7 +177,7 @@ impl Db {
                 .min_idle(Some(0))
                 .connection_timeout(wait)
                 .connection_customizer(Box::new(Setup))
-                .build(ConnectionManager::<AnyConnection>::new(conn_url.clone()))
+                .build(Manager::new(conn_url.clone()))
                 .with_context(|| format!("connecting to {url}"))
         };
         let read = build(pool_size)?;
@@ -225,14 +219,14 @@ impl Db {
     /// Its writes are counted in [`Db::writes`] when it is given back.
     pub fn get_write(&self) -> anyhow::Result<WriteConn> {
         Ok(WriteConn {
-            conn: self.write.get().context("taking a database connection")?,
+            conn: Conn(self.write.get().context("taking a database connection")?),
             writes: self.writes.clone(),
         })
     }
 
     /// A read connection for work on a thread of its own (the search indexer).
     pub fn get_read(&self) -> anyhow::Result<Conn> {
-        self.read.get().context("taking a database connection")
+        self.read.get().map(Conn).context("taking a database connection")
     }
 
     /// Runs a short read (a few indexed lookups) on the calling thread when the
@@ -261,7 +255,11 @@ impl Db {
         let pool = self.read.clone();
         run_blocking(move || {
             let mut conn = pool.get().map_err(AppError::from_pool)?;
-            f(&mut conn)
+            let done = f(&mut conn);
+            if done.is_err() {
+                conn.distrust();
+            }
+            done
         })
         .await
     }
@@ -278,6 +276,9 @@ impl Db {
         run_blocking(move || {
             let mut conn = pool.get().map_err(AppError::from_pool)?;
             let (done, wrote) = counted_write_transaction(&mut conn, f);
+            if done.is_err() {
+                conn.distrust();
+            }
             // A failure is counted too, so that no cache has to reason about rollbacks;
             // a transaction that changed nothing (a job's round with nothing to do) is
             // not, so that it leaves kept pages be.
@@ -298,7 +299,7 @@ impl Db {
     /// Versions of the migrations applied to this database.
     pub fn applied_migrations(&self) -> anyhow::Result<Vec<String>> {
         let mut conn = self.read.get().context("taking a database connection")?;
-        let versions = match &mut *conn {
+        let versions = match &mut **conn {
             AnyConnection::Sqlite(c) => c
                 .applied_migrations()
                 .map(|v| v.iter().map(ToString::to_string).collect()),
@@ -312,7 +313,7 @@ impl Db {
     /// Names of migrations not yet applied.
     pub fn pending_migrations(&self) -> anyhow::Result<Vec<String>> {
         let mut conn = self.read.get().context("taking a database connection")?;
-        let names = match &mut *conn {
+        let names = match &mut **conn {
             AnyConnection::Sqlite(c) => c
                 .pending_migrations(SQLITE_MIGRATIONS)
                 .map(|v| v.iter().map(|m| m.name().to_string()).collect()),
@@ -331,7 +332,7 @@ impl Db {
             let mut c = pool
                 .get_timeout(Duration::from_secs(1))
                 .map_err(AppError::from_pool)?;
-            diesel::sql_query("SELECT 1").execute(&mut *c)?;
+            diesel::sql_query("SELECT 1").execute(&mut **c)?;
             Ok(())
         })
         .await

@@ -63,6 +63,8 @@ struct Event<'a> {
     actor_id: i64,
     title: &'a str,
     detail: Option<&'a str>,
+    /// The post's markdown, when the caller has it at hand (the excerpt in mails).
+    body: Option<&'a str>,
 }
 
 /// A topic as notifications need it.
@@ -118,17 +120,28 @@ fn category_watchers(
     Ok(q.load(c)?)
 }
 
-/// A post was written (`number` 1 opens a topic). Called in the post's transaction.
-pub fn on_post(
-    c: &mut AnyConnection,
-    m: &MailContext,
-    post_id: i64,
-    mentions: &[String],
-) -> Result<(), AppError> {
-    let (topic_id, number, author): (i64, i64, i64) = posts::table
-        .find(post_id)
-        .select((posts::topic_id, posts::number, posts::user_id))
-        .first(c)?;
+/// A post just written, as its transaction knows it.
+pub struct Written<'a> {
+    pub post_id: i64,
+    pub topic_id: i64,
+    /// 1 opens the topic.
+    pub number: i64,
+    pub author: i64,
+    pub body: &'a str,
+    /// The handles @mentioned in it.
+    pub mentions: &'a [String],
+}
+
+/// A post was written. Called in the post's transaction.
+pub fn on_post(c: &mut AnyConnection, m: &MailContext, post: &Written<'_>) -> Result<(), AppError> {
+    let Written {
+        post_id,
+        topic_id,
+        number,
+        author,
+        body,
+        mentions,
+    } = *post;
     let t = topic_facts(c, topic_id)?;
     let mut to = Recipients::default();
     if number == 1 {
@@ -159,6 +172,7 @@ pub fn on_post(
         actor_id: author,
         title: &t.title,
         detail: None,
+        body: Some(body),
     };
     record(c, m, &event, to)
 }
@@ -180,6 +194,7 @@ pub fn on_accept(c: &mut AnyConnection, m: &MailContext, post_id: i64, actor: i6
         actor_id: actor,
         title: &t.title,
         detail: None,
+        body: None,
     };
     record(c, m, &event, to)
 }
@@ -211,6 +226,7 @@ pub fn on_idea_status(
         actor_id: actor,
         title: &t.title,
         detail: Some(status),
+        body: None,
     };
     record(c, m, &event, to)
 }
@@ -223,9 +239,12 @@ fn record(c: &mut AnyConnection, m: &MailContext, event: &Event<'_>, to: Recipie
     if ids.is_empty() {
         return Ok(());
     }
-    // Everything the mails need, read once for the whole event.
-    let people: Vec<super::mail::Person> = users::table
-        .filter(users::id.eq_any(&ids))
+    // Everything the mails need, read once for the whole event: the people, and the
+    // actor's name in the same statement.
+    let mut wanted = ids;
+    wanted.push(event.actor_id);
+    let mut people: Vec<super::mail::Person> = users::table
+        .filter(users::id.eq_any(&wanted))
         .select((
             users::id,
             users::display_name,
@@ -234,24 +253,27 @@ fn record(c: &mut AnyConnection, m: &MailContext, event: &Event<'_>, to: Recipie
             users::email_verified_at.is_not_null(),
         ))
         .load(c)?;
-    let actor: Option<String> = users::table
-        .find(event.actor_id)
-        .select(users::display_name)
-        .first(c)
-        .optional()?;
-    let excerpt: Option<String> = match event.post_id {
-        Some(p) => posts::table
+    let actor: Option<String> = people
+        .iter()
+        .position(|p| p.0 == event.actor_id)
+        .map(|i| people.remove(i).1);
+    let excerpt: Option<String> = match (event.body, event.post_id) {
+        (Some(b), _) => Some(crate::markdown::excerpt(b, 400)),
+        (None, Some(p)) => posts::table
             .find(p)
             .select(posts::body_markdown)
             .first::<String>(c)
             .optional()?
             .map(|b| crate::markdown::excerpt(&b, 400)),
-        None => None,
+        (None, None) => None,
     };
     let at = now();
-    let (mut counted, mut settled) = (Vec::new(), Vec::new());
+    let mut counted = Vec::new();
     for person in &people {
         let kind = to.0.get(&person.0).copied().unwrap_or("reply");
+        // Mailed now, in this transaction, or needing none: only a verified address
+        // that asked for the digest leaves it to be mailed later.
+        let digest = person.3 == "digest" && person.4;
         let values = (
             notifications::user_id.eq(person.0),
             notifications::kind.eq(kind),
@@ -262,7 +284,7 @@ fn record(c: &mut AnyConnection, m: &MailContext, event: &Event<'_>, to: Recipie
             notifications::title.eq(event.title),
             notifications::detail.eq(event.detail),
             notifications::created_at.eq(at),
-            notifications::mailed.eq(false),
+            notifications::mailed.eq(!digest),
         );
         let inserted: Vec<i64> = with_backend!(c, |c| diesel::insert_into(notifications::table)
             .values(values)
@@ -274,29 +296,26 @@ fn record(c: &mut AnyConnection, m: &MailContext, event: &Event<'_>, to: Recipie
             continue;
         };
         counted.push(person.0);
-        match (person.3.as_str(), person.4) {
-            ("immediate", true) => {
-                let line = super::mail::Line {
-                    id,
-                    kind: kind.to_string(),
-                    title: event.title.to_string(),
-                    detail: event.detail.map(str::to_string),
-                    actor: actor.clone(),
-                    topic_id: event.topic_id,
-                    post_id: event.post_id,
-                    created_at: at,
-                };
-                super::mail::queue_one(c, m, person, &line, excerpt.as_deref())?;
-                settled.push(id);
-            }
-            ("digest", true) => {}
-            _ => settled.push(id),
+        if person.3 == "immediate" && person.4 {
+            let line = super::mail::Line {
+                id,
+                kind: kind.to_string(),
+                title: event.title.to_string(),
+                detail: event.detail.map(str::to_string),
+                actor: actor.clone(),
+                topic_id: event.topic_id,
+                post_id: event.post_id,
+                created_at: at,
+            };
+            super::mail::queue_one(c, m, person, &line, excerpt.as_deref())?;
         }
     }
-    diesel::update(users::table.filter(users::id.eq_any(&counted)))
-        .set(users::unread_notifications.eq(users::unread_notifications + 1))
-        .execute(c)?;
-    settle(c, &settled)
+    if !counted.is_empty() {
+        diesel::update(users::table.filter(users::id.eq_any(&counted)))
+            .set(users::unread_notifications.eq(users::unread_notifications + 1))
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 /// Marks notifications as needing no more mail.

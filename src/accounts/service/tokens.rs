@@ -90,16 +90,27 @@ pub async fn user_for_api_token(db: &Db, token: &str) -> Result<Option<(AuthUser
     let hash = token_hash(token);
     let found = db
         .read(move |c| {
-            let row: Option<ApiToken> = api_tokens::table
+            // The token, its user and the user's organization in one statement: every
+            // API request asks this first.
+            use crate::db::schema::{organizations, users};
+            let found = api_tokens::table
+                .inner_join(users::table.left_join(organizations::table))
                 .filter(api_tokens::token_hash.eq(&hash))
                 .filter(api_tokens::revoked_at.is_null())
-                .select(ApiToken::as_select())
-                .first(c)
-                .optional()?;
-            let Some(row) = row else { return Ok(None) };
-            Ok(auth_user(c, row.user_id)?
-                .filter(|u| u.session_epoch == row.session_epoch)
-                .map(|u| (u, row)))
+                .select((
+                    ApiToken::as_select(),
+                    crate::db::models::User::as_select(),
+                    organizations::name.nullable(),
+                    organizations::status.nullable(),
+                ))
+                // No `first`: a bound LIMIT makes SQLite compile the statement on every run.
+                .load::<(ApiToken, crate::db::models::User, Option<String>, Option<String>)>(c)?
+                .pop();
+            let Some((row, user, org_name, org_status)) = found else {
+                return Ok(None);
+            };
+            let user = to_auth_user(user, org_name, org_status);
+            Ok((user.session_epoch == row.session_epoch).then_some((user, row)))
         })
         .await?;
     let Some((user, row)) = found else { return Ok(None) };

@@ -21,10 +21,27 @@ pub async fn reply(
     let (user_id, staff) = (user.id, user.is_staff());
     let mailing = mailing.clone();
     db.write(move |c| {
-        // The reply's number is the topic's highest plus one: one writer at a time.
-        lock(c, Row::Topic(topic_id))?;
-        let topic = live_topic(c, topic_id)?;
-        if topic.locked && !staff {
+        let t = now();
+        // The topic's row first. Its update holds the topic's other writers until the
+        // commit (the reply's number is the highest plus one), and counts the change
+        // for cached copies of its page (`revision`, see `forum::touch`).
+        let live = diesel::update(topics::table.find(topic_id).filter(topics::deleted_at.is_null()))
+            .set((
+                topics::reply_count.eq(topics::reply_count + 1),
+                topics::last_posted_at.eq(t),
+                topics::last_post_user_id.eq(user_id),
+                topics::revision.eq(topics::revision + 1),
+            ))
+            .execute(c)?;
+        if live == 0 {
+            return Err(AppError::NotFound);
+        }
+        let (category_id, locked): (i64, bool) = topics::table
+            .find(topic_id)
+            .select((topics::category_id, topics::locked))
+            .first(c)?;
+        if locked && !staff {
+            // Refusing rolls the counters back with the transaction.
             return Err(AppError::forbidden("This topic is locked; only staff can reply."));
         }
         let number: i64 = posts::table
@@ -33,7 +50,6 @@ pub async fn reply(
             .first::<Option<i64>>(c)?
             .unwrap_or(0)
             + 1;
-        let t = now();
         let new = NewPost {
             topic_id,
             user_id,
@@ -47,18 +63,19 @@ pub async fn reply(
             .values(&new)
             .returning(posts::id)
             .get_result(c))?;
-        diesel::update(topics::table.find(topic_id))
-            .set((
-                topics::reply_count.eq(topics::reply_count + 1),
-                topics::last_posted_at.eq(t),
-                topics::last_post_user_id.eq(user_id),
-            ))
-            .execute(c)?;
-        outbox(c, "post", id)?;
-        crate::notify::service::on_post(c, &mailing, id, &rendered.mentions)?;
+        crate::search::outbox::record(c, "post", id)?;
+        let written = crate::notify::service::Written {
+            post_id: id,
+            topic_id,
+            number,
+            author: user_id,
+            body: &body,
+            mentions: &rendered.mentions,
+        };
+        crate::notify::service::on_post(c, &mailing, &written)?;
         // Last: every reply in a category updates its row, and on PostgreSQL holds it
         // until the commit, so the other writers of the category wait only for that.
-        diesel::update(categories::table.find(topic.category_id))
+        diesel::update(categories::table.find(category_id))
             .set((
                 categories::post_count.eq(categories::post_count + 1),
                 categories::last_topic_id.eq(topic_id),

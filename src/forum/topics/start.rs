@@ -94,7 +94,15 @@ pub async fn create(
             .get_result(c))?;
         set_tags(c, topic.id, &tags)?;
         outbox(c, "topic", topic.id)?;
-        crate::notify::service::on_post(c, &mailing, post_id, &rendered.mentions)?;
+        let written = crate::notify::service::Written {
+            post_id,
+            topic_id: topic.id,
+            number: 1,
+            author: user_id,
+            body: &body,
+            mentions: &rendered.mentions,
+        };
+        crate::notify::service::on_post(c, &mailing, &written)?;
         // Last, as in a reply: the category's row is held only until the commit.
         diesel::update(categories::table.find(category.id))
             .set((
