@@ -124,6 +124,11 @@ PY
   echo "$label: RSS during the writes at most $during MiB; 10 s after them $(rss_parts "$server_pid")" >&2
   kill "$sampler" 2>/dev/null || true
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  # What the server logged at level error (an answer that was not 2xx says why here).
+  if [ -s "$data/server.log" ]; then
+    echo "$label: the server logged $(wc -l <"$data/server.log") lines; the last 20:" >&2
+    tail -n 20 "$data/server.log" >&2
+  fi
 }
 
 echo "Parley $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $POSTS posts, $TICKETS tickets, ${DURATION}s per run, wrk"
