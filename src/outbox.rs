@@ -307,10 +307,11 @@ async fn deliver(db: &Db, mailer: &Mailer, claims: &str, only: Option<i64>) -> R
 /// took the message since (the lease ran out while the renewal could not reach the
 /// database): its outcome is that sender's to record.
 ///
-/// Deliveries are recorded together, at the end of the batch or once the oldest
-/// unrecorded one is [`RECORD_WITHIN`] old: one transaction for a batch that a fast
-/// transport sends at once, instead of one commit per message. A crash before the
-/// record sends at most those messages again, with their Message-ID.
+/// Deliveries are recorded together: at the end of the batch, before a failure is
+/// recorded, and after a send that finds the oldest unrecorded one [`RECORD_WITHIN`]
+/// old. One transaction for a batch that a fast transport sends at once, instead of
+/// one commit per message. A crash before the record sends at most those messages
+/// again, with their Message-ID.
 async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> Result<Round, AppError> {
     let mut round = Round::default();
     let mut delivered: Vec<i64> = Vec::new();
@@ -345,6 +346,8 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> 
                 }
             }
             Err(e) => {
+                // What went out before is recorded first, whatever happens next.
+                record_delivered(db, std::mem::take(&mut delivered), token).await?;
                 round.failed += 1;
                 let attempts = row.attempts + 1;
                 let error = format!("{e:#}");
@@ -382,28 +385,37 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> 
 /// How long a delivery may wait to be recorded with the next ones.
 const RECORD_WITHIN: Duration = Duration::from_millis(200);
 
-/// Marks messages claimed as `token` as sent.
+/// Marks messages claimed as `token` as sent. A failure is tried once more, on a
+/// connection checked first (see `db::pool`): a record lost sends the messages again.
 async fn record_delivered(db: &Db, ids: Vec<i64>, token: &str) -> Result<(), AppError> {
     if ids.is_empty() {
         return Ok(());
     }
-    let token = token.to_string();
-    db.write(move |c| {
-        diesel::update(
-            mail_outbox::table
-                .filter(mail_outbox::id.eq_any(&ids))
-                .filter(mail_outbox::claimed_by.eq(&token)),
-        )
-        .set((
-            mail_outbox::status.eq("sent"),
-            mail_outbox::sent_at.eq(now()),
-            mail_outbox::attempts.eq(mail_outbox::attempts + 1),
-            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(c)?;
-        Ok(())
-    })
-    .await
+    let ids = std::sync::Arc::new(ids);
+    let record = |ids: std::sync::Arc<Vec<i64>>, token: String| {
+        db.write(move |c| {
+            diesel::update(
+                mail_outbox::table
+                    .filter(mail_outbox::id.eq_any(ids.as_slice()))
+                    .filter(mail_outbox::claimed_by.eq(&token)),
+            )
+            .set((
+                mail_outbox::status.eq("sent"),
+                mail_outbox::sent_at.eq(now()),
+                mail_outbox::attempts.eq(mail_outbox::attempts + 1),
+                mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(c)?;
+            Ok(())
+        })
+    };
+    match record(ids.clone(), token.to_string()).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            tracing::warn!(error = ?e, messages = ids.len(), "recording delivered mail; trying again");
+            record(ids, token.to_string()).await
+        }
+    }
 }
 
 /// How often the sender looks for due messages.
