@@ -16,6 +16,8 @@ pub struct Memo<T> {
     /// changed in one known place, which then [forgets](Memo::forget) it.
     follow_writes: bool,
     slot: Mutex<Option<(Arc<T>, u64, Instant)>>,
+    /// One load at a time (see [`Turns`]).
+    loading: tokio::sync::Mutex<()>,
 }
 
 impl<T> std::fmt::Debug for Memo<T> {
@@ -32,6 +34,7 @@ impl<T: Send + Sync + 'static> Memo<T> {
             max_age,
             follow_writes: true,
             slot: Mutex::new(None),
+            loading: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -57,12 +60,24 @@ impl<T: Send + Sync + 'static> Memo<T> {
         db: &Db,
         load: fn(&mut AnyConnection) -> Result<T, AppError>,
     ) -> Result<Arc<T>, AppError> {
+        let current = |writes: u64| {
+            self.slot
+                .lock()
+                .ok()
+                .and_then(|s| s.clone())
+                .filter(|(_, seen, at)| {
+                    (*seen == writes || !self.follow_writes) && at.elapsed() < self.max_age
+                })
+                .map(|(value, _, _)| value)
+        };
+        if let Some(value) = current(db.writes()) {
+            return Ok(value);
+        }
+        // One reader loads; the others wait and take its copy.
+        let _turn = self.loading.lock().await;
         // Read before loading: a write that lands during the load makes the value stale.
         let writes = db.writes();
-        if let Some((value, seen, at)) = self.slot.lock().ok().and_then(|s| s.clone())
-            && (seen == writes || !self.follow_writes)
-            && at.elapsed() < self.max_age
-        {
+        if let Some(value) = current(writes) {
             return Ok(value);
         }
         let value = Arc::new(db.read(load).await?);
@@ -70,5 +85,25 @@ impl<T: Send + Sync + 'static> Memo<T> {
             *slot = Some((value.clone(), writes, Instant::now()));
         }
         Ok(value)
+    }
+}
+
+/// Turns at loading something kept: a few locks, one per key's hash. When many readers
+/// find the same kept value stale at once (after a write, or when it ages out), the
+/// first loads it and the others wait for its copy instead of each loading it again.
+/// Without this, on PostgreSQL a second's end sent dozens of identical reads at the
+/// pool at once, and some requests waited seconds for a connection.
+pub struct Turns(Vec<tokio::sync::Mutex<()>>);
+
+impl Turns {
+    pub fn new(stripes: usize) -> Self {
+        Self((0..stripes.max(1)).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+
+    /// Waits for the turn of `key`; the turn ends when the guard is dropped.
+    pub async fn take<K: std::hash::Hash + ?Sized>(&self, key: &K) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key) as usize;
+        self.0[hash % self.0.len()].lock().await
     }
 }

@@ -33,7 +33,7 @@ pub mod models;
 
 pub mod schema;
 
-pub use memo::Memo;
+pub use memo::{Memo, Turns};
 
 diesel::define_sql_function! {
     /// SQL `LOWER`, the same on both backends (for ASCII; SQLite leaves other letters).

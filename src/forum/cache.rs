@@ -19,6 +19,13 @@
 //! another node is seen at once; entries also expire after [`MAX_AGE`], which bounds
 //! how long a renamed author's old name (or, in a staff body, a renamed category in
 //! the move menu, and the similar topics) can show.
+//!
+//! Before that, the page as last built for the same reader is reused while nothing was
+//! written since (`Db::writes`, which counts this node's writes and, within
+//! `db::watch::EVERY`, another node's) and for at most [`READER_MAX_AGE`]: a reader
+//! paging back and forth, or a topic many readers keep open, costs no query at all. On
+//! PostgreSQL the two lookups were a round trip per page view, and with 64 readers at
+//! once the pool's connections were what pages waited for.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +39,26 @@ use crate::db::models::Download;
 
 /// How long an entry serves before it is loaded again, changed or not.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
+
+/// How long a reader's built page is reused when nothing is written.
+pub const READER_MAX_AGE: Duration = Duration::from_secs(10);
+
+/// Readers' built pages kept at most (a few kilobytes each: the shared data is not
+/// copied).
+const READERS: usize = 4096;
+
+/// A reader's built page, the write count it was built at, and when.
+type KeptReader = (Arc<super::reading::ReaderPage>, u64, Instant);
+
+/// A reader's page: the topic, the page asked for, and who reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReaderKey {
+    pub topic_id: i64,
+    pub page: i64,
+    pub user_id: i64,
+    pub staff: bool,
+    pub can_post: bool,
+}
 
 /// Stands for the CSRF token in cached post HTML; replaced per request.
 pub const CSRF_PLACEHOLDER: &str = "PARLEYCSRFTOKENPLACEHOLDER";
@@ -164,6 +191,8 @@ pub struct TopicCache {
     pages: Option<Cache<PageKey, Arc<PageData>, Bytes>>,
     fragments: Option<Cache<FragmentKey, Arc<Fragment>, Bytes>>,
     bodies: Option<Cache<BodyKey, Arc<Body>, Bytes>>,
+    /// Each reader's page as last built, with the write count it was built at.
+    readers: Option<Cache<ReaderKey, KeptReader>>,
 }
 
 impl std::fmt::Debug for TopicCache {
@@ -183,6 +212,7 @@ impl TopicCache {
                 pages: None,
                 fragments: None,
                 bodies: None,
+                readers: None,
             };
         }
         let third = bytes / 3;
@@ -203,6 +233,23 @@ impl TopicCache {
                 third,
                 Bytes,
             )),
+            readers: Some(Cache::new(READERS)),
+        }
+    }
+
+    /// The reader's page built at `writes`, if no older than [`READER_MAX_AGE`].
+    pub fn reader(&self, key: &ReaderKey, writes: u64) -> Option<super::reading::ReaderPage> {
+        self.readers
+            .as_ref()?
+            .get(key)
+            .filter(|(_, at_writes, at)| *at_writes == writes && at.elapsed() < READER_MAX_AGE)
+            .map(|(page, _, _)| page.as_ref().clone())
+    }
+
+    /// Keeps the reader's page as built when the write count was `writes`.
+    pub fn keep_reader(&self, key: ReaderKey, writes: u64, page: &super::reading::ReaderPage) {
+        if let Some(readers) = &self.readers {
+            readers.insert(key, (Arc::new(page.clone()), writes, Instant::now()));
         }
     }
 

@@ -57,6 +57,7 @@ pub struct Mine {
 
 /// A topic page for one reader: the data every reader shares, and beside each of its
 /// posts what is this reader's own. Nothing shared is copied.
+#[derive(Clone)]
 pub struct ReaderPage {
     pub data: Arc<PageData>,
     /// Beside each of `data.posts`.
@@ -168,17 +169,34 @@ pub async fn reader_page(
         staff: user.is_staff(),
         can_post: user.can_post(),
     };
+    // The reader's page as last built, while nothing was written since (on this node,
+    // or heard of from another, see `db::watch`): no database at all.
+    let key = super::cache::ReaderKey {
+        topic_id,
+        page,
+        user_id: viewer.id,
+        staff: viewer.staff,
+        can_post: viewer.can_post,
+    };
+    let writes = db.writes();
+    if let Some(found) = topic_cache.reader(&key, writes) {
+        return Ok(found);
+    }
     let cache = topic_cache.clone();
     let hit = db
         .read_quick(move |c| lookup(c, &cache, viewer, topic_id, page, false))
         .await?;
-    if let Some(found) = hit {
-        return Ok(found);
-    }
-    let cache = topic_cache.clone();
-    db.read(move |c| lookup(c, &cache, viewer, topic_id, page, true))
-        .await?
-        .ok_or(AppError::NotFound)
+    let found = match hit {
+        Some(found) => found,
+        None => {
+            let cache = topic_cache.clone();
+            db.read(move |c| lookup(c, &cache, viewer, topic_id, page, true))
+                .await?
+                .ok_or(AppError::NotFound)?
+        }
+    };
+    topic_cache.keep_reader(key, writes, &found);
+    Ok(found)
 }
 
 /// The page from the cache when it is current; else, with `load`, from the tables

@@ -87,7 +87,7 @@ const RENDER_LOCKS: usize = 32;
 /// The kept bodies; off when given no memory.
 pub struct KeptPages {
     cache: Option<Cache<String, Arc<Kept>, Bytes>>,
-    rendering: Vec<tokio::sync::Mutex<()>>,
+    rendering: crate::db::Turns,
 }
 
 impl std::fmt::Debug for KeptPages {
@@ -103,7 +103,7 @@ impl KeptPages {
     pub fn new(bytes: u64) -> Self {
         Self {
             cache: (bytes > 0).then(|| Cache::with_weighter((bytes / 16384).max(16) as usize, bytes, Bytes)),
-            rendering: (0..RENDER_LOCKS).map(|_| tokio::sync::Mutex::new(())).collect(),
+            rendering: crate::db::Turns::new(RENDER_LOCKS),
         }
     }
 
@@ -128,8 +128,7 @@ impl KeptPages {
         }
         // When many readers miss at once (after a write), one renders and the others
         // wait for it rather than each rendering the same body.
-        let lock = &self.rendering[hash(&key) % RENDER_LOCKS];
-        let _turn = lock.lock().await;
+        let _turn = self.rendering.take(&key).await;
         let writes = db.writes();
         if let Some(kept) = current(writes) {
             return Ok(kept);
@@ -138,11 +137,6 @@ impl KeptPages {
         cache.insert(key, kept.clone());
         Ok(kept)
     }
-}
-
-fn hash(key: &str) -> usize {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(key) as usize
 }
 
 impl PageCtx {

@@ -21,6 +21,9 @@ pub const SESSION_REUSE: Duration = Duration::from_secs(1);
 pub struct Sessions {
     users: Cache<i64, (Arc<AuthUser>, u64, Instant)>,
     cookies: Cache<String, (i64, i64, u64, Instant)>,
+    /// One read per cookie or user at a time, the others waiting for it (see
+    /// `db::Turns`): every open request of a reader misses together each second.
+    turns: crate::db::Turns,
 }
 
 impl Default for Sessions {
@@ -28,6 +31,7 @@ impl Default for Sessions {
         Self {
             users: Cache::new(10_000),
             cookies: Cache::new(10_000),
+            turns: crate::db::Turns::new(64),
         }
     }
 }
@@ -51,16 +55,23 @@ impl Sessions {
         db: &crate::db::Db,
         cookie: &str,
     ) -> Result<Option<(i64, i64)>, AppError> {
-        let writes = db.writes();
-        if let Some((user_id, epoch, seen, at)) = self.cookies.get(cookie)
-            && seen == writes
-            && at.elapsed() < SESSION_REUSE
-        {
-            return Ok(Some((user_id, epoch)));
+        let current = |writes: u64| {
+            self.cookies
+                .get(cookie)
+                .filter(|(_, _, seen, at)| *seen == writes && at.elapsed() < SESSION_REUSE)
+                .map(|(user_id, epoch, _, _)| (user_id, epoch))
+        };
+        if let Some(found) = current(db.writes()) {
+            return Ok(Some(found));
         }
         let Some(claims) = keys.verify_session(cookie) else {
             return Ok(None);
         };
+        let _turn = self.turns.take(cookie).await;
+        let writes = db.writes();
+        if let Some(found) = current(writes) {
+            return Ok(Some(found));
+        }
         if let Some(id) = claims.id
             && sessions::is_revoked(db, id).await?
         {
@@ -93,11 +104,18 @@ impl Sessions {
         db: &crate::db::Db,
         user_id: i64,
     ) -> Result<Option<Arc<AuthUser>>, AppError> {
+        let current = |writes: u64| {
+            self.users
+                .get(&user_id)
+                .filter(|(_, seen, at)| *seen == writes && at.elapsed() < SESSION_REUSE)
+                .map(|(user, _, _)| user)
+        };
+        if let Some(user) = current(db.writes()) {
+            return Ok(Some(user));
+        }
+        let _turn = self.turns.take(&user_id).await;
         let writes = db.writes();
-        if let Some((user, seen, at)) = self.users.get(&user_id)
-            && seen == writes
-            && at.elapsed() < SESSION_REUSE
-        {
+        if let Some(user) = current(writes) {
             return Ok(Some(user));
         }
         let user = accounts::load_auth_user(db, user_id).await?.map(Arc::new);
