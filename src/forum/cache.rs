@@ -40,8 +40,9 @@ use crate::db::models::Download;
 /// How long an entry serves before it is loaded again, changed or not.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 
-/// How long a reader's built page is reused when nothing is written.
-pub const READER_MAX_AGE: Duration = Duration::from_secs(10);
+/// How long a reader's built page is reused when nothing is written: the same bound as
+/// a kept list's, one rule for every page kept per reader.
+pub const READER_MAX_AGE: Duration = crate::web::kept::MAX_AGE;
 
 /// Readers' built pages kept at most (a few kilobytes each: the shared data is not
 /// copied).
