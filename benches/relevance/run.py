@@ -328,7 +328,8 @@ def main():
 
         def suggest_all(q):
             found = parley.call("GET", "/api/v1/search/suggest?" + urllib.parse.urlencode({"q": q, "all": "true"}))
-            raw[q] = [(ids.get(s["topic_id"]), s["share"], s["score"], s.get("cosine")) for s in found]
+            raw[q] = [(ids.get(s["topic_id"]), s["share"], s["score"], s.get("cosine"), s["fit"],
+                       s.get("typical")) for s in found]
             return ext([s["topic_id"] for s in found])
 
         systems["Parley suggest (ask and ticket forms)"] = suggest
@@ -359,28 +360,29 @@ def main():
         with open(args.dump, "w", encoding="utf-8") as f:
             json.dump([{"q": q["q"], "answers": q["answers"], "shown": raw.get(q["q"], [])} for q in questions], f)
     print()
-    by_meaning = any(c is not None for found in raw.values() for _, _, _, c in found)
+    by_meaning = any(c is not None for found in raw.values() for _, _, _, c, _, _ in found)
     if by_meaning:
-        # With meaning the forms show threads when the best fit (cosine plus 0.4 times
-        # the share) clears the cut, then leave out those under 0.4.
-        print("The cut, from the uncut suggestions: shown when the best thread's fit is at least")
-        fit = lambda share, cosine: (cosine or 0.0) + 0.4 * share
-        cuts = (0.0, 0.5, 0.55, 0.575, 0.6, 0.625, 0.65, 0.7)
-        keep = lambda share, cosine, cut: fit(share, cosine) >= 0.4 or cut == 0.0
-        best = lambda found: max((fit(s, c) for _, s, _, c in found), default=0.0)
+        # With meaning the forms show threads when the first one's fit (cosine, plus 0.1
+        # times its title's cosine, plus 0.4 times the share) less half the question's
+        # typical cosine with the forum clears the cut, then leave out fits under 0.4.
+        print("The cut, from the uncut suggestions: shown when the first thread's fit, less half the "
+              "question's typical cosine, is at least")
+        cuts = (0.0, 0.55, 0.575, 0.6, 0.625, 0.65, 0.7)
+        keep = lambda t, cut: t[4] >= 0.4 or cut == 0.0
+        best = lambda found: found[0][4] - 0.5 * (found[0][5] or 0.0) if found else 0.0
     else:
         print("The cut, from the uncut suggestions: shown when one of the first five holds at least "
               "this share of the question (then threads under 0.2 are left out)")
         cuts = (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
-        keep = lambda share, cosine, cut: share >= 0.2 or cut == 0.0
-        best = lambda found: max((s for _, s, _, _ in found[:5]), default=0.0)
+        keep = lambda t, cut: t[1] >= 0.2 or cut == 0.0
+        best = lambda found: max((t[1] for t in found[:5]), default=0.0)
     print("| cut | top 5 | top 1 | nothing answers: shows nothing |")
     print("| --- | --- | --- | --- |")
     for cut in cuts:
         r5 = r1 = n = silent = none = 0
         for item in questions:
             found = raw.get(item["q"], [])
-            shown = [t for t, share, _, cosine in found if keep(share, cosine, cut)]
+            shown = [t[0] for t in found if keep(t, cut)]
             if best(found) < cut:
                 shown = []
             if item["answers"]:

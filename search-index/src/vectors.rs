@@ -7,6 +7,12 @@
 //! quarter of the bytes, which is what bounds its speed. The cosines it gives are within
 //! about 0.01 of the exact ones.
 //!
+//! Beside its whole text, each thread may have a vector of its title alone: the
+//! question as its author put it, which a question in other words often matches more
+//! closely than the whole thread, answer included ([`Vectors::title_cosine`]). And the
+//! sum of every thread's vector is kept, so that how near a question is to the forum as
+//! a whole costs one dot product ([`Vectors::cosine_sum`]).
+//!
 //! The vectors come from outside (the application computes them and keeps them in its
 //! database); this crate only keeps them and finds the nearest.
 
@@ -29,6 +35,27 @@ struct Inner {
     /// Slot `i` is `codes[i * dimensions..(i + 1) * dimensions]` times `scales[i]`.
     codes: Vec<i8>,
     scales: Vec<f32>,
+    /// The titles' vectors, slot for slot as `codes` and `scales` (zeros and a scale of
+    /// 0 for a thread whose title has none).
+    title_codes: Vec<i8>,
+    title_scales: Vec<f32>,
+    /// The sum of every slot's vector (as its codes read back), kept in 64 bits so that
+    /// adding and taking away leave no drift worth a thought.
+    sum: Vec<f64>,
+}
+
+impl Inner {
+    /// Adds (`sign` 1) or takes away (-1) slot `slot`'s vector from the sum.
+    fn add_to_sum(&mut self, slot: usize, sign: f64) {
+        let d = self.dimensions;
+        let scale = f64::from(self.scales[slot]) * sign;
+        if self.sum.len() != d {
+            self.sum = vec![0.0; d];
+        }
+        for (s, &c) in self.sum.iter_mut().zip(&self.codes[slot * d..(slot + 1) * d]) {
+            *s += f64::from(c) * scale;
+        }
+    }
 }
 
 /// `v` as 8-bit codes and the scale that turns them back.
@@ -64,19 +91,41 @@ impl Vectors {
             return;
         }
         let (codes, scale) = quantize(vector);
-        match g.slots.get(&topic).copied() {
+        let slot = match g.slots.get(&topic).copied() {
             Some(slot) => {
+                g.add_to_sum(slot, -1.0);
                 g.codes[slot * d..(slot + 1) * d].copy_from_slice(&codes);
                 g.scales[slot] = scale;
+                slot
             }
             None => {
                 let slot = g.topics.len();
                 g.topics.push(topic);
                 g.codes.extend_from_slice(&codes);
                 g.scales.push(scale);
+                g.title_codes.resize((slot + 1) * d, 0);
+                g.title_scales.push(0.0);
                 g.slots.insert(topic, slot);
+                slot
             }
+        };
+        g.add_to_sum(slot, 1.0);
+    }
+
+    /// Sets the vector of `topic`'s title; ignored for a thread with no vector (set
+    /// that first) or a vector of another length.
+    pub fn set_title(&self, topic: u64, vector: &[f32]) {
+        let Ok(mut g) = self.inner.write() else { return };
+        let d = g.dimensions;
+        let Some(slot) = g.slots.get(&topic).copied() else {
+            return;
+        };
+        if vector.len() != d {
+            return;
         }
+        let (codes, scale) = quantize(vector);
+        g.title_codes[slot * d..(slot + 1) * d].copy_from_slice(&codes);
+        g.title_scales[slot] = scale;
     }
 
     /// Forgets the vector of `topic` (the thread was deleted or hidden).
@@ -85,6 +134,7 @@ impl Vectors {
         let Some(slot) = g.slots.remove(&topic) else {
             return;
         };
+        g.add_to_sum(slot, -1.0);
         let d = g.dimensions;
         let last = g.topics.len() - 1;
         if slot != last {
@@ -92,11 +142,19 @@ impl Vectors {
             g.topics[slot] = moved;
             g.codes.copy_within(last * d..(last + 1) * d, slot * d);
             g.scales[slot] = g.scales[last];
+            g.title_codes.copy_within(last * d..(last + 1) * d, slot * d);
+            g.title_scales[slot] = g.title_scales[last];
             g.slots.insert(moved, slot);
         }
         g.topics.pop();
         g.scales.pop();
         g.codes.truncate(last * d);
+        g.title_scales.pop();
+        g.title_codes.truncate(last * d);
+        if g.topics.is_empty() {
+            // Nothing left to sum: start again from exact zeros.
+            g.sum.clear();
+        }
     }
 
     /// Threads with a vector.
@@ -132,6 +190,32 @@ impl Vectors {
         }
         let (q, qs) = quantize(query);
         Some(dot(&q, &g.codes[slot * d..(slot + 1) * d]) as f32 * qs * g.scales[slot])
+    }
+
+    /// The cosine of `query` (a unit vector) with the vector of `topic`'s title, if it
+    /// has one.
+    pub fn title_cosine(&self, query: &[f32], topic: u64) -> Option<f32> {
+        let g = self.inner.read().ok()?;
+        let d = g.dimensions;
+        let slot = *g.slots.get(&topic)?;
+        if query.len() != d || g.title_scales[slot] == 0.0 {
+            return None;
+        }
+        let (q, qs) = quantize(query);
+        Some(dot(&q, &g.title_codes[slot * d..(slot + 1) * d]) as f32 * qs * g.title_scales[slot])
+    }
+
+    /// The sum of the cosines of `query` (a unit vector) with every thread, and how
+    /// many threads that is: one dot product with the sum of their vectors.
+    pub fn cosine_sum(&self, query: &[f32]) -> (f32, usize) {
+        let Ok(g) = self.inner.read() else {
+            return (0.0, 0);
+        };
+        if query.len() != g.dimensions || g.sum.len() != query.len() {
+            return (0.0, g.topics.len());
+        }
+        let sum: f64 = query.iter().zip(&g.sum).map(|(&q, &s)| f64::from(q) * s).sum();
+        (sum as f32, g.topics.len())
     }
 
     /// The `k` threads nearest `query`, nearest first, with their cosines.
@@ -216,6 +300,35 @@ mod tests {
             assert!((own - 1.0).abs() < 0.01, "{own}");
         }
         assert_eq!(quantize(&[0.0, 0.0]), (vec![0, 0], 0.0));
+    }
+
+    #[test]
+    fn titles_and_the_sum_follow_every_change() {
+        let vs = Vectors::new(3);
+        let (a, b) = (unit(&[1.0, 0.0, 0.0]), unit(&[0.0, 1.0, 0.0]));
+        vs.set_title(1, &a);
+        assert_eq!(vs.title_cosine(&a, 1), None, "no thread, no title");
+        vs.set(1, &a);
+        vs.set(2, &b);
+        assert_eq!(vs.title_cosine(&a, 1), None, "no title yet");
+        vs.set_title(1, &b);
+        vs.set_title(2, &a);
+        let near = |x: Option<f32>, want: f32| (x.unwrap() - want).abs() < 0.01;
+        assert!(near(vs.title_cosine(&b, 1), 1.0));
+        assert!(near(vs.title_cosine(&b, 2), 0.0));
+        let q = unit(&[1.0, 1.0, 0.0]);
+        let (sum, n) = vs.cosine_sum(&q);
+        assert_eq!(n, 2);
+        assert!((sum - 2.0f32.sqrt()).abs() < 0.01, "{sum}");
+        // Replacing and removing take the old vector out of the sum; the moved slot
+        // keeps its title.
+        vs.set(1, &b);
+        assert!((vs.cosine_sum(&a).0).abs() < 0.01);
+        vs.remove(1);
+        assert!(near(vs.title_cosine(&a, 2), 1.0));
+        assert!(near(Some(vs.cosine_sum(&b).0), 1.0));
+        vs.remove(2);
+        assert_eq!(vs.cosine_sum(&b), (0.0, 0));
     }
 
     fn unit(v: &[f32]) -> Vec<f32> {

@@ -56,6 +56,11 @@ impl Found {
         // Each candidate's share, then the order by score and share together: a thread
         // that repeats one common word in its question and answer does not pass one
         // that holds the question's rare words.
+        // How near the question is to the forum as a whole, for the cut (see `shown`).
+        let typical = meaning.map(|m| {
+            let (sum, n) = m.threads.cosine_sum(m.query);
+            sum / n.max(TYPICAL_OVER) as f32
+        });
         let mut scored = Vec::with_capacity(ranked.len());
         for (topic, score, docs, opening) in ranked {
             let mut held = 0.0;
@@ -83,32 +88,54 @@ impl Found {
                 0.0
             };
             let cosine = meaning.map(|m| m.threads.cosine(m.query, topic).unwrap_or(0.0));
-            let fit = match cosine {
-                Some(c) => c + SHARE_WEIGHT * share,
-                None => score * share.powf(SHARE_POWER),
+            let title_cosine = meaning.map(|m| m.threads.title_cosine(m.query, topic).unwrap_or(0.0));
+            let fit = match (cosine, title_cosine) {
+                (Some(c), Some(t)) => c + TITLE_MEANING_WEIGHT * t + SHARE_WEIGHT * share,
+                _ => score * share.powf(SHARE_POWER),
             };
-            scored.push((topic, score, share, cosine, fit, opening));
+            scored.push(Scored {
+                topic,
+                score,
+                share,
+                cosine,
+                title_cosine,
+                fit,
+                opening,
+            });
         }
-        scored.sort_by(|a, b| b.4.total_cmp(&a.4).then(a.0.cmp(&b.0)));
+        scored.sort_by(|a, b| b.fit.total_cmp(&a.fit).then(a.topic.cmp(&b.topic)));
         scored.truncate(limit);
         let mut out = Vec::with_capacity(scored.len());
-        for (topic, score, share, cosine, fit, opening) in scored {
+        for s in scored {
             // The thread's card comes from its opening post, found or not.
-            let card = match opening {
+            let card = match s.opening {
                 Some(addr) => searcher.doc(addr)?,
-                None => match index.opening_of(&searcher, f, topic)? {
+                None => match index.opening_of(&searcher, f, s.topic)? {
                     Some(doc) => doc,
                     None => continue,
                 },
             };
             out.push(Related {
                 thread: suggestion(f, &card),
-                score,
-                share,
-                cosine,
-                fit,
+                score: s.score,
+                share: s.share,
+                cosine: s.cosine,
+                title_cosine: s.title_cosine,
+                typical,
+                fit: s.fit,
             });
         }
         Ok(out)
     }
+}
+
+/// A candidate with its figures, before its card is read.
+struct Scored {
+    topic: u64,
+    score: Score,
+    share: f32,
+    cosine: Option<f32>,
+    title_cosine: Option<f32>,
+    fit: f32,
+    opening: Option<DocAddress>,
 }

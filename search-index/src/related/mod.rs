@@ -19,11 +19,16 @@
 //! When the application has a sentence encoder, the question's meaning is compared
 //! with each thread's ([`Meaning`]): the threads nearest in meaning join those found by
 //! words, and every candidate is ranked by its **fit**, the cosine of the two meanings
-//! plus [`SHARE_WEIGHT`] times its share. Meaning finds the thread that says the same in
-//! other words; the share keeps a thread that names the question's rare words (an error
+//! plus [`TITLE_MEANING_WEIGHT`] times the cosine with its title's, plus
+//! [`SHARE_WEIGHT`] times its share. Meaning finds the thread that says the same in
+//! other words; the title, the question as its author put it, often says it most
+//! closely; the share keeps a thread that names the question's rare words (an error
 //! code, a command) above one that is merely on the same subject. The forms then show
-//! threads only when the best fits at least [`SHOWN_FIT`], and leave out those under
-//! [`KEPT_FIT`]. Every figure here is calibrated on the labelled questions of
+//! threads only when the best one's fit, less [`TYPICAL_WEIGHT`] times the question's
+//! mean cosine with every thread of the forum, is at least [`SHOWN_FIT`]: a question
+//! near everything the forum holds (its general subject, with a detail nothing
+//! answers) must fit better than one near little of it. They leave out threads whose
+//! fit is under [`KEPT_FIT`]. Every figure here is calibrated on the labelled questions of
 //! `benches/relevance/` and checked on its held-out set.
 
 use crate::index::{SearchError, SearchIndex};
@@ -52,20 +57,35 @@ pub const KEPT_SHARE: f32 = 0.2;
 /// How much the share adds to the cosine in a thread's fit.
 pub const SHARE_WEIGHT: f32 = 0.4;
 
-/// The fit the best thread must have for the forms to show any, when meaning is used.
-pub const SHOWN_FIT: f32 = 0.575;
+/// How much the cosine with a thread's title adds to its fit.
+pub const TITLE_MEANING_WEIGHT: f32 = 0.1;
+
+/// How much the question's mean cosine with the forum's threads ([`Related::typical`])
+/// raises the fit the best thread needs to be shown.
+pub const TYPICAL_WEIGHT: f32 = 0.5;
+
+/// The fewest threads the mean cosine is taken over: in a forum with fewer, the sum is
+/// divided by this, so that a handful of threads do not make the bar swing.
+pub const TYPICAL_OVER: usize = 100;
+
+/// The fit the best thread must have, less [`TYPICAL_WEIGHT`] times the question's
+/// typical cosine, for the forms to show any, when meaning is used.
+pub const SHOWN_FIT: f32 = 0.6;
 
 /// The fit under which a thread is left out of a list that is shown.
 pub const KEPT_FIT: f32 = 0.4;
 
 /// What the forms show of `found`: nothing when the best thread falls short of
-/// [`SHOWN_FIT`] (by meaning) or no thread among the first five holds [`SHOWN_SHARE`] of
+/// [`SHOWN_FIT`] (by meaning, its typical cosine weighed in) or no thread among the first five holds [`SHOWN_SHARE`] of
 /// the question (by words alone); else the threads that clear [`KEPT_FIT`] or
 /// [`KEPT_SHARE`].
 pub fn shown(found: Vec<Related>) -> Vec<Related> {
     let by_meaning = found.first().is_some_and(|r| r.cosine.is_some());
     if by_meaning {
-        if found.first().is_none_or(|r| r.fit < SHOWN_FIT) {
+        if found
+            .first()
+            .is_none_or(|r| r.fit - TYPICAL_WEIGHT * r.typical.unwrap_or(0.0) < SHOWN_FIT)
+        {
             return Vec::new();
         }
         return found.into_iter().filter(|r| r.fit >= KEPT_FIT).collect();
@@ -81,6 +101,7 @@ pub fn shown(found: Vec<Related>) -> Vec<Related> {
 pub struct Meaning<'a> {
     /// The question as a unit vector of the same model as `threads`.
     pub query: &'a [f32],
+    /// The threads' vectors, their titles' too when set.
     pub threads: &'a Vectors,
 }
 
@@ -110,8 +131,14 @@ pub struct Related {
     pub score: f32,
     pub share: f32,
     pub cosine: Option<f32>,
-    /// What the order follows: the cosine plus [`SHARE_WEIGHT`] times the share with
-    /// meaning, else the score weighed by the share.
+    /// With meaning, the cosine with the thread's title (0 while it has none).
+    pub title_cosine: Option<f32>,
+    /// With meaning, the question's mean cosine with every thread of the forum (over at
+    /// least [`TYPICAL_OVER`]): the same for every thread of one answer.
+    pub typical: Option<f32>,
+    /// What the order follows: with meaning the cosine, plus [`TITLE_MEANING_WEIGHT`]
+    /// times the title's cosine, plus [`SHARE_WEIGHT`] times the share; else the score
+    /// weighed by the share.
     pub fit: f32,
 }
 

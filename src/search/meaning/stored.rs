@@ -15,8 +15,12 @@ pub fn topics_of_posts(c: &mut crate::db::AnyConnection, ids: &[i64]) -> anyhow:
         .load(c)?)
 }
 
-/// The text of each public thread of `ids`: title, question, accepted answer.
-pub fn thread_texts(c: &mut crate::db::AnyConnection, ids: &[i64]) -> anyhow::Result<HashMap<i64, String>> {
+/// The text of each public thread of `ids` (title, question, accepted answer), and the
+/// length of its title, which the text starts with.
+pub fn thread_texts(
+    c: &mut crate::db::AnyConnection,
+    ids: &[i64],
+) -> anyhow::Result<HashMap<i64, (String, usize)>> {
     let heads: Vec<(i64, String, Option<i64>)> = topics::table
         .filter(topics::id.eq_any(ids))
         .filter(topics::deleted_at.is_null())
@@ -35,12 +39,13 @@ pub fn thread_texts(c: &mut crate::db::AnyConnection, ids: &[i64]) -> anyhow::Re
         let Some(opening) = bodies.iter().find(|b| b.1 == topic && b.2 == 1) else {
             continue;
         };
+        let title_len = title.len();
         let mut text = format!("{title}\n\n{}", crate::markdown::to_plain_text(&opening.3));
         if let Some(answer) = accepted.and_then(|a| bodies.iter().find(|b| b.0 == a && b.1 == topic)) {
             text.push_str("\n\n");
             text.push_str(&crate::markdown::to_plain_text(&answer.3));
         }
-        out.insert(topic, text);
+        out.insert(topic, (text, title_len));
     }
     Ok(out)
 }
@@ -82,7 +87,7 @@ pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
     db.one_node_at_a_time(crate::db::locks::Job::Embedding, |waited| {
         // Another node may have stored them meanwhile.
         let unknown = if waited {
-            let still: Vec<i64> = unknown.iter().map(|u| u.0).collect();
+            let still: Vec<i64> = unknown.iter().map(|u| u.id).collect();
             look_up(m, db, &still)?
         } else {
             unknown
@@ -91,8 +96,17 @@ pub(super) fn refresh(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<()> {
     })
 }
 
-/// A thread whose vector is to be computed: its id, text and the text's digest.
-type Unknown = (i64, String, String);
+/// A thread whose vectors are to be computed.
+struct Unknown {
+    id: i64,
+    text: String,
+    /// The length of the title the text starts with.
+    title_len: usize,
+    digest: String,
+    /// The vector of the whole text, when stored without its title's (as before titles
+    /// had one): only the title is left to compute.
+    whole: Option<Vec<f32>>,
+}
 
 /// Sets the stored vectors of `ids` that are current, forgets the threads that are not
 /// public (here and in the database), and returns the threads left to compute.
@@ -117,7 +131,7 @@ fn look_up(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<Vec<Unknown>> {
     let mut gone = Vec::new();
     let mut unknown = Vec::new();
     for &id in ids {
-        let Some(text) = texts.remove(&id) else {
+        let Some((text, title_len)) = texts.remove(&id) else {
             // Deleted or hidden: nothing derived from its text is kept.
             vectors.remove(id as u64);
             if stored.iter().any(|s| s.0 == id) {
@@ -130,10 +144,25 @@ fn look_up(m: &Meaning, db: &Db, ids: &[i64]) -> anyhow::Result<Vec<Unknown>> {
             .iter()
             .find(|s| s.0 == id && &s.1 == model && s.2 == digest)
             .map(|s| from_bytes(&s.3));
-        match known {
-            Some(v) if v.len() == encoder.dimensions() => vectors.set(id as u64, &v),
-            _ => unknown.push((id, text, digest)),
-        }
+        // Stored as the whole text's vector then the title's; a row of the whole alone
+        // keeps it and computes the title's.
+        let d = encoder.dimensions();
+        let whole = match known {
+            Some(v) if v.len() == 2 * d => {
+                vectors.set(id as u64, &v[..d]);
+                vectors.set_title(id as u64, &v[d..]);
+                continue;
+            }
+            Some(v) if v.len() == d => Some(v),
+            _ => None,
+        };
+        unknown.push(Unknown {
+            id,
+            text,
+            title_len,
+            digest,
+            whole,
+        });
     }
     if !gone.is_empty() {
         let mut c = db.get_write()?;
@@ -151,12 +180,35 @@ fn compute(m: &Meaning, db: &Db, unknown: Vec<Unknown>) -> anyhow::Result<()> {
     if unknown.is_empty() {
         return Ok(());
     }
-    let texts: Vec<&str> = unknown.iter().map(|u| u.1.as_str()).collect();
+    // The whole text of each thread that needs it, then every title (a title is
+    // short: a small part of the cost).
+    let mut texts: Vec<&str> = unknown
+        .iter()
+        .filter(|u| u.whole.is_none())
+        .map(|u| u.text.as_str())
+        .collect();
+    texts.extend(
+        unknown
+            .iter()
+            .map(|u| u.text.get(..u.title_len).unwrap_or(&u.text)),
+    );
+    let mut computed = embed_all(encoder, &texts, m.workers)?.into_iter();
+    let mut wholes = Vec::with_capacity(unknown.len());
+    for u in &unknown {
+        wholes.push(match &u.whole {
+            Some(v) => v.clone(),
+            None => computed.next().unwrap_or_default(),
+        });
+    }
     let mut fresh = Vec::new();
-    for ((id, _, digest), v) in unknown.iter().zip(embed_all(encoder, &texts, m.workers)?) {
-        vectors.set(*id as u64, &v);
+    for (u, whole) in unknown.iter().zip(wholes) {
+        let title = computed.next().unwrap_or_default();
+        vectors.set(u.id as u64, &whole);
+        vectors.set_title(u.id as u64, &title);
         m.embedded.fetch_add(1, Ordering::Relaxed);
-        fresh.push((*id, digest, to_bytes(&v)));
+        let mut bytes = to_bytes(&whole);
+        bytes.extend(to_bytes(&title));
+        fresh.push((u.id, &u.digest, bytes));
     }
     let now = crate::db::now();
     let mut c = db.get_write()?;

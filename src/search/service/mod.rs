@@ -139,8 +139,15 @@ pub struct SuggestionView {
     /// The cosine of the question's meaning with the thread's, when meaning is compared
     /// (a model is set and every thread has been embedded).
     pub cosine: Option<f32>,
-    /// What the order follows: with meaning, the cosine plus 0.4 times the share; by
-    /// words alone, the score weighed by the share.
+    /// The cosine of the question's meaning with the thread's title's, when meaning is
+    /// compared.
+    pub title_cosine: Option<f32>,
+    /// The question's mean cosine with every thread of the forum, when meaning is
+    /// compared: the forms show threads when the first one's `fit` less half of this
+    /// is at least 0.6.
+    pub typical: Option<f32>,
+    /// What the order follows: with meaning, the cosine plus 0.1 times the title's
+    /// cosine plus 0.4 times the share; by words alone, the score weighed by the share.
     pub fit: f32,
 }
 

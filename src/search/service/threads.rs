@@ -19,6 +19,8 @@ pub(super) fn suggestion_view(r: search_index::Related) -> SuggestionView {
         score: r.score,
         share: r.share,
         cosine: r.cosine,
+        title_cosine: r.title_cosine,
+        typical: r.typical,
         fit: r.fit,
     }
 }
