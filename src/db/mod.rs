@@ -16,6 +16,7 @@ use pool::{Manager, Setup};
 use std::time::Duration;
 
 mod errors;
+mod group;
 mod migrating;
 mod pool;
 
@@ -114,12 +115,16 @@ impl Drop for WriteConn {
 /// The database handle kept in the application state.
 ///
 /// On SQLite, writes go through a pool of exactly one connection, so that writers queue
-/// in the process rather than meeting `SQLITE_BUSY`; reads use a separate pool and run
-/// beside the writer thanks to WAL. On PostgreSQL both handles share one pool.
+/// in the process rather than meeting `SQLITE_BUSY`, and [`Db::write`] hands its work to
+/// one thread that commits what is waiting together (`group`); reads use a separate
+/// pool and run beside the writer thanks to WAL. On PostgreSQL both handles share one
+/// pool.
 #[derive(Clone)]
 pub struct Db {
     read: Pool<Manager>,
     write: Pool<Manager>,
+    /// SQLite's writing thread.
+    writer: Option<group::Writer>,
     url: DatabaseUrl,
     /// Write transactions this process has finished; see [`Db::writes`].
     writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -169,24 +174,36 @@ impl Db {
         } else {
             PG_WAIT
         };
-        let build = |size: u32| {
+        let build = |size: u32, checkpoints: bool| {
             Pool::builder()
                 .max_size(size)
                 // No connections opened in the background: a command that exits while a
                 // pool thread is inside libpq's connect can crash at exit.
                 .min_idle(Some(0))
                 .connection_timeout(wait)
-                .connection_customizer(Box::new(Setup))
+                .connection_customizer(Box::new(Setup { checkpoints }))
                 .build(Manager::new(conn_url.clone()))
                 .with_context(|| format!("connecting to {url}"))
         };
-        let read = build(pool_size)?;
-        let write = if url.is_sqlite() { build(1)? } else { read.clone() };
+        let read = build(pool_size, true)?;
+        let writes: std::sync::Arc<std::sync::atomic::AtomicU64> = Default::default();
+        let (write, writer) = if url.is_sqlite() {
+            // The writer never copies the log into the database itself: a thread of its
+            // own does, with a connection of its own, so that its waits for the disk
+            // hold no write up (`group`).
+            let write = build(1, false)?;
+            let writer = group::Writer::start(write.clone(), build(1, true)?, writes.clone())
+                .context("starting the database writer")?;
+            (write, Some(writer))
+        } else {
+            (read.clone(), None)
+        };
         Ok(Self {
             read,
             write,
+            writer,
             url: url.clone(),
-            writes: Default::default(),
+            writes,
         })
     }
 
@@ -264,13 +281,17 @@ impl Db {
         .await
     }
 
-    /// Runs work in one transaction on the write connection, on a blocking thread. An
-    /// error rolls the whole transaction back.
+    /// Runs work in one transaction on the write connection, on a blocking thread (on
+    /// SQLite, in a savepoint of a group that commits together; see `group`). An error
+    /// rolls the whole of this work back, and only it.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
     {
+        if let Some(writer) = &self.writer {
+            return writer.write(f).await;
+        }
         let pool = self.write.clone();
         let writes = self.writes.clone();
         run_blocking(move || {

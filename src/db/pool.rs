@@ -87,9 +87,13 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Connection settings applied to every new connection.
+/// Connection settings applied to every new connection. `checkpoints: false` leaves
+/// SQLite's log to be copied into the database by another connection (see
+/// `group::Checkpointer`) rather than by the writer when its commit fills it.
 #[derive(Debug, Clone, Copy)]
-pub struct Setup;
+pub struct Setup {
+    pub checkpoints: bool,
+}
 
 impl CustomizeConnection<Pooled, Error> for Setup {
     fn on_acquire(&self, conn: &mut Pooled) -> Result<(), Error> {
@@ -99,10 +103,15 @@ impl CustomizeConnection<Pooled, Error> for Setup {
             // tables and indexes (an `IN` list, a sort without an index) stay in memory:
             // as files, each was a file created and deleted, dozens a second under
             // writes.
-            AnyConnection::Sqlite(_) => {
+            AnyConnection::Sqlite(_) if self.checkpoints => {
                 "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; \
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                  PRAGMA temp_store = MEMORY;"
+            }
+            AnyConnection::Sqlite(_) => {
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4096;"
             }
             AnyConnection::Postgresql(_) => "SET TIME ZONE 'UTC';",
         };

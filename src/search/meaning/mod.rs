@@ -256,4 +256,33 @@ mod tests {
         assert_eq!(from_bytes(&to_bytes(&v)), v);
         assert!(from_bytes(&[1, 2, 3]).is_empty());
     }
+
+    /// Texts shared out over several threads come back in their order (with the model
+    /// in PARLEY_TEST_EMBEDDING_MODEL, which `.ci/run` sets).
+    #[test]
+    fn texts_embedded_on_several_threads_keep_their_order() {
+        let Some(dir) = std::env::var_os("PARLEY_TEST_EMBEDDING_MODEL") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PARLEY_TEST_EMBEDDING_MODEL is not set under CI"
+            );
+            return;
+        };
+        let encoder = Encoder::load(std::path::Path::new(&dir)).unwrap();
+        let texts = [
+            "Restoring a deleted file from the nightly snapshot, with its owner kept",
+            "Proxy answers HTTP 502",
+            "Log rotation fills the disk",
+            "Why does the backup agent stop after the upgrade to 4.2.1?",
+            "SSO",
+        ];
+        let one: Vec<Vec<f32>> = texts.iter().map(|t| encoder.embed(t)).collect();
+        for workers in [2, 3, 8] {
+            assert_eq!(
+                embed_all(&encoder, &texts, workers).unwrap(),
+                one,
+                "{workers} threads"
+            );
+        }
+    }
 }

@@ -52,24 +52,37 @@ pub fn thread_texts(
 
 pub(super) type Stored = (i64, String, String, Vec<u8>);
 
-/// The vectors of `texts`, in order, embedded by up to `workers` threads.
+/// The vectors of `texts`, in order, embedded by up to `workers` threads. Each thread
+/// takes every `workers`-th text, so that long and short texts (a thread's whole text
+/// and its title) are shared out evenly whatever their order.
 pub(super) fn embed_all(encoder: &Encoder, texts: &[&str], workers: usize) -> anyhow::Result<Vec<Vec<f32>>> {
     let workers = workers.clamp(1, texts.len().max(1));
     if workers == 1 {
         return Ok(texts.iter().map(|t| encoder.embed(t)).collect());
     }
-    let per = texts.len().div_ceil(workers);
     std::thread::scope(|s| {
-        let parts: Vec<_> = texts
-            .chunks(per)
-            .map(|part| s.spawn(move || part.iter().map(|t| encoder.embed(t)).collect::<Vec<_>>()))
+        let parts: Vec<_> = (0..workers)
+            .map(|w| {
+                s.spawn(move || {
+                    texts
+                        .iter()
+                        .skip(w)
+                        .step_by(workers)
+                        .map(|t| encoder.embed(t))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
+        let mut parts = parts
+            .into_iter()
+            .map(|p| p.join().map(Vec::into_iter))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| anyhow::anyhow!("a thread embedding texts stopped"))?;
         let mut out = Vec::with_capacity(texts.len());
-        for part in parts {
-            out.extend(
-                part.join()
-                    .map_err(|_| anyhow::anyhow!("a thread embedding texts stopped"))?,
-            );
+        for i in 0..texts.len() {
+            if let Some(v) = parts[i % workers].next() {
+                out.push(v);
+            }
         }
         Ok(out)
     })

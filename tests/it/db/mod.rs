@@ -16,6 +16,67 @@ use std::process::Stdio;
 mod outages;
 mod schema;
 
+/// Many writes at once, some failing after they wrote: each stands or falls alone (on
+/// SQLite they are committed in groups, each in its own savepoint), every caller gets
+/// its own answer, and the count of writes has moved by the time an answer comes.
+#[tokio::test]
+async fn writes_at_once_stand_or_fall_each_alone() {
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    let db = app.state.db.clone();
+    db.write(|c| {
+        diesel::sql_query("CREATE TABLE group_probe (n BIGINT NOT NULL)").execute(c)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..200i64 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let before = db.writes();
+            let answer = db
+                .write(move |c| {
+                    diesel::sql_query("INSERT INTO group_probe (n) VALUES ($1)")
+                        .bind::<BigInt, _>(n)
+                        .execute(c)?;
+                    if n % 3 == 0 {
+                        return Err(parley::error::AppError::Conflict(format!("{n} is refused")));
+                    }
+                    Ok(n * 10)
+                })
+                .await;
+            assert!(
+                db.writes() > before,
+                "the write of {n} was not counted before its answer"
+            );
+            (n, answer)
+        }));
+    }
+    for t in tasks {
+        let (n, answer) = t.await.unwrap();
+        match answer {
+            Ok(v) => assert!(n % 3 != 0 && v == n * 10, "{n}: {v}"),
+            Err(e) => assert!(
+                n % 3 == 0 && e.to_string().contains(&format!("{n} is refused")),
+                "{n}: {e}"
+            ),
+        }
+    }
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let kept: BTreeSet<i64> = db
+        .read(|c| Ok(diesel::sql_query("SELECT n FROM group_probe").load::<Row>(c)?))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.n)
+        .collect();
+    assert_eq!(kept, (0..200).filter(|n| n % 3 != 0).collect::<BTreeSet<_>>());
+}
+
 #[tokio::test]
 async fn concurrent_writes_never_meet_a_locked_database() {
     let app = TestApp::spawn_with(&["--rate-limits=off"]).await;

@@ -1,0 +1,233 @@
+//! SQLite's writes, committed in groups.
+//!
+//! SQLite has one writer at a time, so [`Db::write`](super::Db::write) on SQLite hands
+//! its work to one thread, which runs each piece in a savepoint of a transaction it
+//! shares with whatever else is already waiting, and commits them together. Each piece
+//! still succeeds or fails on its own: a failure rolls back its savepoint alone. What
+//! a group saves is the per-transaction cost: beginning and committing, writing the
+//! same hot pages (a category's row, the outboxes' last pages, the index pages of the
+//! newest posts) to the log once per group instead of once per write, and a hop to a
+//! blocking thread and a pool checkout per write.
+//!
+//! Nobody waits for a group to fill: the thread takes what is queued when it starts a
+//! transaction, and more while the group is young ([`GROUP_TIME`]) and small
+//! ([`GROUP_MOST`]). An answer is given only after its group has committed; when the
+//! commit fails, every piece of the group gets that failure, as each would have
+//! alone.
+
+use super::{AnyConnection, Manager, watch};
+use crate::error::AppError;
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::Pool;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+/// The most pieces of work committed together.
+const GROUP_MOST: usize = 64;
+
+/// How long a group keeps taking more work once it has started.
+const GROUP_TIME: Duration = Duration::from_millis(4);
+
+/// What a piece of work left to do once its group's commit is known: give its answer,
+/// or the commit's failure.
+type Deliver = Box<dyn FnOnce(Option<&diesel::result::Error>) + Send>;
+
+/// A piece of work waiting for its group.
+trait Work: Send {
+    /// Runs it in a savepoint; says whether it succeeded, and leaves its answer to be
+    /// given after the commit.
+    fn run(self: Box<Self>, c: &mut AnyConnection) -> (bool, Deliver);
+    /// Answers `e` without running it: the group could not start.
+    fn refuse(self: Box<Self>, e: AppError);
+}
+
+/// Work and where its answer goes.
+struct Piece<T, F> {
+    f: F,
+    answer: tokio::sync::oneshot::Sender<Result<T, AppError>>,
+}
+
+impl<T, F> Work for Piece<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+{
+    fn run(self: Box<Self>, c: &mut AnyConnection) -> (bool, Deliver) {
+        let Piece { f, answer } = *self;
+        let done = c.transaction(f);
+        let ok = done.is_ok();
+        let deliver: Deliver = Box::new(move |failed: Option<&diesel::result::Error>| {
+            let out = match failed {
+                None => done,
+                Some(e) => Err(AppError::from(same_error(e))),
+            };
+            // The request may have gone away meanwhile; its write stands.
+            let _ = answer.send(out);
+        });
+        (ok, deliver)
+    }
+
+    fn refuse(self: Box<Self>, e: AppError) {
+        let _ = self.answer.send(Err(e));
+    }
+}
+
+type Job = Box<dyn Work>;
+
+/// The queue of the thread that runs SQLite's writes.
+#[derive(Clone)]
+pub(super) struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the thread that writes through `pool` (of one connection), counting the
+    /// groups that wrote in `writes`, and the thread that copies the log into the
+    /// database through `checkpoints` (another pool of one). Both stop when the last
+    /// [`Writer`] is dropped.
+    pub(super) fn start(
+        pool: Pool<Manager>,
+        checkpoints: Pool<Manager>,
+        writes: Arc<AtomicU64>,
+    ) -> std::io::Result<Self> {
+        let (queue, jobs) = mpsc::channel::<Job>();
+        let (stop, stopping) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                while let Ok(first) = jobs.recv() {
+                    run_group(&pool, &writes, first, &jobs);
+                }
+                drop(stop);
+            })?;
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_until(&checkpoints, &stopping))?;
+        Ok(Self { queue })
+    }
+
+    /// Runs `f` in a savepoint of the next group and answers once that group is
+    /// committed.
+    pub(super) async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.queue
+            .send(Box::new(Piece { f, answer }))
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> AppError {
+    AppError::Internal(anyhow::anyhow!("the database writer stopped"))
+}
+
+/// A copy of `e` to give to each piece of a group whose commit failed (diesel's errors
+/// are not `Clone`); its kind and message are kept.
+fn same_error(e: &diesel::result::Error) -> diesel::result::Error {
+    use diesel::result::Error;
+    match e {
+        Error::DatabaseError(kind, info) => Error::DatabaseError(*kind, Box::new(info.message().to_string())),
+        Error::NotFound => Error::NotFound,
+        other => Error::QueryBuilderError(other.to_string().into()),
+    }
+}
+
+/// Runs `first` and whatever else comes while the group is young and small, in one
+/// transaction, then gives every answer.
+fn run_group(pool: &Pool<Manager>, writes: &AtomicU64, first: Job, jobs: &mpsc::Receiver<Job>) {
+    let mut conn = match pool.get() {
+        Ok(c) => c,
+        Err(e) => {
+            // The only connection is held elsewhere for longer than the pool waits.
+            first.refuse(AppError::from_pool(e));
+            return;
+        }
+    };
+    let c: &mut AnyConnection = &mut conn;
+    if let Err(e) = begin(c) {
+        first.refuse(AppError::from(e));
+        return;
+    }
+    let before = watch::changes(c);
+    let started = Instant::now();
+    let mut delivers: Vec<Deliver> = Vec::new();
+    let mut failed_any = false;
+    let mut next = Some(first);
+    while let Some(job) = next.take() {
+        // A panic is answered as the request's own failure would have been on a
+        // blocking thread; the group's transaction is left open, so the connection is
+        // judged broken when given back and closed, which rolls the group back.
+        let Ok((ok, deliver)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(c))) else {
+            let e = diesel::result::Error::QueryBuilderError("another write of the same group failed".into());
+            for deliver in delivers {
+                deliver(Some(&e));
+            }
+            return;
+        };
+        failed_any |= !ok;
+        delivers.push(deliver);
+        if delivers.len() < GROUP_MOST && started.elapsed() < GROUP_TIME {
+            next = jobs.try_recv().ok();
+        }
+    }
+    let wrote = watch::wrote(c, before);
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    let committed = Manager::commit_transaction(c);
+    if let Err(e) = &committed
+        && let Err(rollback) = Manager::rollback_transaction(c)
+    {
+        tracing::error!(error = %rollback, commit = %e, "rolling back a group of writes failed");
+    }
+    // Counted before anyone is answered, so that what an answer leads to is read anew;
+    // a failure is counted too (see `Db::write`).
+    if wrote || failed_any || committed.is_err() {
+        writes.fetch_add(1, Ordering::Release);
+    }
+    let failure = committed.err();
+    for deliver in delivers {
+        deliver(failure.as_ref());
+    }
+}
+
+/// How often the log is copied into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+
+/// Copies what the log holds into the database every [`CHECKPOINT_EVERY`], without
+/// waiting for readers or the writer (a passive checkpoint: what a reader still uses is
+/// copied next time), until `stopping` closes. This is the copying and the waits for
+/// the disk that SQLite would otherwise do in the commit that fills the log.
+fn checkpoint_until(pool: &Pool<Manager>, stopping: &mpsc::Receiver<()>) {
+    use diesel::connection::SimpleConnection;
+    let mut failing = false;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopping.recv_timeout(CHECKPOINT_EVERY) {
+        let done = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+            c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
+                .map_err(|e| e.to_string())
+        });
+        match done {
+            Ok(()) => failing = false,
+            Err(e) if !failing => {
+                // Said once per run of failures; the next round tries again.
+                tracing::warn!(error = %e, "copying the SQLite log into the database");
+                failing = true;
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// `BEGIN IMMEDIATE`: the write lock up front (see `write_transaction`).
+fn begin(c: &mut AnyConnection) -> diesel::QueryResult<()> {
+    match c {
+        AnyConnection::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE"),
+        AnyConnection::Postgresql(_) => {
+            <AnyConnection as Connection>::TransactionManager::begin_transaction(c)
+        }
+    }
+}
