@@ -271,12 +271,18 @@ async fn a_read_only_or_full_data_directory_is_reported_and_heals() {
         .await
         .unwrap()
         .status();
-    let expected = if sqlite {
-        StatusCode::SERVICE_UNAVAILABLE
+    // On SQLite the write is refused as unavailable when its log has to grow, and taken
+    // when the log has room from earlier writes (it starts again from its beginning once
+    // copied into the database, which the checkpoint thread does within 50 ms): either
+    // way no internal error, and nothing taken is lost.
+    if sqlite {
+        assert!(
+            [StatusCode::SERVICE_UNAVAILABLE, StatusCode::CREATED].contains(&answer),
+            "{answer}"
+        );
     } else {
-        StatusCode::CREATED
-    };
-    assert_eq!(answer, expected);
+        assert_eq!(answer, StatusCode::CREATED);
+    }
     std::fs::remove_file(&filler).unwrap();
     let (status, body) = readiness(&base, |s, _| s == StatusCode::OK).await;
     assert_eq!(status, StatusCode::OK, "{body}");
