@@ -34,19 +34,33 @@ const GROUP_TIME: Duration = Duration::from_millis(4);
 /// or the commit's failure.
 type Deliver = Box<dyn FnOnce(Option<&diesel::result::Error>) + Send>;
 
+/// How a piece of work ended inside its group.
+enum Ran {
+    /// It succeeded and its savepoint is released.
+    Done,
+    /// It failed and its savepoint is rolled back; the group goes on.
+    Failed,
+    /// The transaction itself is in doubt (a savepoint command failed, or SQLite rolled
+    /// the transaction back on its own, as on a full disk): the group must stop.
+    Broken(diesel::result::Error),
+}
+
 /// A piece of work waiting for its group.
 trait Work: Send {
-    /// Runs it in a savepoint; says whether it succeeded, and leaves its answer to be
-    /// given after the commit.
-    fn run(self: Box<Self>, c: &mut AnyConnection) -> (bool, Deliver);
-    /// Answers `e` without running it: the group could not start.
+    /// Runs it in a savepoint of its own; says how it ended, and leaves its answer to be
+    /// given once the group's outcome is known.
+    fn run(self: Box<Self>, c: &mut AnyConnection) -> (Ran, Deliver);
+    /// Answers `e` without running it.
     fn refuse(self: Box<Self>, e: AppError);
+    /// When it was queued.
+    fn queued(&self) -> Instant;
 }
 
 /// Work and where its answer goes.
 struct Piece<T, F> {
     f: F,
     answer: tokio::sync::oneshot::Sender<Result<T, AppError>>,
+    queued: Instant,
 }
 
 impl<T, F> Work for Piece<T, F>
@@ -54,23 +68,59 @@ where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
 {
-    fn run(self: Box<Self>, c: &mut AnyConnection) -> (bool, Deliver) {
-        let Piece { f, answer } = *self;
-        let done = c.transaction(f);
-        let ok = done.is_ok();
+    fn run(self: Box<Self>, c: &mut AnyConnection) -> (Ran, Deliver) {
+        use diesel::connection::SimpleConnection;
+        let Piece { f, answer, .. } = *self;
+        // Its own savepoint, not diesel's: a savepoint command that fails must stop the
+        // group rather than leave diesel's count of open transactions wrong.
+        let (ran, done) = match c.batch_execute("SAVEPOINT piece") {
+            Err(e) => (Ran::Broken(same_error(&e)), Err(AppError::from(e))),
+            Ok(()) => {
+                let done = f(c);
+                let end = match &done {
+                    Ok(_) => c.batch_execute("RELEASE piece"),
+                    Err(_) => c.batch_execute("ROLLBACK TO piece; RELEASE piece"),
+                };
+                // What the work opened inside must be closed again (diesel counts one
+                // open transaction: the group's).
+                let level = match c {
+                    AnyConnection::Sqlite(lite) => {
+                        AnsiTransactionManager::transaction_manager_status_mut(lite)
+                            .transaction_depth()
+                            .ok()
+                            .flatten()
+                            .map(|d| d.get())
+                    }
+                    AnyConnection::Postgresql(_) => Some(1),
+                };
+                match (end, level) {
+                    (Err(e), _) => (Ran::Broken(same_error(&e)), done),
+                    (Ok(()), Some(1)) if done.is_ok() => (Ran::Done, done),
+                    (Ok(()), Some(1)) => (Ran::Failed, done),
+                    (Ok(()), _) => (Ran::Broken(diesel::result::Error::BrokenTransactionManager), done),
+                }
+            }
+        };
+        let own_failure = done.is_err();
         let deliver: Deliver = Box::new(move |failed: Option<&diesel::result::Error>| {
             let out = match failed {
+                // Its own failure is said as it was, whatever became of the group.
+                Some(_) if own_failure => done,
                 None => done,
-                Some(e) => Err(AppError::from(same_error(e))),
+                Some(e) => Err(group_failure(e)),
             };
             // The request may have gone away meanwhile; its write stands.
             let _ = answer.send(out);
         });
-        (ok, deliver)
+        (ran, deliver)
     }
 
     fn refuse(self: Box<Self>, e: AppError) {
         let _ = self.answer.send(Err(e));
+    }
+
+    fn queued(&self) -> Instant {
+        self.queued
     }
 }
 
@@ -98,7 +148,13 @@ impl Writer {
             .name("sqlite-writer".into())
             .spawn(move || {
                 while let Ok(first) = jobs.recv() {
-                    run_group(&pool, &writes, first, &jobs);
+                    // A panic outside the work itself must not end every later write.
+                    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_group(&pool, &writes, first, &jobs);
+                    }));
+                    if ran.is_err() {
+                        tracing::error!("the database writer recovered from a panic");
+                    }
                 }
                 drop(stop);
             })?;
@@ -117,7 +173,11 @@ impl Writer {
     {
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.queue
-            .send(Box::new(Piece { f, answer }))
+            .send(Box::new(Piece {
+                f,
+                answer,
+                queued: Instant::now(),
+            }))
             .map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
     }
@@ -127,6 +187,18 @@ fn stopped() -> AppError {
     AppError::Internal(anyhow::anyhow!("the database writer stopped"))
 }
 
+/// What a piece that did its part is told when its group was not committed: the
+/// database's own error as it would have met it alone (a full disk is a 503), else
+/// that the write could not be completed now.
+fn group_failure(e: &diesel::result::Error) -> AppError {
+    match e {
+        diesel::result::Error::DatabaseError(..) | diesel::result::Error::RollbackErrorOnCommit { .. } => {
+            AppError::from(same_error(e))
+        }
+        other => AppError::Unavailable(anyhow::anyhow!("the write could not be completed: {other}")),
+    }
+}
+
 /// A copy of `e` to give to each piece of a group whose commit failed (diesel's errors
 /// are not `Clone`); its kind and message are kept.
 fn same_error(e: &diesel::result::Error) -> diesel::result::Error {
@@ -134,62 +206,105 @@ fn same_error(e: &diesel::result::Error) -> diesel::result::Error {
     match e {
         Error::DatabaseError(kind, info) => Error::DatabaseError(*kind, Box::new(info.message().to_string())),
         Error::NotFound => Error::NotFound,
+        Error::RollbackErrorOnCommit { commit_error, .. } => same_error(commit_error),
         other => Error::QueryBuilderError(other.to_string().into()),
     }
 }
 
+/// How long a write may wait in the queue before it is refused as unavailable: what a
+/// request waits for a connection elsewhere.
+const QUEUED_AT_MOST: Duration = Duration::from_secs(30);
+
 /// Runs `first` and whatever else comes while the group is young and small, in one
 /// transaction, then gives every answer.
 fn run_group(pool: &Pool<Manager>, writes: &AtomicU64, first: Job, jobs: &mpsc::Receiver<Job>) {
+    // Whatever goes wrong before the work runs is said to everything waiting: each
+    // would have met it.
+    let refuse_all = |first: Job, e: AppError| {
+        let message = e.to_string();
+        first.refuse(e);
+        while let Ok(job) = jobs.try_recv() {
+            job.refuse(AppError::Unavailable(anyhow::anyhow!("{message}")));
+        }
+    };
     let mut conn = match pool.get() {
         Ok(c) => c,
         Err(e) => {
             // The only connection is held elsewhere for longer than the pool waits.
-            first.refuse(AppError::from_pool(e));
+            refuse_all(first, AppError::from_pool(e));
             return;
         }
     };
     let c: &mut AnyConnection = &mut conn;
     if let Err(e) = begin(c) {
-        first.refuse(AppError::from(e));
+        refuse_all(first, AppError::from(e));
         return;
     }
     let before = watch::changes(c);
     let started = Instant::now();
     let mut delivers: Vec<Deliver> = Vec::new();
     let mut failed_any = false;
+    let mut broken = None;
     let mut next = Some(first);
     while let Some(job) = next.take() {
-        // A panic is answered as the request's own failure would have been on a
-        // blocking thread; the group's transaction is left open, so the connection is
-        // judged broken when given back and closed, which rolls the group back.
-        let Ok((ok, deliver)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(c))) else {
-            let e = diesel::result::Error::QueryBuilderError("another write of the same group failed".into());
-            for deliver in delivers {
-                deliver(Some(&e));
+        if job.queued().elapsed() > QUEUED_AT_MOST {
+            job.refuse(AppError::Unavailable(anyhow::anyhow!(
+                "the database took too long to take this write"
+            )));
+        } else {
+            // A panic fails its group: the transaction is left open, so the connection
+            // is judged broken when given back and closed, which rolls the group back.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(c))) {
+                Ok((ran, deliver)) => {
+                    delivers.push(deliver);
+                    match ran {
+                        Ran::Done => {}
+                        Ran::Failed => failed_any = true,
+                        Ran::Broken(e) => {
+                            broken = Some(e);
+                            break;
+                        }
+                    }
+                }
+                Err(_) => {
+                    broken = Some(diesel::result::Error::QueryBuilderError(
+                        "another write of the same group failed".into(),
+                    ));
+                    break;
+                }
             }
-            return;
-        };
-        failed_any |= !ok;
-        delivers.push(deliver);
+        }
         if delivers.len() < GROUP_MOST && started.elapsed() < GROUP_TIME {
             next = jobs.try_recv().ok();
         }
     }
-    let wrote = watch::wrote(c, before);
-    type Manager = <AnyConnection as Connection>::TransactionManager;
-    let committed = Manager::commit_transaction(c);
-    if let Err(e) = &committed
-        && let Err(rollback) = Manager::rollback_transaction(c)
-    {
-        tracing::error!(error = %rollback, commit = %e, "rolling back a group of writes failed");
-    }
+    let outcome = match broken {
+        Some(e) => {
+            // Nothing of the group is kept: what SQLite has not rolled back already is
+            // rolled back, and the connection, whose transaction count is left open, is
+            // closed when given back.
+            use diesel::connection::SimpleConnection;
+            let _ = c.batch_execute("ROLLBACK");
+            tracing::error!(error = %e, "a group of writes was rolled back");
+            Err(e)
+        }
+        None => {
+            let wrote = watch::wrote(c, before);
+            type Manager = <AnyConnection as Connection>::TransactionManager;
+            let committed = Manager::commit_transaction(c);
+            if committed.is_ok() && !wrote && !failed_any {
+                Ok(false)
+            } else {
+                committed.map(|()| true)
+            }
+        }
+    };
     // Counted before anyone is answered, so that what an answer leads to is read anew;
     // a failure is counted too (see `Db::write`).
-    if wrote || failed_any || committed.is_err() {
+    if !matches!(outcome, Ok(false)) {
         writes.fetch_add(1, Ordering::Release);
     }
-    let failure = committed.err();
+    let failure = outcome.err();
     for deliver in delivers {
         deliver(failure.as_ref());
     }

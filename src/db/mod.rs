@@ -188,9 +188,9 @@ impl Db {
         let read = build(pool_size, true)?;
         let writes: std::sync::Arc<std::sync::atomic::AtomicU64> = Default::default();
         let (write, writer) = if url.is_sqlite() {
-            // The writer never copies the log into the database itself: a thread of its
-            // own does, with a connection of its own, so that its waits for the disk
-            // hold no write up (`group`).
+            // The writer seldom copies the log into the database itself: a thread of its
+            // own does most of it, with a connection of its own, so that its waits for
+            // the disk hold no write up (`group`).
             let write = build(1, false)?;
             let writer = group::Writer::start(write.clone(), build(1, true)?, writes.clone())
                 .context("starting the database writer")?;
@@ -281,8 +281,9 @@ impl Db {
         .await
     }
 
-    /// Runs work in one transaction on the write connection, on a blocking thread (on
-    /// SQLite, in a savepoint of a group that commits together; see `group`). An error
+    /// Runs work in one transaction on the write connection: on PostgreSQL on a
+    /// blocking thread, on SQLite on the writer thread, in a savepoint of a group that
+    /// commits together (see `group`). An error
     /// rolls the whole of this work back, and only it.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where

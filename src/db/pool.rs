@@ -87,9 +87,10 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Connection settings applied to every new connection. `checkpoints: false` leaves
-/// SQLite's log to be copied into the database by another connection (see
-/// `group::Checkpointer`) rather than by the writer when its commit fills it.
+/// Connection settings applied to every new connection. `checkpoints: false` (the
+/// SQLite writer's) leaves most of the copying of the log into the database to another
+/// connection (`group::checkpoint_until`): the writer itself copies only once the log
+/// passes 4,096 pages, which bounds it.
 #[derive(Debug, Clone, Copy)]
 pub struct Setup {
     pub checkpoints: bool,

@@ -42,6 +42,18 @@ async fn writes_at_once_stand_or_fall_each_alone() {
                     if n % 3 == 0 {
                         return Err(parley::error::AppError::Conflict(format!("{n} is refused")));
                     }
+                    if n % 5 == 1 {
+                        // A transaction of its own inside, which fails and is let go:
+                        // only what it wrote goes.
+                        use diesel::Connection;
+                        let inner: Result<(), diesel::result::Error> = c.transaction(|c| {
+                            diesel::sql_query("INSERT INTO group_probe (n) VALUES ($1)")
+                                .bind::<BigInt, _>(-n)
+                                .execute(c)?;
+                            Err(diesel::result::Error::RollbackTransaction)
+                        });
+                        assert!(inner.is_err());
+                    }
                     Ok(n * 10)
                 })
                 .await;
