@@ -15,7 +15,7 @@
 //! commit fails, every piece of the group gets that failure, as each would have
 //! alone.
 
-use super::{AnyConnection, Manager, watch};
+use super::{AnyConnection, Manager, begin, watch};
 use crate::error::AppError;
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -333,16 +333,6 @@ fn checkpoint_until(pool: &Pool<Manager>, stopping: &mpsc::Receiver<()>) {
                 failing = true;
             }
             Err(_) => {}
-        }
-    }
-}
-
-/// `BEGIN IMMEDIATE`: the write lock up front (see `write_transaction`).
-fn begin(c: &mut AnyConnection) -> diesel::QueryResult<()> {
-    match c {
-        AnyConnection::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE"),
-        AnyConnection::Postgresql(_) => {
-            <AnyConnection as Connection>::TransactionManager::begin_transaction(c)
         }
     }
 }

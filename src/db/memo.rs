@@ -17,7 +17,7 @@ pub struct Memo<T> {
     follow_writes: bool,
     slot: Mutex<Option<(Arc<T>, u64, Instant)>>,
     /// One load at a time (see [`Turns`]).
-    loading: tokio::sync::Mutex<()>,
+    loading: Turns,
 }
 
 impl<T> std::fmt::Debug for Memo<T> {
@@ -34,7 +34,7 @@ impl<T: Send + Sync + 'static> Memo<T> {
             max_age,
             follow_writes: true,
             slot: Mutex::new(None),
-            loading: tokio::sync::Mutex::new(()),
+            loading: Turns::new(1),
         }
     }
 
@@ -74,7 +74,7 @@ impl<T: Send + Sync + 'static> Memo<T> {
             return Ok(value);
         }
         // One reader loads; the others wait and take its copy.
-        let _turn = self.loading.lock().await;
+        let _turn = self.loading.take(&()).await;
         // Read before loading: a write that lands during the load makes the value stale.
         let writes = db.writes();
         if let Some(value) = current(writes) {

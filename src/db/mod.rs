@@ -401,17 +401,27 @@ where
     }
 }
 
+/// Begins a write transaction: on SQLite `BEGIN IMMEDIATE`, the write lock up front (see
+/// [`write_transaction`]); on PostgreSQL a plain `BEGIN`.
+fn begin(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Postgresql(_) => {
+            <AnyConnection as Connection>::TransactionManager::begin_transaction(conn)
+        }
+    }
+}
+
 fn begin_and_run<T, F>(conn: &mut AnyConnection, f: F) -> Result<(T, bool), AppError>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
 {
     use diesel::Connection;
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::connection::TransactionManager;
     type Manager = <AnyConnection as Connection>::TransactionManager;
-    match conn {
-        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        AnyConnection::Postgresql(_) => Manager::begin_transaction(conn)?,
-    }
+    begin(conn)?;
     let before = watch::changes(conn);
     match f(conn) {
         Ok(value) => {
