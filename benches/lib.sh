@@ -40,28 +40,40 @@ sign_in() {
   awk '$6 == "parley_session" {print $7}' "$jar"
 }
 
-# measure LABEL NAME CONNS URL [HEADER] [SCRIPT]: one wrk run, one table row.
+# server_cpu_ticks: the server's processor time so far (user and system), in clock ticks.
+server_cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$server_pid/stat" 2>/dev/null || echo 0
+}
+
+# measure LABEL NAME CONNS URL [HEADER] [SCRIPT]: one wrk run, one table row; the last
+# column is the server's processor time per answered request (from /proc, so wrk's own
+# time is not in it). Sets `requests` to the run's count for the caller.
 measure() {
   local label=$1 name=$2 conns=$3 url=$4 header=${5:-} script=${6:-}
   local threads=$(( conns < 2 ? 1 : 2 ))
   local args=(-t"$threads" -c"$conns" -d"${DURATION}s" --latency)
   [ -n "$header" ] && args+=(-H "$header")
   [ -n "$script" ] && args+=(-s "$script")
-  local out rps p50 p99 errors
+  local out rps p50 p99 errors before after cpu
+  before=$(server_cpu_ticks)
   out=$(wrk "${args[@]}" "$url")
+  after=$(server_cpu_ticks)
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  printf '| %-10s | %-24s | %3s | %10s | %8s | %8s | %s |\n' "$label" "$name" "$conns" "$rps" "$p50" "$p99" "${errors:-0}"
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu=$(awk -v t="$((after - before))" -v n="${requests:-0}" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { if (n > 0) printf "%.2f ms", t * 1000 / hz / n; else print "-" }')
+  printf '| %-10s | %-24s | %3s | %10s | %8s | %8s | %s | %s |\n' "$label" "$name" "$conns" "$rps" "$p50" "$p99" "${errors:-0}" "$cpu"
 }
 
 # run_both: prints the table header, then calls run_backend on SQLite and, when
 # PG_ADMIN answers, on a fresh PostgreSQL database (dropped by the caller's cleanup via
 # pg_db). BENCH_BACKENDS (a list: sqlite, postgres) picks only some.
 run_both() {
-  echo "| database   | request                  | conns | req/s | p50 | p99 | non-2xx |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  echo "| database   | request                  | conns | req/s | p50 | p99 | non-2xx | server CPU per request |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
   local only="${BENCH_BACKENDS:-sqlite postgres}"
   [[ " $only " == *" sqlite "* ]] && run_backend sqlite "sqlite://$work/sqlite/parley.db"
   [[ " $only " == *" postgres "* ]] || return 0

@@ -109,14 +109,59 @@ if [ -n "${PARLEY_EMBEDDING_MODEL:-}" ]; then
 fi
 echo "$(wc -l <"$work/search.paths") search and $(wc -l <"$work/suggest.paths") suggest queries, each different"
 
-echo "| engine | request | conns | req/s | p50 | p99 | non-2xx |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+# The processor time of each part of a query (`parley_search_cpu_seconds_total` and
+# `parley_search_calls_total` on /metrics, docs/SEARCH.md), as "part seconds calls".
+search_parts() {
+  curl -s "$base/metrics" | awk -F'[{}"= ]+' '
+    /^parley_search_cpu_seconds_total/ {cpu[$3] = $4}
+    /^parley_search_calls_total/ {calls[$3] = $4}
+    END {for (p in cpu) print p, cpu[p], calls[p]}'
+}
+# measure_parts NAME CONNS PATHS: a measure run of the paths in PATHS, then a line of
+# what each part of the queries cost on the server, per request, into $work/parts.
+measure_parts() {
+  local name=$1 conns=$2 paths=$3
+  search_parts >"$work/parts.before"
+  PATHS_FILE="$paths" measure parley "$name" "$conns" "$base/" "$cookie" "$work/paths.lua"
+  search_parts >"$work/parts.after"
+  awk -v n="$requests" -v name="$name" -v conns="$conns" '
+    NR == FNR {cpu[$1] = $2; calls[$1] = $3; next}
+    {d[$1] = $2 - cpu[$1]; c[$1] = $3 - calls[$1]}
+    END {
+      if (n == 0) exit
+      line = sprintf("- %s, %d conns, server CPU per request by part:", name, conns)
+      split("posts words meaning", order, " ")
+      for (i = 1; i <= 3; i++) if (c[order[i]] > 0)
+        line = line sprintf(" %s %.2f ms (%.2f a request),", order[i], 1000 * d[order[i]] / n, c[order[i]] / n)
+      if (c["encode"] > 0)
+        line = line sprintf(" encoding %.2f ms, %.2f ms for each of the %d questions encoded", 1000 * d["encode"] / n, 1000 * d["encode"] / c["encode"], c["encode"])
+      else
+        line = line " no question encoded"
+      print line
+    }' "$work/parts.before" "$work/parts.after" >>"$work/parts"
+}
+
+: >"$work/parts"
+echo "| engine | request | conns | req/s | p50 | p99 | non-2xx | server CPU per request |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for conns in 1 16; do
   start=$([ "$conns" = 1 ] && echo 0 || echo 0.5)
   measure parley "healthz (ceiling)" "$conns" "$base/healthz"
-  START=$start PATHS_FILE="$work/search.paths" measure parley "search" "$conns" "$base/" "$cookie" "$work/paths.lua"
-  START=$start PATHS_FILE="$work/suggest.paths" measure parley "suggest" "$conns" "$base/" "$cookie" "$work/paths.lua"
+  START=$start measure_parts "search" "$conns" "$work/search.paths"
+  START=$start measure_parts "suggest" "$conns" "$work/suggest.paths"
 done
+if [ -n "${PARLEY_EMBEDDING_MODEL:-}" ]; then
+  # 500 of the searches again, each asked once more first: the question's vector is
+  # then in memory (as when a search is sent after its words were typed and suggested),
+  # so these rows are search without encoding.
+  head -n 500 "$work/search.paths" >"$work/asked.paths"
+  while read -r path; do curl -s -o /dev/null -H "$cookie" "$base$path"; done <"$work/asked.paths"
+  for conns in 1 16; do
+    START=0 measure_parts "search, asked before" "$conns" "$work/asked.paths"
+  done
+fi
+echo
+cat "$work/parts"
 echo "server RSS after the runs: $(( $(awk '/VmRSS/ {print $2}' /proc/$server_pid/status) / 1024 )) MiB"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 

@@ -103,6 +103,7 @@ pub fn serve(
 ) -> anyhow::Result<actix_web::dev::Server> {
     let registry = prometheus::Registry::new();
     crate::web::ops::NodeGauges::register(&registry)?.keep(state.clone());
+    state.search.costs.register(&registry)?;
     let metrics = metrics(registry)?;
     let https = state.settings.secure_cookies();
     crate::jobs::start(&state)?;

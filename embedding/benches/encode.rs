@@ -22,6 +22,25 @@ fn encode(c: &mut Criterion) {
             .join(" ");
         c.bench_function(&format!("encode {words} words"), |b| b.iter(|| e.embed(&text)));
     }
+    // Sixteen different short questions (2 to 9 words), one at a time and in one pass.
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    let questions: Vec<Vec<u32>> = (0..16)
+        .map(|i| {
+            let n = 2 + i % 8;
+            let text = (0..n)
+                .map(|j| words[(i + j) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ");
+            e.tokens(&text, 32)
+        })
+        .collect();
+    let refs: Vec<&[u32]> = questions.iter().map(Vec::as_slice).collect();
+    c.bench_function("encode 16 questions one at a time", |b| {
+        b.iter(|| refs.iter().map(|q| e.embed_ids(q)).collect::<Vec<_>>())
+    });
+    c.bench_function("encode 16 questions in one pass", |b| {
+        b.iter(|| e.embed_ids_many(&refs))
+    });
 }
 
 criterion_group! {

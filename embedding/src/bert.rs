@@ -1,5 +1,6 @@
-//! The BERT encoder's forward pass for one text: embeddings, then self-attention and
-//! feed-forward layers, each followed by a residual sum and layer normalization.
+//! The BERT encoder's forward pass for one text or several at once: embeddings, then
+//! self-attention and feed-forward layers, each followed by a residual sum and layer
+//! normalization.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, Slice};
 
@@ -191,27 +192,48 @@ impl Bert {
     /// The mean of the last hidden states of `ids` (every token counts: one text, no
     /// padding).
     pub fn mean_pooled(&self, ids: &[u32]) -> Vec<f32> {
-        let n = ids.len().min(self.config.max_position_embeddings);
+        self.mean_pooled_many(&[ids]).pop().unwrap_or_default()
+    }
+
+    /// [`mean_pooled`](Self::mean_pooled) of several texts in one pass: their tokens
+    /// are stacked, so each layer's weights are read once for all of them (for short
+    /// texts, reading 42 MB of weights costs more than the arithmetic), while each
+    /// text's tokens attend to its own alone. Every vector is the one its text gets by
+    /// itself, to the bit: each row's sums are taken in the same order either way.
+    pub fn mean_pooled_many(&self, texts: &[&[u32]]) -> Vec<Vec<f32>> {
         let h = self.config.hidden_size;
-        if n == 0 {
-            return vec![0.0; h];
+        let mut spans = Vec::with_capacity(texts.len());
+        let mut rows = 0;
+        for ids in texts {
+            let n = ids.len().min(self.config.max_position_embeddings);
+            spans.push(rows..rows + n);
+            rows += n;
         }
-        let mut x = Array2::<f32>::zeros((n, h));
-        for (i, &id) in ids.iter().take(n).enumerate() {
-            let word = self.words.row((id as usize).min(self.config.vocab_size - 1));
-            let mut row = x.row_mut(i);
-            row += &word;
-            row += &self.positions.row(i);
-            row += &self.token_type;
+        let mut x = Array2::<f32>::zeros((rows, h));
+        for (ids, span) in texts.iter().zip(&spans) {
+            for (i, &id) in ids.iter().take(span.len()).enumerate() {
+                let word = self.words.row((id as usize).min(self.config.vocab_size - 1));
+                let mut row = x.row_mut(span.start + i);
+                row += &word;
+                row += &self.positions.row(i);
+                row += &self.token_type;
+            }
         }
         self.embeddings_norm.apply(&mut x);
         for layer in &self.layers {
-            x = self.layer(layer, x);
+            x = self.layer(layer, x, &spans);
         }
-        x.mean_axis(Axis(0)).map_or_else(|| vec![0.0; h], |m| m.to_vec())
+        spans
+            .iter()
+            .map(|span| {
+                x.slice_axis(Axis(0), Slice::from(span.clone()))
+                    .mean_axis(Axis(0))
+                    .map_or_else(|| vec![0.0; h], |m| m.to_vec())
+            })
+            .collect()
     }
 
-    fn layer(&self, l: &Layer, x: Array2<f32>) -> Array2<f32> {
+    fn layer(&self, l: &Layer, x: Array2<f32>, spans: &[std::ops::Range<usize>]) -> Array2<f32> {
         let heads = self.config.num_attention_heads;
         let d = self.config.hidden_size / heads;
         let scale = 1.0 / (d as f32).sqrt();
@@ -220,21 +242,31 @@ impl Bert {
         let k = l.key.forward(&view);
         let v = l.value.forward(&view);
         let mut context = Array2::<f32>::zeros(x.raw_dim());
-        for head in 0..heads {
-            let cols = Slice::from(head * d..(head + 1) * d);
-            let mut scores = q.slice_axis(Axis(1), cols).dot(&k.slice_axis(Axis(1), cols).t());
-            for mut row in scores.rows_mut() {
-                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                if let Some(values) = row.as_slice_mut() {
-                    self.arch
-                        .dispatch(|| values.iter_mut().for_each(|s| *s = exp((*s - max) * scale)));
+        // Each text's tokens attend to that text's alone.
+        for span in spans {
+            let rows = Slice::from(span.clone());
+            let (q, k, v) = (
+                q.slice_axis(Axis(0), rows),
+                k.slice_axis(Axis(0), rows),
+                v.slice_axis(Axis(0), rows),
+            );
+            let mut context = context.slice_axis_mut(Axis(0), rows);
+            for head in 0..heads {
+                let cols = Slice::from(head * d..(head + 1) * d);
+                let mut scores = q.slice_axis(Axis(1), cols).dot(&k.slice_axis(Axis(1), cols).t());
+                for mut row in scores.rows_mut() {
+                    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                    if let Some(values) = row.as_slice_mut() {
+                        self.arch
+                            .dispatch(|| values.iter_mut().for_each(|s| *s = exp((*s - max) * scale)));
+                    }
+                    let sum = row.sum();
+                    row /= sum;
                 }
-                let sum = row.sum();
-                row /= sum;
+                context
+                    .slice_axis_mut(Axis(1), cols)
+                    .assign(&scores.dot(&v.slice_axis(Axis(1), cols)));
             }
-            context
-                .slice_axis_mut(Axis(1), cols)
-                .assign(&scores.dot(&v.slice_axis(Axis(1), cols)));
         }
         let mut attended = l.attention_out.forward(&context.view());
         attended += &x;

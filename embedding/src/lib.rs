@@ -140,6 +140,17 @@ impl Encoder {
         normalize(&mut v);
         v
     }
+
+    /// [`embed_ids`](Self::embed_ids) of several texts in one pass, each vector the same
+    /// as alone: several short questions cost little more than one, since the weights
+    /// are read once for all of them.
+    pub fn embed_ids_many(&self, texts: &[&[u32]]) -> Vec<Vec<f32>> {
+        let mut out = self.model.mean_pooled_many(texts);
+        for v in &mut out {
+            normalize(v);
+        }
+        out
+    }
 }
 
 /// Scales `v` to length 1 (a zero vector stays zero).

@@ -48,3 +48,21 @@ fn a_long_text_is_cut_to_the_tokens_the_model_reads() {
     assert!(e.embed("").iter().all(|x| x.is_finite()));
     assert!(e.embed("\u{0}\u{fffd}").iter().all(|x| x.is_finite()));
 }
+
+#[test]
+fn texts_in_one_pass_get_the_vectors_they_get_alone() {
+    let Some(e) = encoder() else { return };
+    let texts = [
+        "Proxy answers HTTP 502",
+        "Why does the backup agent stop after the upgrade to 4.2.1 every night?",
+        "SSO",
+        "",
+        "Log rotation fills the disk on the reporting node, and the alerts never fire",
+    ];
+    let ids: Vec<Vec<u32>> = texts.iter().map(|t| e.tokens(t, 32)).collect();
+    let refs: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
+    let alone: Vec<Vec<f32>> = refs.iter().map(|i| e.embed_ids(i)).collect();
+    assert_eq!(e.embed_ids_many(&refs), alone);
+    assert_eq!(e.embed_ids_many(&refs[1..2]), alone[1..2]);
+    assert!(e.embed_ids_many(&[]).is_empty());
+}

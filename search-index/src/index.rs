@@ -66,13 +66,11 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
         let (schema, fields) = schema::build();
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(TantivyError::from)?;
-        let mut index = Index::open_or_create(mmap, schema)?;
-        // A query walks the segments on up to as many threads as there are cores, so
-        // that one search is not bound to one core while the others idle.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        if threads > 1 {
-            index.set_multithread_executor(threads)?;
-        }
+        let index = Index::open_or_create(mmap, schema)?;
+        // A query walks the segments on the thread that asked it: with a thread pool
+        // for the segments, one search at a time was no faster at 1,000,000 posts, and
+        // under many its time went to waking the pool and was not counted as the
+        // query's (`parley_search_cpu_seconds_total`; BENCHMARKS.md).
         index.tokenizers().register(STEMMED, schema::stemmed());
         index.tokenizers().register(EXACT, schema::exact());
         index.tokenizers().register(CODES, schema::codes());

@@ -15,6 +15,7 @@
 //!   [`Vectors`], by meaning.
 
 mod boosts;
+mod columns;
 pub mod index;
 mod plan;
 pub mod query;

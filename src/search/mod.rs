@@ -8,6 +8,7 @@
 //! the serving one and swaps it in.
 
 pub mod api;
+pub mod costs;
 pub mod docs;
 pub mod indexer;
 pub mod meaning;
@@ -35,6 +36,8 @@ pub struct Search {
     categories: crate::db::Memo<Vec<service::CategoryRow>>,
     /// Threads by meaning, when a model is set.
     pub meaning: meaning::Meaning,
+    /// The processor time each part of a query takes, for `/metrics`.
+    pub costs: costs::Costs,
     /// How far this index was behind the database when last looked at (every two
     /// seconds, see `web::ops::NodeGauges`), for `/readyz` to say at once.
     lag: std::sync::Mutex<Option<indexer::Lag>>,
@@ -56,6 +59,7 @@ impl Search {
     /// otherwise the indexer builds one when it starts. With `model`, threads are also
     /// found by meaning once [`meaning::start`] has run.
     pub fn new(data_dir: &Path, model: Option<std::path::PathBuf>) -> Self {
+        let costs = costs::Costs::new();
         let search = Self {
             layout: IndexLayout::new(data_dir.join("search-index")),
             serving: RwLock::new(None),
@@ -63,7 +67,8 @@ impl Search {
             failures: AtomicU32::new(0),
             similar: quick_cache::sync::Cache::new(10_000),
             categories: crate::db::Memo::new(std::time::Duration::from_secs(5)),
-            meaning: meaning::Meaning::new(model),
+            meaning: meaning::Meaning::new(model, costs.clone()),
+            costs,
             lag: std::sync::Mutex::new(None),
         };
         if let Ok(IndexState::Current { dir }) = search.layout.state() {

@@ -2,6 +2,7 @@
 //! first window of hits; and the counts per category.
 
 use super::*;
+use crate::columns::Columns;
 
 /// Past this many likely matches, an every-word query finds its candidates with
 /// pruned single-field queries first (see `plan`).
@@ -54,12 +55,15 @@ pub(super) fn top_ranked(
         }
     };
     let mut lifted = Vec::with_capacity(found.len());
+    let mut votes = Columns::i64(searcher, "votes");
+    let (mut accepted, mut official) = (
+        Columns::u64(searcher, "accepted"),
+        Columns::u64(searcher, "official"),
+    );
     for (score, address) in found {
-        let ff = searcher.segment_reader(address.segment_ord).fast_fields();
-        let doc = address.doc_id;
-        let votes = ff.i64("votes").ok().and_then(|c| c.first(doc)).unwrap_or(0);
-        let accepted = ff.u64("accepted").ok().and_then(|c| c.first(doc)) == Some(1);
-        let official = ff.u64("official").ok().and_then(|c| c.first(doc)) == Some(1);
+        let votes = votes.first(address).ok().flatten().unwrap_or(0);
+        let accepted = accepted.first(address).ok().flatten() == Some(1);
+        let official = official.first(address).ok().flatten() == Some(1);
         lifted.push((score * lift(votes, accepted, official), address));
     }
     lifted.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));

@@ -39,16 +39,17 @@ impl Found {
         if let Some(m) = meaning {
             // Threads near in meaning that no word found: their opening post and
             // accepted answer are read so that their share is weighed like the others'.
+            let mut openings = Columns::u64(&searcher, "opening");
             for (topic, _) in m.threads.nearest(m.query, limit * NEAREST_PER_RESULT, exclude) {
                 if ranked.iter().any(|r| r.0 == topic) {
                     continue;
                 }
                 let docs = index.thread_posts(&searcher, f, topic)?;
                 let Some(&first) = docs.first() else { continue };
-                let opening = docs.iter().copied().find(|a| {
-                    let ff = searcher.segment_reader(a.segment_ord).fast_fields();
-                    ff.u64("opening").ok().and_then(|c| c.first(a.doc_id)) == Some(1)
-                });
+                let opening = docs
+                    .iter()
+                    .copied()
+                    .find(|a| openings.first(*a).ok().flatten() == Some(1));
                 ranked.push((topic, 0.0, docs, opening.or(Some(first))));
             }
         }

@@ -31,6 +31,7 @@
 //! fit is under [`KEPT_FIT`]. Every figure here is calibrated on the labelled questions of
 //! `benches/relevance/` and checked on its held-out set.
 
+use crate::columns::Columns;
 use crate::index::{SearchError, SearchIndex};
 use crate::plan::{self, analyze};
 use crate::query::{Piece, Suggestion, pieces, suggestion};
@@ -240,11 +241,11 @@ impl SearchIndex {
 
         // Per thread: its summed score and the posts of it that were found.
         let mut threads: HashMap<u64, (Score, Vec<DocAddress>, Option<DocAddress>)> = HashMap::new();
+        let mut topics = Columns::u64(searcher, "topic_id");
+        let mut openings = Columns::u64(searcher, "opening");
         for (score, addr) in top {
-            let segment = searcher.segment_reader(addr.segment_ord);
-            let ff = segment.fast_fields();
-            let topic = ff.u64("topic_id")?.first(addr.doc_id).unwrap_or_default();
-            let opening = ff.u64("opening")?.first(addr.doc_id) == Some(1);
+            let topic = topics.first(addr)?.unwrap_or_default();
+            let opening = openings.first(addr)? == Some(1);
             let entry = threads.entry(topic).or_insert((0.0, Vec::new(), None));
             entry.0 += score;
             entry.1.push(addr);

@@ -25,21 +25,21 @@ pub async fn reply(
         // The topic's row first. Its update holds the topic's other writers until the
         // commit (the reply's number is the highest plus one), and counts the change
         // for cached copies of its page (`revision`, see `forum::touch`).
-        let live = diesel::update(topics::table.find(topic_id).filter(topics::deleted_at.is_null()))
-            .set((
-                topics::reply_count.eq(topics::reply_count + 1),
-                topics::last_posted_at.eq(t),
-                topics::last_post_user_id.eq(user_id),
-                topics::revision.eq(topics::revision + 1),
-            ))
-            .execute(c)?;
-        if live == 0 {
+        let row: Option<(i64, bool)> = with_backend!(c, |c| diesel::update(
+            topics::table.find(topic_id).filter(topics::deleted_at.is_null())
+        )
+        .set((
+            topics::reply_count.eq(topics::reply_count + 1),
+            topics::last_posted_at.eq(t),
+            topics::last_post_user_id.eq(user_id),
+            topics::revision.eq(topics::revision + 1),
+        ))
+        .returning((topics::category_id, topics::locked))
+        .get_result(c)
+        .optional())?;
+        let Some((category_id, locked)) = row else {
             return Err(AppError::NotFound);
-        }
-        let (category_id, locked): (i64, bool) = topics::table
-            .find(topic_id)
-            .select((topics::category_id, topics::locked))
-            .first(c)?;
+        };
         if locked && !staff {
             // Refusing rolls the counters back with the transaction.
             return Err(AppError::forbidden("This topic is locked; only staff can reply."));

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+mod batch;
 mod stored;
 mod walk;
 
@@ -59,6 +60,10 @@ pub struct Meaning {
     /// Threads that embed at once: one in a server (the cores answer requests), every
     /// core in `parley reindex`.
     workers: usize,
+    /// Where the encoding of questions is counted.
+    costs: crate::search::costs::Costs,
+    /// Questions asked at once, encoded together.
+    batcher: batch::Batcher,
 }
 
 impl std::fmt::Debug for Meaning {
@@ -79,7 +84,7 @@ pub struct MeaningState {
 }
 
 impl Meaning {
-    pub fn new(model_dir: Option<PathBuf>) -> Self {
+    pub fn new(model_dir: Option<PathBuf>, costs: crate::search::costs::Costs) -> Self {
         Self {
             model_dir,
             encoder: OnceLock::new(),
@@ -91,6 +96,8 @@ impl Meaning {
             queries: quick_cache::sync::Cache::new(QUERY_CACHE),
             followed: std::sync::atomic::AtomicI64::new(-1),
             workers: 1,
+            costs,
+            batcher: batch::Batcher::default(),
         }
     }
 
@@ -138,7 +145,7 @@ impl Meaning {
         let v = match self.queries.get(&ids) {
             Some(v) => v,
             None => {
-                let v = Arc::new(encoder.embed_ids(&ids));
+                let v = Arc::new(self.batcher.encode(encoder, &self.costs, ids.clone())?);
                 self.queries.insert(ids, v.clone());
                 v
             }
@@ -247,7 +254,7 @@ pub fn load(dir: &std::path::Path) -> anyhow::Result<(Arc<Encoder>, String)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -257,18 +264,23 @@ mod tests {
         assert!(from_bytes(&[1, 2, 3]).is_empty());
     }
 
-    /// Texts shared out over several threads come back in their order (with the model
-    /// in PARLEY_TEST_EMBEDDING_MODEL, which `.ci/run` sets).
-    #[test]
-    fn texts_embedded_on_several_threads_keep_their_order() {
+    /// The model in PARLEY_TEST_EMBEDDING_MODEL (which `.ci/run` sets), for the tests
+    /// that need real vectors; `None` outside CI when it is not set.
+    pub(super) fn test_encoder() -> Option<Encoder> {
         let Some(dir) = std::env::var_os("PARLEY_TEST_EMBEDDING_MODEL") else {
             assert!(
                 std::env::var_os("CI").is_none(),
                 "PARLEY_TEST_EMBEDDING_MODEL is not set under CI"
             );
-            return;
+            return None;
         };
-        let encoder = Encoder::load(std::path::Path::new(&dir)).unwrap();
+        Some(Encoder::load(std::path::Path::new(&dir)).unwrap())
+    }
+
+    /// Texts shared out over several threads come back in their order.
+    #[test]
+    fn texts_embedded_on_several_threads_keep_their_order() {
+        let Some(encoder) = test_encoder() else { return };
         let texts = [
             "Restoring a deleted file from the nightly snapshot, with its owner kept",
             "Proxy answers HTTP 502",

@@ -23,7 +23,7 @@ pub fn backfill(
     use crate::search::rebuild::Progress;
     let started = Instant::now();
     let (encoder, model) = load(dir)?;
-    let mut m = Meaning::new(Some(dir.to_path_buf()));
+    let mut m = Meaning::new(Some(dir.to_path_buf()), Default::default());
     m.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     m.install((encoder, model.clone()));
     let highest: Option<i64> = {

@@ -4,6 +4,7 @@
 use super::*;
 use crate::db::Db;
 use crate::search::Search;
+use crate::search::costs::Part;
 use std::sync::Arc;
 
 pub(super) fn day(field: &str, raw: &Option<String>, end: bool, errors: &mut FieldErrors) -> Option<i64> {
@@ -126,7 +127,9 @@ pub async fn search(state: &AppState, user: &AuthUser, p: SearchParams) -> Resul
     };
     let asked = query.clone();
     let posts_index = index.clone();
-    let found = off_thread(&state.search, move || posts_index.search(&asked));
+    let found = off_thread(&state.search, Some(Part::Posts), move || {
+        posts_index.search(&asked)
+    });
     let (found, answers) = futures_util::future::try_join(found, answers).await?;
     let name_of = |slug: &str| {
         names

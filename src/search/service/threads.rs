@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::search::Search;
+use crate::search::costs::Part;
 use std::sync::Arc;
 
 pub(super) fn suggestion_view(r: search_index::Related) -> SuggestionView {
@@ -56,15 +57,20 @@ pub(super) async fn related_to(
 ) -> Result<Vec<search_index::Related>, AppError> {
     let by_words = {
         let (index, text) = (index.clone(), text.clone());
-        off_thread(search, move || index.related_by_words(&text, None, limit))
+        off_thread(search, Some(Part::Words), move || {
+            index.related_by_words(&text, None, limit)
+        })
     };
     let encoded = {
         let shared = search.clone();
-        off_thread(search, move || Ok(shared.meaning.query(&text).map(|(v, _)| v)))
+        // Counted as `encode` when the question is encoded, not read from memory.
+        off_thread(search, None, move || {
+            Ok(shared.meaning.query(&text).map(|(v, _)| v))
+        })
     };
     let (found, vector) = futures_util::future::try_join(by_words, encoded).await?;
     let shared = search.clone();
-    off_thread(search, move || {
+    off_thread(search, Some(Part::Meaning), move || {
         let threads = shared.meaning.threads();
         let m = vector.as_deref().zip(threads).map(|(v, t)| meaning(v, t));
         found.rank(&index, m)
@@ -93,15 +99,21 @@ pub(super) fn shown(found: Vec<search_index::Related>, all: bool) -> Vec<Suggest
 pub(super) const SIMILAR_AGE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Runs a query on the blocking pool: a broad one takes milliseconds of CPU, which
-/// must not hold an HTTP worker. An index that fails to answer is a 503, and is told
-/// to the indexer, which rebuilds an index that keeps failing.
+/// must not hold an HTTP worker. Its processor time is counted as `part`. An index that
+/// fails to answer is a 503, and is told to the indexer, which rebuilds an index that
+/// keeps failing.
 pub(super) async fn off_thread<T: Send + 'static>(
     search: &crate::search::Search,
+    part: Option<Part>,
     f: impl FnOnce() -> Result<T, search_index::SearchError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let answer = tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?;
+    let costs = search.costs.clone();
+    let answer = tokio::task::spawn_blocking(move || match part {
+        Some(part) => costs.measure(part, f),
+        None => f(),
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("search thread: {e}")))?;
     match answer {
         Ok(found) => {
             search.answered();
@@ -128,7 +140,7 @@ pub async fn similar(search: &Arc<Search>, topic_id: i64, title: &str) -> crate:
     };
     let title = title.to_string();
     let shared = search.clone();
-    let found: crate::search::SimilarTopics = match off_thread(search, move || {
+    let found: crate::search::SimilarTopics = match off_thread(search, Some(Part::Meaning), move || {
         let found = shared.meaning.of_thread(topic_id, &title);
         let m = found.as_ref().map(|(v, t)| meaning(v, t));
         index.related(&title, m, Some(topic_id as u64), 5)
