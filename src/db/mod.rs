@@ -128,8 +128,6 @@ pub struct Db {
     url: DatabaseUrl,
     /// Write transactions this process has finished; see [`Db::writes`].
     writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    /// On a database several nodes share, what tells the others of this node's writes.
-    announcer: Option<std::sync::Arc<watch::Announcer>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -200,18 +198,12 @@ impl Db {
         } else {
             (read.clone(), None)
         };
-        let announcer = if url.is_sqlite() {
-            None
-        } else {
-            Some(watch::Announcer::start(read.clone()).context("starting the write announcer")?)
-        };
         Ok(Self {
             read,
             write,
             writer,
             url: url.clone(),
             writes,
-            announcer,
         })
     }
 
@@ -303,20 +295,9 @@ impl Db {
         }
         let pool = self.write.clone();
         let writes = self.writes.clone();
-        let announcer = self.announcer.clone();
         run_blocking(move || {
             let mut conn = pool.get().map_err(AppError::from_pool)?;
-            let (done, wrote) = match &announcer {
-                Some(a) => {
-                    let (done, wrote) = begin_and_run(&mut conn, f, false)
-                        .map_or_else(|e| (Err(e), true), |(v, wrote)| (Ok(v), wrote));
-                    if wrote && done.is_ok() {
-                        a.announce();
-                    }
-                    (done, wrote)
-                }
-                None => counted_write_transaction(&mut conn, f),
-            };
+            let (done, wrote) = counted_write_transaction(&mut conn, f);
             if done.is_err() {
                 conn.distrust();
             }
@@ -414,7 +395,7 @@ fn counted_write_transaction<T, F>(conn: &mut AnyConnection, f: F) -> (Result<T,
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
 {
-    match begin_and_run(conn, f, true) {
+    match begin_and_run(conn, f) {
         Ok((value, wrote)) => (Ok(value), wrote),
         Err(e) => (Err(e), true),
     }
@@ -433,9 +414,7 @@ fn begin(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     }
 }
 
-/// Runs `f` in a write transaction; with `announce`, a committed change is told to the
-/// other nodes at once, on this connection (else the caller tells its announcer).
-fn begin_and_run<T, F>(conn: &mut AnyConnection, f: F, announce: bool) -> Result<(T, bool), AppError>
+fn begin_and_run<T, F>(conn: &mut AnyConnection, f: F) -> Result<(T, bool), AppError>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
 {
@@ -448,7 +427,7 @@ where
         Ok(value) => {
             let wrote = watch::wrote(conn, before);
             Manager::commit_transaction(conn)?;
-            if wrote && announce {
+            if wrote {
                 watch::committed(conn);
             }
             Ok((value, wrote))

@@ -7,14 +7,12 @@
 //! two tiny statements per write transaction and one per look; only this site's writes
 //! count, and only transactions that wrote something.
 
-use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 
 use diesel::RunQueryDsl;
 use diesel::sql_types::BigInt;
 
-use super::{AnyConnection, Db, Manager};
-use diesel::r2d2::Pool;
+use super::{AnyConnection, Db};
 
 /// How often a node looks.
 pub const EVERY: Duration = Duration::from_millis(200);
@@ -69,79 +67,12 @@ pub(super) fn wrote(c: &mut AnyConnection, before: Option<i64>) -> bool {
 
 /// Says that a write transaction on `c` has committed (PostgreSQL). Its own node has
 /// counted it already; failing to say it only delays the others until their kept
-/// values expire, so a failure is logged and nothing more. Requests' writes say it
-/// through an [`Announcer`] instead.
+/// values expire, so a failure is logged and nothing more.
 pub(super) fn committed(c: &mut AnyConnection) {
     if let AnyConnection::Postgresql(pg) = c
         && let Err(e) = diesel::sql_query("SELECT nextval('parley_writes')").execute(pg)
     {
         tracing::debug!(error = %e, "telling the other nodes of a write");
-    }
-}
-
-/// How often at most the writes of one node are told to the others: the others look
-/// every [`EVERY`], so this delay is not seen, and under a stream of writes one
-/// statement tells of all those finished meanwhile instead of one each.
-pub const ANNOUNCE_EVERY: Duration = Duration::from_millis(10);
-
-/// Tells the other nodes of this node's committed writes, from a thread of its own, so
-/// that a request's write does not wait for one more round trip after its commit.
-pub(super) struct Announcer {
-    pending: Mutex<bool>,
-    wake: Condvar,
-}
-
-impl Announcer {
-    /// The announcer of a database several nodes share, with its thread, which ends
-    /// once the handle is dropped.
-    pub(super) fn start(pool: Pool<Manager>) -> std::io::Result<Arc<Self>> {
-        let announcer = Arc::new(Self {
-            pending: Mutex::new(false),
-            wake: Condvar::new(),
-        });
-        let weak = Arc::downgrade(&announcer);
-        std::thread::Builder::new()
-            .name("db-announcer".into())
-            .spawn(move || announce_loop(&weak, &pool))?;
-        Ok(announcer)
-    }
-
-    /// A write transaction has committed.
-    pub(super) fn announce(&self) {
-        if let Ok(mut p) = self.pending.lock() {
-            *p = true;
-            self.wake.notify_one();
-        }
-    }
-}
-
-fn announce_loop(weak: &Weak<Announcer>, pool: &Pool<Manager>) {
-    loop {
-        // Waits for a write, looking now and then whether the handle is gone.
-        {
-            let Some(a) = weak.upgrade() else { return };
-            let Ok(mut pending) = a.pending.lock() else { return };
-            while !*pending {
-                match a.wake.wait_timeout(pending, Duration::from_secs(1)) {
-                    Ok((p, timeout)) => {
-                        pending = p;
-                        if timeout.timed_out() && !*pending {
-                            break;
-                        }
-                    }
-                    Err(_) => return,
-                }
-            }
-            if !*pending {
-                continue;
-            }
-            *pending = false;
-        }
-        match pool.get() {
-            Ok(mut c) => committed(&mut c),
-            Err(e) => tracing::debug!(error = %e, "telling the other nodes of a write"),
-        }
-        std::thread::sleep(ANNOUNCE_EVERY);
     }
 }
 
