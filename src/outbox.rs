@@ -307,15 +307,11 @@ async fn deliver(db: &Db, mailer: &Mailer, claims: &str, only: Option<i64>) -> R
 /// took the message since (the lease ran out while the renewal could not reach the
 /// database): its outcome is that sender's to record.
 ///
-/// Deliveries are recorded together: at the end of the batch, before a failure is
-/// recorded, and after a send that finds the oldest unrecorded one [`RECORD_WITHIN`]
-/// old. One transaction for a batch that a fast transport sends at once, instead of
-/// one commit per message. A crash before the record sends at most those messages
-/// again, with their Message-ID.
+/// Each delivery is recorded before the next message goes: a node that dies after a
+/// server accepted a message and before its record sends at most that one again, with
+/// its Message-ID.
 async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> Result<Round, AppError> {
     let mut round = Round::default();
-    let mut delivered: Vec<i64> = Vec::new();
-    let mut oldest = std::time::Instant::now();
     for row in rows {
         let outcome = match crate::mail::mailbox(&row.to_name, &row.to_address) {
             Ok(to) => {
@@ -337,17 +333,9 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> 
         match outcome {
             Ok(()) => {
                 round.sent += 1;
-                if delivered.is_empty() {
-                    oldest = std::time::Instant::now();
-                }
-                delivered.push(id);
-                if oldest.elapsed() >= RECORD_WITHIN {
-                    record_delivered(db, std::mem::take(&mut delivered), token).await?;
-                }
+                record_delivered(db, id, token).await?;
             }
             Err(e) => {
-                // What went out before is recorded first, whatever happens next.
-                record_delivered(db, std::mem::take(&mut delivered), token).await?;
                 round.failed += 1;
                 let attempts = row.attempts + 1;
                 let error = format!("{e:#}");
@@ -378,25 +366,17 @@ async fn send_claimed(db: &Db, mailer: &Mailer, rows: Vec<Row>, token: &str) -> 
             }
         }
     }
-    record_delivered(db, delivered, token).await?;
     Ok(round)
 }
 
-/// How long a delivery may wait to be recorded with the next ones.
-const RECORD_WITHIN: Duration = Duration::from_millis(200);
-
-/// Marks messages claimed as `token` as sent. A failure is tried once more, on a
-/// connection checked first (see `db::pool`): a record lost sends the messages again.
-async fn record_delivered(db: &Db, ids: Vec<i64>, token: &str) -> Result<(), AppError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let ids = std::sync::Arc::new(ids);
-    let record = |ids: std::sync::Arc<Vec<i64>>, token: String| {
+/// Marks the message `id`, claimed as `token`, as sent. A failure is tried once more, on a
+/// connection checked first (see `db::pool`): a record lost sends the message again.
+async fn record_delivered(db: &Db, id: i64, token: &str) -> Result<(), AppError> {
+    let record = |token: String| {
         db.write(move |c| {
             diesel::update(
                 mail_outbox::table
-                    .filter(mail_outbox::id.eq_any(ids.as_slice()))
+                    .find(id)
                     .filter(mail_outbox::claimed_by.eq(&token)),
             )
             .set((
@@ -409,11 +389,11 @@ async fn record_delivered(db: &Db, ids: Vec<i64>, token: &str) -> Result<(), App
             Ok(())
         })
     };
-    match record(ids.clone(), token.to_string()).await {
+    match record(token.to_string()).await {
         Ok(()) => Ok(()),
         Err(e) => {
-            tracing::warn!(error = ?e, messages = ids.len(), "recording delivered mail; trying again");
-            record(ids, token.to_string()).await
+            tracing::warn!(error = ?e, message = id, "recording delivered mail; trying again");
+            record(token.to_string()).await
         }
     }
 }
