@@ -175,6 +175,10 @@ impl Writer {
         doc.add_text(f.slug, &post.slug);
         doc.add_text(f.body, &post.body);
         doc.add_text(f.body_exact, &post.body);
+        if post.number == 1 || post.accepted {
+            doc.add_text(f.thread_body, &post.body);
+            doc.add_text(f.thread_body_exact, &post.body);
+        }
         doc.add_text(f.author, post.author.to_lowercase());
         doc.add_text(f.author_name, &post.author_name);
         doc.add_date(f.created_at, DateTime::from_timestamp_secs(post.created_at));

@@ -33,7 +33,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Version of the index format. Raising it makes every node rebuild at start.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 const CURRENT_FILE: &str = "CURRENT";
 

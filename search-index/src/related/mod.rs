@@ -44,9 +44,11 @@ use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
 
 mod fit;
+mod stats;
 mod words;
 
 pub use fit::*;
+use stats::BodyStatistics;
 use words::*;
 
 /// The share one of the first five threads must hold for the forms to show any.
@@ -198,45 +200,49 @@ impl SearchIndex {
             let mut df = 0u64;
             for stem in &w.stems {
                 let stem = fixes.get(stem).unwrap_or(stem);
-                let body = Term::from_field_text(f.body, stem);
-                df = df.max(searcher.doc_freq(&body)?);
+                df = df.max(searcher.doc_freq(&Term::from_field_text(f.body, stem))?);
                 terms.push((f.title, Term::from_field_text(f.title, stem), TITLE_WEIGHT));
-                terms.push((f.body, body, 1.0));
+                terms.push((f.thread_body, Term::from_field_text(f.thread_body, stem), 1.0));
             }
             if let Some(code) = &w.code {
-                let exact = Term::from_field_text(f.body_exact, code);
-                df = df.max(searcher.doc_freq(&exact)?);
+                df = df.max(searcher.doc_freq(&Term::from_field_text(f.body_exact, code))?);
                 terms.push((
                     f.title_exact,
                     Term::from_field_text(f.title_exact, code),
                     TITLE_WEIGHT,
                 ));
-                terms.push((f.body_exact, exact, 1.0));
+                terms.push((
+                    f.thread_body_exact,
+                    Term::from_field_text(f.thread_body_exact, code),
+                    1.0,
+                ));
             }
             let weight = if df == 0 { unknown_idf } else { idf(df) };
             looked_up.push((terms, weight));
         }
-        let should: Vec<(Occur, Box<dyn Query>)> = looked_up
+        // Only openings and accepted answers hold the title and thread fields, so the
+        // union of the words' terms finds only them. Unboosted terms stay bare, so that
+        // tantivy can skip blocks that cannot reach the best (block-max WAND).
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = looked_up
             .iter()
             .flat_map(|(terms, _)| terms.iter())
             .map(|(_, term, boost)| {
                 let q: Box<dyn Query> = Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(q, *boost)) as Box<dyn Query>,
-                )
+                let q = if *boost == 1.0 {
+                    q
+                } else {
+                    Box::new(BoostQuery::new(q, *boost))
+                };
+                (Occur::Should, q)
             })
             .collect();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, Box::new(BooleanQuery::new(should))),
-            (Occur::Must, opening_or_accepted(f)),
-        ];
         if let Some(t) = exclude {
             clauses.push((Occur::MustNot, flag(f.topic_id, t)));
         }
-        let top = searcher.search(
+        let top = searcher.search_with_statistics_provider(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(WINDOW).order_by_score(),
+            &BodyStatistics { searcher, fields: f },
         )?;
 
         // Per thread: its summed score and the posts of it that were found.
