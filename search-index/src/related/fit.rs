@@ -72,8 +72,8 @@ impl Found {
                         break;
                     }
                     let segment = searcher.segment_reader(addr.segment_ord);
-                    for (field, term, _) in terms {
-                        if holds(segment, *field, term, addr.doc_id)? {
+                    for term in terms {
+                        if holds(segment, term, addr.doc_id)? {
                             found = true;
                             break;
                         }

@@ -39,7 +39,7 @@ use crate::schema::Fields;
 use crate::vectors::Vectors;
 use std::collections::{HashMap, HashSet};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
 
@@ -107,9 +107,6 @@ pub struct Meaning<'a> {
     /// The threads' vectors, their titles' too when set.
     pub threads: &'a Vectors,
 }
-
-/// How much more a word counts in the title than in a body.
-const TITLE_WEIGHT: Score = 1.0;
 
 /// Most words of a question that are looked up.
 const MAX_TERMS: usize = 32;
@@ -201,38 +198,26 @@ impl SearchIndex {
             for stem in &w.stems {
                 let stem = fixes.get(stem).unwrap_or(stem);
                 df = df.max(searcher.doc_freq(&Term::from_field_text(f.body, stem))?);
-                terms.push((f.title, Term::from_field_text(f.title, stem), TITLE_WEIGHT));
-                terms.push((f.thread_body, Term::from_field_text(f.thread_body, stem), 1.0));
+                terms.push(Term::from_field_text(f.title, stem));
+                terms.push(Term::from_field_text(f.thread_body, stem));
             }
             if let Some(code) = &w.code {
                 df = df.max(searcher.doc_freq(&Term::from_field_text(f.body_exact, code))?);
-                terms.push((
-                    f.title_exact,
-                    Term::from_field_text(f.title_exact, code),
-                    TITLE_WEIGHT,
-                ));
-                terms.push((
-                    f.thread_body_exact,
-                    Term::from_field_text(f.thread_body_exact, code),
-                    1.0,
-                ));
+                terms.push(Term::from_field_text(f.title_exact, code));
+                terms.push(Term::from_field_text(f.thread_body_exact, code));
             }
             let weight = if df == 0 { unknown_idf } else { idf(df) };
             looked_up.push((terms, weight));
         }
         // Only openings and accepted answers hold the title and thread fields, so the
-        // union of the words' terms finds only them. Unboosted terms stay bare, so that
-        // tantivy can skip blocks that cannot reach the best (block-max WAND).
+        // union of the words' terms finds only them. A title word weighs as a body word
+        // (heavier titles measured worse), and the terms stay bare (no boost), so that
+        // tantivy skips the blocks that cannot reach the best (block-max WAND).
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = looked_up
             .iter()
             .flat_map(|(terms, _)| terms.iter())
-            .map(|(_, term, boost)| {
+            .map(|term| {
                 let q: Box<dyn Query> = Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
-                let q = if *boost == 1.0 {
-                    q
-                } else {
-                    Box::new(BoostQuery::new(q, *boost))
-                };
                 (Occur::Should, q)
             })
             .collect();
@@ -327,10 +312,10 @@ fn opening_or_accepted(f: &Fields) -> Box<dyn Query> {
     ]))
 }
 
-/// Whether post `doc` of `segment` holds `term` in `field`.
-fn holds(segment: &tantivy::SegmentReader, field: Field, term: &Term, doc: DocId) -> tantivy::Result<bool> {
+/// Whether post `doc` of `segment` holds `term`.
+fn holds(segment: &tantivy::SegmentReader, term: &Term, doc: DocId) -> tantivy::Result<bool> {
     let Some(mut postings) = segment
-        .inverted_index(field)?
+        .inverted_index(term.field())?
         .read_postings(term, IndexRecordOption::Basic)?
     else {
         return Ok(false);

@@ -13,9 +13,9 @@ pub(super) const STOPWORDS: &[&str] = &[
     "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your",
 ];
 
-/// A word of a question: the terms that find it (field, term, boost) and its weight in
-/// the share.
-pub(super) type LookedUp = (Vec<(Field, Term, Score)>, f32);
+/// A word of a question: the terms that find it (in the title and the thread fields,
+/// each weighing as much) and its weight in the share.
+pub(super) type LookedUp = (Vec<Term>, f32);
 
 /// One word of a question, as the index holds it.
 pub(super) struct Word {
