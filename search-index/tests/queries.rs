@@ -334,9 +334,10 @@ fn broad_queries_are_counted_on_a_sample() {
     assert_eq!(narrow.total, 1);
 }
 
-/// Broad queries take their candidates from pruned single-field queries; a filter
-/// that keeps every post scores every match instead. Both must give the same page and
-/// the same exact total, whatever field each word was found in.
+/// Queries of plain words take their candidates from a pruned walk of the bodies and
+/// the posts titled with a word; a filter that keeps every post scores every match
+/// instead. Both must give the same page and the same exact total, whatever field
+/// each word was found in, and a deleted post is in neither.
 #[test]
 fn broad_queries_narrowed_give_the_page_of_full_scoring() {
     let dir = tempfile::tempdir().unwrap();
@@ -417,4 +418,25 @@ fn broad_queries_narrowed_give_the_page_of_full_scoring() {
     let fixed = index.search(&text("restrat cluster")).unwrap();
     assert_eq!(fixed.matched, Match::Typos);
     assert_eq!(fixed.total, expected);
+    // Deleted opening posts stay in their segment until it is merged, marked deleted.
+    drop(w);
+    let mut w = index.writer(50_000_000).unwrap();
+    for id in (1..=9_000u64).filter(|id| id % 10 == 1) {
+        w.delete_post(id);
+    }
+    w.commit(2).unwrap();
+    index.reload().unwrap();
+    for words in ["cluster restart", "restart", "cluster"] {
+        let page = index
+            .search(&SearchQuery {
+                limit: 50,
+                ..text(words)
+            })
+            .unwrap();
+        assert!(!page.hits.is_empty(), "{words}");
+        assert!(
+            page.hits.iter().all(|h| h.post_id % 10 != 1),
+            "{words}: a deleted post"
+        );
+    }
 }

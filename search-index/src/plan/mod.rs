@@ -1,11 +1,12 @@
 //! How a query is run fast on a large index, beside what it means (`query`):
 //!
 //! - **Narrowing.** A query's full form (each word in the title, the body, the exact
-//!   title, with boosts) is a union per word, which tantivy must score on every match.
-//!   For a broad query of single words, the candidates come first from intersections
-//!   of bare terms (all the words in the body; some in the title, with the others or
-//!   all in the body; all exact in the title), shapes that block-max WAND walks without
-//!   scoring most matches; the full query is then scored on those candidates alone.
+//!   title, with boosts) is an intersection of unions, which tantivy must score on
+//!   every match. For a broad query of single words, the candidates are found in two
+//!   parts that hold its best page for sure ([`candidates`]): the best of every word
+//!   in the body, a bare intersection that block-max WAND walks without scoring most
+//!   matches; and every post with a word in its title, few since only opening posts
+//!   have titles. The full query is then scored on those candidates alone.
 //! - **Counting** without scores, in parts that add up to the query's matches and that
 //!   avoid walking unions of long lists.
 //! - **Corrections.** A word the index does not know is replaced by the most common
@@ -16,15 +17,16 @@ use crate::boosts;
 use crate::query::{Piece, pieces};
 use crate::schema::{self, Fields};
 use std::collections::HashMap;
-use tantivy::collector::{Collector, TopDocs};
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::postings::SegmentPostings;
 use tantivy::query::{
-    BooleanQuery, ConstScorer, EnableScoring, Explanation, FuzzyTermQuery, Occur, Query, Scorer, TermQuery,
-    Weight,
+    BooleanQuery, BoostQuery, ConstScorer, EnableScoring, Explanation, FuzzyTermQuery, Occur, Query, Scorer,
+    TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
+mod best;
 mod titled;
 
 use titled::*;
@@ -38,11 +40,17 @@ pub(crate) struct Unit {
     body: Term,
     /// Its term in the title: the stem, or the whole code in the exact title.
     title: Term,
-    /// The word exact in the title, when it is a plain word.
-    title_exact: Option<Term>,
     /// The terms that score the word in the full query, with their boosts: the same
     /// as `query::text_query` builds for it in every-word mode.
     scoring: Vec<(Term, Score)>,
+}
+
+impl Unit {
+    /// Those of the scoring terms that are in the body fields.
+    fn body_scoring(&self, f: &Fields) -> Vec<&(Term, Score)> {
+        let in_body = |t: &Term| t.field() == f.body || t.field() == f.body_exact;
+        self.scoring.iter().filter(|(t, _)| in_body(t)).collect()
+    }
 }
 
 /// What a word is to the analyzers: its stems, and its one code when it is a code
@@ -74,23 +82,19 @@ pub(crate) fn units(f: &Fields, text: &str, fixes: &Fixes) -> Option<Vec<Unit>> 
             ([stem], _) => {
                 let fixed = fixes.get(stem);
                 let stem = fixed.unwrap_or(stem);
-                let title_exact = one_exact
-                    .filter(|_| fixed.is_none())
-                    .map(|e| Term::from_field_text(f.title_exact, e));
                 let mut scoring = vec![
                     (Term::from_field_text(f.title, stem), boosts::TITLE),
                     (Term::from_field_text(f.body, stem), boosts::BODY),
                 ];
-                if let Some(t) = &title_exact {
-                    scoring.push((t.clone(), boosts::TITLE_EXACT));
-                    if let (Some(e), Some(_)) = (one_exact, &code) {
+                if let Some(e) = one_exact.filter(|_| fixed.is_none()) {
+                    scoring.push((Term::from_field_text(f.title_exact, e), boosts::TITLE_EXACT));
+                    if code.is_some() {
                         scoring.push((Term::from_field_text(f.body_exact, e), boosts::BODY_EXACT));
                     }
                 }
                 Unit {
                     body: Term::from_field_text(f.body, stem),
                     title: Term::from_field_text(f.title, stem),
-                    title_exact,
                     scoring,
                 }
             }
@@ -103,7 +107,6 @@ pub(crate) fn units(f: &Fields, text: &str, fixes: &Fixes) -> Option<Vec<Unit>> 
                 Unit {
                     body: Term::from_field_text(f.body_exact, code),
                     title: Term::from_field_text(f.title_exact, code),
-                    title_exact: None,
                     scoring,
                 }
             }
@@ -128,57 +131,54 @@ fn all_of(terms: &[&Term], option: IndexRecordOption) -> Box<dyn Query> {
     }
 }
 
-/// The candidate queries of a broad every-word query (see the module's doc): every
-/// word in the body; and for each way of putting some words in the title (every way
-/// for two words; past that, one word or all), those in the title with every
-/// word in the body, and those in the title with the rest in the body; every word
-/// exact in the title. Each ranks its posts close to how the full query would, so the
-/// best of the full query are among the best of one of them.
-fn narrowing(units: &[Unit]) -> Vec<Box<dyn Query>> {
-    let scored = IndexRecordOption::WithFreqs;
-    let n = units.len().min(16);
-    let body: Vec<&Term> = units.iter().map(|u| &u.body).collect();
-    let mut out = vec![all_of(&body, scored)];
-    let full = (1u32 << n) - 1;
-    let splits: Vec<u32> = if n <= 2 {
-        (1..=full).collect()
-    } else {
-        (0..n).map(|i| 1u32 << i).chain([full]).collect()
-    };
-    for split in splits {
-        let in_title = |i: usize| i < n && split & (1 << i) != 0;
-        let titled: Vec<&Term> = units
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| in_title(*i))
-            .map(|(_, u)| &u.title)
-            .collect();
-        let with_all: Vec<&Term> = titled.iter().copied().chain(body.iter().copied()).collect();
-        out.push(all_of(&with_all, scored));
-        let with_rest: Vec<&Term> = units
-            .iter()
-            .enumerate()
-            .map(|(i, u)| if in_title(i) { &u.title } else { &u.body })
-            .collect();
-        out.push(all_of(&with_rest, scored));
-    }
-    let exact: Vec<&Term> = units.iter().filter_map(|u| u.title_exact.as_ref()).collect();
-    if exact.len() == units.len() {
-        out.push(all_of(&exact, scored));
-    }
-    out
-}
-
 /// The parts of an every-word query for counting (see the module's doc): the posts
 /// with every word in the body, a bare intersection; and the others, which must have
 /// a word in the title ([`Titled`]), so that walk starts from the short title lists.
 pub(crate) fn counting(units: &[Unit]) -> Vec<Box<dyn Query>> {
+    vec![all_in_body(units), Box::new(titled(units, false))]
+}
+
+/// The posts with every word in the body, unscored.
+pub(crate) fn all_in_body(units: &[Unit]) -> Box<dyn Query> {
     let body: Vec<&Term> = units.iter().map(|u| &u.body).collect();
-    let titled = Titled {
+    all_of(&body, IndexRecordOption::Basic)
+}
+
+fn titled(units: &[Unit], all_in_body: bool) -> Titled {
+    Titled {
         titles: units.iter().map(|u| u.title.clone()).collect(),
         bodies: units.iter().map(|u| u.body.clone()).collect(),
-    };
-    vec![all_of(&body, IndexRecordOption::Basic), Box::new(titled)]
+        all_in_body,
+    }
+}
+
+/// Every word in the body, scored as the full query scores a post that has none in
+/// its title: a bare intersection when each word is one body term of weight one
+/// (which block-max WAND prunes), else each word's body terms with their boosts.
+fn in_body(f: &Fields, units: &[Unit]) -> Box<dyn Query> {
+    let plain = units
+        .iter()
+        .all(|u| matches!(u.body_scoring(f).as_slice(), [(t, b)] if *t == u.body && *b == 1.0));
+    if plain {
+        let body: Vec<&Term> = units.iter().map(|u| &u.body).collect();
+        return all_of(&body, IndexRecordOption::WithFreqs);
+    }
+    Box::new(BooleanQuery::new(
+        units
+            .iter()
+            .map(|u| {
+                let mut word: Vec<(Occur, Box<dyn Query>)> = vec![(
+                    Occur::Must,
+                    Box::new(BoostQuery::new(bare(&u.body, IndexRecordOption::Basic), 0.0)),
+                )];
+                for (term, boost) in u.body_scoring(f) {
+                    let scored = bare(term, IndexRecordOption::WithFreqs);
+                    word.push((Occur::Should, Box::new(BoostQuery::new(scored, *boost))));
+                }
+                (Occur::Must, Box::new(BooleanQuery::new(word)) as Box<dyn Query>)
+            })
+            .collect(),
+    ))
 }
 
 /// Corrections for the words of `text` that are in no post: for each, the stem in the
@@ -229,49 +229,59 @@ fn nearest(
         .and_then(|(bytes, _)| String::from_utf8(bytes).ok()))
 }
 
-/// The candidates of a broad every-word query, per segment and in order: the best
-/// `window` of each narrowing query (the full query ranks its best `window` before
-/// the community lifts re-rank them, so each narrowing query must offer as many).
-pub(crate) fn candidates(
+/// Documents per segment, in order.
+pub(crate) type Chosen = HashMap<SegmentOrdinal, Vec<DocId>>;
+
+/// The candidates of an every-word query, per segment and in order: the best
+/// `window` by [`in_body`], and every post with some word in its title ([`Titled`]).
+/// Those of the latter without every word in the body, the posts that counting's
+/// [`Titled`] part would walk again, go to `titled_only` on the way.
+///
+/// They hold the full query's best `window`. A post with no word in its title scores
+/// in the full query just what it scores in `in_body`, and every post scores at least
+/// that; so if such a post is among the full query's best `window`, fewer than
+/// `window` posts score more than it in `in_body`. Every other post has a word in its
+/// title, and titles are on opening posts only, so walking them all is short.
+pub(crate) fn candidates<C: Collector>(
     searcher: &tantivy::Searcher,
+    f: &Fields,
     units: &[Unit],
     window: usize,
-) -> tantivy::Result<HashMap<SegmentOrdinal, Vec<DocId>>> {
-    let best = TopDocs::with_limit(window).order_by_score();
-    let scoring = EnableScoring::enabled_from_searcher(searcher);
-    let weights = narrowing(units)
-        .iter()
-        .map(|q| q.weight(scoring))
-        .collect::<tantivy::Result<Vec<_>>>()?;
-    // Each query on each segment is a task of its own: the small ones then share the
-    // threads with the large one instead of each waiting on its slowest segment.
-    let readers = searcher.segment_readers();
-    let tasks = weights
-        .iter()
-        .enumerate()
-        .flat_map(|(q, w)| readers.iter().enumerate().map(move |(s, r)| (q, w, s, r)));
-    let found = searcher.index().search_executor().map(
-        |(q, w, s, r)| Ok((q, best.collect_segment(w.as_ref(), s as SegmentOrdinal, r)?)),
-        tasks,
-    )?;
-    let mut per_query: Vec<Vec<_>> = weights.iter().map(|_| Vec::new()).collect();
-    for (q, fruit) in found {
-        per_query[q].push(fruit);
+    titled_only: &C,
+) -> tantivy::Result<(Chosen, C::Fruit)> {
+    let weight = in_body(f, units).weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let mut chosen = Chosen::new();
+    for address in best::best(searcher, weight.as_ref(), window)? {
+        chosen
+            .entry(address.segment_ord)
+            .or_default()
+            .push(address.doc_id);
     }
-    let mut chosen: HashMap<SegmentOrdinal, Vec<DocId>> = HashMap::new();
-    for fruits in per_query {
-        for (_, address) in best.merge_fruits(fruits)? {
-            chosen
-                .entry(address.segment_ord)
-                .or_default()
-                .push(address.doc_id);
+    let titled = titled(units, true);
+    let mut fruits = Vec::new();
+    for (s, reader) in searcher.segment_readers().iter().enumerate() {
+        let segment_ord = s as SegmentOrdinal;
+        let alive = reader.alive_bitset();
+        let mut docs = titled.docs(reader)?;
+        let mut only = titled_only.for_segment(segment_ord, reader)?;
+        let found = chosen.entry(segment_ord).or_default();
+        while docs.doc() != TERMINATED {
+            let doc = docs.doc();
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                found.push(doc);
+                if !docs.all_in_body_here() {
+                    only.collect(doc, 0.0);
+                }
+            }
+            docs.advance();
         }
+        fruits.push(only.harvest());
     }
     for docs in chosen.values_mut() {
         docs.sort_unstable();
         docs.dedup();
     }
-    Ok(chosen)
+    Ok((chosen, titled_only.merge_fruits(fruits)?))
 }
 
 /// The full query's score of each chosen document. That score is a sum over the
@@ -282,7 +292,7 @@ pub(crate) fn candidates(
 pub(crate) fn rescore(
     searcher: &tantivy::Searcher,
     units: &[Unit],
-    chosen: &HashMap<SegmentOrdinal, Vec<DocId>>,
+    chosen: &Chosen,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let scoring = EnableScoring::enabled_from_searcher(searcher);
     let mut weights = Vec::new();

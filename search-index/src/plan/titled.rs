@@ -3,14 +3,16 @@
 
 use super::*;
 
-/// The posts that have every word in the title or the body, and not all of them in
-/// the body. It walks the title lists (short: titles are on opening posts only) and
-/// seeks each body list to them; as a query of tantivy's, filters and the counting
-/// sample apply to it as to any other.
+/// The posts that have every word in the title or the body and some in the title;
+/// unless `all_in_body`, only those that do not have every word in the body (which
+/// counting finds apart). It walks the title lists (short: titles are on opening
+/// posts only) and seeks each body list to them; as a query of tantivy's, filters and
+/// the counting sample apply to it as to any other.
 #[derive(Clone, Debug)]
 pub(super) struct Titled {
     pub(super) titles: Vec<Term>,
     pub(super) bodies: Vec<Term>,
+    pub(super) all_in_body: bool,
 }
 
 impl Query for Titled {
@@ -19,8 +21,9 @@ impl Query for Titled {
     }
 }
 
-impl Weight for Titled {
-    fn scorer(&self, reader: &SegmentReader, _: Score) -> tantivy::Result<Box<dyn Scorer>> {
+impl Titled {
+    /// Its documents in one segment.
+    pub(super) fn docs(&self, reader: &SegmentReader) -> tantivy::Result<TitledDocs> {
         let postings = |terms: &[Term]| -> tantivy::Result<Vec<Option<SegmentPostings>>> {
             terms
                 .iter()
@@ -34,10 +37,18 @@ impl Weight for Titled {
         let mut docs = TitledDocs {
             titles: postings(&self.titles)?,
             bodies: postings(&self.bodies)?,
+            all_in_body: self.all_in_body,
+            here_all_in_body: false,
             doc: 0,
         };
         docs.find_from_current();
-        Ok(Box::new(ConstScorer::new(docs, 0.0)))
+        Ok(docs)
+    }
+}
+
+impl Weight for Titled {
+    fn scorer(&self, reader: &SegmentReader, _: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(ConstScorer::new(self.docs(reader)?, 0.0)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -56,6 +67,9 @@ pub(super) struct TitledDocs {
     /// Per word: its title postings and its body postings (`None`: in no post).
     pub(super) titles: Vec<Option<SegmentPostings>>,
     pub(super) bodies: Vec<Option<SegmentPostings>>,
+    pub(super) all_in_body: bool,
+    /// Whether the current document has every word in its body.
+    here_all_in_body: bool,
     pub(super) doc: DocId,
 }
 
@@ -87,12 +101,18 @@ impl TitledDocs {
                 every &= in_title || in_body;
                 all_in_body &= in_body;
             }
-            if every && !all_in_body {
+            if every && (self.all_in_body || !all_in_body) {
                 self.doc = doc;
+                self.here_all_in_body = all_in_body;
                 return;
             }
             self.step_titles_past(doc);
         }
+    }
+
+    /// Whether the current document has every word in its body.
+    pub(super) fn all_in_body_here(&self) -> bool {
+        self.here_all_in_body
     }
 
     pub(super) fn step_titles_past(&mut self, doc: DocId) {

@@ -180,14 +180,14 @@ impl SearchIndex {
                 None
             };
             let likely = likely_matches(&searcher, f, &q.text, query_mode, &fixes);
-            let narrow = units.as_deref().filter(|_| !filtered && likely > NARROW_FROM);
-            let top = top_ranked(&searcher, &*query, narrow, limit, offset)?;
+            let narrow = units.as_deref().filter(|_| !filtered);
+            let (top, titled) = top_ranked(&searcher, f, &*query, narrow, limit, offset)?;
             if !top.is_empty() || !has_text || mode == Match::AnyWord {
-                chosen = Some((top, mode, strict, fixes, units, likely));
+                chosen = Some((top, titled, mode, strict, fixes, units, likely));
                 break;
             }
         }
-        let Some((top, matched, strict, fixes, units, likely)) = chosen else {
+        let Some((top, titled, matched, strict, fixes, units, likely)) = chosen else {
             unreachable!("the last attempt always chooses")
         };
         // The total and the counts per category need every match, but no scores:
@@ -212,9 +212,12 @@ impl SearchIndex {
             }
         };
         let scale = if approximate { schema::BUCKETS as usize } else { 1 };
-        let parts: Vec<Option<Box<dyn Query>>> = match &units {
-            Some(units) => plan::counting(units).into_iter().map(Some).collect(),
-            None => vec![text_query(
+        // The posts with a word in the title and not every word in the body were
+        // counted while their page was found (and all of them, never a sample).
+        let parts: Vec<Option<Box<dyn Query>>> = match (&units, &titled) {
+            (Some(units), Some(_)) => vec![Some(plan::all_in_body(units))],
+            (Some(units), None) => plan::counting(units).into_iter().map(Some).collect(),
+            (None, _) => vec![text_query(
                 f,
                 &q.text,
                 if strict { Match::AllWords } else { matched },
@@ -238,9 +241,17 @@ impl SearchIndex {
                 *counts.entry(k).or_insert(0) += v;
             }
         }
+        let mut counts: HashMap<String, u64> =
+            counts.into_iter().map(|(k, v)| (k, v * scale as u64)).collect();
+        let mut total = total * scale;
+        if let Some((n, titled_counts)) = titled {
+            total += n;
+            for (k, v) in titled_counts {
+                *counts.entry(k).or_insert(0) += v;
+            }
+        }
         // A sample can miss what the page shows: never say fewer than that.
-        let total = (total * scale).max(offset + top.len());
-        let counts: HashMap<String, u64> = counts.into_iter().map(|(k, v)| (k, v * scale as u64)).collect();
+        let total = total.max(offset + top.len());
         let mut categories: Vec<(String, u64)> = counts.into_iter().collect();
         categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut snippets = SnippetGenerator::create(&searcher, &highlights(f, &q.text, &fixes), f.body)?;

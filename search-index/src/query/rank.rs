@@ -4,10 +4,6 @@
 use super::*;
 use crate::columns::Columns;
 
-/// Past this many likely matches, an every-word query finds its candidates with
-/// pruned single-field queries first (see `plan`).
-pub(super) const NARROW_FROM: f64 = 2_000.0;
-
 /// How many of the best matches by text alone are re-ranked with the community lifts.
 pub(super) const RERANK_WINDOW: usize = 100;
 
@@ -29,29 +25,41 @@ pub(super) fn lift(votes: i64, accepted: bool, official: bool) -> Score {
     }
 }
 
+/// A document and its score.
+pub(super) type Scored = (Score, DocAddress);
+
+/// Matches and their count per category.
+pub(super) type Counted = (usize, HashMap<String, u64>);
+
 /// A page of results: the best `RERANK_WINDOW` (or more, for deep pages) by BM25,
 /// then re-ranked with [`lift`].
 ///
-/// With `narrow` (the units of `query`), the best of each narrowing query are the
-/// candidates, and `query`'s score is computed on them alone: a broad query then costs
-/// a few pruned walks of posting lists instead of scoring every one of its matches. Without, `query` is scored over every
-/// match (tantivy prunes what it can).
+/// With `narrow` (the units of `query`), `query`'s score is computed on the
+/// candidates of `plan::candidates` alone, which hold its best: a query then costs a
+/// pruned walk of its words' body lists and a walk of their title lists instead of
+/// scoring every one of its matches; and the matches found on the way that have a
+/// word in the title and not every word in the body are counted. Without, `query` is
+/// scored over every match (tantivy prunes what it can).
 pub(super) fn top_ranked(
     searcher: &tantivy::Searcher,
+    f: &Fields,
     query: &dyn Query,
     narrow: Option<&[plan::Unit]>,
     limit: usize,
     offset: usize,
-) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+) -> tantivy::Result<(Vec<Scored>, Option<Counted>)> {
     let window = (offset + limit).max(RERANK_WINDOW);
-    let found = match narrow {
-        None => searcher.search(query, &TopDocs::with_limit(window).order_by_score())?,
+    let (found, titled) = match narrow {
+        None => (
+            searcher.search(query, &TopDocs::with_limit(window).order_by_score())?,
+            None,
+        ),
         Some(units) => {
-            let chosen = plan::candidates(searcher, units, window)?;
+            let (chosen, titled) = plan::candidates(searcher, f, units, window, &(Count, CategoryCounts))?;
             let mut scored = plan::rescore(searcher, units, &chosen)?;
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
             scored.truncate(window);
-            scored
+            (scored, Some(titled))
         }
     };
     let mut lifted = Vec::with_capacity(found.len());
@@ -67,7 +75,7 @@ pub(super) fn top_ranked(
         lifted.push((score * lift(votes, accepted, official), address));
     }
     lifted.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    Ok(lifted.into_iter().skip(offset).take(limit).collect())
+    Ok((lifted.into_iter().skip(offset).take(limit).collect(), titled))
 }
 
 /// Counts matches per category.

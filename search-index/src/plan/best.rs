@@ -1,0 +1,67 @@
+//! The best documents of a query over all segments, with the bar to enter carried from
+//! one segment to the next: tantivy's collector starts each segment from nothing, so
+//! its block-max pruning would find the best of every segment.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use tantivy::query::Weight;
+use tantivy::{DocAddress, Score, SegmentOrdinal};
+
+struct Ranked {
+    score: Score,
+    address: DocAddress,
+}
+
+/// Higher scores first; of equal scores, the earlier document.
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.address.cmp(&self.address))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+/// The best `window` documents by `weight`'s score, deleted ones left out.
+pub(super) fn best(
+    searcher: &tantivy::Searcher,
+    weight: &dyn Weight,
+    window: usize,
+) -> tantivy::Result<Vec<DocAddress>> {
+    let mut kept: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(window + 1);
+    // The score a document must beat to be kept: the worst kept once there are enough.
+    let bar = |kept: &BinaryHeap<Reverse<Ranked>>| match kept.peek() {
+        Some(Reverse(worst)) if kept.len() >= window => worst.score,
+        _ => Score::MIN,
+    };
+    for (s, reader) in searcher.segment_readers().iter().enumerate() {
+        let alive = reader.alive_bitset();
+        let segment_ord = s as SegmentOrdinal;
+        weight.for_each_pruning(bar(&kept), reader, &mut |doc, score| {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                kept.push(Reverse(Ranked {
+                    score,
+                    address: DocAddress::new(segment_ord, doc),
+                }));
+                if kept.len() > window {
+                    kept.pop();
+                }
+            }
+            bar(&kept)
+        })?;
+    }
+    Ok(kept.into_iter().map(|Reverse(r)| r.address).collect())
+}
