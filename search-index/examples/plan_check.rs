@@ -7,7 +7,8 @@
 //! QUERIES_FILE [CATEGORIES]`, where INDEX_DIR is a build directory (`v4-0` under
 //! `data/search-index`) and CATEGORIES, comma-separated, names every category of the
 //! forum (default: the bench forum's). Prints the mean time of each and every query
-//! whose page differs. With `PLAN_ONLY=1`, only the plan runs (to profile it).
+//! whose page differs. With `PLAN_ONLY=1`, only the plan runs (to profile it); with
+//! `SLOWEST=1`, the 25 slowest queries are printed, and how the time is spread.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -48,9 +49,11 @@ fn main() {
     let (mut planned, mut full) = (Duration::ZERO, Duration::ZERO);
     let mut differ = 0;
     let plan_only = std::env::var("PLAN_ONLY").is_ok_and(|v| v == "1");
+    let mut each = Vec::new();
     for q in &queries {
         let (t, a) = ask(q, Vec::new());
         planned += t;
+        each.push((t, *q, a.total));
         if plan_only {
             continue;
         }
@@ -62,6 +65,23 @@ fn main() {
         }
     }
     let n = queries.len().max(1) as f64;
+    each.sort();
+    if std::env::var("SLOWEST").is_ok() {
+        for (t, q, total) in each.iter().rev().take(25) {
+            println!("{:.3} ms {q:?} ({total} matches)", t.as_secs_f64() * 1e3);
+        }
+        let mut acc = Duration::ZERO;
+        for (i, (t, _, _)) in each.iter().enumerate() {
+            acc += *t;
+            if (i + 1) % (each.len() / 10).max(1) == 0 {
+                println!(
+                    "fastest {} queries: {:.1} % of the time",
+                    i + 1,
+                    acc.as_secs_f64() * 100.0 / planned.as_secs_f64()
+                );
+            }
+        }
+    }
     println!(
         "{} queries: plan {:.3} ms a query, full scoring {:.3} ms; {differ} pages differ",
         queries.len(),
