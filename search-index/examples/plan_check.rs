@@ -8,7 +8,8 @@
 //! `data/search-index`) and CATEGORIES, comma-separated, names every category of the
 //! forum (default: the bench forum's). Prints the mean time of each and every query
 //! whose page differs. With `PLAN_ONLY=1`, only the plan runs (to profile it); with
-//! `SLOWEST=1`, the 25 slowest queries are printed, and how the time is spread.
+//! `SLOWEST=1`, the 25 slowest queries are printed, and how the time is spread; with
+//! `THREADS=1`, the threads by words (the first half of suggestions) are timed too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -65,6 +66,16 @@ fn main() {
         }
     }
     let n = queries.len().max(1) as f64;
+    if std::env::var("THREADS").is_ok_and(|v| v == "1") {
+        let start = Instant::now();
+        for q in &queries {
+            index.related_by_words(q, None, 8).expect("threads");
+        }
+        println!(
+            "threads by words: {:.3} ms a query",
+            start.elapsed().as_secs_f64() * 1e3 / n
+        );
+    }
     each.sort();
     if std::env::var("SLOWEST").is_ok() {
         for (t, q, total) in each.iter().rev().take(25) {
