@@ -1,10 +1,11 @@
 # Helpers shared by the bench scripts (sourced, not run).
 
-# bench_setup: the release binary, wrk, PG_ADMIN, a work directory ($work) and a trap
+# bench_setup: the release binary (PARLEY_BENCH_BIN names another, to compare two
+# builds on the same data), wrk, PG_ADMIN, a work directory ($work) and a trap
 # that stops the server ($server_pid), drops the PostgreSQL database ($pg_db) and
 # removes the work directory on exit.
 bench_setup() {
-  BIN=target/release/parley
+  BIN="${PARLEY_BENCH_BIN:-target/release/parley}"
   PG_ADMIN="${PARLEY_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
   [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
   command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
