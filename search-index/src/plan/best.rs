@@ -35,12 +35,13 @@ impl PartialEq for Ranked {
 
 impl Eq for Ranked {}
 
-/// The best `window` documents by `weight`'s score, deleted ones left out.
-pub(super) fn best(
+/// The best `window` documents by `weight`'s score, best first (of equal scores, the
+/// earlier document), deleted ones left out.
+pub(crate) fn best(
     searcher: &tantivy::Searcher,
     weight: &dyn Weight,
     window: usize,
-) -> tantivy::Result<Vec<DocAddress>> {
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let mut kept: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(window + 1);
     // The score a document must beat to be kept: the worst kept once there are enough.
     let bar = |kept: &BinaryHeap<Reverse<Ranked>>| match kept.peek() {
@@ -63,5 +64,9 @@ pub(super) fn best(
             bar(&kept)
         })?;
     }
-    Ok(kept.into_iter().map(|Reverse(r)| r.address).collect())
+    Ok(kept
+        .into_sorted_vec()
+        .into_iter()
+        .map(|Reverse(r)| (r.score, r.address))
+        .collect())
 }

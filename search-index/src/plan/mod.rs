@@ -26,7 +26,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
-mod best;
+pub(crate) mod best;
 mod titled;
 
 use titled::*;
@@ -251,7 +251,7 @@ pub(crate) fn candidates<C: Collector>(
 ) -> tantivy::Result<(Chosen, C::Fruit)> {
     let weight = in_body(f, units).weight(EnableScoring::enabled_from_searcher(searcher))?;
     let mut chosen = Chosen::new();
-    for address in best::best(searcher, weight.as_ref(), window)? {
+    for (_, address) in best::best(searcher, weight.as_ref(), window)? {
         chosen
             .entry(address.segment_ord)
             .or_default()

@@ -39,7 +39,7 @@ use crate::schema::Fields;
 use crate::vectors::Vectors;
 use std::collections::{HashMap, HashSet};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
 
@@ -212,7 +212,8 @@ impl SearchIndex {
         // Only openings and accepted answers hold the title and thread fields, so the
         // union of the words' terms finds only them. A title word weighs as a body word
         // (heavier titles measured worse), and the terms stay bare (no boost), so that
-        // tantivy skips the blocks that cannot reach the best (block-max WAND).
+        // tantivy skips the blocks that cannot reach the best (block-max WAND), with
+        // the bar carried from one segment to the next.
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = looked_up
             .iter()
             .flat_map(|(terms, _)| terms.iter())
@@ -224,11 +225,10 @@ impl SearchIndex {
         if let Some(t) = exclude {
             clauses.push((Occur::MustNot, flag(f.topic_id, t)));
         }
-        let top = searcher.search_with_statistics_provider(
-            &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(WINDOW).order_by_score(),
-            &BodyStatistics { searcher, fields: f },
-        )?;
+        let statistics = BodyStatistics { searcher, fields: f };
+        let scoring = EnableScoring::enabled_from_statistics_provider(&statistics, searcher);
+        let weight = BooleanQuery::new(clauses).weight(scoring)?;
+        let top = plan::best::best(searcher, weight.as_ref(), WINDOW)?;
 
         // Per thread: its summed score and the posts of it that were found.
         let mut threads: HashMap<u64, (Score, Vec<DocAddress>, Option<DocAddress>)> = HashMap::new();
