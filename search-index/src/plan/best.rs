@@ -35,18 +35,19 @@ impl PartialEq for Ranked {
 
 impl Eq for Ranked {}
 
-/// The best `window` documents by `weight`'s score, best first (of equal scores, the
-/// earlier document), deleted ones left out.
+/// The best `window` documents by `weight`'s score of those that score more than
+/// `floor`, best first (of equal scores, the earlier document), deleted ones left out.
 pub(crate) fn best(
     searcher: &tantivy::Searcher,
     weight: &dyn Weight,
     window: usize,
-) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    floor: Score,
+) -> tantivy::Result<Vec<super::Scored>> {
     let mut kept: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(window + 1);
     // The score a document must beat to be kept: the worst kept once there are enough.
     let bar = |kept: &BinaryHeap<Reverse<Ranked>>| match kept.peek() {
-        Some(Reverse(worst)) if kept.len() >= window => worst.score,
-        _ => Score::MIN,
+        Some(Reverse(worst)) if kept.len() >= window => worst.score.max(floor),
+        _ => floor,
     };
     for (s, reader) in searcher.segment_readers().iter().enumerate() {
         let alive = reader.alive_bitset();

@@ -2,11 +2,11 @@
 //!
 //! - **Narrowing.** A query's full form (each word in the title, the body, the exact
 //!   title, with boosts) is an intersection of unions, which tantivy must score on
-//!   every match. For a broad query of single words, the candidates are found in two
-//!   parts that hold its best page for sure ([`candidates`]): the best of every word
-//!   in the body, a bare intersection that block-max WAND walks without scoring most
-//!   matches; and every post with a word in its title, few since only opening posts
-//!   have titles. The full query is then scored on those candidates alone.
+//!   every match. For a query of single words, its best page is found exactly from two
+//!   smaller sets ([`best_page`]): every post with a word in its title, few since only
+//!   opening posts have titles, scored in full; then the posts with every word in the
+//!   body that beat the best of those, a bare intersection that block-max WAND walks
+//!   from that bar without scoring most matches.
 //! - **Counting** without scores, in parts that add up to the query's matches and that
 //!   avoid walking unions of long lists.
 //! - **Corrections.** A word the index does not know is replaced by the most common
@@ -27,7 +27,13 @@ use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
 pub(crate) mod best;
+mod candidates;
 mod titled;
+
+pub(crate) use candidates::best_page;
+
+/// A document and its score.
+pub(crate) type Scored = (Score, DocAddress);
 
 use titled::*;
 
@@ -227,101 +233,6 @@ fn nearest(
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
         .and_then(|(bytes, _)| String::from_utf8(bytes).ok()))
-}
-
-/// Documents per segment, in order.
-pub(crate) type Chosen = HashMap<SegmentOrdinal, Vec<DocId>>;
-
-/// The candidates of an every-word query, per segment and in order: the best
-/// `window` by [`in_body`], and every post with some word in its title ([`Titled`]).
-/// Those of the latter without every word in the body, the posts that counting's
-/// [`Titled`] part would walk again, go to `titled_only` on the way.
-///
-/// They hold the full query's best `window`. A post with no word in its title scores
-/// in the full query just what it scores in `in_body`, and every post scores at least
-/// that; so if such a post is among the full query's best `window`, fewer than
-/// `window` posts score more than it in `in_body`. Every other post has a word in its
-/// title, and titles are on opening posts only, so walking them all is short.
-pub(crate) fn candidates<C: Collector>(
-    searcher: &tantivy::Searcher,
-    f: &Fields,
-    units: &[Unit],
-    window: usize,
-    titled_only: &C,
-) -> tantivy::Result<(Chosen, C::Fruit)> {
-    let weight = in_body(f, units).weight(EnableScoring::enabled_from_searcher(searcher))?;
-    let mut chosen = Chosen::new();
-    for (_, address) in best::best(searcher, weight.as_ref(), window)? {
-        chosen
-            .entry(address.segment_ord)
-            .or_default()
-            .push(address.doc_id);
-    }
-    let titled = titled(units, true);
-    let mut fruits = Vec::new();
-    for (s, reader) in searcher.segment_readers().iter().enumerate() {
-        let segment_ord = s as SegmentOrdinal;
-        let alive = reader.alive_bitset();
-        let mut docs = titled.docs(reader)?;
-        let mut only = titled_only.for_segment(segment_ord, reader)?;
-        let found = chosen.entry(segment_ord).or_default();
-        while docs.doc() != TERMINATED {
-            let doc = docs.doc();
-            if alive.is_none_or(|a| a.is_alive(doc)) {
-                found.push(doc);
-                if !docs.all_in_body_here() {
-                    only.collect(doc, 0.0);
-                }
-            }
-            docs.advance();
-        }
-        fruits.push(only.harvest());
-    }
-    for docs in chosen.values_mut() {
-        docs.sort_unstable();
-        docs.dedup();
-    }
-    Ok((chosen, titled_only.merge_fruits(fruits)?))
-}
-
-/// The full query's score of each chosen document. That score is a sum over the
-/// terms that match (boolean clauses add their children's scores), so each scoring
-/// term's postings are sought to the chosen documents in order and their boosted BM25
-/// added: a skip through each list, where scoring the query's nested unions on the
-/// chosen documents would walk them.
-pub(crate) fn rescore(
-    searcher: &tantivy::Searcher,
-    units: &[Unit],
-    chosen: &Chosen,
-) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-    let scoring = EnableScoring::enabled_from_searcher(searcher);
-    let mut weights = Vec::new();
-    for (term, boost) in units.iter().flat_map(|u| &u.scoring) {
-        let weight = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs).weight(scoring)?;
-        weights.push((weight, *boost));
-    }
-    let mut out = Vec::new();
-    for (&segment_ord, docs) in chosen {
-        let reader = searcher.segment_reader(segment_ord);
-        let mut scores = vec![0.0; docs.len()];
-        for (weight, boost) in &weights {
-            let mut scorer = weight.scorer(reader, *boost)?;
-            for (doc, score) in docs.iter().zip(scores.iter_mut()) {
-                if scorer.doc() < *doc {
-                    scorer.seek(*doc);
-                }
-                if scorer.doc() == *doc {
-                    *score += scorer.score();
-                }
-            }
-        }
-        out.extend(
-            docs.iter()
-                .zip(scores)
-                .map(|(&doc_id, score)| (score, DocAddress::new(segment_ord, doc_id))),
-        );
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

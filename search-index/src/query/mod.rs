@@ -19,7 +19,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DateTime, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
+use tantivy::{DateTime, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
 
 mod clauses;
 mod rank;

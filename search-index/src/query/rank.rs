@@ -25,9 +25,6 @@ pub(super) fn lift(votes: i64, accepted: bool, official: bool) -> Score {
     }
 }
 
-/// A document and its score.
-pub(super) type Scored = (Score, DocAddress);
-
 /// Matches and their count per category.
 pub(super) type Counted = (usize, HashMap<String, u64>);
 
@@ -47,7 +44,7 @@ pub(super) fn top_ranked(
     narrow: Option<&[plan::Unit]>,
     limit: usize,
     offset: usize,
-) -> tantivy::Result<(Vec<Scored>, Option<Counted>)> {
+) -> tantivy::Result<(Vec<plan::Scored>, Option<Counted>)> {
     let window = (offset + limit).max(RERANK_WINDOW);
     let (found, titled) = match narrow {
         None => (
@@ -55,10 +52,7 @@ pub(super) fn top_ranked(
             None,
         ),
         Some(units) => {
-            let (chosen, titled) = plan::candidates(searcher, f, units, window, &(Count, CategoryCounts))?;
-            let mut scored = plan::rescore(searcher, units, &chosen)?;
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-            scored.truncate(window);
+            let (scored, titled) = plan::best_page(searcher, f, units, window, &(Count, CategoryCounts))?;
             (scored, Some(titled))
         }
     };

@@ -228,7 +228,7 @@ impl SearchIndex {
         let statistics = BodyStatistics { searcher, fields: f };
         let scoring = EnableScoring::enabled_from_statistics_provider(&statistics, searcher);
         let weight = BooleanQuery::new(clauses).weight(scoring)?;
-        let top = plan::best::best(searcher, weight.as_ref(), WINDOW)?;
+        let top = plan::best::best(searcher, weight.as_ref(), WINDOW, Score::MIN)?;
 
         // Per thread: its summed score and the posts of it that were found.
         let mut threads: HashMap<u64, (Score, Vec<DocAddress>, Option<DocAddress>)> = HashMap::new();
