@@ -440,3 +440,49 @@ fn broad_queries_narrowed_give_the_page_of_full_scoring() {
         );
     }
 }
+
+/// Every kind of word the fast plan takes (codes, versions, words exact in a title,
+/// words with punctuation, corrections) and deep pages give what scoring every match
+/// gives: the same posts with the same scores, the same total and the same mode.
+#[test]
+fn the_plan_gives_what_full_scoring_gives_for_every_kind_of_word() {
+    let (_dir, index) = forum();
+    for words in [
+        "ERR-1042",
+        "ERR-1042's",
+        "timeout,ERR-1042",
+        "backup ERR-1042",
+        "4.2.1 backup",
+        "0x80004005 installer",
+        "HTTP 502",
+        "Backups",
+        "backup stops",
+        "nightly backups",
+        "bakcup",
+        "v2",
+    ] {
+        for offset in [0, 2] {
+            let page = |categories: Vec<String>| {
+                index
+                    .search(&SearchQuery {
+                        limit: 3,
+                        offset,
+                        categories,
+                        ..text(words)
+                    })
+                    .unwrap()
+            };
+            let planned = page(vec![]);
+            let full = page(vec!["questions".into(), "knowledge".into()]);
+            let seen = |r: &search_index::Results| {
+                r.hits
+                    .iter()
+                    .map(|h| (h.post_id, (h.score * 1e4).round() as i64))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(seen(&planned), seen(&full), "{words} from {offset}");
+            assert_eq!(planned.total, full.total, "{words} from {offset}");
+            assert_eq!(planned.matched, full.matched, "{words} from {offset}");
+        }
+    }
+}

@@ -71,3 +71,64 @@ pub(crate) fn best(
         .map(|Reverse(r)| (r.score, r.address))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::{PostDoc, SearchIndex};
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{EnableScoring, Query, TermQuery};
+    use tantivy::schema::{IndexRecordOption, Term};
+
+    /// Over several segments, some posts deleted, the best are tantivy's own best, in
+    /// its order; and a floor keeps only those above it.
+    #[test]
+    fn the_best_over_segments_are_tantivys() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path()).unwrap();
+        let mut w = index.writer(20_000_000).unwrap();
+        for id in 1..=300u64 {
+            let body = format!(
+                "{} {}",
+                "proxy ".repeat((id % 5 + 1) as usize),
+                "filler ".repeat((id % 7) as usize)
+            );
+            w.add(&PostDoc {
+                post_id: id,
+                topic_id: id,
+                number: 1,
+                body,
+                ..PostDoc::default()
+            })
+            .unwrap();
+            if id % 100 == 0 {
+                w.commit(id as i64).unwrap();
+            }
+        }
+        for id in (1..=300u64).filter(|id| id % 9 == 0) {
+            w.delete_post(id);
+        }
+        w.commit(301).unwrap();
+        index.reload().unwrap();
+        let searcher = index.reader().searcher();
+        assert!(searcher.segment_readers().len() > 1);
+        let query = TermQuery::new(
+            Term::from_field_text(index.fields().body, "proxi"),
+            IndexRecordOption::WithFreqs,
+        );
+        let weight = query
+            .weight(EnableScoring::enabled_from_searcher(&searcher))
+            .unwrap();
+        let theirs = searcher
+            .search(&query, &TopDocs::with_limit(25).order_by_score())
+            .unwrap();
+        let ours = best(&searcher, weight.as_ref(), 25, Score::MIN).unwrap();
+        assert_eq!(ours, theirs);
+        let floor = theirs[10].0;
+        let above = best(&searcher, weight.as_ref(), 25, floor).unwrap();
+        assert!(!above.is_empty() && above.iter().all(|(score, _)| *score > floor));
+        assert_eq!(above, theirs[..above.len()]);
+    }
+}

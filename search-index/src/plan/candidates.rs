@@ -62,9 +62,10 @@ impl SegmentScore {
 /// posts only, so the walk is short; each is scored in full. If there are `window` of
 /// them, the last of the page scores at least the `window`-th best of them, the bar.
 /// Every other post has every word in the body and scores in the full query just
-/// what it scores in [`in_body`]; so the best `window` of those that beat the bar in
-/// `in_body` complete the page, found by block-max WAND, which starts from the bar
-/// and skips every block that cannot reach it.
+/// what it scores in [`in_body`]; so of the best `window` in `in_body` that beat the
+/// bar (those titled are scored already), the others complete the page. Block-max
+/// WAND finds them, starting from the bar and skipping every block that cannot reach
+/// it, when `in_body` is a bare intersection (no word is a code).
 pub(crate) fn best_page<C: Collector>(
     searcher: &tantivy::Searcher,
     f: &Fields,

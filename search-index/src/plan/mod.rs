@@ -5,8 +5,10 @@
 //!   every match. For a query of single words, its best page is found exactly from two
 //!   smaller sets ([`best_page`]): every post with a word in its title, few since only
 //!   opening posts have titles, scored in full; then the posts with every word in the
-//!   body that beat the best of those, a bare intersection that block-max WAND walks
-//!   from that bar without scoring most matches.
+//!   body that beat the page's worth of best of those (the 100th, for a first page),
+//!   a bare intersection that block-max WAND walks from that bar without scoring most
+//!   matches (when a word is a code, whose boost differs, it is scored on every post
+//!   of the intersection, short since codes are rare).
 //! - **Counting** without scores, in parts that add up to the query's matches and that
 //!   avoid walking unions of long lists.
 //! - **Corrections.** A word the index does not know is replaced by the most common
@@ -105,11 +107,13 @@ pub(crate) fn units(f: &Fields, text: &str, fixes: &Fixes) -> Option<Vec<Unit>> 
                 }
             }
             (_, Some(code)) => {
-                let mut scoring = Vec::new();
-                if let Some(e) = one_exact {
-                    scoring.push((Term::from_field_text(f.title_exact, e), boosts::TITLE_EXACT));
-                    scoring.push((Term::from_field_text(f.body_exact, e), boosts::BODY_EXACT));
-                }
+                // A code matches whole in the exact fields; a word with a code and more
+                // than one exact term ("ERR-1042's") matches nothing as typed.
+                let e = one_exact?;
+                let scoring = vec![
+                    (Term::from_field_text(f.title_exact, e), boosts::TITLE_EXACT),
+                    (Term::from_field_text(f.body_exact, e), boosts::BODY_EXACT),
+                ];
                 Unit {
                     body: Term::from_field_text(f.body_exact, code),
                     title: Term::from_field_text(f.title_exact, code),

@@ -32,7 +32,7 @@ pub(super) type Counted = (usize, HashMap<String, u64>);
 /// then re-ranked with [`lift`].
 ///
 /// With `narrow` (the units of `query`), `query`'s score is computed on the
-/// candidates of `plan::candidates` alone, which hold its best: a query then costs a
+/// candidates of `plan::best_page` alone, which hold its best: a query then costs a
 /// pruned walk of its words' body lists and a walk of their title lists instead of
 /// scoring every one of its matches; and the matches found on the way that have a
 /// word in the title and not every word in the body are counted. Without, `query` is
