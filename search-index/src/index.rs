@@ -4,9 +4,7 @@ use std::path::Path;
 
 use tantivy::directory::error::LockError;
 use tantivy::schema::Term;
-use tantivy::{
-    DateTime, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError,
-};
+use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError};
 
 use crate::schema::{self, CODES, EXACT, Fields, STEMMED};
 
@@ -68,18 +66,7 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
         let (schema, fields) = schema::build();
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(TantivyError::from)?;
-        // A page of results reads 20 stored posts, each from a block decompressed whole:
-        // blocks of 4 KiB (tantivy's default is 16) cost a quarter as much to read for
-        // a post of a few hundred bytes, and a quarter of the memory in the cache.
-        // Existing indexes keep the size they were made with.
-        let settings = IndexSettings {
-            docstore_blocksize: STORE_BLOCK,
-            ..IndexSettings::default()
-        };
-        let index = Index::builder()
-            .schema(schema)
-            .settings(settings)
-            .open_or_create(mmap)?;
+        let index = Index::open_or_create(mmap, schema)?;
         // A query walks the segments on the thread that asked it: with a thread pool
         // for the segments, one search at a time was no faster at 1,000,000 posts, and
         // under many its time went to waking the pool and was not counted as the
@@ -154,9 +141,6 @@ impl SearchIndex {
 
 /// The least memory a writer buffers in (tantivy refuses less).
 pub const SMALLEST_WRITER_HEAP: usize = 15_000_000;
-
-/// Bytes of stored posts per compressed block (see [`SearchIndex::open`]).
-const STORE_BLOCK: usize = 4096;
 
 /// The one writer of an index.
 pub struct Writer {
