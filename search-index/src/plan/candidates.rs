@@ -2,7 +2,6 @@
 //! that hold it for sure, each scored as the full query scores it.
 
 use super::*;
-use std::collections::HashSet;
 
 /// The full query's scoring terms, weighted once for every segment.
 struct FullScore {
@@ -103,11 +102,19 @@ pub(crate) fn best_page<C: Collector>(
         Score::MIN
     };
     let weight = in_body(f, units).weight(EnableScoring::enabled_from_searcher(searcher))?;
-    let seen: HashSet<DocAddress> = found.iter().map(|(_, address)| *address).collect();
+    // The walk found the titled posts segment by segment, each in order: already
+    // sorted by address.
+    let titled_count = found.len();
+    debug_assert!(found.is_sorted_by_key(|(_, address)| *address));
+    let is_titled = |address: &DocAddress| {
+        found[..titled_count]
+            .binary_search_by(|(_, a)| a.cmp(address))
+            .is_ok()
+    };
     let mut from_body: Vec<DocAddress> = best::best(searcher, weight.as_ref(), window, bar)?
         .into_iter()
         .map(|(_, address)| address)
-        .filter(|address| !seen.contains(address))
+        .filter(|address| !is_titled(address))
         .collect();
     from_body.sort_unstable();
     let mut segment: Option<(SegmentOrdinal, SegmentScore)> = None;

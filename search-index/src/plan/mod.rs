@@ -150,8 +150,12 @@ pub(crate) fn counting(units: &[Unit]) -> Vec<Box<dyn Query>> {
 
 /// The posts with every word in the body, unscored.
 pub(crate) fn all_in_body(units: &[Unit]) -> Box<dyn Query> {
-    let body: Vec<&Term> = units.iter().map(|u| &u.body).collect();
-    all_of(&body, IndexRecordOption::Basic)
+    all_of(&bodies(units), IndexRecordOption::Basic)
+}
+
+/// Each word's term in the body.
+fn bodies(units: &[Unit]) -> Vec<&Term> {
+    units.iter().map(|u| &u.body).collect()
 }
 
 fn titled(units: &[Unit], all_in_body: bool) -> Titled {
@@ -170,8 +174,7 @@ fn in_body(f: &Fields, units: &[Unit]) -> Box<dyn Query> {
         .iter()
         .all(|u| matches!(u.body_scoring(f).as_slice(), [(t, b)] if *t == u.body && *b == 1.0));
     if plain {
-        let body: Vec<&Term> = units.iter().map(|u| &u.body).collect();
-        return all_of(&body, IndexRecordOption::WithFreqs);
+        return all_of(&bodies(units), IndexRecordOption::WithFreqs);
     }
     Box::new(BooleanQuery::new(
         units

@@ -65,17 +65,17 @@ impl Weight for Titled {
 
 pub(super) struct TitledDocs {
     /// Per word: its title postings and its body postings (`None`: in no post).
-    pub(super) titles: Vec<Option<SegmentPostings>>,
-    pub(super) bodies: Vec<Option<SegmentPostings>>,
-    pub(super) all_in_body: bool,
+    titles: Vec<Option<SegmentPostings>>,
+    bodies: Vec<Option<SegmentPostings>>,
+    all_in_body: bool,
     /// Whether the current document has every word in its body.
     here_all_in_body: bool,
-    pub(super) doc: DocId,
+    doc: DocId,
 }
 
 impl TitledDocs {
     /// Moves to the first match at or after the title lists' current documents.
-    pub(super) fn find_from_current(&mut self) {
+    fn find_from_current(&mut self) {
         loop {
             let doc = self
                 .titles
@@ -115,7 +115,7 @@ impl TitledDocs {
         self.here_all_in_body
     }
 
-    pub(super) fn step_titles_past(&mut self, doc: DocId) {
+    fn step_titles_past(&mut self, doc: DocId) {
         for t in self.titles.iter_mut().flatten() {
             if t.doc() == doc {
                 t.advance();

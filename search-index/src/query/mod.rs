@@ -179,22 +179,22 @@ impl SearchIndex {
             } else {
                 None
             };
-            let likely = likely_matches(&searcher, f, &q.text, query_mode, &fixes);
             let narrow = units.as_deref().filter(|_| !filtered);
             let (top, titled) = top_ranked(&searcher, f, &*query, narrow, limit, offset)?;
             if !top.is_empty() || !has_text || mode == Match::AnyWord {
-                chosen = Some((top, titled, mode, strict, fixes, units, likely));
+                chosen = Some((top, titled, mode, strict, fixes, units));
                 break;
             }
         }
-        let Some((top, titled, matched, strict, fixes, units, likely)) = chosen else {
+        let Some((top, titled, matched, strict, fixes, units)) = chosen else {
             unreachable!("the last attempt always chooses")
         };
         // The total and the counts per category need every match, but no scores:
         // tantivy then only walks the posting lists. When the words are so common that
         // even that is long, they are counted in one of 64 buckets of posts (an even
         // sample fixed by post id) and scaled up.
-        let approximate = strict && likely > EXACT_COUNT_LIMIT;
+        let approximate =
+            strict && likely_matches(&searcher, f, &q.text, Match::AllWords, &fixes) > EXACT_COUNT_LIMIT;
         let sampled = |query: Box<dyn Query>| -> Box<dyn Query> {
             if approximate {
                 Box::new(BooleanQuery::new(vec![
