@@ -41,6 +41,12 @@ diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
+diesel::define_sql_function! {
+    /// SQL `COALESCE` of a number that may be missing (an aggregate over no row) and the
+    /// number to take then.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, y: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
+}
+
 /// A `LIKE` pattern that finds `s` anywhere, for use with `.escape('\\')`: wildcards
 /// typed by a person are taken literally, so a search for "50%" finds "50%". `LIKE`
 /// alone differs between the backends (SQLite ignores case, PostgreSQL does not):
@@ -426,10 +432,7 @@ where
     match f(conn) {
         Ok(value) => {
             let wrote = watch::wrote(conn, before);
-            Manager::commit_transaction(conn)?;
-            if wrote {
-                watch::committed(conn);
-            }
+            watch::commit(conn, wrote)?;
             Ok((value, wrote))
         }
         Err(e) => {

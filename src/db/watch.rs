@@ -4,7 +4,7 @@
 //! node looks at the sequence every [`EVERY`]: when it has moved, the node counts a
 //! write, and reads again what it kept. So a change made through one node shows on
 //! every other within about that time (docs/DEPLOYMENT.md has the measured figure), for
-//! two tiny statements per write transaction and one per look; only this site's writes
+//! one tiny statement per write transaction (and the sequence's move sent with the `COMMIT`) and one per look; only this site's writes
 //! count, and only transactions that wrote something.
 
 use std::time::Duration;
@@ -65,14 +65,27 @@ pub(super) fn wrote(c: &mut AnyConnection, before: Option<i64>) -> bool {
     }
 }
 
-/// Says that a write transaction on `c` has committed (PostgreSQL). Its own node has
-/// counted it already; failing to say it only delays the others until their kept
-/// values expire, so a failure is logged and nothing more.
-pub(super) fn committed(c: &mut AnyConnection) {
-    if let AnyConnection::Postgresql(pg) = c
-        && let Err(e) = diesel::sql_query("SELECT nextval('parley_writes')").execute(pg)
-    {
-        tracing::debug!(error = %e, "telling the other nodes of a write");
+/// Commits the write transaction open on `c` and, when it `wrote` on PostgreSQL, tells
+/// the other nodes, in one round trip: `COMMIT` and the sequence's move go to the server
+/// as one batch, the move after the commit, so a node that hears of it reads what was
+/// committed. The connection sees the transaction end and clears diesel's record of it.
+/// When the commit fails the move is not made. Its own node has counted the write
+/// already; failing to tell only delays the others until their kept values expire.
+pub(super) fn commit(c: &mut AnyConnection, wrote: bool) -> diesel::QueryResult<()> {
+    use diesel::Connection;
+    use diesel::connection::{SimpleConnection, TransactionManager};
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    match c {
+        AnyConnection::Postgresql(pg) if wrote => {
+            pg.batch_execute("COMMIT; SELECT nextval('parley_writes')")?;
+            // libpq reports the connection idle after the batch, and diesel then marks
+            // no transaction open; should it not have, the connection is not reused.
+            if Manager::is_broken_transaction_manager(c) {
+                return Err(diesel::result::Error::BrokenTransactionManager);
+            }
+            Ok(())
+        }
+        _ => Manager::commit_transaction(c),
     }
 }
 

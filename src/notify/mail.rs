@@ -116,6 +116,23 @@ fn recipient(c: &mut AnyConnection, user_id: i64) -> Result<(String, String), Ap
 /// Someone a notification is for: id, name, address, mail choice, verified.
 pub type Person = (i64, String, String, String, bool);
 
+/// The columns a [`Person`] is read from.
+pub fn person_columns() -> (
+    users::id,
+    users::display_name,
+    users::email,
+    users::notify_email,
+    diesel::dsl::IsNotNull<users::email_verified_at>,
+) {
+    (
+        users::id,
+        users::display_name,
+        users::email,
+        users::notify_email,
+        users::email_verified_at.is_not_null(),
+    )
+}
+
 /// Queues the mail of one notification, in the caller's transaction, from what the
 /// event already read.
 pub fn queue_one(

@@ -10,6 +10,7 @@ use crate::keys::Keys;
 pub mod api;
 pub mod mail;
 pub mod pages;
+pub mod replies;
 pub mod service;
 pub mod settings;
 

@@ -37,10 +37,10 @@ const PRECEDENCE: [&str; 7] = [
 
 /// The people an event concerns, each with the most direct reason.
 #[derive(Default)]
-struct Recipients(BTreeMap<i64, &'static str>);
+pub(super) struct Recipients(BTreeMap<i64, &'static str>);
 
 impl Recipients {
-    fn add(&mut self, user: i64, kind: &'static str) {
+    pub(super) fn add(&mut self, user: i64, kind: &'static str) {
         let rank = |k: &str| PRECEDENCE.iter().position(|p| *p == k).unwrap_or(usize::MAX);
         let entry = self.0.entry(user).or_insert(kind);
         if rank(kind) < rank(entry) {
@@ -56,15 +56,15 @@ impl Recipients {
 }
 
 /// What every notification of one event shares.
-struct Event<'a> {
-    key: String,
-    topic_id: i64,
-    post_id: Option<i64>,
-    actor_id: i64,
-    title: &'a str,
-    detail: Option<&'a str>,
+pub(super) struct Event<'a> {
+    pub(super) key: String,
+    pub(super) topic_id: i64,
+    pub(super) post_id: Option<i64>,
+    pub(super) actor_id: i64,
+    pub(super) title: &'a str,
+    pub(super) detail: Option<&'a str>,
     /// The post's markdown, when the caller has it at hand (the excerpt in mails).
-    body: Option<&'a str>,
+    pub(super) body: Option<&'a str>,
 }
 
 /// A topic as notifications need it.
@@ -103,67 +103,49 @@ fn users_by_handle(c: &mut AnyConnection, handles: &[String]) -> Result<Vec<i64>
         .load(c)?)
 }
 
-fn category_watchers(
-    c: &mut AnyConnection,
-    t: &TopicFacts,
-    every_post_only: bool,
-) -> Result<Vec<i64>, AppError> {
+/// Watchers of the topic's category or its parent, for new topics or every post.
+fn category_watchers(c: &mut AnyConnection, t: &TopicFacts) -> Result<Vec<i64>, AppError> {
     let mut ids = vec![t.category_id];
     ids.extend(t.parent_id);
-    let mut q = category_watches::table
+    Ok(category_watches::table
         .filter(category_watches::category_id.eq_any(ids))
         .select(category_watches::user_id)
-        .into_boxed();
-    if every_post_only {
-        q = q.filter(category_watches::level.eq("all_posts"));
-    }
-    Ok(q.load(c)?)
+        .load(c)?)
 }
 
 /// A post just written, as its transaction knows it.
 pub struct Written<'a> {
     pub post_id: i64,
     pub topic_id: i64,
-    /// 1 opens the topic.
-    pub number: i64,
     pub author: i64,
     pub body: &'a str,
     /// The handles @mentioned in it.
     pub mentions: &'a [String],
 }
 
-/// A post was written. Called in the post's transaction.
-pub fn on_post(c: &mut AnyConnection, m: &MailContext, post: &Written<'_>) -> Result<(), AppError> {
+/// A topic was opened (its first post written). Called in the topic's transaction.
+/// Replies are [`super::replies::on_reply`]'s.
+pub fn on_topic(c: &mut AnyConnection, m: &MailContext, post: &Written<'_>) -> Result<(), AppError> {
     let Written {
         post_id,
         topic_id,
-        number,
         author,
         body,
         mentions,
+        ..
     } = *post;
     let t = topic_facts(c, topic_id)?;
     let mut to = Recipients::default();
-    if number == 1 {
-        to.extend(category_watchers(c, &t, false)?, "watched_category");
-        if let (Some(product), "releases") = (&t.product, t.kind.as_str()) {
-            let followers: Vec<i64> = product_follows::table
-                .filter(product_follows::product.eq(product.to_lowercase()))
-                .select(product_follows::user_id)
-                .load(c)?;
-            to.extend(followers, "release");
-        }
-        // Whoever opens a topic watches it.
-        watch_topic_in(c, author, topic_id, true)?;
-    } else {
-        to.extend(category_watchers(c, &t, true)?, "watched_category");
-        let watchers: Vec<i64> = topic_watches::table
-            .filter(topic_watches::topic_id.eq(topic_id))
-            .select(topic_watches::user_id)
+    to.extend(category_watchers(c, &t)?, "watched_category");
+    if let (Some(product), "releases") = (&t.product, t.kind.as_str()) {
+        let followers: Vec<i64> = product_follows::table
+            .filter(product_follows::product.eq(product.to_lowercase()))
+            .select(product_follows::user_id)
             .load(c)?;
-        to.extend(watchers, "watched_topic");
-        to.add(t.user_id, "reply");
+        to.extend(followers, "release");
     }
+    // Whoever opens a topic watches it.
+    watch_topic_in(c, author, topic_id, true)?;
     to.extend(users_by_handle(c, mentions)?, "mention");
     let event = Event {
         key: format!("post:{post_id}"),
@@ -245,18 +227,25 @@ fn record(c: &mut AnyConnection, m: &MailContext, event: &Event<'_>, to: Recipie
     wanted.push(event.actor_id);
     let mut people: Vec<super::mail::Person> = users::table
         .filter(users::id.eq_any(&wanted))
-        .select((
-            users::id,
-            users::display_name,
-            users::email,
-            users::notify_email,
-            users::email_verified_at.is_not_null(),
-        ))
+        .select(super::mail::person_columns())
         .load(c)?;
     let actor: Option<String> = people
         .iter()
         .position(|p| p.0 == event.actor_id)
         .map(|i| people.remove(i).1);
+    record_for(c, m, event, &to, &people, actor)
+}
+
+/// [`record`], with the recipients' `people` (the actor not among them) and the
+/// actor's name already read.
+pub(super) fn record_for(
+    c: &mut AnyConnection,
+    m: &MailContext,
+    event: &Event<'_>,
+    to: &Recipients,
+    people: &[super::mail::Person],
+    actor: Option<String>,
+) -> Result<(), AppError> {
     let excerpt: Option<String> = match (event.body, event.post_id) {
         (Some(b), _) => Some(crate::markdown::excerpt(b, 400)),
         (None, Some(p)) => posts::table
@@ -269,7 +258,7 @@ fn record(c: &mut AnyConnection, m: &MailContext, event: &Event<'_>, to: Recipie
     };
     let at = now();
     let mut counted = Vec::new();
-    for person in &people {
+    for person in people {
         let kind = to.0.get(&person.0).copied().unwrap_or("reply");
         // Mailed now, in this transaction, or needing none: only a verified address
         // that asked for the digest leaves it to be mailed later.

@@ -176,6 +176,45 @@ async fn each_event_reaches_whom_it_concerns_and_only_them() {
     assert_eq!(kinds(&app, &carl).await[0], "release");
     assert!(!kinds(&app, &bob).await.contains(&"release".to_string()));
 
+    // A sub-category's topics and replies reach the watchers of its parent: Carl (new
+    // topics) hears of the topic only, Dora (every post) of the topic and its reply.
+    let root = {
+        app.user_with_role("root@vendor.test", Role::Admin, None).await;
+        app.token("root@vendor.test", PW).await
+    };
+    let sub = json!({"parent": "questions", "name": "Widget Pro", "description": "Widget Pro"});
+    app.expect(
+        StatusCode::CREATED,
+        Method::POST,
+        "/api/v1/categories",
+        Some(&root),
+        Some(sub),
+    )
+    .await;
+    let (carl_before, dora_before) = (kinds(&app, &carl).await.len(), kinds(&app, &dora).await.len());
+    let asked = json!({"category": "widget-pro", "title": "Pro licence keys", "body": "Where are they?"});
+    let asked = ok(&app, &bob, Method::POST, "/api/v1/topics", Some(asked)).await;
+    let pro = asked["topic"]["id"].as_i64().unwrap();
+    ok(
+        &app,
+        &ann,
+        Method::POST,
+        &format!("/api/v1/topics/{pro}/posts"),
+        Some(json!({"body": "Under Settings, Licences."})),
+    )
+    .await;
+    let carl_now = kinds(&app, &carl).await;
+    assert_eq!(carl_now.len(), carl_before + 1, "{carl_now:?}");
+    assert_eq!(carl_now[0], "watched_category");
+    let dora_now = kinds(&app, &dora).await;
+    assert_eq!(dora_now.len(), dora_before + 2, "{dora_now:?}");
+    assert_eq!(dora_now[..2], ["watched_category", "watched_category"]);
+    assert_eq!(
+        kinds(&app, &bob).await[0],
+        "reply",
+        "the asker hears of the reply"
+    );
+
     // Reading: one, then all; someone else's notification is not found.
     let list = ok(&app, &ann, Method::GET, "/api/v1/notifications", None).await;
     let first = list["notifications"][0]["id"].as_i64().unwrap();

@@ -5,7 +5,7 @@ use super::topics::{check_tags, delete_topic, set_tags};
 use super::views::{Author, AuthorRow, author, author_columns};
 use super::{Kind, check_body, check_title, outbox, require_post, require_read};
 use crate::db::locks::{Row, lock};
-use crate::db::models::{NewPost, Post, PostRevision, Topic};
+use crate::db::models::{Post, PostRevision, Topic};
 use crate::db::schema::{categories, post_revisions, post_votes, posts, topics, users};
 use crate::db::{AnyConnection, Db, now};
 use crate::error::AppError;

@@ -25,7 +25,8 @@ pub async fn reply(
         // The topic's row first. Its update holds the topic's other writers until the
         // commit (the reply's number is the highest plus one), and counts the change
         // for cached copies of its page (`revision`, see `forum::touch`).
-        let row: Option<(i64, bool)> = with_backend!(c, |c| diesel::update(
+        // It returns what the rest needs of the topic, so nothing reads it again.
+        let row: Option<(i64, bool, i64, String)> = with_backend!(c, |c| diesel::update(
             topics::table.find(topic_id).filter(topics::deleted_at.is_null())
         )
         .set((
@@ -34,45 +35,62 @@ pub async fn reply(
             topics::last_post_user_id.eq(user_id),
             topics::revision.eq(topics::revision + 1),
         ))
-        .returning((topics::category_id, topics::locked))
+        .returning((
+            topics::category_id,
+            topics::locked,
+            topics::user_id,
+            topics::title
+        ))
         .get_result(c)
         .optional())?;
-        let Some((category_id, locked)) = row else {
+        let Some((category_id, locked, author, title)) = row else {
             return Err(AppError::NotFound);
         };
         if locked && !staff {
             // Refusing rolls the counters back with the transaction.
             return Err(AppError::forbidden("This topic is locked; only staff can reply."));
         }
-        let number: i64 = posts::table
+        // The reply's number is the highest plus one, found by the insert itself; the
+        // topic's row, held since its update, keeps the topic's other writers out.
+        let next = crate::db::coalesce(diesel::dsl::max(posts::number), 0) + 1;
+        let (id, number): (i64, i64) = with_backend!(c, |c| posts::table
             .filter(posts::topic_id.eq(topic_id))
-            .select(diesel::dsl::max(posts::number))
-            .first::<Option<i64>>(c)?
-            .unwrap_or(0)
-            + 1;
-        let new = NewPost {
-            topic_id,
-            user_id,
-            number,
-            body_markdown: &body,
-            body_html: rendered.html.as_str(),
-            created_at: t,
-            updated_at: t,
-        };
-        let id: i64 = with_backend!(c, |c| diesel::insert_into(posts::table)
-            .values(&new)
-            .returning(posts::id)
+            .select((
+                topic_id.into_sql::<diesel::sql_types::BigInt>(),
+                user_id.into_sql::<diesel::sql_types::BigInt>(),
+                next,
+                body.as_str().into_sql::<diesel::sql_types::Text>(),
+                rendered.html.as_str().into_sql::<diesel::sql_types::Text>(),
+                t.into_sql::<diesel::sql_types::Timestamp>(),
+                t.into_sql::<diesel::sql_types::Timestamp>(),
+            ))
+            .insert_into(posts::table)
+            .into_columns((
+                posts::topic_id,
+                posts::user_id,
+                posts::number,
+                posts::body_markdown,
+                posts::body_html,
+                posts::created_at,
+                posts::updated_at,
+            ))
+            .returning((posts::id, posts::number))
             .get_result(c))?;
         crate::search::outbox::record(c, "post", id)?;
+        let topic = crate::notify::replies::RepliedTopic {
+            id: topic_id,
+            category_id,
+            user_id: author,
+            title,
+        };
         let written = crate::notify::service::Written {
             post_id: id,
             topic_id,
-            number,
             author: user_id,
             body: &body,
             mentions: &rendered.mentions,
         };
-        crate::notify::service::on_post(c, &mailing, &written)?;
+        crate::notify::replies::on_reply(c, &mailing, &topic, &written)?;
         // Last: every reply in a category updates its row, and on PostgreSQL holds it
         // until the commit, so the other writers of the category wait only for that.
         diesel::update(categories::table.find(category_id))

@@ -97,12 +97,11 @@ pub async fn create(
         let written = crate::notify::service::Written {
             post_id,
             topic_id: topic.id,
-            number: 1,
             author: user_id,
             body: &body,
             mentions: &rendered.mentions,
         };
-        crate::notify::service::on_post(c, &mailing, &written)?;
+        crate::notify::service::on_topic(c, &mailing, &written)?;
         // Last, as in a reply: the category's row is held only until the commit.
         diesel::update(categories::table.find(category.id))
             .set((
