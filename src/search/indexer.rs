@@ -262,13 +262,31 @@ fn step(
 
 fn apply_batch(db: &Db, t: &mut Tail, meaning: &super::meaning::Meaning) -> anyhow::Result<bool> {
     let mut conn = db.get_read()?;
+    // The gaps (all below `seen`) first, then what follows `seen`, in two statements:
+    // as one, with an `OR`, PostgreSQL walked the outbox from its start.
     let gaps: Vec<i64> = t.gaps.keys().copied().collect();
-    let rows: Vec<(i64, String, i64)> = search_outbox::table
-        .filter(search_outbox::id.gt(t.seen).or(search_outbox::id.eq_any(&gaps)))
-        .order(search_outbox::id.asc())
-        .limit(BATCH)
-        .select((search_outbox::id, search_outbox::entity, search_outbox::entity_id))
-        .load(&mut *conn)?;
+    let entry = (search_outbox::id, search_outbox::entity, search_outbox::entity_id);
+    let mut rows: Vec<(i64, String, i64)> = if gaps.is_empty() {
+        Vec::new()
+    } else {
+        search_outbox::table
+            .filter(search_outbox::id.eq_any(&gaps))
+            .order(search_outbox::id.asc())
+            .limit(BATCH)
+            .select(entry)
+            .load(&mut *conn)?
+    };
+    let room = BATCH - i64::try_from(rows.len()).unwrap_or(BATCH);
+    if room > 0 {
+        rows.extend(
+            search_outbox::table
+                .filter(search_outbox::id.gt(t.seen))
+                .order(search_outbox::id.asc())
+                .limit(room)
+                .select(entry)
+                .load::<(i64, String, i64)>(&mut *conn)?,
+        );
+    }
     let now = Instant::now();
     let expired = t.gaps.values().any(|since| now.duration_since(*since) > GAP_WAIT);
     if rows.is_empty() && !expired {
