@@ -63,6 +63,11 @@ one_run() {
   after=$(server_cpu_ticks)
   pg_after=$(pg_ticks)
   n=$(awk '/requests in/ {print $1}' <<<"$out")
+  if [ "${n:-0}" -eq 0 ]; then
+    echo "| $(basename "$bin") | no reply answered; see $data/server.log | | | | | |"
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+    return 0
+  fi
   per="-"
   [ -n "$statements" ] && per=$(psql "$url" -Atc "SELECT round(sum(calls)::numeric / $n, 1) FROM pg_stat_statements")
   per=${per:--}
@@ -81,5 +86,5 @@ echo "| binary | replies/s | p99 | server CPU per reply | PostgreSQL CPU per rep
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for _ in $(seq 1 "$ROUNDS"); do
   one_run "$BIN_A"
-  [ -n "$BIN_B" ] && one_run "$BIN_B"
+  if [ -n "$BIN_B" ]; then one_run "$BIN_B"; fi
 done

@@ -11,7 +11,8 @@
 //!   server does not let another node take a message that is still on its way.
 //! - **After a crash.** A node that starts again takes back what it had claimed and
 //!   sends it within seconds; what a dead node claimed goes to another once the lease
-//!   ([`LEASE`]) runs out. Should a node die after the server accepted a message but
+//!   ([`LEASE`]) runs out (within about a third of a lease more when a backlog keeps
+//!   the senders busy: see [`claim`]). Should a node die after the server accepted a message but
 //!   before it recorded so, the message goes again: the one case where a reader may see
 //!   it twice.
 //! - **Retries.** A failed attempt is tried again after 30 s, doubling up to 6 hours;
@@ -90,19 +91,19 @@ fn lease_from(at: NaiveDateTime) -> NaiveDateTime {
     at + chrono::Duration::from_std(LEASE).unwrap_or_default()
 }
 
-/// Claims up to [`BATCH`] messages that are due (or whose sender's lease ran out), or
-/// only the message `only`, in the name `token`.
-/// Messages due at `at`, at most `limit`: the pending ones, longest due first, then,
-/// when there is room, those claimed by a lease that ran out (a sender stopped
-/// mid-way; a node takes its own back when it starts again). Each of the two
-/// statements walks the index on the status and stops at the limit; as one statement
-/// with an `OR`, ordered by id, it read every due message to sort them, so a backlog
-/// made each look slower.
+/// Messages due at `at`, at most `limit`: the pending ones, longest due first, and
+/// those claimed by a lease that ran out (a sender stopped mid-way; a node takes its
+/// own back when it starts again), after the pending ones when there is room, or
+/// before them when `abandoned_first` (see [`claim`]). Each of the two statements walks
+/// the index on the status and stops at the limit; as one statement with an `OR`,
+/// ordered by id, it read every due message to sort them, so a backlog made each look
+/// slower.
 fn due_ids(
     c: &mut AnyConnection,
     at: NaiveDateTime,
     only: Option<i64>,
     limit: i64,
+    abandoned_first: bool,
 ) -> Result<Vec<i64>, AppError> {
     if let Some(id) = only {
         return Ok(mail_outbox::table
@@ -111,26 +112,56 @@ fn due_ids(
             .select(mail_outbox::id)
             .load(c)?);
     }
-    let mut ids: Vec<i64> = mail_outbox::table
-        .filter(mail_outbox::status.eq("pending"))
-        .filter(mail_outbox::next_attempt_at.le(at))
-        .order((mail_outbox::next_attempt_at.asc(), mail_outbox::id.asc()))
-        .select(mail_outbox::id)
-        .limit(limit)
-        .load(c)?;
+    let pending = |c: &mut AnyConnection, n: i64| -> Result<Vec<i64>, AppError> {
+        Ok(mail_outbox::table
+            .filter(mail_outbox::status.eq("pending"))
+            .filter(mail_outbox::next_attempt_at.le(at))
+            .order((mail_outbox::next_attempt_at.asc(), mail_outbox::id.asc()))
+            .select(mail_outbox::id)
+            .limit(n)
+            .load(c)?)
+    };
+    let abandoned = |c: &mut AnyConnection, n: i64| -> Result<Vec<i64>, AppError> {
+        Ok(mail_outbox::table
+            .filter(mail_outbox::status.eq("sending"))
+            .filter(mail_outbox::lease_until.lt(at))
+            .order(mail_outbox::id.asc())
+            .select(mail_outbox::id)
+            .limit(n)
+            .load(c)?)
+    };
+    let (first, then): (Look, Look) = if abandoned_first {
+        (&abandoned, &pending)
+    } else {
+        (&pending, &abandoned)
+    };
+    let mut ids = first(c, limit)?;
     let room = limit - i64::try_from(ids.len()).unwrap_or(limit);
     if room > 0 {
-        ids.extend(
-            mail_outbox::table
-                .filter(mail_outbox::status.eq("sending"))
-                .filter(mail_outbox::lease_until.lt(at))
-                .order(mail_outbox::id.asc())
-                .select(mail_outbox::id)
-                .limit(room)
-                .load::<i64>(c)?,
-        );
+        ids.extend(then(c, room)?);
     }
     Ok(ids)
+}
+
+/// One of [`due_ids`]'s two statements.
+type Look<'a> = &'a dyn Fn(&mut AnyConnection, i64) -> Result<Vec<i64>, AppError>;
+
+/// Whether this claim takes expired leases before pending mail: at most once every
+/// third of a lease per process, so that under a backlog that never leaves room, what
+/// a dead node had claimed still goes within about a lease, while the statement that
+/// finds it (which walks every row that was ever being sent and not yet vacuumed)
+/// runs rarely.
+fn abandoned_turn() -> bool {
+    static LAST: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+    let Ok(mut last) = LAST.lock() else {
+        return false;
+    };
+    let now = std::time::Instant::now();
+    if last.is_some_and(|t| now.duration_since(t) < LEASE / 3) {
+        return false;
+    }
+    *last = Some(now);
+    true
 }
 
 /// Pending and due.
@@ -154,6 +185,8 @@ fn due_at(at: NaiveDateTime) -> diesel::dsl::Or<Pending, Abandoned> {
             .and(mail_outbox::lease_until.lt(at)))
 }
 
+/// Claims up to [`BATCH`] messages that are due (or whose sender's lease ran out), or
+/// only the message `only`, in the name `token`.
 fn claim(
     c: &mut AnyConnection,
     at: NaiveDateTime,
@@ -161,7 +194,7 @@ fn claim(
     token: &str,
 ) -> Result<Vec<Row>, AppError> {
     let due = due_at(at);
-    let ids = due_ids(c, at, only, BATCH)?;
+    let ids = due_ids(c, at, only, BATCH, only.is_none() && abandoned_turn())?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -311,7 +344,11 @@ async fn deliver(db: &Db, mailer: &Mailer, claims: &str, only: Option<i64>) -> R
     // neither waits for SQLite's one writer nor tells every other node that something
     // changed (see `db::watch`).
     let at = now();
-    if db.read_quick(move |c| due_ids(c, at, only, 1)).await?.is_empty() {
+    if db
+        .read_quick(move |c| due_ids(c, at, only, 1, false))
+        .await?
+        .is_empty()
+    {
         return Ok(Round::default());
     }
     let rows = db.write(move |c| claim(c, now(), only, &claimed_as)).await?;

@@ -289,7 +289,7 @@ fn run_group(pool: &Pool<Manager>, writes: &AtomicU64, first: Job, jobs: &mpsc::
             Err(e)
         }
         None => {
-            let wrote = watch::wrote(c, before);
+            let wrote = watch::wrote(c, before).any;
             type Manager = <AnyConnection as Connection>::TransactionManager;
             let committed = Manager::commit_transaction(c);
             if committed.is_ok() && !wrote && !failed_any {

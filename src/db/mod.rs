@@ -432,8 +432,8 @@ where
     match f(conn) {
         Ok(value) => {
             let wrote = watch::wrote(conn, before);
-            watch::commit(conn, wrote)?;
-            Ok((value, wrote))
+            watch::commit(conn, &wrote)?;
+            Ok((value, wrote.any))
         }
         Err(e) => {
             if let Err(rollback) = Manager::rollback_transaction(conn) {

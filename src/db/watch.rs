@@ -24,9 +24,21 @@ struct Seen {
 }
 
 #[derive(diesel::QueryableByName)]
-struct Wrote {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    wrote: bool,
+struct Xid {
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    xid: Option<i64>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct XidStatus {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    status: Option<String>,
+}
+
+/// Whether a write transaction wrote anything, and on PostgreSQL its id when it did.
+pub(super) struct Wrote {
+    pub(super) any: bool,
+    xid: Option<i64>,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -51,39 +63,61 @@ pub(super) fn changes(c: &mut AnyConnection) -> Option<i64> {
 /// transaction an id at its first write; on SQLite the connection's count of changed
 /// rows has moved since `before`): a round of a job that found nothing to do tells no
 /// cache and no other node anything. When unsure, yes.
-pub(super) fn wrote(c: &mut AnyConnection, before: Option<i64>) -> bool {
+pub(super) fn wrote(c: &mut AnyConnection, before: Option<i64>) -> Wrote {
     match c {
         AnyConnection::Postgresql(pg) => {
-            diesel::sql_query("SELECT txid_current_if_assigned() IS NOT NULL AS wrote")
-                .get_result::<Wrote>(pg)
-                .map_or(true, |w| w.wrote)
+            match diesel::sql_query("SELECT txid_current_if_assigned() AS xid").get_result::<Xid>(pg) {
+                Ok(Xid { xid }) => Wrote {
+                    any: xid.is_some(),
+                    xid,
+                },
+                Err(_) => Wrote { any: true, xid: None },
+            }
         }
-        AnyConnection::Sqlite(_) => match (before, changes(c)) {
-            (Some(before), Some(now)) => now != before,
-            _ => true,
+        AnyConnection::Sqlite(_) => Wrote {
+            any: match (before, changes(c)) {
+                (Some(before), Some(now)) => now != before,
+                _ => true,
+            },
+            xid: None,
         },
     }
 }
 
-/// Commits the write transaction open on `c` and, when it `wrote` on PostgreSQL, tells
+/// Commits the write transaction open on `c` and, when it wrote on PostgreSQL, tells
 /// the other nodes, in one round trip: `COMMIT` and the sequence's move go to the server
 /// as one batch, the move after the commit, so a node that hears of it reads what was
 /// committed. The connection sees the transaction end and clears diesel's record of it.
-/// When the commit fails the move is not made. Its own node has counted the write
-/// already; failing to tell only delays the others until their kept values expire.
-pub(super) fn commit(c: &mut AnyConnection, wrote: bool) -> diesel::QueryResult<()> {
+/// When the commit fails the move is not made and the error is the commit's. When the
+/// commit went through and only the move failed, the write stands and is reported as
+/// done: its own node has counted it already, and failing to tell only delays the
+/// others until their kept values expire. A transaction inside another (a savepoint)
+/// is released as diesel does.
+pub(super) fn commit(c: &mut AnyConnection, wrote: &Wrote) -> diesel::QueryResult<()> {
     use diesel::Connection;
     use diesel::connection::{SimpleConnection, TransactionManager};
     type Manager = <AnyConnection as Connection>::TransactionManager;
+    let outermost = matches!(
+        Manager::transaction_manager_status_mut(c).transaction_depth(),
+        Ok(Some(depth)) if depth.get() == 1
+    );
     match c {
-        AnyConnection::Postgresql(pg) if wrote => {
-            pg.batch_execute("COMMIT; SELECT nextval('parley_writes')")?;
-            // libpq reports the connection idle after the batch, and diesel then marks
-            // no transaction open; should it not have, the connection is not reused.
-            if Manager::is_broken_transaction_manager(c) {
-                return Err(diesel::result::Error::BrokenTransactionManager);
+        AnyConnection::Postgresql(pg) if wrote.any && outermost => {
+            let Err(e) = pg.batch_execute("COMMIT; SELECT nextval('parley_writes')") else {
+                return Ok(());
+            };
+            let status = wrote.xid.and_then(|xid| {
+                diesel::sql_query("SELECT txid_status($1) AS status")
+                    .bind::<BigInt, _>(xid)
+                    .get_result::<XidStatus>(pg)
+                    .ok()
+                    .and_then(|s| s.status)
+            });
+            if status.as_deref() == Some("committed") {
+                tracing::warn!(error = %e, "a write committed, but telling the other nodes failed");
+                return Ok(());
             }
-            Ok(())
+            Err(e)
         }
         _ => Manager::commit_transaction(c),
     }

@@ -1,7 +1,8 @@
 //! Who hears of a reply. Replies are the forum's most frequent write, so everyone a
 //! reply concerns, and what their mail needs, is read in one statement: the topic's
 //! watchers, the watchers of every post in its category or the category's parent, the
-//! topic's author, the people @mentioned, and the replier, whose name the mails show.
+//! topic's author, and the replier, whose name the mails show. The people @mentioned
+//! are read by a second statement, only when there are any.
 
 use diesel::dsl::AsExprOf;
 use diesel::prelude::*;

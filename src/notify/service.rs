@@ -4,7 +4,7 @@
 //!
 //! | event | who is notified (never the person who did it) |
 //! | --- | --- |
-//! | a reply | the topic's author (`reply`), its watchers (`watched_topic`), watchers of its category for every post (`watched_category`) |
+//! | a reply | the topic's author (`reply`), its watchers (`watched_topic`), watchers of its category or its parent for every post (`watched_category`) |
 //! | a new topic | watchers of its category, for new topics or every post (`watched_category`); a release: followers of its product (`release`) |
 //! | an @mention in either | the person mentioned (`mention`), in place of the above |
 //! | an accepted answer | the answer's author, and the asker when someone else accepted (`accepted`) |
