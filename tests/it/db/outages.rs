@@ -146,3 +146,53 @@ async fn postgres_going_away_is_a_503_within_seconds_and_coming_back_heals() {
     assert!(healed, "requests work again once the database is back");
     db.ping().await.unwrap();
 }
+
+/// A write whose `COMMIT` went through stands, and is answered as done, when telling
+/// the other nodes (the `parley_writes` sequence's move, sent in the same round trip)
+/// fails: a reply answered 500 after it was stored would be sent again, and doubled.
+#[tokio::test]
+async fn a_committed_write_is_done_even_when_the_other_nodes_cannot_be_told() {
+    if pg_url().is_none() {
+        crate::common::skipped(
+            "a_committed_write_is_done_even_when_the_other_nodes_cannot_be_told",
+            "the other nodes are told through PostgreSQL; set PARLEY_TEST_PG_URL",
+        );
+        return;
+    }
+    let app = TestApp::spawn_with(&["--rate-limits=off"]).await;
+    app.user_with_role("ann@acme.test", parley::accounts::Role::Member, None)
+        .await;
+    let token = app.token("ann@acme.test", crate::common::PW).await;
+    let body = serde_json::json!({"category": "questions", "title": "Backups stop at night", "body": "Why?"});
+    let topic = crate::common::ok(&app, &token, reqwest::Method::POST, "/api/v1/topics", Some(body)).await;
+    let path = format!("/api/v1/topics/{}/posts", topic["topic"]["id"]);
+    let rename = |from: &'static str, to: &'static str| {
+        app.state.db.write(move |c| {
+            diesel::sql_query(format!("ALTER SEQUENCE {from} RENAME TO {to}")).execute(c)?;
+            Ok(())
+        })
+    };
+    // Renaming it is itself such a write: it commits, then the move finds no sequence.
+    rename("parley_writes", "parley_writes_away").await.unwrap();
+    let reply = serde_json::json!({"body": "Raise the timeout."});
+    let posted = app
+        .expect(
+            StatusCode::CREATED,
+            reqwest::Method::POST,
+            &path,
+            Some(&token),
+            Some(reply),
+        )
+        .await;
+    rename("parley_writes_away", "parley_writes").await.unwrap();
+    let thread = crate::common::ok(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        &path.replace("/posts", ""),
+        None,
+    )
+    .await;
+    let stored = thread.to_string().matches("Raise the timeout.").count();
+    assert_eq!(stored, 1, "the reply is stored once: {posted} {thread}");
+}
