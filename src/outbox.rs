@@ -112,39 +112,41 @@ fn due_ids(
             .select(mail_outbox::id)
             .load(c)?);
     }
-    let pending = |c: &mut AnyConnection, n: i64| -> Result<Vec<i64>, AppError> {
-        Ok(mail_outbox::table
-            .filter(mail_outbox::status.eq("pending"))
-            .filter(mail_outbox::next_attempt_at.le(at))
-            .order((mail_outbox::next_attempt_at.asc(), mail_outbox::id.asc()))
-            .select(mail_outbox::id)
-            .limit(n)
-            .load(c)?)
-    };
-    let abandoned = |c: &mut AnyConnection, n: i64| -> Result<Vec<i64>, AppError> {
-        Ok(mail_outbox::table
-            .filter(mail_outbox::status.eq("sending"))
-            .filter(mail_outbox::lease_until.lt(at))
-            .order(mail_outbox::id.asc())
-            .select(mail_outbox::id)
-            .limit(n)
-            .load(c)?)
-    };
-    let (first, then): (Look, Look) = if abandoned_first {
-        (&abandoned, &pending)
+    let looks: [Look; 2] = if abandoned_first {
+        [abandoned_ids, pending_ids]
     } else {
-        (&pending, &abandoned)
+        [pending_ids, abandoned_ids]
     };
-    let mut ids = first(c, limit)?;
+    let mut ids = looks[0](c, at, limit)?;
     let room = limit - i64::try_from(ids.len()).unwrap_or(limit);
     if room > 0 {
-        ids.extend(then(c, room)?);
+        ids.extend(looks[1](c, at, room)?);
     }
     Ok(ids)
 }
 
-/// One of [`due_ids`]'s two statements.
-type Look<'a> = &'a dyn Fn(&mut AnyConnection, i64) -> Result<Vec<i64>, AppError>;
+/// One of [`due_ids`]'s two statements: at most `n` ids.
+type Look = fn(&mut AnyConnection, NaiveDateTime, i64) -> Result<Vec<i64>, AppError>;
+
+/// Pending messages due at `at`, longest due first.
+fn pending_ids(c: &mut AnyConnection, at: NaiveDateTime, n: i64) -> Result<Vec<i64>, AppError> {
+    Ok(mail_outbox::table
+        .filter(pending_at(at))
+        .order((mail_outbox::next_attempt_at.asc(), mail_outbox::id.asc()))
+        .select(mail_outbox::id)
+        .limit(n)
+        .load(c)?)
+}
+
+/// Messages whose lease ran out by `at`, oldest first.
+fn abandoned_ids(c: &mut AnyConnection, at: NaiveDateTime, n: i64) -> Result<Vec<i64>, AppError> {
+    Ok(mail_outbox::table
+        .filter(abandoned_at(at))
+        .order(mail_outbox::id.asc())
+        .select(mail_outbox::id)
+        .limit(n)
+        .load(c)?)
+}
 
 /// Whether this claim takes expired leases before pending mail: at most once every
 /// third of a lease per process, so that under a backlog that never leaves room, what
@@ -175,14 +177,21 @@ type Abandoned = diesel::dsl::And<
     diesel::dsl::Lt<mail_outbox::lease_until, NaiveDateTime>,
 >;
 
-/// What "due at `at`" means, for the look and for the claim.
-fn due_at(at: NaiveDateTime) -> diesel::dsl::Or<Pending, Abandoned> {
+fn pending_at(at: NaiveDateTime) -> Pending {
     mail_outbox::status
         .eq("pending")
         .and(mail_outbox::next_attempt_at.le(at))
-        .or(mail_outbox::status
-            .eq("sending")
-            .and(mail_outbox::lease_until.lt(at)))
+}
+
+fn abandoned_at(at: NaiveDateTime) -> Abandoned {
+    mail_outbox::status
+        .eq("sending")
+        .and(mail_outbox::lease_until.lt(at))
+}
+
+/// What "due at `at`" means, for the look and for the claim.
+fn due_at(at: NaiveDateTime) -> diesel::dsl::Or<Pending, Abandoned> {
+    pending_at(at).or(abandoned_at(at))
 }
 
 /// Claims up to [`BATCH`] messages that are due (or whose sender's lease ran out), or
