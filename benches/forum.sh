@@ -39,14 +39,6 @@ request = function()
 end
 LUA
 
-# rss_mib PID: the process's resident memory now.
-rss_mib() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
-# rss_parts PID: the same, split into memory of its own and mapped files (the search
-# index and the database, which the kernel may drop and read again).
-rss_parts() {
-  awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} /RssShmem/ {s = $2}
-       END {printf "%d MiB: %d of its own, %d of mapped files", (a + f + s) / 1024, a / 1024, (f + s) / 1024}' "/proc/$1/status"
-}
 
 run_backend() {
   local label=$1 url=$2

@@ -41,6 +41,21 @@ sign_in() {
   awk '$6 == "parley_session" {print $7}' "$jar"
 }
 
+# rss_mib PID: the process's resident memory now.
+rss_mib() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
+# rss_parts PID: the same, split into memory of its own and mapped files (the search
+# index and the database, which the kernel may drop and read again).
+rss_parts() {
+  awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} /RssShmem/ {s = $2}
+       END {printf "%d MiB: %d of its own, %d of mapped files", (a + f + s) / 1024, a / 1024, (f + s) / 1024}' "/proc/$1/status"
+}
+
+# rss_by_file PID: the mapped files' part of it, by the files' extension.
+rss_by_file() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {f = $6} /^Rss:/ && f ~ /^\// {n = f; sub(/.*\//, "", n); sub(/^[^.]*/, "", n); r[n] += $2}
+       END {for (k in r) if (r[k] >= 1024) printf "%s %d MiB, ", (k == "" ? "(no extension)" : k), r[k] / 1024}' "/proc/$1/smaps" | sed 's/, $//'
+}
+
 # server_cpu_ticks: the server's processor time so far (user and system), in clock ticks.
 server_cpu_ticks() {
   awk '{print $14 + $15}' "/proc/$server_pid/stat" 2>/dev/null || echo 0

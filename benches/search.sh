@@ -105,7 +105,7 @@ if [ -n "${PARLEY_EMBEDDING_MODEL:-}" ]; then
   started=$(date +%s)
   until curl -sf "$base/readyz" | grep -q '"state":"ready"'; do sleep 1; done
   echo "meaning: ready $(( $(date +%s) - started )) s after the server answered; $(curl -s "$base/readyz" | grep -o '"threads":[0-9]*')"
-  echo "server RSS before the runs: $(( $(awk '/VmRSS/ {print $2}' /proc/$server_pid/status) / 1024 )) MiB"
+  echo "server RSS before the runs: $(rss_parts "$server_pid")"
 fi
 echo "$(wc -l <"$work/search.paths") search and $(wc -l <"$work/suggest.paths") suggest queries, each different"
 
@@ -162,7 +162,8 @@ if [ -n "${PARLEY_EMBEDDING_MODEL:-}" ]; then
 fi
 echo
 cat "$work/parts"
-echo "server RSS after the runs: $(( $(awk '/VmRSS/ {print $2}' /proc/$server_pid/status) / 1024 )) MiB"
+echo "server RSS after the runs: $(rss_parts "$server_pid")"
+echo "mapped files resident after the runs: $(rss_by_file "$server_pid")"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
 [ "${SEARCH_BENCH_PG:-1}" = 0 ] || [ ! -f "$work/forum.jsonl" ] && exit 0

@@ -11,6 +11,7 @@
 //! through `ndarray`), so it builds everywhere Parley builds and downloads nothing.
 
 mod bert;
+mod bf16;
 mod matmul;
 mod safetensors;
 mod tokenizer;

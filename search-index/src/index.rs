@@ -47,6 +47,9 @@ pub struct PostDoc {
     pub status: Option<String>,
 }
 
+/// Decompressed blocks of stored posts kept per segment.
+const STORE_BLOCKS_KEPT: usize = 100;
+
 /// An open index: the schema's fields and a reader that follows commits.
 #[derive(Clone)]
 pub struct SearchIndex {
@@ -65,8 +68,8 @@ impl SearchIndex {
     /// Opens the index in `dir`, creating an empty one if the directory is empty.
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
         let (schema, fields) = schema::build();
-        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(TantivyError::from)?;
-        let index = Index::open_or_create(mmap, schema)?;
+        let files = crate::directory::Files::open(dir)?;
+        let index = Index::open_or_create(files, schema)?;
         // A query walks the segments on the thread that asked it: with a thread pool
         // for the segments, one search at a time was no faster at 1,000,000 posts, and
         // under many its time went to waking the pool and was not counted as the
@@ -77,8 +80,11 @@ impl SearchIndex {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            // Result pages read stored posts; keep more decompressed blocks at hand.
-            .doc_store_cache_num_blocks(1000)
+            // Decompressed blocks of stored posts kept, per segment (about 16 KB each).
+            // A page reads 20 posts from anywhere in the store, so few reads find their
+            // block kept whatever the number; 1,000 held up to 16 MB a segment, and
+            // 48 MB of the server's memory at 1,000,000 posts (BENCHMARKS.md).
+            .doc_store_cache_num_blocks(STORE_BLOCKS_KEPT)
             .try_into()?;
         Ok(Self {
             index,

@@ -16,6 +16,7 @@
 
 mod boosts;
 mod columns;
+mod directory;
 pub mod index;
 mod plan;
 pub mod query;
