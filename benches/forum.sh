@@ -39,7 +39,6 @@ request = function()
 end
 LUA
 
-
 run_backend() {
   local label=$1 url=$2
   local data="$work/$label"

@@ -44,16 +44,19 @@ sign_in() {
 # rss_mib PID: the process's resident memory now.
 rss_mib() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
 # rss_parts PID: the same, split into memory of its own and mapped files (the search
-# index and the database, which the kernel may drop and read again).
+# index, the database and the binary; shared memory counts with them).
 rss_parts() {
   awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} /RssShmem/ {s = $2}
        END {printf "%d MiB: %d of its own, %d of mapped files", (a + f + s) / 1024, a / 1024, (f + s) / 1024}' "/proc/$1/status"
 }
 
-# rss_by_file PID: the mapped files' part of it, by the files' extension.
+# rss_by_file PID: the mapped files' part of it by file, largest first (those of 1 MiB
+# or more; the search index's files by kind, `.store` or `.idx`, whatever their segment).
 rss_by_file() {
-  awk '/^[0-9a-f]+-[0-9a-f]+ / {f = $6} /^Rss:/ && f ~ /^\// {n = f; sub(/.*\//, "", n); sub(/^[^.]*/, "", n); r[n] += $2}
-       END {for (k in r) if (r[k] >= 1024) printf "%s %d MiB, ", (k == "" ? "(no extension)" : k), r[k] / 1024}' "/proc/$1/smaps" | sed 's/, $//'
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {f = (NF >= 6 ? substr($0, index($0, "/")) : ""); sub(/ \(deleted\)$/, "", f)}
+       /^Rss:/ && f ~ /^\// {n = f; sub(/.*\//, "", n); if (match(n, /^[0-9a-f]+\./) && RLENGTH == 33) n = substr(n, 33); r[n] += $2}
+       END {for (k in r) if (r[k] >= 1024) printf "%d %s\n", r[k] / 1024, k}' "/proc/$1/smaps" |
+    sort -rn | awk '{printf "%s%s %d MiB", (NR > 1 ? ", " : ""), $2, $1}'
 }
 
 # server_cpu_ticks: the server's processor time so far (user and system), in clock ticks.

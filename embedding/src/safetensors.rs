@@ -93,7 +93,7 @@ impl Tensors {
                 .collect()),
             "BF16" if bytes.len() == count * 2 => Ok(bytes
                 .chunks_exact(2)
-                .map(|b| f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16))
+                .map(|b| crate::bf16::to_f32(u16::from_le_bytes([b[0], b[1]])))
                 .collect()),
             other => Err(format!(
                 "{name}: type {other} with {} bytes is not read",

@@ -8,9 +8,12 @@
 //! searches the server's RSS held most of the store. Read with `pread`, the block goes
 //! through the kernel's page cache, which any process shares and the kernel drops
 //! when it needs the room, and the copy is freed once decompressed (tantivy keeps the
-//! decompressed blocks it reads most, [`crate::SearchIndex::open`]). A read larger than
-//! [`READ_UP_TO`] (a merge stacks a segment's whole store) still goes through the
-//! mapping, without a copy.
+//! last decompressed blocks read, [`crate::SearchIndex::open`]). The pages of a mapped
+//! file were never the process's alone either (the kernel may drop them too); what
+//! changes is what the process holds resident, which is what RSS and a look at the
+//! server show. A read larger than [`READ_UP_TO`] (a merge stacks a segment's whole
+//! store) still goes through the mapping, without a copy, so for a while after a merge
+//! the merged segments' stores may count in the RSS until no searcher holds them.
 
 use std::fs::File;
 use std::io;
@@ -36,11 +39,14 @@ pub struct Files {
 }
 
 impl Files {
+    /// The index in `root`, which must exist. Its path is made absolute and free of
+    /// links, as the mapped directory makes its own, so that both read one file.
     pub fn open(root: &Path) -> tantivy::Result<Self> {
-        Ok(Self {
-            mapped: MmapDirectory::open(root)?,
-            root: root.to_path_buf(),
-        })
+        let mapped = MmapDirectory::open(root)?;
+        let root = root
+            .canonicalize()
+            .map_err(|e| tantivy::TantivyError::from(OpenReadError::wrap_io_error(e, root.to_path_buf())))?;
+        Ok(Self { mapped, root })
     }
 }
 
@@ -82,7 +88,11 @@ impl Directory for Files {
             return Ok(mapped);
         }
         let full = self.root.join(path);
-        let file = File::open(&full).map_err(|e| OpenReadError::wrap_io_error(e, full.clone()))?;
+        let file = File::open(&full).map_err(|e| match e.kind() {
+            // Deleted since it was mapped (a merge's clean-up): as the mapping says it.
+            io::ErrorKind::NotFound => OpenReadError::FileDoesNotExist(path.to_path_buf()),
+            _ => OpenReadError::wrap_io_error(e, full.clone()),
+        })?;
         Ok(Arc::new(ReadByCopy {
             file,
             len: mapped.len(),
@@ -139,13 +149,16 @@ mod tests {
         for range in [0..0, 5..4096, 1000..READ_UP_TO + 1000, 0..bytes.len()] {
             assert_eq!(store.read_bytes(range.clone()).unwrap().as_slice(), &bytes[range]);
         }
-        assert!(
-            store.read_bytes(10..bytes.len() + 1).is_err(),
-            "past the end, mapped"
-        );
+        // Past the end: refused before either way of reading is chosen.
+        assert!(store.read_bytes(10..bytes.len() + 1).is_err());
         assert!(store.read_bytes(bytes.len() - 10..bytes.len() + 10).is_err());
         let other = files.get_file_handle(Path::new("a.idx")).unwrap();
         assert_eq!(other.read_bytes(0..100).unwrap().as_slice(), &bytes[..100]);
         assert!(files.get_file_handle(Path::new("missing.store")).is_err());
+        std::fs::write(dir.path().join("empty.store"), b"").unwrap();
+        let empty = files.get_file_handle(Path::new("empty.store")).unwrap();
+        assert_eq!(empty.len(), 0);
+        assert!(empty.read_bytes(0..0).unwrap().is_empty());
+        assert!(empty.read_bytes(0..1).is_err());
     }
 }
