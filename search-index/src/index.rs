@@ -47,7 +47,10 @@ pub struct PostDoc {
     pub status: Option<String>,
 }
 
-/// Decompressed blocks of stored posts kept per segment.
+/// Decompressed blocks of stored posts kept per segment (16 KB or more each), the last
+/// read. A page reads 20 posts from anywhere in the store, so few reads find their block
+/// kept whatever the number; 1,000 held 68 MiB of the server's memory at 1,000,000
+/// posts, 100 (tantivy's default) a tenth of that (BENCHMARKS.md).
 const STORE_BLOCKS_KEPT: usize = 100;
 
 /// An open index: the schema's fields and a reader that follows commits.
@@ -80,11 +83,6 @@ impl SearchIndex {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            // Decompressed blocks of stored posts kept, per segment (16 KB or more each),
-            // the last read. A page reads 20 posts from anywhere in the store, so few
-            // reads find their block kept whatever the number; 1,000 held 68 MiB of the
-            // server's memory at 1,000,000 posts, 100 (tantivy's default) a tenth of
-            // that (BENCHMARKS.md).
             .doc_store_cache_num_blocks(STORE_BLOCKS_KEPT)
             .try_into()?;
         Ok(Self {
